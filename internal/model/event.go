@@ -1,0 +1,94 @@
+package model
+
+import "time"
+
+// EventType is the kind of change an event reports. One poll produces at most
+// one event per item; the event's Changes list every field that changed, and
+// Type names the most significant of them.
+type EventType string
+
+// The event types detect produces.
+const (
+	EventIssueNew          EventType = "issue.new"            // first sight of an issue
+	EventIssuePost         EventType = "issue.post"           // Microsoft added a post
+	EventIssueStatus       EventType = "issue.status"         // status changed (from → to)
+	EventIssueResolved     EventType = "issue.resolved"       // isResolved became true
+	EventIssueReopened     EventType = "issue.reopened"       // isResolved became false again
+	EventIssueClassified   EventType = "issue.classification" // advisory ↔ incident
+	EventIssueEdited       EventType = "issue.edited"         // title, impact, end time, … edited
+	EventIssueRemoved      EventType = "issue.removed"        // gone from a full resync
+	EventMessageNew        EventType = "mc.new"
+	EventMessageUpdated    EventType = "mc.updated"
+	EventMessageActionDate EventType = "mc.action_date" // actionRequiredByDateTime moved
+	EventMessageRemoved    EventType = "mc.removed"
+	EventServiceStatus     EventType = "service.status" // a healthOverview's status changed
+)
+
+// ChangeKind names one field-level change inside an event.
+type ChangeKind string
+
+// The change kinds detect produces.
+const (
+	ChangeNew            ChangeKind = "new"
+	ChangeRemoved        ChangeKind = "removed"
+	ChangePostAdded      ChangeKind = "post_added"
+	ChangePostEdited     ChangeKind = "post_edited"
+	ChangeStatus         ChangeKind = "status"
+	ChangeResolved       ChangeKind = "resolved"
+	ChangeReopened       ChangeKind = "reopened"
+	ChangeClassification ChangeKind = "classification"
+	ChangeTitle          ChangeKind = "title"
+	ChangeImpact         ChangeKind = "impact"
+	ChangeStart          ChangeKind = "start_time"
+	ChangeEnd            ChangeKind = "end_time"
+	ChangeService        ChangeKind = "service"
+	ChangeFeature        ChangeKind = "feature"
+	ChangeOrigin         ChangeKind = "origin"
+	ChangeCategory       ChangeKind = "category"
+	ChangeSeverity       ChangeKind = "severity"
+	ChangeServices       ChangeKind = "services"
+	ChangeTags           ChangeKind = "tags"
+	ChangeMajor          ChangeKind = "major_change"
+	ChangeActionDate     ChangeKind = "action_required_by"
+	ChangeBodySection    ChangeKind = "body_section" // Field holds the section heading
+	ChangeAttachments    ChangeKind = "attachments"
+)
+
+// Change is one field-level difference between two revisions. From and To
+// are display-neutral text (enum values, RFC 3339 times, plain strings); an
+// empty From means the field was unset before.
+type Change struct {
+	Kind  ChangeKind `json:"kind"`
+	Field string     `json:"field,omitempty"`
+	From  string     `json:"from,omitempty"`
+	To    string     `json:"to,omitempty"`
+}
+
+// Event is one detected change of one item, with the item as it is now.
+// Exactly one of Issue, Message and Service is set, matching Source.
+type Event struct {
+	ID         int64          `json:"id,omitempty"` // assigned by the store
+	Tenant     string         `json:"tenant"`
+	Source     Source         `json:"source"`
+	ItemID     string         `json:"itemId"`
+	Type       EventType      `json:"type"`
+	Revision   int            `json:"revision"` // revision number of the item after the change
+	Changes    []Change       `json:"changes,omitempty"`
+	DetectedAt time.Time      `json:"detectedAt"`
+	Issue      *Issue         `json:"issue,omitempty"`
+	Message    *Message       `json:"message,omitempty"`
+	Service    *ServiceHealth `json:"service,omitempty"`
+}
+
+// Key returns the item the event is about.
+func (e *Event) Key() ItemKey { return ItemKey{Tenant: e.Tenant, Source: e.Source, ID: e.ItemID} }
+
+// Has reports whether the event contains a change of kind k.
+func (e *Event) Has(k ChangeKind) bool {
+	for _, c := range e.Changes {
+		if c.Kind == k {
+			return true
+		}
+	}
+	return false
+}
