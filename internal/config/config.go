@@ -1,0 +1,389 @@
+// Package config loads shdmc's YAML configuration strictly: every unknown
+// key, wrong type or invalid value is reported with the file, line and key
+// path where it occurs (for example
+// "shdmc.yaml:14: tenants[0].client_secrt: unknown key (did you mean client_secret?)"),
+// and all problems are reported together rather than one at a time.
+//
+// Values of the form ${NAME} in any string setting are replaced by the
+// environment variable NAME (an unset variable is an error; write $${ for a
+// literal "${"). Secrets can also be read from files (client_secret_file,
+// certificate_password_file, store_password_file), which suits container
+// secret mounts. Relative paths of files that are read (secret files,
+// certificate_file, ca_file) are resolved against the directory of the
+// configuration file; the store path and output file paths are relative to
+// the working directory.
+//
+// After the file, an environment overlay is applied: SHDMC_STORE,
+// SHDMC_INTERVAL, SHDMC_TIME_ZONE and SHDMC_LOG_LEVEL, when set and not
+// empty, replace the top-level keys store, interval, time_zone and log.level.
+//
+// Top-level keys starting with "x-" are ignored, so that they can hold YAML
+// anchors shared through merge keys ("<<: *common").
+//
+// Secrets are held in the Secret type, which prints "<secret>" whichever way
+// it is formatted, encoded or logged.
+package config
+
+import (
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	// Embedded zone data makes time_zone validation, and Location, work on
+	// hosts without a zoneinfo database (Windows, scratch containers).
+	_ "time/tzdata"
+)
+
+// Defaults, exported through Default.
+const (
+	defaultStore      = "sqlite://shdmc.db"
+	defaultInterval   = Duration(5 * time.Minute)
+	defaultFullResync = Duration(6 * time.Hour)
+	defaultOverlap    = Duration(10 * time.Minute)
+	defaultTimeZone   = "UTC"
+	defaultAddr       = "127.0.0.1:8080"
+	// MinInterval is the shortest accepted polling interval. Microsoft
+	// Graph allows 800 service-communications requests per hour per app and
+	// tenant; one poll costs several requests (issues, messages, health,
+	// pages), so polling faster than every 30 s runs into throttling.
+	MinInterval = Duration(30 * time.Second)
+)
+
+// Config is the whole configuration of shdmc. Build it with Load or Parse;
+// Default returns the values used for every key that is left out.
+type Config struct {
+	// Path is the file the configuration was read from ("" when built in
+	// code); error messages name it.
+	Path string `yaml:"-"`
+	// Store is the database URL: "sqlite://path" (relative to the working
+	// directory) or "postgres://user@host/db". A password in the URL is moved
+	// to StorePassword so that Store can be shown and logged.
+	Store string `yaml:"store"`
+	// StorePassword is the database password: from the store URL, the
+	// store_password key or the store_password_file key. StoreDSN puts it
+	// back into the URL.
+	StorePassword Secret `yaml:"store_password"`
+	// StorePasswordFile is the file StorePassword was read from, if any.
+	StorePasswordFile string `yaml:"store_password_file"`
+	// Interval is how often each tenant is polled (at least MinInterval).
+	Interval Duration `yaml:"interval"`
+	// FullResync is how often a full listing replaces the incremental
+	// fetch, to notice items Microsoft removed.
+	FullResync Duration `yaml:"full_resync"`
+	// Overlap is subtracted from the stored watermark (the last
+	// lastModifiedDateTime seen) on incremental fetches, so that items
+	// modified while the previous poll ran are not missed.
+	Overlap Duration `yaml:"overlap"`
+	// TimeZone is the IANA zone (e.g. "Asia/Tokyo") in which dates are
+	// shown, unless a channel overrides it.
+	TimeZone string `yaml:"time_zone"`
+	// Baseline controls the first poll of a tenant.
+	Baseline Baseline `yaml:"baseline"`
+	// Log configures the process log.
+	Log Log `yaml:"log"`
+	// Tenants are the Microsoft 365 tenants to watch.
+	Tenants []Tenant `yaml:"tenants"`
+	// Channels are where notices go.
+	Channels []Channel `yaml:"channels"`
+	// Serve configures the dashboard and API listener.
+	Serve Serve `yaml:"serve"`
+
+	pos map[string]position // where each key path was set; see errAt
+}
+
+// Baseline controls what happens the first time a tenant is polled: the
+// items found are stored silently, so that adding a tenant does not flood
+// the channels with years of history.
+type Baseline struct {
+	// AnnounceActive, when true (the default), still announces service
+	// health issues that are active (not resolved) at first sight.
+	AnnounceActive bool `yaml:"announce_active"`
+}
+
+// Log configures the process log.
+type Log struct {
+	// Level is debug, info (default), warn or error.
+	Level string `yaml:"level"`
+	// Format is text (default) or json.
+	Format string `yaml:"format"`
+}
+
+// Serve configures the HTTP listener of the dashboard, API and feeds.
+type Serve struct {
+	// Addr is the listen address, by default 127.0.0.1:8080.
+	Addr string `yaml:"addr"`
+}
+
+// Sources selects what is fetched from a tenant; each is on unless set to
+// false. After Load none of the pointers is nil.
+type Sources struct {
+	// Issues are the Service Health issues (incidents and advisories).
+	Issues *bool `yaml:"issues"`
+	// Messages are the Message Center posts.
+	Messages *bool `yaml:"messages"`
+	// Health is the per-service health overview.
+	Health *bool `yaml:"health"`
+}
+
+// Authentication kinds of a tenant (Tenant.Auth).
+const (
+	AuthClientSecret     = "client_secret"
+	AuthCertificate      = "certificate"
+	AuthManagedIdentity  = "managed_identity"
+	AuthWorkloadIdentity = "workload_identity"
+)
+
+// Clouds (Tenant.Cloud), after aliases are resolved.
+const (
+	CloudGlobal  = "global"
+	CloudGCCHigh = "gcchigh"
+	CloudDoD     = "dod"
+	CloudChina   = "china"
+)
+
+// Tenant is one Microsoft 365 tenant and the app registration (or managed
+// identity) used to read its service communications through Microsoft
+// Graph. The app needs the ServiceHealth.Read.All and
+// ServiceMessage.Read.All application permissions with admin consent.
+type Tenant struct {
+	// ID is shdmc's short name for the tenant: 1–64 of a-z, 0-9, '-' and
+	// '_', unique in the file. It is stored with every item, so renaming it
+	// starts a new baseline.
+	ID string `yaml:"id"`
+	// Name is the display name used in notices; ID when empty.
+	Name string `yaml:"name"`
+	// TenantID is the Entra tenant: a GUID or a domain such as
+	// contoso.onmicrosoft.com.
+	TenantID string `yaml:"tenant_id"`
+	// ClientID is the application (client) ID of the app registration.
+	ClientID string `yaml:"client_id"`
+	// Auth is client_secret, certificate, managed_identity or
+	// workload_identity. When left out it is client_secret if a client
+	// secret is given, certificate if a certificate file is given.
+	Auth string `yaml:"auth"`
+	// ClientSecret is the app's client secret (auth client_secret).
+	ClientSecret Secret `yaml:"client_secret"`
+	// ClientSecretFile is the file ClientSecret was read from (trimmed of
+	// surrounding white space), if any.
+	ClientSecretFile string `yaml:"client_secret_file"`
+	// CertificateFile is a PEM file holding the certificate and its
+	// unencrypted private key, or a PKCS#12 (.pfx/.p12) file (auth
+	// certificate). After Load the path is resolved.
+	CertificateFile string `yaml:"certificate_file"`
+	// CertificatePassword decrypts a PKCS#12 certificate file.
+	CertificatePassword Secret `yaml:"certificate_password"`
+	// CertificatePasswordFile is the file CertificatePassword was read
+	// from, if any.
+	CertificatePasswordFile string `yaml:"certificate_password_file"`
+	// ManagedIdentityClientID selects a user-assigned managed identity
+	// (auth managed_identity); empty means the system-assigned one.
+	ManagedIdentityClientID string `yaml:"managed_identity_client_id"`
+	// Cloud is global (default, also Microsoft 365 GCC), gcchigh, dod or
+	// china. Aliases: gcc → global, usgov and usgovl4 → gcchigh,
+	// usgovl5 → dod. Microsoft Cloud Deutschland was retired and is
+	// rejected.
+	Cloud string `yaml:"cloud"`
+	// GraphRoot overrides the cloud's Microsoft Graph root URL
+	// (https, or http only to a loopback address such as the simulator).
+	GraphRoot string `yaml:"graph_root"`
+	// AuthorityHost overrides the cloud's Entra sign-in URL (same rule).
+	AuthorityHost string `yaml:"authority_host"`
+	// CAFile is a PEM bundle of extra CA certificates to trust, for
+	// TLS-inspecting proxies. After Load the path is resolved.
+	CAFile string `yaml:"ca_file"`
+	// Sources selects what is fetched from the tenant.
+	Sources Sources `yaml:"sources"`
+	// Interval overrides the global polling interval when not zero.
+	Interval Duration `yaml:"interval"`
+	// Disabled keeps the tenant in the file without polling it.
+	Disabled bool `yaml:"disabled"`
+}
+
+// Channel types that exist and that are planned.
+const (
+	ChannelStdout = "stdout"
+	ChannelFile   = "file"
+)
+
+// plannedChannelTypes are channel types that shdmc will have but does not
+// yet: naming them gets a "not available yet" error instead of "unknown".
+func plannedChannelTypes() []string { return []string{"smtp", "teams", "slack", "webhook"} }
+
+// Channel is one destination for notices.
+type Channel struct {
+	// Name identifies the channel in rules and in the delivery log; unique.
+	Name string `yaml:"name"`
+	// Type is stdout or file.
+	Type string `yaml:"type"`
+	// Format is text, markdown or json. Defaults: text for stdout; json
+	// for file, which writes JSON Lines of the event and its rendered text.
+	Format string `yaml:"format"`
+	// Path is the output file of a file channel (relative to the working
+	// directory), appended to.
+	Path string `yaml:"path"`
+	// TimeZone overrides Config.TimeZone for this channel.
+	TimeZone string `yaml:"time_zone"`
+}
+
+// position is where a key path was set: a line and column in the file, or
+// the environment variable of the overlay.
+type position struct {
+	line, col int
+	env       string
+}
+
+// Default returns the configuration used when a key is left out: a SQLite
+// store in the working directory, polling every 5 minutes, UTC, info logs,
+// the dashboard on 127.0.0.1:8080, no tenants and no channels.
+func Default() *Config {
+	return &Config{
+		Store:      defaultStore,
+		Interval:   defaultInterval,
+		FullResync: defaultFullResync,
+		Overlap:    defaultOverlap,
+		TimeZone:   defaultTimeZone,
+		Baseline:   Baseline{AnnounceActive: true},
+		Log:        Log{Level: "info", Format: "text"},
+		Serve:      Serve{Addr: defaultAddr},
+	}
+}
+
+// Load reads the configuration file at path with the process environment
+// (for ${NAME} values and the SHDMC_* overlay), decodes it strictly,
+// applies defaults and validates it. When the file cannot be read the
+// error wraps the os error (errors.Is(err, fs.ErrNotExist) works);
+// otherwise a failure is an Errors listing every problem found.
+func Load(path string) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("load config: %w", err)
+	}
+	return Parse(data, path, os.LookupEnv)
+}
+
+// Location returns the time zone of TimeZone, or UTC if it is not valid
+// (Validate reports that).
+func (c *Config) Location() *time.Location {
+	return loadLocation(c.TimeZone)
+}
+
+// Location returns the channel's time zone, or fallback when the channel
+// has none or an invalid one.
+func (ch *Channel) Location(fallback *time.Location) *time.Location {
+	if ch.TimeZone == "" {
+		return fallback
+	}
+	loc, err := time.LoadLocation(ch.TimeZone)
+	if err != nil {
+		return fallback
+	}
+	return loc
+}
+
+func loadLocation(name string) *time.Location {
+	if name == "" {
+		return time.UTC
+	}
+	loc, err := time.LoadLocation(name)
+	if err != nil {
+		return time.UTC
+	}
+	return loc
+}
+
+// IntervalFor returns the polling interval of a tenant: its own when set,
+// the global one otherwise.
+func (c *Config) IntervalFor(t *Tenant) time.Duration {
+	if t.Interval > 0 {
+		return t.Interval.Std()
+	}
+	return c.Interval.Std()
+}
+
+// StoreDSN returns the store URL with StorePassword put back in, for the
+// store to connect with. It is a Secret because it holds the password.
+func (c *Config) StoreDSN() Secret {
+	if c.StorePassword == "" {
+		return Secret(c.Store)
+	}
+	u, err := url.Parse(c.Store)
+	if err != nil || u.Host == "" {
+		return Secret(c.Store)
+	}
+	user := ""
+	if u.User != nil {
+		user = u.User.Username()
+	}
+	u.User = url.UserPassword(user, c.StorePassword.Reveal())
+	return Secret(u.String())
+}
+
+// Enabled reports whether a source flag is on (nil means on).
+func Enabled(b *bool) bool { return b == nil || *b }
+
+// cloudEndpoints returns the Microsoft Graph root and Entra authority
+// host of a cloud (Microsoft Graph "national cloud deployments").
+func cloudEndpoints(cloud string) (graphRoot, authorityHost string) {
+	switch cloud {
+	case CloudGCCHigh:
+		return "https://graph.microsoft.us", "https://login.microsoftonline.us"
+	case CloudDoD:
+		return "https://dod-graph.microsoft.us", "https://login.microsoftonline.us"
+	case CloudChina:
+		return "https://microsoftgraph.chinacloudapi.cn", "https://login.chinacloudapi.cn"
+	default:
+		return "https://graph.microsoft.com", "https://login.microsoftonline.com"
+	}
+}
+
+// canonicalCloud resolves a cloud name or alias; ok is false for unknown
+// clouds.
+func canonicalCloud(name string) (string, bool) {
+	switch strings.ToLower(strings.TrimSpace(name)) {
+	case "", "global", "public", "gcc":
+		return CloudGlobal, true
+	case "gcchigh", "gcc-high", "usgov", "usgovl4":
+		return CloudGCCHigh, true
+	case "dod", "usgovl5":
+		return CloudDoD, true
+	case "china":
+		return CloudChina, true
+	}
+	return "", false
+}
+
+// Endpoints returns the Microsoft Graph root and the Entra authority host
+// for the tenant: the overrides when set, its cloud's otherwise.
+func (t *Tenant) Endpoints() (graphRoot, authorityHost string) {
+	c, ok := canonicalCloud(t.Cloud)
+	if !ok {
+		c = CloudGlobal
+	}
+	graphRoot, authorityHost = cloudEndpoints(c)
+	if t.GraphRoot != "" {
+		graphRoot = strings.TrimRight(t.GraphRoot, "/")
+	}
+	if t.AuthorityHost != "" {
+		authorityHost = t.AuthorityHost
+	}
+	return graphRoot, authorityHost
+}
+
+// DisplayName returns Name, or ID when Name is empty.
+func (t *Tenant) DisplayName() string {
+	if t.Name != "" {
+		return t.Name
+	}
+	return t.ID
+}
+
+// resolvePath makes p relative to dir unless it is absolute.
+func resolvePath(dir, p string) string {
+	if p == "" || filepath.IsAbs(p) || dir == "" {
+		return p
+	}
+	return filepath.Join(dir, p)
+}

@@ -1,0 +1,621 @@
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/url"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// Parse decodes a configuration from data as Load does; path names the
+// file in errors and is the base of relative file paths. lookupEnv resolves
+// ${NAME} values and the SHDMC_* overlay; nil means an empty environment.
+func Parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Config, error) {
+	if lookupEnv == nil {
+		lookupEnv = func(string) (string, bool) { return "", false }
+	}
+	d := &decoder{
+		file:   path,
+		env:    lookupEnv,
+		pos:    map[string]position{},
+		failed: map[string]bool{},
+	}
+	cfg := Default()
+	cfg.Path = path
+
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return nil, Errors{syntaxError(path, data, err)}
+	}
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) > 0 {
+		root := doc.Content[0]
+		d.pos[""] = position{line: root.Line, col: root.Column}
+		d.decode(root, reflect.ValueOf(cfg).Elem(), "", false)
+	}
+	d.overlay(cfg)
+	d.resolve(cfg, filepath.Dir(path))
+	cfg.pos = d.pos
+
+	errs := d.errs
+	for _, p := range cfg.validate() {
+		if !d.suppressed(p.Key) && !slices.ContainsFunc(p.related, d.suppressed) {
+			errs = append(errs, p.Error)
+		}
+	}
+	if len(errs) > 0 {
+		return nil, errs.sorted()
+	}
+	return cfg, nil
+}
+
+// yamlLineRE extracts the line from go-yaml's syntax errors.
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError turns a go-yaml error into an Error with a line.
+func syntaxError(file string, data []byte, err error) Error {
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return Error{File: file, Line: problemLine(data, line), Msg: "invalid YAML: " + m[2]}
+	}
+	return Error{File: file, Msg: "invalid YAML: " + strings.TrimPrefix(msg, "yaml: ")}
+}
+
+// problemLine narrows down where a syntax error is. go-yaml reports the
+// line where the enclosing block starts (a mis-indented key on line 40 of
+// a tenants list is reported at the "tenants:" line), so this finds the
+// shortest prefix of the document, in whole lines, that already fails to
+// parse: its last line is where the mistake is. A binary search keeps it
+// to a few parses.
+func problemLine(data []byte, reported int) int {
+	lines := bytes.SplitAfter(data, []byte("\n"))
+	fails := func(n int) bool {
+		var doc yaml.Node
+		return yaml.Unmarshal(bytes.Join(lines[:n], nil), &doc) != nil
+	}
+	lo, hi := reported, len(lines) // fails(hi) holds: it is the document
+	if lo < 1 || lo > hi || !fails(hi) {
+		return reported
+	}
+	for lo < hi {
+		mid := lo + (hi-lo)/2
+		if fails(mid) {
+			hi = mid
+		} else {
+			lo = mid + 1
+		}
+	}
+	return hi
+}
+
+// decoder walks a yaml.Node tree into a Config by reflection over the
+// yaml struct tags, collecting every problem instead of stopping at the
+// first, and remembering where each key was set.
+type decoder struct {
+	file   string
+	env    func(string) (string, bool)
+	errs   Errors
+	pos    map[string]position
+	failed map[string]bool // key paths with a reported problem
+}
+
+// errAt records a problem at node n for key path key.
+func (d *decoder) errAt(n *yaml.Node, key, format string, args ...any) {
+	e := Error{File: d.file, Key: key, Msg: fmt.Sprintf(format, args...)}
+	if n != nil {
+		e.Line, e.Column = n.Line, n.Column
+	}
+	d.errs = append(d.errs, e)
+	d.failed[key] = true
+}
+
+// suppressed reports whether a validation problem at key follows from a
+// problem already reported for it (or for a key inside it), such as
+// "missing client_secret" after "client_secret_file: cannot read".
+func (d *decoder) suppressed(key string) bool {
+	for k := range d.failed {
+		if k == key || strings.HasPrefix(k, key+".") {
+			return true
+		}
+	}
+	for k := parentKey(key); k != ""; k = parentKey(k) {
+		if d.failed[k] {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	secretType   = reflect.TypeFor[Secret]()
+	durationType = reflect.TypeFor[Duration]()
+)
+
+// kindName describes a node for "expected X, got Y" messages.
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	default:
+		return "a value"
+	}
+}
+
+func isNull(n *yaml.Node) bool {
+	return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null"
+}
+
+// decode sets v from n. A null value (an empty key) keeps the default.
+// secret is true below keys whose value must never appear in messages.
+func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string, secret bool) {
+	if n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if isNull(n) {
+		return
+	}
+	t := v.Type()
+	switch {
+	case t == durationType:
+		s, ok := d.scalar(n, key, "a duration like 5m", false)
+		if !ok {
+			return
+		}
+		if tag := n.ShortTag(); tag == "!!int" || tag == "!!float" {
+			d.errAt(n, key, "expected a duration like 5m, got %s (add a unit: s, m or h)", s)
+			return
+		}
+		dur, err := parseDuration(s)
+		if err != nil {
+			d.errAt(n, key, "%v", err)
+			return
+		}
+		v.SetInt(int64(dur))
+	case t == secretType:
+		s, ok := d.scalar(n, key, "a string", true)
+		if ok {
+			v.SetString(s)
+		}
+	case t.Kind() == reflect.String:
+		s, ok := d.scalar(n, key, "a string", secret)
+		if ok {
+			v.SetString(s)
+		}
+	case t.Kind() == reflect.Bool:
+		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
+			got := kindName(n)
+			if n.Kind == yaml.ScalarNode {
+				got = strconv.Quote(n.Value)
+			}
+			d.errAt(n, key, "expected true or false, got %s", got)
+			return
+		}
+		b, err := strconv.ParseBool(strings.ToLower(n.Value))
+		if err != nil {
+			d.errAt(n, key, "expected true or false, got %q", n.Value)
+			return
+		}
+		v.SetBool(b)
+	case t.Kind() == reflect.Pointer:
+		p := reflect.New(t.Elem())
+		before := len(d.errs)
+		d.decode(n, p.Elem(), key, secret)
+		if len(d.errs) == before {
+			v.Set(p)
+		}
+	case t.Kind() == reflect.Struct:
+		d.decodeStruct(n, v, key)
+	case t.Kind() == reflect.Slice:
+		if n.Kind != yaml.SequenceNode {
+			d.errAt(n, key, "expected a list (lines starting with '- '), got %s", kindName(n))
+			return
+		}
+		s := reflect.MakeSlice(t, len(n.Content), len(n.Content))
+		for i, item := range n.Content {
+			k := fmt.Sprintf("%s[%d]", key, i)
+			d.pos[k] = position{line: item.Line, col: item.Column}
+			d.decode(item, s.Index(i), k, secret)
+		}
+		v.Set(s)
+	default:
+		// Only reachable if a field of an unsupported type is added.
+		d.errAt(n, key, "cannot decode into %s", t)
+	}
+}
+
+// scalar returns the expanded text of a scalar node, or reports that want
+// was expected. The value is not quoted in messages when secret is true.
+func (d *decoder) scalar(n *yaml.Node, key, want string, secret bool) (string, bool) {
+	if n.Kind != yaml.ScalarNode {
+		d.errAt(n, key, "expected %s, got %s", want, kindName(n))
+		return "", false
+	}
+	s, err := expandEnv(n.Value, d.env)
+	if err != nil {
+		d.errAt(n, key, "%v", err)
+		return "", false
+	}
+	return s, true
+}
+
+// expandEnv replaces ${NAME} with the value of the environment variable
+// NAME; "$${" stands for a literal "${". The value itself is never part of
+// an error, as it may be a secret.
+func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
+	if !strings.Contains(s, "${") {
+		return s, nil
+	}
+	var b strings.Builder
+	for {
+		i := strings.Index(s, "${")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String(), nil
+		}
+		if i > 0 && s[i-1] == '$' {
+			b.WriteString(s[:i-1] + "${")
+			s = s[i+2:]
+			continue
+		}
+		b.WriteString(s[:i])
+		end := strings.IndexByte(s[i:], '}')
+		if end < 0 {
+			return "", errors.New("unterminated ${ (write $${ for a literal ${)")
+		}
+		name := s[i+2 : i+end]
+		if !envNameRE.MatchString(name) {
+			return "", fmt.Errorf("invalid environment variable name %q in ${…}", name)
+		}
+		val, ok := lookup(name)
+		if !ok {
+			return "", fmt.Errorf("environment variable %s is not set", name)
+		}
+		b.WriteString(val)
+		s = s[i+end+1:]
+	}
+}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+
+// field is one settable key of a struct.
+type field struct {
+	name  string
+	index int
+}
+
+// fieldsOf lists the yaml keys of a struct type in declaration order.
+func fieldsOf(t reflect.Type) []field {
+	var fs []field
+	for i := range t.NumField() {
+		sf := t.Field(i)
+		if !sf.IsExported() {
+			continue
+		}
+		name, _, _ := strings.Cut(sf.Tag.Get("yaml"), ",")
+		if name == "-" || name == "" {
+			continue
+		}
+		fs = append(fs, field{name: name, index: i})
+	}
+	return fs
+}
+
+// decodeStruct decodes a mapping into a struct, rejecting unknown and
+// repeated keys. Merge keys ("<<: *defaults") are honoured: merged values
+// come first and the mapping's own keys override them; a nested mapping
+// such as sources is merged key by key rather than replaced.
+func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.errAt(n, keyOr(path), "expected a mapping (key: value lines), got %s", kindName(n))
+		return
+	}
+	fields := fieldsOf(v.Type())
+	seen := map[string]int{}
+	for _, pair := range d.pairs(n, 0) {
+		k, val := pair[0], pair[1]
+		name := k.Value
+		key := join(path, name)
+		if pair[2] == nil { // own key, not merged
+			if line, dup := seen[name]; dup {
+				d.errAt(k, key, "duplicate key (first set on line %d)", line)
+				continue
+			}
+			seen[name] = k.Line
+		}
+		i := -1
+		for _, f := range fields {
+			if f.name == name {
+				i = f.index
+				break
+			}
+		}
+		if i < 0 && path == "" && strings.HasPrefix(name, "x-") {
+			continue // extension keys hold anchors for merge keys
+		}
+		if i < 0 {
+			msg := "unknown key"
+			if s := suggest(name, fields); s != "" {
+				msg += " (did you mean " + s + "?)"
+				// Problems of the key meant follow from the typo.
+				d.failed[join(path, s)] = true
+			} else if path == "" {
+				msg += misplacedHint(name)
+			}
+			d.errAt(k, key, "%s", msg)
+			continue
+		}
+		d.pos[key] = position{line: k.Line, col: k.Column}
+		d.decode(val, v.Field(i), key, false)
+	}
+}
+
+// pairs returns the key/value pairs of a mapping with merge keys expanded;
+// the third node is non-nil for pairs that came from a merge.
+func (d *decoder) pairs(n *yaml.Node, depth int) [][3]*yaml.Node {
+	var merged, own [][3]*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if k.ShortTag() == "!!merge" && depth < 8 {
+			srcs := []*yaml.Node{v}
+			if v.Kind == yaml.SequenceNode {
+				srcs = v.Content
+			}
+			for _, s := range srcs {
+				if s.Kind == yaml.AliasNode && s.Alias != nil {
+					s = s.Alias
+				}
+				if s.Kind != yaml.MappingNode {
+					d.errAt(k, "<<", "a merge key needs a mapping, got %s", kindName(s))
+					continue
+				}
+				for _, p := range d.pairs(s, depth+1) {
+					merged = append(merged, [3]*yaml.Node{p[0], p[1], k})
+				}
+			}
+			continue
+		}
+		own = append(own, [3]*yaml.Node{k, v, nil})
+	}
+	return append(merged, own...)
+}
+
+// misplacedHint explains a top-level key that belongs in a list entry.
+func misplacedHint(name string) string {
+	for _, f := range fieldsOf(reflect.TypeFor[Tenant]()) {
+		if f.name == name {
+			return " (it belongs in a tenants entry)"
+		}
+	}
+	for _, f := range fieldsOf(reflect.TypeFor[Channel]()) {
+		if f.name == name {
+			return " (it belongs in a channels entry)"
+		}
+	}
+	return ""
+}
+
+func join(path, name string) string {
+	if path == "" {
+		return name
+	}
+	return path + "." + name
+}
+
+func keyOr(path string) string {
+	if path == "" {
+		return "(top level)"
+	}
+	return path
+}
+
+// suggest returns the known key closest to name, if it is close enough to
+// be a typo.
+func suggest(name string, fields []field) string {
+	best, bestDist := "", 0
+	for _, f := range fields {
+		dist := levenshtein(strings.ToLower(name), f.name)
+		if best == "" || dist < bestDist {
+			best, bestDist = f.name, dist
+		}
+	}
+	if best == "" || bestDist > 2+len(name)/6 || bestDist >= len(name) {
+		return ""
+	}
+	return best
+}
+
+// levenshtein is the edit distance between a and b, treating '-' and '_'
+// as equal so that client-secret suggests client_secret.
+func levenshtein(a, b string) int {
+	a = strings.ReplaceAll(a, "-", "_")
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
+
+// envOverlay lists the environment variables that replace top-level keys.
+func envOverlay() []struct{ env, key string } {
+	return []struct{ env, key string }{
+		{"SHDMC_STORE", "store"},
+		{"SHDMC_INTERVAL", "interval"},
+		{"SHDMC_TIME_ZONE", "time_zone"},
+		{"SHDMC_LOG_LEVEL", "log.level"},
+	}
+}
+
+// overlay applies the SHDMC_* environment variables.
+func (d *decoder) overlay(cfg *Config) {
+	for _, o := range envOverlay() {
+		val, ok := d.env(o.env)
+		if !ok || val == "" {
+			continue
+		}
+		d.pos[o.key] = position{env: o.env}
+		switch o.key {
+		case "store":
+			cfg.Store = val
+		case "interval":
+			dur, err := parseDuration(val)
+			if err != nil {
+				d.errs = append(d.errs, Error{File: d.file, Key: o.key, Msg: fmt.Sprintf("from %s: %v", o.env, err)})
+				d.failed[o.key] = true
+				continue
+			}
+			cfg.Interval = Duration(dur)
+		case "time_zone":
+			cfg.TimeZone = val
+		case "log.level":
+			cfg.Log.Level = val
+		}
+	}
+}
+
+// resolve fills in values that follow from others: secrets read from
+// files, the password taken out of the store URL, resolved paths, cloud
+// aliases, the inferred auth kind, channel formats and source flags.
+func (d *decoder) resolve(cfg *Config, dir string) {
+	cfg.StorePassword = d.secretFromFile(cfg.StorePassword, cfg.StorePasswordFile, dir, "store_password", "store_password_file")
+	cfg.StorePasswordFile = resolvePath(dir, cfg.StorePasswordFile)
+	if u, err := url.Parse(cfg.Store); err == nil && u.User != nil {
+		if pw, ok := u.User.Password(); ok {
+			if cfg.StorePassword != "" {
+				d.errAt(d.node("store"), "store", "the password is set both in the URL and in store_password; keep one")
+			} else {
+				cfg.StorePassword = Secret(pw)
+			}
+			u.User = url.User(u.User.Username())
+			cfg.Store = u.String()
+		}
+	}
+	for i := range cfg.Tenants {
+		t := &cfg.Tenants[i]
+		p := fmt.Sprintf("tenants[%d]", i)
+		t.ClientSecret = d.secretFromFile(t.ClientSecret, t.ClientSecretFile, dir, p+".client_secret", p+".client_secret_file")
+		t.ClientSecretFile = resolvePath(dir, t.ClientSecretFile)
+		t.CertificatePassword = d.secretFromFile(t.CertificatePassword, t.CertificatePasswordFile, dir, p+".certificate_password", p+".certificate_password_file")
+		t.CertificatePasswordFile = resolvePath(dir, t.CertificatePasswordFile)
+		t.CertificateFile = resolvePath(dir, t.CertificateFile)
+		t.CAFile = resolvePath(dir, t.CAFile)
+		if c, ok := canonicalCloud(t.Cloud); ok {
+			t.Cloud = c
+		}
+		if t.Auth == "" {
+			_, hasSecret := d.pos[p+".client_secret"]
+			_, hasSecretFile := d.pos[p+".client_secret_file"]
+			switch {
+			case t.ClientSecret != "" || t.ClientSecretFile != "" || hasSecret || hasSecretFile:
+				t.Auth = AuthClientSecret
+			case t.CertificateFile != "":
+				t.Auth = AuthCertificate
+			}
+		}
+		for _, b := range []**bool{&t.Sources.Issues, &t.Sources.Messages, &t.Sources.Health} {
+			if *b == nil {
+				on := true
+				*b = &on
+			}
+		}
+	}
+	for i := range cfg.Channels {
+		ch := &cfg.Channels[i]
+		if ch.Format == "" {
+			switch ch.Type {
+			case ChannelStdout:
+				ch.Format = "text"
+			case ChannelFile:
+				ch.Format = "json"
+			}
+		}
+	}
+}
+
+// node returns a stand-in node carrying the position of a key, for errors
+// raised after decoding.
+func (d *decoder) node(key string) *yaml.Node {
+	p, ok := d.pos[key]
+	if !ok || p.line == 0 {
+		return nil
+	}
+	return &yaml.Node{Line: p.line, Column: p.col}
+}
+
+// maxSecretFile bounds what is read from a secret file; secrets are short.
+const maxSecretFile = 64 << 10
+
+// secretFromFile returns the secret from the file named by the key
+// fileKey, or value when no file is set. Setting both is an error. Errors
+// name the file, never its content.
+func (d *decoder) secretFromFile(value Secret, file, dir, valueKey, fileKey string) Secret {
+	if file == "" {
+		return value
+	}
+	if _, both := d.pos[valueKey]; both {
+		d.errAt(d.node(fileKey), fileKey, "set either %s or %s, not both", lastKey(valueKey), lastKey(fileKey))
+		return value
+	}
+	path := resolvePath(dir, file)
+	b, err := readLimited(path, maxSecretFile)
+	if err != nil {
+		d.errAt(d.node(fileKey), fileKey, "cannot read the secret: %v", err)
+		d.failed[valueKey] = true
+		return ""
+	}
+	s := strings.TrimSpace(string(b))
+	if s == "" {
+		d.errAt(d.node(fileKey), fileKey, "file %s is empty", path)
+		d.failed[valueKey] = true
+	}
+	return Secret(s)
+}
+
+func lastKey(key string) string {
+	if i := strings.LastIndexByte(key, '.'); i >= 0 {
+		return key[i+1:]
+	}
+	return key
+}
+
+// readLimited reads at most limit bytes of a file and fails if it is
+// larger, so that a mistaken path such as /dev/zero cannot hang Load.
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	var buf bytes.Buffer
+	n, err := io.Copy(&buf, io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if n > limit {
+		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
+	}
+	return buf.Bytes(), nil
+}

@@ -1,0 +1,392 @@
+package config
+
+import (
+	"bytes"
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"net"
+	"net/url"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+)
+
+var (
+	tenantKeyRE = regexp.MustCompile(`^[a-z0-9_-]{1,64}$`)
+	guidRE      = regexp.MustCompile(`^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$`)
+)
+
+// Validate checks the configuration and returns an Errors listing every
+// problem, or nil. It also reads the certificate and CA files, which must
+// exist and parse. Problems are located by line when the Config came from
+// Load or Parse.
+func (c *Config) Validate() error {
+	var errs Errors
+	for _, p := range c.validate() {
+		errs = append(errs, p.Error)
+	}
+	return errs.orNil()
+}
+
+// validator collects problems, locating each through the Config's
+// positions.
+type validator struct {
+	c        *Config
+	problems []problem
+}
+
+// problem is an Error with the keys whose own errors would explain it
+// (Parse drops it when one of them was already reported).
+type problem struct {
+	Error
+	related []string
+}
+
+// errf records a problem at key. A key that was not in the file is
+// located at the closest enclosing key that was (a missing tenant_id at
+// its tenants entry); one set by the environment overlay says so.
+func (v *validator) errf(key, format string, args ...any) {
+	v.errfRelated(key, nil, format, args...)
+}
+
+// errfRelated is errf for a problem that follows from problems at the
+// related keys, if they have any.
+func (v *validator) errfRelated(key string, related []string, format string, args ...any) {
+	e := Error{File: v.c.Path, Key: key, Msg: fmt.Sprintf(format, args...)}
+	for k := key; ; k = parentKey(k) {
+		if p, ok := v.c.pos[k]; ok {
+			e.Line, e.Column = p.line, p.col
+			if p.env != "" && k == key {
+				e.Msg += " (from " + p.env + ")"
+			}
+			break
+		}
+		if k == "" {
+			break
+		}
+	}
+	v.problems = append(v.problems, problem{Error: e, related: related})
+}
+
+// parentKey strips the last element of a key path: tenants[0].id →
+// tenants[0] → tenants → "".
+func parentKey(k string) string {
+	if strings.HasSuffix(k, "]") {
+		if i := strings.LastIndexByte(k, '['); i >= 0 {
+			return k[:i]
+		}
+	}
+	if i := strings.LastIndexByte(k, '.'); i >= 0 {
+		return k[:i]
+	}
+	return ""
+}
+
+func (c *Config) validate() []problem {
+	v := &validator{c: c}
+	v.store()
+	v.durations()
+	v.timeZone("time_zone", c.TimeZone)
+	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
+		v.errf("log.level", "unknown level %q (want debug, info, warn or error)", c.Log.Level)
+	}
+	if !slices.Contains([]string{"text", "json"}, c.Log.Format) {
+		v.errf("log.format", "unknown format %q (want text or json)", c.Log.Format)
+	}
+	if _, _, err := net.SplitHostPort(c.Serve.Addr); err != nil {
+		v.errf("serve.addr", "invalid listen address %q: want host:port such as 127.0.0.1:8080", c.Serve.Addr)
+	}
+	ids := map[string]int{}
+	for i := range c.Tenants {
+		v.tenant(i, ids)
+	}
+	names := map[string]int{}
+	for i := range c.Channels {
+		v.channel(i, names)
+	}
+	return v.problems
+}
+
+func (v *validator) store() {
+	s := v.c.Store
+	switch {
+	case strings.HasPrefix(s, "sqlite://"):
+		if strings.TrimPrefix(s, "sqlite://") == "" {
+			v.errf("store", "missing the database file: write sqlite://shdmc.db")
+		}
+	case strings.HasPrefix(s, "postgres://"), strings.HasPrefix(s, "postgresql://"):
+		u, err := url.Parse(s)
+		if err != nil || u.Host == "" {
+			v.errf("store", "invalid PostgreSQL URL: want postgres://user@host:5432/dbname")
+		}
+	default:
+		shown := s
+		if u, err := url.Parse(s); err == nil {
+			shown = u.Redacted()
+		}
+		v.errf("store", "unsupported store %q: use sqlite://path or postgres://user@host/dbname", shown)
+	}
+}
+
+func (v *validator) durations() {
+	c := v.c
+	if c.Interval < MinInterval {
+		v.errf("interval", "%s is below the minimum of %s: Microsoft Graph allows 800 service-communications requests per hour per app and tenant", c.Interval, MinInterval)
+	}
+	if c.FullResync < c.Interval {
+		v.errf("full_resync", "%s is shorter than interval (%s)", c.FullResync, c.Interval)
+	}
+	if c.Overlap < 0 {
+		v.errf("overlap", "must not be negative, got %s", c.Overlap)
+	}
+}
+
+func (v *validator) timeZone(key, name string) {
+	if _, err := time.LoadLocation(name); err != nil {
+		v.errf(key, "unknown time zone %q: use an IANA name such as UTC, Europe/Berlin or Asia/Tokyo", name)
+	}
+}
+
+func (v *validator) tenant(i int, ids map[string]int) {
+	t := &v.c.Tenants[i]
+	p := fmt.Sprintf("tenants[%d]", i)
+	switch {
+	case t.ID == "":
+		v.errf(p+".id", "missing id: a short name such as contoso (a-z, 0-9, '-' and '_')")
+	case !tenantKeyRE.MatchString(t.ID):
+		v.errf(p+".id", "invalid id %q: use 1 to 64 of a-z, 0-9, '-' and '_'", t.ID)
+	default:
+		if j, dup := ids[t.ID]; dup {
+			v.errf(p+".id", "duplicate tenant id %q (also tenants[%d])", t.ID, j)
+		} else {
+			ids[t.ID] = i
+		}
+	}
+
+	switch {
+	case t.TenantID == "":
+		v.errf(p+".tenant_id", "missing tenant_id: the Entra tenant ID (a GUID) or a domain such as contoso.onmicrosoft.com")
+	case !validTenantID(t.TenantID):
+		v.errf(p+".tenant_id", "invalid tenant_id %q: want a GUID or a domain such as contoso.onmicrosoft.com (letters, digits, '.' and '-' only)", t.TenantID)
+	}
+
+	auth := t.Auth
+	switch auth {
+	case AuthClientSecret, AuthCertificate, AuthManagedIdentity, AuthWorkloadIdentity:
+	case "":
+		v.errfRelated(p+".auth", []string{p + ".client_secret", p + ".client_secret_file", p + ".certificate_file", p + ".auth"}, "no credentials: set client_secret (or client_secret_file), certificate_file, or auth: managed_identity or workload_identity")
+	default:
+		v.errf(p+".auth", "unknown auth %q (want client_secret, certificate, managed_identity or workload_identity)", auth)
+	}
+
+	switch {
+	case t.ClientID == "" && auth != AuthManagedIdentity && auth != "":
+		v.errf(p+".client_id", "missing client_id: the application (client) ID of the app registration, a GUID")
+	case t.ClientID != "" && !guidRE.MatchString(t.ClientID):
+		v.errf(p+".client_id", "invalid client_id %q: want a GUID like 00000000-0000-0000-0000-000000000000", t.ClientID)
+	}
+
+	if auth == AuthClientSecret && t.ClientSecret == "" {
+		v.errf(p+".client_secret", "auth client_secret needs client_secret or client_secret_file")
+	}
+	if auth != AuthClientSecret && auth != "" && (t.ClientSecret != "" || t.ClientSecretFile != "") {
+		v.errf(p+".client_secret", "a client secret is set but auth is %s; remove it or set auth: client_secret", auth)
+	}
+	if auth == AuthCertificate {
+		if t.CertificateFile == "" {
+			v.errf(p+".certificate_file", "auth certificate needs certificate_file")
+		} else if err := checkCertificate(t.CertificateFile, t.CertificatePassword); err != nil {
+			v.errfRelated(p+".certificate_file", []string{p + ".certificate_password"}, "%v", err)
+		}
+	} else if auth != "" && t.CertificateFile != "" {
+		v.errf(p+".certificate_file", "certificate_file is set but auth is %s; remove it or set auth: certificate", auth)
+	}
+	if t.ManagedIdentityClientID != "" && auth != AuthManagedIdentity {
+		v.errf(p+".managed_identity_client_id", "only used with auth: managed_identity (auth is %s)", auth)
+	}
+
+	if _, ok := canonicalCloud(t.Cloud); !ok {
+		switch strings.ToLower(t.Cloud) {
+		case "germany", "de", "german", "germancloud", "azuregermany":
+			v.errf(p+".cloud", "Microsoft Cloud Deutschland was retired (tenants moved to the global cloud); use cloud: global")
+		default:
+			v.errf(p+".cloud", "unknown cloud %q (want global, gcchigh, dod or china)", t.Cloud)
+		}
+	}
+	if t.GraphRoot != "" {
+		if err := checkURL(t.GraphRoot); err != nil {
+			v.errf(p+".graph_root", "%v", err)
+		}
+	}
+	if t.AuthorityHost != "" {
+		if err := checkURL(t.AuthorityHost); err != nil {
+			v.errf(p+".authority_host", "%v", err)
+		}
+	}
+	if t.CAFile != "" {
+		if err := checkCAFile(t.CAFile); err != nil {
+			v.errf(p+".ca_file", "%v", err)
+		}
+	}
+	if t.Interval != 0 && t.Interval < MinInterval {
+		v.errf(p+".interval", "%s is below the minimum of %s: Microsoft Graph allows 800 service-communications requests per hour per app and tenant", t.Interval, MinInterval)
+	}
+}
+
+// validTenantID follows azidentity's rule: letters, digits, '.' and '-'.
+func validTenantID(s string) bool {
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-') {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// checkURL accepts https URLs, and http ones only for loopback hosts (the
+// local simulator): tokens must not travel in clear text.
+func checkURL(s string) error {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return fmt.Errorf("%q is not an absolute URL such as https://graph.microsoft.com", s)
+	}
+	switch u.Scheme {
+	case "https":
+		return nil
+	case "http":
+		if isLoopback(u.Hostname()) {
+			return nil
+		}
+		return fmt.Errorf("%q must use https (http is allowed only for loopback addresses)", s)
+	default:
+		return fmt.Errorf("%q must be an https URL", s)
+	}
+}
+
+func isLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// maxCertFile bounds certificate and CA files.
+const maxCertFile = 4 << 20
+
+// checkCertificate reads a client certificate the way the Graph client
+// will (azidentity.ParseCertificates) so that a wrong file or password is
+// found at startup. Errors name the file, never the password.
+func checkCertificate(path string, password Secret) error {
+	data, err := readLimited(path, maxCertFile)
+	if err != nil {
+		return fmt.Errorf("cannot read the certificate: %w", err)
+	}
+	if bytes.Contains(data, []byte("-----BEGIN")) {
+		return checkPEMCertificate(path, data, password)
+	}
+	certs, key, err := azidentity.ParseCertificates(data, []byte(password.Reveal()))
+	switch {
+	case err != nil && strings.Contains(err.Error(), "unknown digest algorithm"):
+		return fmt.Errorf("cannot load the PKCS#12 file %s: %v (files exported by OpenSSL 3 need 'openssl pkcs12 -export -legacy', or a PEM file)", path, err)
+	case err != nil && strings.Contains(err.Error(), "password"):
+		return fmt.Errorf("cannot load the PKCS#12 file %s: %v (check certificate_password)", path, err)
+	case err != nil && (strings.EqualFold(filepath.Ext(path), ".pfx") || strings.EqualFold(filepath.Ext(path), ".p12")):
+		return fmt.Errorf("cannot load the PKCS#12 file %s: %v", path, err)
+	case err != nil:
+		return fmt.Errorf("%s is neither PEM (certificate and private key) nor PKCS#12 (.pfx/.p12)", path)
+	case len(certs) == 0 || key == nil:
+		return fmt.Errorf("%s must hold both the certificate and its private key", path)
+	}
+	return nil
+}
+
+// checkPEMCertificate checks a PEM client certificate, explaining what is
+// missing; azidentity reads only unencrypted keys from PEM.
+func checkPEMCertificate(path string, data []byte, password Secret) error {
+	if password != "" {
+		return fmt.Errorf("%s is PEM, but certificate_password only decrypts PKCS#12 (.pfx/.p12) files: store the PEM key unencrypted or use a .pfx", path)
+	}
+	var hasCert, hasKey bool
+	for rest := data; ; {
+		var b *pem.Block
+		b, rest = pem.Decode(rest)
+		if b == nil {
+			break
+		}
+		switch {
+		case b.Type == "CERTIFICATE":
+			hasCert = true
+		case b.Type == "ENCRYPTED PRIVATE KEY" || b.Headers["Proc-Type"] == "4,ENCRYPTED":
+			return fmt.Errorf("%s holds an encrypted private key, which is not supported: decrypt it (openssl pkey -in key.pem -out plain.pem) or use a .pfx with certificate_password", path)
+		case strings.HasSuffix(b.Type, "PRIVATE KEY"):
+			hasKey = true
+		}
+	}
+	switch {
+	case !hasCert && !hasKey:
+		return fmt.Errorf("%s holds no PEM certificate or private key", path)
+	case !hasCert:
+		return fmt.Errorf("%s holds a private key but no certificate: put both in one file", path)
+	case !hasKey:
+		return fmt.Errorf("%s holds a certificate but no private key: put both in one file", path)
+	}
+	if _, _, err := azidentity.ParseCertificates(data, nil); err != nil {
+		return fmt.Errorf("cannot load the certificate from %s: %v", path, err)
+	}
+	return nil
+}
+
+// checkCAFile requires a PEM file with at least one CA certificate.
+func checkCAFile(path string) error {
+	data, err := readLimited(path, maxCertFile)
+	if err != nil {
+		return fmt.Errorf("cannot read the CA bundle: %w", err)
+	}
+	if !x509.NewCertPool().AppendCertsFromPEM(data) {
+		return fmt.Errorf("%s holds no PEM certificate", path)
+	}
+	return nil
+}
+
+func (v *validator) channel(i int, names map[string]int) {
+	ch := &v.c.Channels[i]
+	p := fmt.Sprintf("channels[%d]", i)
+	if ch.Name == "" {
+		v.errf(p+".name", "missing name")
+	} else if j, dup := names[ch.Name]; dup {
+		v.errf(p+".name", "duplicate channel name %q (also channels[%d])", ch.Name, j)
+	} else {
+		names[ch.Name] = i
+	}
+	switch {
+	case ch.Type == ChannelStdout || ch.Type == ChannelFile:
+	case ch.Type == "":
+		v.errf(p+".type", "missing type (stdout or file)")
+	case slices.Contains(plannedChannelTypes(), ch.Type):
+		v.errf(p+".type", "channel type %s is not available yet (available: stdout, file)", ch.Type)
+	default:
+		v.errf(p+".type", "unknown channel type %q (want stdout or file)", ch.Type)
+	}
+	if ch.Format != "" && !slices.Contains([]string{"text", "markdown", "json"}, ch.Format) {
+		v.errf(p+".format", "unknown format %q (want text, markdown or json)", ch.Format)
+	}
+	switch ch.Type {
+	case ChannelFile:
+		if ch.Path == "" {
+			v.errf(p+".path", "a file channel needs path")
+		}
+	case ChannelStdout:
+		if ch.Path != "" {
+			v.errf(p+".path", "path is only used by file channels")
+		}
+	}
+	if ch.TimeZone != "" {
+		v.timeZone(p+".time_zone", ch.TimeZone)
+	}
+}
