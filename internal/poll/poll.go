@@ -202,10 +202,34 @@ func (b *batch) removals(ctx context.Context, seen map[string]bool, o detect.Opt
 		})
 		b.res.Changed++
 		if !o.Baseline {
-			b.event(detect.Removed(b.p.tenant, b.b.Source, id, it.Revision, o))
+			ev := detect.Removed(b.p.tenant, b.b.Source, id, it.Revision, o)
+			attachSnapshot(&ev, it.Data) // so the notice can say what was removed
+			b.event(ev)
 		}
 	}
 	return nil
+}
+
+// attachSnapshot decodes the last stored revision into the event; a
+// revision that does not decode leaves the event without one.
+func attachSnapshot(ev *model.Event, data []byte) {
+	switch ev.Source {
+	case model.SourceSHD:
+		var v model.Issue
+		if json.Unmarshal(data, &v) == nil {
+			ev.Issue = &v
+		}
+	case model.SourceMC:
+		var v model.Message
+		if json.Unmarshal(data, &v) == nil {
+			ev.Message = &v
+		}
+	case model.SourceHealth:
+		var v model.ServiceHealth
+		if json.Unmarshal(data, &v) == nil {
+			ev.Service = &v
+		}
+	}
 }
 
 func (b *batch) commit(ctx context.Context, cur store.Cursor, full bool, watermark time.Time) error {

@@ -135,7 +135,11 @@ func composeIssue(ev *model.Event, is *model.Issue, o Options) Doc {
 	if is.Origin != "" && is.Origin != model.OriginMicrosoft {
 		d.add("Origin", string(is.Origin))
 	}
-	d.add("Feature", join(" / ", is.FeatureGroup, is.Feature))
+	if is.FeatureGroup == is.Feature {
+		d.add("Feature", is.Feature) // the scenario and real data often repeat it
+	} else {
+		d.add("Feature", join(" / ", is.FeatureGroup, is.Feature))
+	}
 	d.add("User Impact", oneLine(is.ImpactDescription))
 	d.add("Last Updated", FormatTime(is.LastModified, o.Location))
 	d.add("Start Time", FormatTime(is.Start, o.Location))

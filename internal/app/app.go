@@ -1,0 +1,327 @@
+// Package app wires shdmc together: it opens the store, builds a Graph
+// client and a poller per tenant, and a dispatcher for the channels, and
+// runs them once (check) or for ever (run).
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"sync"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/config"
+	"github.com/shdmc/shdmc/internal/graph"
+	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/notify"
+	"github.com/shdmc/shdmc/internal/poll"
+	"github.com/shdmc/shdmc/internal/render"
+	"github.com/shdmc/shdmc/internal/store"
+)
+
+// Options are the process-level parts the App is built with.
+type Options struct {
+	Logger *slog.Logger
+	// Stdout receives notices of stdout channels; nil = os.Stdout.
+	Stdout io.Writer
+	// Now is the clock of detection, delivery and resync scheduling (the
+	// demo runs it on the scenario's time); nil = time.Now. Graph budgets
+	// and timeouts always use real time.
+	Now func() time.Time
+	// Store overrides an already open store (tests, demo); the App then
+	// does not close it.
+	Store store.Store
+	// NoBaseline announces everything found at first sight.
+	NoBaseline bool
+	// Concurrency bounds how many tenants are polled at once; 0 = 8.
+	Concurrency int
+}
+
+// App is a configured shdmc.
+type App struct {
+	cfg     *config.Config
+	st      store.Store
+	ownSt   bool
+	tenants []*tenant
+	disp    *notify.Dispatcher
+	log     *slog.Logger
+	now     func() time.Time
+	conc    int
+}
+
+type tenant struct {
+	cfg      config.Tenant
+	client   *graph.Client
+	poller   *poll.Poller
+	interval time.Duration
+}
+
+// New builds an App from a validated config.
+func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
+	a := &App{cfg: cfg, log: o.Logger, now: o.Now, st: o.Store, conc: o.Concurrency}
+	if a.log == nil {
+		a.log = slog.New(slog.DiscardHandler)
+	}
+	if a.now == nil {
+		a.now = time.Now
+	}
+	if a.conc <= 0 {
+		a.conc = 8
+	}
+	if a.st == nil {
+		st, err := store.Open(ctx, cfg.StoreDSN().Reveal(), store.WithLogger(a.log), store.WithNow(a.now))
+		if err != nil {
+			return nil, fmt.Errorf("open store: %w", err)
+		}
+		a.st, a.ownSt = st, true
+	}
+	notifiers, names, err := buildChannels(cfg, o.Stdout)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.disp = notify.NewDispatcher(a.st, notifiers, a.now, a.log)
+	budgets := map[string]*graph.Budget{} // one budget per Entra tenant and app
+	for _, t := range cfg.Tenants {
+		if t.Disabled {
+			continue
+		}
+		if err := a.st.UpsertTenant(ctx, model.Tenant{ID: t.ID, Name: t.Name}); err != nil {
+			a.Close()
+			return nil, fmt.Errorf("register tenant %s: %w", t.ID, err)
+		}
+		bk := t.TenantID + "/" + t.ClientID
+		if budgets[bk] == nil {
+			// The budget counts real seconds, whatever clock detection runs on.
+			budgets[bk] = graph.NewBudget(time.Now)
+		}
+		gc, err := graphConfig(t, budgets[bk], a.log)
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("tenant %s: %w", t.ID, err)
+		}
+		client, err := graph.New(gc)
+		if err != nil {
+			a.Close()
+			return nil, fmt.Errorf("tenant %s: create graph client: %w", t.ID, err)
+		}
+		set := poll.Settings{
+			Overlap:        time.Duration(cfg.Overlap),
+			FullResync:     time.Duration(cfg.FullResync),
+			AnnounceActive: cfg.Baseline.AnnounceActive,
+			NoBaseline:     o.NoBaseline,
+			Issues:         enabled(t.Sources.Issues),
+			Messages:       enabled(t.Sources.Messages),
+			Health:         enabled(t.Sources.Health),
+			Channels:       names,
+		}
+		iv := time.Duration(cfg.Interval)
+		if t.Interval > 0 {
+			iv = time.Duration(t.Interval)
+		}
+		a.tenants = append(a.tenants, &tenant{
+			cfg: t, client: client, interval: iv,
+			poller: poll.New(t.ID, client, a.st, set, a.now, a.log),
+		})
+	}
+	return a, nil
+}
+
+func enabled(b *bool) bool { return b == nil || *b }
+
+// graphConfig turns a tenant's config into a Graph client config.
+func graphConfig(t config.Tenant, b *graph.Budget, log *slog.Logger) (graph.Config, error) {
+	gc := graph.Config{
+		TenantID:                t.TenantID,
+		ClientID:                t.ClientID,
+		Auth:                    graph.AuthKind(t.Auth),
+		ClientSecret:            t.ClientSecret.Reveal(),
+		CertificatePassword:     t.CertificatePassword.Reveal(),
+		ManagedIdentityClientID: t.ManagedIdentityClientID,
+		Cloud:                   graph.Cloud(t.Cloud),
+		GraphRoot:               t.GraphRoot,
+		AuthorityHost:           t.AuthorityHost,
+		CAFile:                  t.CAFile,
+		Budget:                  b,
+		Logger:                  log.With("tenant", t.ID),
+	}
+	if t.CertificateFile != "" {
+		data, err := os.ReadFile(t.CertificateFile)
+		if err != nil {
+			return gc, fmt.Errorf("read certificate: %w", err)
+		}
+		gc.CertificatePEMOrPFX = data
+	}
+	return gc, nil
+}
+
+// buildChannels creates the notifiers named in config; with none
+// configured, notices go to stdout.
+func buildChannels(cfg *config.Config, stdout io.Writer) (map[string]notify.Notifier, []string, error) {
+	if stdout == nil {
+		stdout = os.Stdout
+	}
+	chans := cfg.Channels
+	if len(chans) == 0 {
+		chans = []config.Channel{{Name: "stdout", Type: "stdout", Format: "text"}}
+	}
+	m := make(map[string]notify.Notifier, len(chans))
+	names := make([]string, 0, len(chans))
+	for _, c := range chans {
+		loc := cfg.Location()
+		if c.TimeZone != "" {
+			l, err := time.LoadLocation(c.TimeZone)
+			if err != nil {
+				return nil, nil, fmt.Errorf("channel %s: time zone: %w", c.Name, err)
+			}
+			loc = l
+		}
+		ro := render.Options{Format: render.FormatText, Location: loc}
+		if c.Format == "markdown" {
+			ro.Format = render.FormatMarkdown
+		}
+		switch c.Type {
+		case "stdout":
+			m[c.Name] = notify.NewWriter(stdout, ro)
+		case "file":
+			m[c.Name] = notify.NewFile(c.Path, ro)
+		default:
+			return nil, nil, fmt.Errorf("channel %s: type %q is not available", c.Name, c.Type)
+		}
+		names = append(names, c.Name)
+	}
+	return m, names, nil
+}
+
+// Store returns the App's store.
+func (a *App) Store() store.Store { return a.st }
+
+// Close releases the store if the App opened it.
+func (a *App) Close() error {
+	if a.ownSt && a.st != nil {
+		return a.st.Close()
+	}
+	return nil
+}
+
+// CheckResult summarizes one pass over every tenant.
+type CheckResult struct {
+	Tenants, Failed  int
+	Events           int
+	Sent, SendFailed int
+}
+
+// Check polls every tenant once, then delivers what is due. Tenant
+// failures are returned joined after every tenant was tried.
+func (a *App) Check(ctx context.Context) (CheckResult, error) {
+	var (
+		mu   sync.Mutex
+		res  CheckResult
+		errs []error
+		wg   sync.WaitGroup
+		sem  = make(chan struct{}, a.conc)
+	)
+	for _, t := range a.tenants {
+		wg.Add(1)
+		sem <- struct{}{}
+		go func() {
+			defer func() { <-sem; wg.Done() }()
+			r, err := a.pollTenant(ctx, t)
+			mu.Lock()
+			defer mu.Unlock()
+			res.Tenants++
+			res.Events += r.Events
+			if err != nil {
+				res.Failed++
+				errs = append(errs, err)
+			}
+		}()
+	}
+	wg.Wait()
+	sent, failed, err := a.disp.Drain(ctx)
+	res.Sent, res.SendFailed = sent, failed
+	if err != nil {
+		errs = append(errs, err)
+	}
+	return res, errors.Join(errs...)
+}
+
+func (a *App) pollTenant(ctx context.Context, t *tenant) (poll.Result, error) {
+	start := time.Now()
+	r, err := t.poller.Poll(ctx)
+	log := a.log.With("tenant", t.cfg.ID, "events", r.Events, "items", r.Items, "full", r.Full,
+		"took", time.Since(start).Round(time.Millisecond))
+	if err != nil {
+		log.Warn("poll failed", "err", err)
+	} else {
+		log.Debug("poll done")
+	}
+	return r, err
+}
+
+// Run polls every tenant at its interval (with jitter) and delivers
+// notices until ctx is done.
+func (a *App) Run(ctx context.Context) error {
+	if len(a.tenants) == 0 {
+		return errors.New("no enabled tenants in config")
+	}
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, a.conc)
+	kick := make(chan struct{}, 1)
+	for i, t := range a.tenants {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			// Spread the first polls over the first interval (at most 30 s)
+			// so that many tenants do not start at once.
+			first := time.Duration(0)
+			if n := len(a.tenants); n > 1 {
+				first = min(t.interval, 30*time.Second) * time.Duration(i) / time.Duration(n)
+			}
+			timer := time.NewTimer(first)
+			defer timer.Stop()
+			for {
+				select {
+				case <-ctx.Done():
+					return
+				case <-timer.C:
+				}
+				sem <- struct{}{}
+				_, _ = a.pollTenant(ctx, t)
+				<-sem
+				select {
+				case kick <- struct{}{}:
+				default:
+				}
+				timer.Reset(jitter(t.interval))
+			}
+		}()
+	}
+	tick := time.NewTicker(15 * time.Second) // retries of failed deliveries
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return nil
+		case <-kick:
+		case <-tick.C:
+		}
+		if _, _, err := a.disp.Drain(ctx); err != nil && ctx.Err() == nil {
+			a.log.Error("deliver notices", "err", err)
+		}
+	}
+}
+
+// jitter returns d ± 10 %.
+func jitter(d time.Duration) time.Duration {
+	j := int64(d) / 10
+	if j <= 0 {
+		return d
+	}
+	return d - time.Duration(j) + time.Duration(rand.Int64N(2*j+1))
+}

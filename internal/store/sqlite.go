@@ -1,0 +1,132 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite" // registers the "sqlite" driver
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// sqlitePragmas are set on every pooled connection through the DSN, so that
+// a connection the pool opens later gets them too. busy_timeout comes first
+// (modernc applies it first anyway) so that the others wait for a lock
+// instead of failing.
+func sqlitePragmas() []string {
+	return []string{"busy_timeout(10000)", "foreign_keys(1)", "synchronous(NORMAL)"}
+}
+
+// sqliteReaders is the size of the read pool of a file database: WAL lets
+// readers run beside the one writer.
+const sqliteReaders = 4
+
+// openSQLite opens (creating if needed) the SQLite database at path, which
+// is a file path, a "file:" URI or ":memory:".
+//
+// Writes go through a pool of exactly one connection whose transactions
+// begin IMMEDIATE: goroutines of this process queue for that connection (and
+// honour their ctx while waiting), other processes wait on busy_timeout, and
+// no transaction ever has to upgrade a read lock to a write lock, which is
+// what makes SQLite answer "database is locked" at once. Reads use a
+// separate pool of a few connections. An in-memory database lives only in
+// its connection, so it gets a single connection for both.
+func openSQLite(ctx context.Context, path string, o options) (Store, error) {
+	if path == "" {
+		return nil, fmt.Errorf("open sqlite store: empty path")
+	}
+	name, query, _ := strings.Cut(path, "?")
+	memory := name == ":memory:" || name == "file::memory:" ||
+		strings.Contains("&"+query+"&", "&mode=memory&")
+	if name == ":memory:" {
+		// A plain ":memory:" with parameters must become a URI for SQLite to
+		// keep them apart from the name.
+		name = "file::memory:"
+	}
+	display := name
+
+	writeParams := url.Values{"_pragma": append(sqlitePragmas(), "journal_mode(WAL)")}
+	writeParams.Set("_txlock", "immediate")
+	readParams := url.Values{"_pragma": sqlitePragmas()}
+
+	dsnWith := func(v url.Values) string {
+		q := v.Encode()
+		if query != "" {
+			q = query + "&" + q
+		}
+		return name + "?" + q
+	}
+
+	wdb, err := sql.Open("sqlite", dsnWith(writeParams))
+	if err != nil {
+		return nil, fmt.Errorf("open sqlite store %s: %w", display, err)
+	}
+	wdb.SetMaxOpenConns(1)
+	wdb.SetMaxIdleConns(1)
+	wdb.SetConnMaxLifetime(0)
+	wdb.SetConnMaxIdleTime(0)
+	if err := checkSQLite(ctx, wdb); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", display, err)
+	}
+
+	s := &sqlStore{
+		d:   sqliteDialect(),
+		wdb: wdb,
+		rdb: wdb,
+		now: o.now,
+		log: o.logger.With("engine", "sqlite", "path", display),
+	}
+	if err := s.migrate(ctx); err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open sqlite store %s: %w", display, err)
+	}
+	if memory {
+		return s, nil
+	}
+
+	rdb, err := sql.Open("sqlite", dsnWith(readParams))
+	if err != nil {
+		wdb.Close()
+		return nil, fmt.Errorf("open sqlite store %s for reading: %w", display, err)
+	}
+	rdb.SetMaxOpenConns(sqliteReaders)
+	rdb.SetMaxIdleConns(sqliteReaders)
+	if err := rdb.PingContext(ctx); err != nil {
+		rdb.Close()
+		wdb.Close()
+		return nil, fmt.Errorf("open sqlite store %s for reading: %w", display, err)
+	}
+	s.rdb = rdb
+	return s, nil
+}
+
+// checkSQLite makes the first connection (which applies the pragmas) and
+// reads the schema, which fails with "file is not a database" for a file that
+// is not SQLite. Switching a new file to WAL needs a moment of exclusive
+// access that SQLite does not wait for, so when several processes create the
+// same database at once a "database is locked" here is retried for up to the
+// busy timeout.
+func checkSQLite(ctx context.Context, db *sql.DB) error {
+	const (
+		wait  = 50 * time.Millisecond
+		tries = 200 // 10 s
+	)
+	for i := 1; ; i++ {
+		var n int
+		err := db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_master").Scan(&n)
+		var se *sqlite.Error
+		if err == nil || i == tries || !errors.As(err, &se) || se.Code()&0xff != sqlite3.SQLITE_BUSY {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return err
+		case <-time.After(wait):
+		}
+	}
+}

@@ -1,0 +1,95 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+
+	"github.com/shdmc/shdmc/internal/model"
+	"testing"
+)
+
+// TestSQLitePragmas checks that every pool's connections carry the settings
+// the DSN asks for, including connections opened after the first.
+func TestSQLitePragmas(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(t.TempDir(), "p.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*sqlStore)
+	if s.rdb == s.wdb {
+		t.Fatal("a file database shares one pool for reads and writes")
+	}
+	want := map[string]string{"journal_mode": "wal", "foreign_keys": "1", "synchronous": "1", "busy_timeout": "10000"}
+	for name, db := range map[string]*sql.DB{"write": s.wdb, "read": s.rdb} {
+		// Hold several connections at once so that the pool opens new ones.
+		var conns []*sql.Conn
+		for range min(db.Stats().MaxOpenConnections, 3) {
+			c, err := db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		for i, c := range conns {
+			for p, v := range want {
+				var got string
+				if err := c.QueryRowContext(ctx, "PRAGMA "+p).Scan(&got); err != nil {
+					t.Fatalf("%s conn %d: PRAGMA %s: %v", name, i, p, err)
+				}
+				if got != v {
+					t.Errorf("%s conn %d: %s = %s, want %s", name, i, p, got, v)
+				}
+			}
+		}
+		for _, c := range conns {
+			c.Close()
+		}
+	}
+	if got := s.wdb.Stats().MaxOpenConnections; got != 1 {
+		t.Errorf("write pool allows %d connections, want 1", got)
+	}
+}
+
+func TestEncodeTimeSorts(t *testing.T) {
+	a, err := decodeTime("2025-01-01T00:00:00.000000000Z")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ earlier, later string }{
+		{encodeTime(a), encodeTime(a.Add(500 * 1e6))},
+		{encodeTime(a.Add(-1)), encodeTime(a)},
+		{encodeTime(a.AddDate(-2024, 0, 0)), encodeTime(a)},
+	}
+	for _, tt := range tests {
+		if !(tt.earlier < tt.later) || len(tt.earlier) != len(tt.later) {
+			t.Errorf("%q does not sort before %q at the same width", tt.earlier, tt.later)
+		}
+	}
+}
+
+func BenchmarkItemsAll(b *testing.B) {
+	ctx := context.Background()
+	st, err := Open(ctx, filepath.Join(b.TempDir(), "p.db"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer st.Close()
+	bt := Batch{Tenant: "contoso", Source: "mc"}
+	for i := range 1000 {
+		bt.Items = append(bt.Items, Item{Key: modelKey(i), Revision: 1, Hash: "h", Data: []byte(`{"id":"x"}`)})
+	}
+	if _, err := st.Commit(ctx, bt); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if got, err := st.Items(ctx, "contoso", "mc", nil); err != nil || len(got) != 1000 {
+			b.Fatal(err)
+		}
+	}
+}
+
+func modelKey(i int) model.ItemKey { return model.ItemKey{ID: fmt.Sprintf("MC%06d", i)} }
