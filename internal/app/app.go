@@ -186,7 +186,11 @@ func buildChannels(cfg *config.Config, stdout io.Writer) (map[string]notify.Noti
 		}
 		switch c.Type {
 		case "stdout":
-			m[c.Name] = notify.NewWriter(stdout, ro)
+			if c.Format == "json" {
+				m[c.Name] = notify.NewJSONWriter(stdout, ro)
+			} else {
+				m[c.Name] = notify.NewWriter(stdout, ro)
+			}
 		case "file":
 			m[c.Name] = notify.NewFile(c.Path, ro)
 		default:

@@ -19,6 +19,7 @@ type Writer struct {
 	mu   sync.Mutex
 	w    io.Writer
 	opts render.Options
+	json bool
 }
 
 var _ Notifier = (*Writer)(nil)
@@ -26,8 +27,26 @@ var _ Notifier = (*Writer)(nil)
 // NewWriter returns a Notifier printing to w in the given render options.
 func NewWriter(w io.Writer, opts render.Options) *Writer { return &Writer{w: w, opts: opts} }
 
+// NewJSONWriter returns a Notifier printing one JSON object per notice
+// (a FileRecord) to w.
+func NewJSONWriter(w io.Writer, opts render.Options) *Writer {
+	return &Writer{w: w, opts: opts, json: true}
+}
+
 // Notify implements Notifier.
 func (s *Writer) Notify(_ context.Context, ev *model.Event) error {
+	if s.json {
+		line, err := record(ev, s.opts)
+		if err != nil {
+			return err
+		}
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if _, err := s.w.Write(line); err != nil {
+			return fmt.Errorf("write notice: %w", err)
+		}
+		return nil
+	}
 	subject, body := render.Notice(ev, s.opts)
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -62,12 +81,10 @@ type FileRecord struct {
 // Notify implements Notifier. Each record is written with one write call
 // on a file opened for appending, so concurrent writers never interleave.
 func (f *File) Notify(_ context.Context, ev *model.Event) error {
-	subject, body := render.Notice(ev, f.opts)
-	line, err := json.Marshal(FileRecord{Event: ev, Subject: subject, Text: body, Sent: time.Now().UTC()})
+	line, err := record(ev, f.opts)
 	if err != nil {
-		return Permanent(fmt.Errorf("encode notice: %w", err))
+		return err
 	}
-	line = append(line, '\n')
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fh, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
@@ -82,4 +99,14 @@ func (f *File) Notify(_ context.Context, ev *model.Event) error {
 		return fmt.Errorf("close %s: %w", f.path, err)
 	}
 	return nil
+}
+
+// record renders ev as one JSON Lines record.
+func record(ev *model.Event, opts render.Options) ([]byte, error) {
+	subject, body := render.Notice(ev, opts)
+	line, err := json.Marshal(FileRecord{Event: ev, Subject: subject, Text: body, Sent: time.Now().UTC()})
+	if err != nil {
+		return nil, Permanent(fmt.Errorf("encode notice: %w", err))
+	}
+	return append(line, '\n'), nil
 }

@@ -289,9 +289,10 @@ func BenchmarkItems(b *testing.B) {
 
 // TestConcurrentOpen opens one new file from several goroutines at once, as
 // several processes starting together would: each must end up with the
-// migrated schema.
+// migrated schema. (goose retries creating its version table once a second,
+// so a round where processes collide takes about a second.)
 func TestConcurrentOpen(t *testing.T) {
-	for round := range 5 {
+	for round := range 2 {
 		path := filepath.Join(t.TempDir(), fmt.Sprintf("new%d.db", round))
 		var (
 			wg   sync.WaitGroup
