@@ -52,6 +52,9 @@ const (
 	ChangeActionDate     ChangeKind = "action_required_by"
 	ChangeBodySection    ChangeKind = "body_section" // Field holds the section heading
 	ChangeAttachments    ChangeKind = "attachments"
+	// ChangeIncidentReport: the post-incident report became available;
+	// Field holds its content type and To its size in bytes.
+	ChangeIncidentReport ChangeKind = "incident_report"
 )
 
 // Change is one field-level difference between two revisions. From and To

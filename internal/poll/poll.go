@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/detect"
@@ -379,7 +380,7 @@ func (p *Poller) incidentReport(ctx context.Context, ev *model.Event) {
 		return
 	}
 	ev.Changes = append(ev.Changes, model.Change{
-		Kind: "incident_report", Field: ctype, To: fmt.Sprintf("%d bytes", len(body)),
+		Kind: model.ChangeIncidentReport, Field: ctype, To: strconv.Itoa(len(body)),
 	})
 }
 

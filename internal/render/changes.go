@@ -1,6 +1,7 @@
 package render
 
 import (
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,6 +36,8 @@ func changeLine(ev *model.Event, c model.Change, o Options) string {
 		return what
 	case model.ChangeRemoved:
 		return "No longer listed by Microsoft"
+	case model.ChangeIncidentReport:
+		return "Post-incident report available in the Microsoft 365 admin center (" + reportSize(c) + ")"
 	case model.ChangeStatus:
 		return "Status: " + arrow(c.From, c.To)
 	case model.ChangeResolved:
@@ -211,4 +214,20 @@ func timeText(s string, o Options) string {
 		return s
 	}
 	return FormatTime(t, o.Location)
+}
+
+// reportSize describes the post-incident report document of c.
+func reportSize(c model.Change) string {
+	n, err := strconv.Atoi(c.To)
+	if err != nil {
+		return c.Field
+	}
+	size := strconv.Itoa(n) + " bytes"
+	if n >= 1024 {
+		size = strconv.Itoa((n+512)/1024) + " KB"
+	}
+	if c.Field == "" {
+		return size
+	}
+	return c.Field + ", " + size
 }
