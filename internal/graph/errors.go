@@ -148,8 +148,48 @@ func newAuthError(ctx context.Context, err error, secrets ...string) *AuthError 
 		e.Timeout = errors.Is(cerr, context.DeadlineExceeded)
 		text = cerr.Error() + ": " + text
 	}
-	e.msg = "acquire token: " + redact(oneLine(text), secrets...)
+	e.msg = "acquire token: " + redact(summarizeAuth(text), secrets...)
 	return e
+}
+
+var responseStatus = regexp.MustCompile(`RESPONSE (\d{3})`)
+
+// summarizeAuth shortens azidentity's multi-line failure text, which embeds
+// the whole token response, to the parts a person acts on: the HTTP status,
+// the OAuth error and Entra's description without its trace identifiers.
+// Text it cannot take apart is kept, folded onto one line.
+func summarizeAuth(text string) string {
+	i, j := strings.Index(text, "{"), strings.LastIndex(text, "}")
+	if i < 0 || j < i {
+		return oneLine(text)
+	}
+	var body struct {
+		Error       string `json:"error"`
+		Description string `json:"error_description"`
+	}
+	if json.Unmarshal([]byte(text[i:j+1]), &body) != nil || (body.Error == "" && body.Description == "") {
+		return oneLine(text)
+	}
+	desc := body.Description
+	if k := strings.Index(desc, " Trace ID:"); k > 0 {
+		desc = desc[:k]
+	}
+	head := text[:i]
+	if k := strings.Index(head, "RESPONSE"); k >= 0 {
+		head = head[:k]
+	}
+	parts := []string{strings.TrimRight(oneLine(head), " -")}
+	if m := responseStatus.FindStringSubmatch(text); m != nil {
+		parts = append(parts, "HTTP "+m[1])
+	}
+	parts = append(parts, body.Error, oneLine(desc))
+	kept := parts[:0]
+	for _, p := range parts {
+		if p != "" {
+			kept = append(kept, p)
+		}
+	}
+	return strings.Join(kept, ": ")
 }
 
 // oneLine folds the multi-line azidentity error text into one line.

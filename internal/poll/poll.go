@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/graph"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -93,11 +94,15 @@ type SourceResult struct {
 func (p *Poller) Poll(ctx context.Context) (Result, error) {
 	res := Result{Sources: map[model.Source]SourceResult{}}
 	var errs []error
+	var signIn error // a sign-in failure fails every source alike: try once
 	run := func(src model.Source, on bool, f func(context.Context) (SourceResult, error)) {
-		if !on {
+		if !on || signIn != nil {
 			return
 		}
 		r, err := f(ctx)
+		if _, ok := errors.AsType[*graph.AuthError](err); ok {
+			signIn = err
+		}
 		r.Err = err
 		res.Sources[src] = r
 		res.Events += r.Events
