@@ -23,6 +23,8 @@ import (
 	"github.com/shdmc/shdmc/internal/store"
 )
 
+var _ poll.Fetcher = (*graph.Client)(nil)
+
 // Options are the process-level parts the App is built with.
 type Options struct {
 	Logger *slog.Logger
