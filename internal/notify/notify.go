@@ -112,10 +112,11 @@ func (d *Dispatcher) deliver(ctx context.Context, dl *store.Delivery) bool {
 
 // delay is exponential backoff with full jitter.
 func (d *Dispatcher) delay(attempts int) time.Duration {
-	b := d.Backoff
-	for i := 0; i < attempts && b < d.MaxBackoff; i++ {
+	b := max(d.Backoff, time.Second) // never hammer a failing channel
+	maxB := max(d.MaxBackoff, b)
+	for i := 0; i < attempts && b < maxB; i++ {
 		b *= 2
 	}
-	b = min(b, d.MaxBackoff)
+	b = min(b, maxB)
 	return b/2 + time.Duration(rand.Int64N(int64(b/2)+1))
 }

@@ -1,0 +1,199 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+)
+
+// run executes the CLI in-process and returns its stdout, stderr and error.
+func run(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	root := newRoot(&out, &errOut)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	return out.String(), errOut.String(), err
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return 0
+	}
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return 1
+}
+
+func write(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConfigValidate(t *testing.T) {
+	dir := t.TempDir()
+	good := write(t, dir, "good.yaml", `store: sqlite://shdmc.db
+interval: 2m
+tenants:
+  - id: contoso
+    tenant_id: contoso.onmicrosoft.com
+    client_id: 11111111-2222-3333-4444-555555555555
+    client_secret: not-a-real-secret-xyz
+channels:
+  - {name: out, type: stdout}
+`)
+	bad := write(t, dir, "bad.yaml", `intervall: 5m
+tenants:
+  - id: contoso
+    tenant_id: contoso.onmicrosoft.com
+    client_id: 11111111-2222-3333-4444-555555555555
+    client_secrt: LEAKME-literal
+`)
+	tests := []struct {
+		name     string
+		file     string
+		code     int
+		wantOut  string
+		wantErr  []string
+		notInErr string
+	}{
+		{"good", good, 0, "good.yaml: OK (1 tenant(s), 1 channel(s), store sqlite://shdmc.db)", nil, ""},
+		{"bad", bad, 2, "", []string{
+			bad + ":1: intervall: unknown key (did you mean interval?)",
+			bad + ":6: tenants[0].client_secrt: unknown key (did you mean client_secret?)",
+		}, "LEAKME"},
+		{"missing", filepath.Join(dir, "nope.yaml"), 2, "", []string{"nope.yaml", "no such file"}, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			out, _, err := run(t, "config", "validate", tt.file)
+			if got := exitCode(err); got != tt.code {
+				t.Fatalf("exit code %d (%v), want %d", got, err, tt.code)
+			}
+			if !strings.Contains(out, tt.wantOut) {
+				t.Errorf("stdout %q lacks %q", out, tt.wantOut)
+			}
+			for _, w := range tt.wantErr {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q lacks %q", err, w)
+				}
+			}
+			if tt.notInErr != "" && strings.Contains(err.Error(), tt.notInErr) {
+				t.Errorf("error echoes %q: %v", tt.notInErr, err)
+			}
+		})
+	}
+}
+
+func TestConfigSampleValidates(t *testing.T) {
+	out, _, err := run(t, "config", "sample")
+	if err != nil || len(out) < 200 {
+		t.Fatalf("sample: %v (%d bytes)", err, len(out))
+	}
+	// The sample takes its secret from the environment and names a
+	// certificate file next to it; provide both, as a user would.
+	const secret = "sample-secret-value-123"
+	t.Setenv("CONTOSO_CLIENT_SECRET", secret)
+	dir := t.TempDir()
+	cert, err := os.ReadFile(filepath.Join("..", "..", "internal", "config", "testdata", "certs", "client.pem"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(dir, "certs"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	write(t, dir, filepath.Join("certs", "fabrikam.pem"), string(cert))
+	p := write(t, dir, "sample.yaml", out)
+	vout, _, err := run(t, "config", "validate", p)
+	if err != nil || !strings.Contains(vout, ": OK (") {
+		t.Fatalf("the sample does not validate: %v\n%s", err, vout)
+	}
+	if strings.Contains(vout, secret) {
+		t.Errorf("validate printed the secret: %s", vout)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	out, _, err := run(t, "version")
+	if err != nil || out != "shdmc "+version+"\n" {
+		t.Fatalf("version: %q, %v", out, err)
+	}
+}
+
+func TestDemoThenHistory(t *testing.T) {
+	dir := t.TempDir()
+	out, _, err := run(t, "demo", "--duration", "0", "--dir", dir)
+	if err != nil {
+		t.Fatalf("demo: %v\n%s", err, out)
+	}
+	for _, want := range []string{"EX559755", "Demo finished", "This is the final update for the event."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("demo output lacks %q", want)
+		}
+	}
+	if strings.Contains(out, "poll failed") {
+		t.Errorf("a poll failed during the demo:\n%s", out)
+	}
+	m := regexp.MustCompile(`Demo finished: (\d+) notice`).FindStringSubmatch(out)
+	if m == nil || m[1] == "0" {
+		t.Errorf("demo summary: %v", m)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "notices.jsonl")); err != nil {
+		t.Errorf("mailbox file: %v", err)
+	}
+	hout, _, err := run(t, "history", "EX559755", "--store", "sqlite://"+filepath.Join(dir, "shdmc.db"))
+	if err != nil {
+		t.Fatalf("history: %v", err)
+	}
+	revs := regexp.MustCompile(`(?m)^  rev (\d+) `).FindAllStringSubmatch(hout, -1)
+	if len(revs) < 10 {
+		t.Fatalf("history lists %d revisions:\n%s", len(revs), hout)
+	}
+	for i, r := range revs {
+		if r[1] != strconv.Itoa(i+1) {
+			t.Errorf("revision line %d is rev %s", i+1, r[1])
+		}
+	}
+	for _, want := range []string{"EX559755  tenant demo-1", "postIncidentReviewPublished", "Posts (", "This is the final update for the event."} {
+		if !strings.Contains(hout, want) {
+			t.Errorf("history lacks %q", want)
+		}
+	}
+	// An unknown item is an error, not an empty listing.
+	if _, _, err := run(t, "history", "EX000000", "--store", "sqlite://"+filepath.Join(dir, "shdmc.db")); err == nil {
+		t.Error("history of an unknown item succeeded")
+	}
+}
+
+func TestDemoReplay(t *testing.T) {
+	dir := t.TempDir()
+	out, _, err := run(t, "demo", "--replay", filepath.Join("..", "..", "internal", "sim", "testdata", "replay"), "--dir", dir)
+	if err != nil {
+		t.Fatalf("demo --replay: %v\n%s", err, out)
+	}
+	// Every item of the recorded responses, page 2 of the issues included,
+	// is announced: 3 issues, 1 message, 2 services.
+	for _, id := range []string{"EX559755", "SP555001", "TM500001", "MC500001", "Exchange", "OSDPPlatform"} {
+		if !strings.Contains(out, id) {
+			t.Errorf("replay output lacks %s", id)
+		}
+	}
+	if !strings.Contains(out, "6 notice(s) from the replay") {
+		t.Errorf("replay summary missing:\n%s", out)
+	}
+}

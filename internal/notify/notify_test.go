@@ -1,0 +1,259 @@
+package notify_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/notify"
+	"github.com/shdmc/shdmc/internal/render"
+	"github.com/shdmc/shdmc/internal/store"
+)
+
+var t0 = time.Date(2023, 5, 25, 20, 0, 0, 0, time.UTC)
+
+type clock struct {
+	mu sync.Mutex
+	t  time.Time
+}
+
+func (c *clock) now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) add(d time.Duration) {
+	c.mu.Lock()
+	c.t = c.t.Add(d)
+	c.mu.Unlock()
+}
+
+// script is a Notifier that returns its errors in turn, then succeeds.
+type script struct {
+	mu    sync.Mutex
+	errs  []error
+	calls int
+	got   []string
+}
+
+func (s *script) Notify(_ context.Context, ev *model.Event) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.calls++
+	s.got = append(s.got, ev.ItemID)
+	if len(s.errs) > 0 {
+		err := s.errs[0]
+		s.errs = s.errs[1:]
+		return err
+	}
+	return nil
+}
+
+func sampleEvent() model.Event {
+	return model.Event{
+		Tenant: "contoso", Source: model.SourceSHD, ItemID: "EX559755", Type: model.EventIssueStatus, Revision: 2,
+		Changes:    []model.Change{{Kind: model.ChangeStatus, From: "investigating", To: "serviceRestored"}},
+		DetectedAt: t0,
+		Issue: &model.Issue{ID: "EX559755", Title: "Users’ OME email may be unable to be accessed", Service: "Exchange Online",
+			Classification: model.ClassificationAdvisory, Status: model.StatusServiceRestored, LastModified: t0,
+			Posts: []model.Post{{Created: t0, Type: model.PostRegular, Content: "This is the final update for the event."}}},
+	}
+}
+
+// outbox opens a store holding one event with one delivery to channel "ch".
+func outbox(t *testing.T, c *clock) store.Store {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "n.db"), store.WithNow(c.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	if err := st.UpsertTenant(ctx, model.Tenant{ID: "contoso"}); err != nil {
+		t.Fatal(err)
+	}
+	ev := sampleEvent()
+	if _, err := st.Commit(ctx, store.Batch{Tenant: "contoso", Source: model.SourceSHD, Events: []model.Event{ev},
+		Deliveries: []store.NewDelivery{{Event: 0, Channel: "ch", Key: "contoso/shd/EX559755/2/default/ch"}}}); err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+func TestDispatcherRetries(t *testing.T) {
+	transient := errors.New("HTTP 503 from the channel")
+	type drain struct {
+		advance  time.Duration
+		sent     int
+		failed   int
+		state    store.DeliveryState
+		attempts int
+		lastErr  string
+	}
+	tests := []struct {
+		name   string
+		errs   []error
+		maxAge time.Duration
+		drains []drain
+		calls  int
+	}{
+		{"fails twice then succeeds", []error{transient, transient}, 24 * time.Hour, []drain{
+			{0, 0, 1, store.DeliveryRetrying, 1, "HTTP 503"},
+			{0, 0, 0, store.DeliveryRetrying, 1, "HTTP 503"}, // not due yet
+			{time.Hour, 0, 1, store.DeliveryRetrying, 2, "HTTP 503"},
+			{time.Hour, 1, 0, store.DeliveryDone, 3, ""},
+			{time.Hour, 0, 0, store.DeliveryDone, 3, ""}, // done stays done
+		}, 3},
+		{"permanent error is dead at once", []error{notify.Permanent(errors.New("HTTP 404 webhook gone"))}, 24 * time.Hour, []drain{
+			{0, 0, 1, store.DeliveryDead, 1, "404 webhook gone"},
+			{2 * time.Hour, 0, 0, store.DeliveryDead, 1, "404 webhook gone"},
+		}, 1},
+		{"too old is dead", []error{transient, transient, transient}, 90 * time.Minute, []drain{
+			{0, 0, 1, store.DeliveryRetrying, 1, "HTTP 503"},
+			{time.Hour, 0, 1, store.DeliveryRetrying, 2, "HTTP 503"},
+			{time.Hour, 0, 1, store.DeliveryDead, 3, "HTTP 503"},
+			{time.Hour, 0, 0, store.DeliveryDead, 3, "HTTP 503"},
+		}, 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &clock{t: t0}
+			st := outbox(t, c)
+			n := &script{errs: tt.errs}
+			d := notify.NewDispatcher(st, map[string]notify.Notifier{"ch": n}, c.now, nil)
+			d.Backoff, d.MaxBackoff, d.MaxAge = time.Minute, 30*time.Minute, tt.maxAge
+			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+			defer cancel()
+			for i, dr := range tt.drains {
+				c.add(dr.advance)
+				sent, failed, err := d.Drain(ctx)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if sent != dr.sent || failed != dr.failed {
+					t.Errorf("drain %d: sent %d failed %d, want %d %d", i, sent, failed, dr.sent, dr.failed)
+				}
+				dels, err := st.Deliveries(ctx, nil, 10)
+				if err != nil || len(dels) != 1 {
+					t.Fatalf("deliveries %+v, %v", dels, err)
+				}
+				dl := dels[0]
+				if dl.State != dr.state || dl.Attempts != dr.attempts || !strings.Contains(dl.LastError, dr.lastErr) {
+					t.Errorf("drain %d: state %s attempts %d error %q; want %s %d %q", i, dl.State, dl.Attempts, dl.LastError, dr.state, dr.attempts, dr.lastErr)
+				}
+				if dl.State == store.DeliveryRetrying && !dl.NextAttempt.After(c.now()) {
+					t.Errorf("drain %d: next attempt %s is not after now %s", i, dl.NextAttempt, c.now())
+				}
+				if dl.Event.ItemID != "EX559755" {
+					t.Errorf("delivery event %+v", dl.Event)
+				}
+			}
+			if n.calls != tt.calls {
+				t.Errorf("notifier called %d times, want %d", n.calls, tt.calls)
+			}
+		})
+	}
+}
+
+func TestFileChannelConcurrentJSONLines(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "notices.jsonl")
+	// Two File values on the same path stand for two processes: only
+	// O_APPEND with one write per record keeps their lines whole.
+	files := []*notify.File{notify.NewFile(path, render.Options{}), notify.NewFile(path, render.Options{})}
+	const writers, each = 8, 25
+	var wg sync.WaitGroup
+	errs := make(chan error, writers*each)
+	for w := range writers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range each {
+				ev := sampleEvent()
+				ev.ItemID = fmt.Sprintf("EX%d-%d", w, k)
+				ev.Issue.ID = ev.ItemID
+				ev.Issue.ImpactDescription = strings.Repeat("long text ", 500) // > one pipe buffer
+				if err := files[w%2].Notify(context.Background(), &ev); err != nil {
+					errs <- err
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Fatal(err)
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 0, 1<<20), 8<<20)
+	seen := map[string]bool{}
+	for sc.Scan() {
+		var r notify.FileRecord
+		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
+			t.Fatalf("line %d is not JSON: %v", len(seen)+1, err)
+		}
+		if r.Event == nil || seen[r.Event.ItemID] || !strings.Contains(r.Subject, r.Event.ItemID) || r.Text == "" || r.Sent.IsZero() {
+			t.Fatalf("bad or repeated record %+v", r)
+		}
+		seen[r.Event.ItemID] = true
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	if len(seen) != writers*each {
+		t.Errorf("%d records, want %d", len(seen), writers*each)
+	}
+}
+
+func TestFileChannelUnwritable(t *testing.T) {
+	f := notify.NewFile(filepath.Join(t.TempDir(), "missing-dir", "n.jsonl"), render.Options{})
+	ev := sampleEvent()
+	err := f.Notify(context.Background(), &ev)
+	if err == nil || notify.IsPermanent(err) {
+		t.Fatalf("error %v: want a retryable error", err)
+	}
+}
+
+func TestWriter(t *testing.T) {
+	ev := sampleEvent()
+	subject, body := render.Notice(&ev, render.Options{})
+	tests := []struct {
+		name  string
+		new   func(*bytes.Buffer) *notify.Writer
+		check func(t *testing.T, out string)
+	}{
+		{"text", func(b *bytes.Buffer) *notify.Writer { return notify.NewWriter(b, render.Options{}) }, func(t *testing.T, out string) {
+			if !strings.Contains(out, subject+"\n") || !strings.Contains(out, body) || !strings.Contains(out, "EX559755") {
+				t.Errorf("output lacks subject %q or body:\n%s", subject, out)
+			}
+		}},
+		{"json", func(b *bytes.Buffer) *notify.Writer { return notify.NewJSONWriter(b, render.Options{}) }, func(t *testing.T, out string) {
+			var r notify.FileRecord
+			if err := json.Unmarshal([]byte(out), &r); err != nil || r.Subject != subject || r.Event.ItemID != "EX559755" {
+				t.Errorf("record %+v, %v", r, err)
+			}
+			if strings.Count(out, "\n") != 1 {
+				t.Errorf("want one line, got %q", out)
+			}
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var b bytes.Buffer
+			if err := tt.new(&b).Notify(context.Background(), &ev); err != nil {
+				t.Fatal(err)
+			}
+			tt.check(t, b.String())
+		})
+	}
+}
