@@ -113,6 +113,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 		set := poll.Settings{
 			Overlap:        time.Duration(cfg.Overlap),
+			OverlapEvery:   time.Duration(cfg.OverlapEvery),
 			FullResync:     time.Duration(cfg.FullResync),
 			AnnounceActive: cfg.Baseline.AnnounceActive,
 			NoBaseline:     o.NoBaseline,

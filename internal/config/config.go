@@ -39,12 +39,13 @@ import (
 
 // Defaults, exported through Default.
 const (
-	defaultStore      = "sqlite://shdmc.db"
-	defaultInterval   = Duration(5 * time.Minute)
-	defaultFullResync = Duration(6 * time.Hour)
-	defaultOverlap    = Duration(10 * time.Minute)
-	defaultTimeZone   = "UTC"
-	defaultAddr       = "127.0.0.1:8080"
+	defaultStore        = "sqlite://shdmc.db"
+	defaultInterval     = Duration(5 * time.Minute)
+	defaultFullResync   = Duration(6 * time.Hour)
+	defaultOverlap      = Duration(10 * time.Minute)
+	defaultOverlapEvery = Duration(30 * time.Minute)
+	defaultTimeZone     = "UTC"
+	defaultAddr         = "127.0.0.1:8080"
 	// MinInterval is the shortest accepted polling interval. Microsoft
 	// Graph allows 800 service-communications requests per hour per app and
 	// tenant; one poll costs several requests (issues, messages, health,
@@ -77,6 +78,11 @@ type Config struct {
 	// lastModifiedDateTime seen) on incremental fetches, so that items
 	// modified while the previous poll ran are not missed.
 	Overlap Duration `yaml:"overlap"`
+	// OverlapEvery is how often an incremental fetch reaches back by
+	// Overlap; the polls in between ask only for items modified after the
+	// watermark's second, which keeps a quiet poll to a few hundred bytes.
+	// 0 reaches back on every poll.
+	OverlapEvery Duration `yaml:"overlap_every"`
 	// TimeZone is the IANA zone (e.g. "Asia/Tokyo") in which dates are
 	// shown, unless a channel overrides it.
 	TimeZone string `yaml:"time_zone"`
@@ -240,14 +246,15 @@ type position struct {
 // the dashboard on 127.0.0.1:8080, no tenants and no channels.
 func Default() *Config {
 	return &Config{
-		Store:      defaultStore,
-		Interval:   defaultInterval,
-		FullResync: defaultFullResync,
-		Overlap:    defaultOverlap,
-		TimeZone:   defaultTimeZone,
-		Baseline:   Baseline{AnnounceActive: true},
-		Log:        Log{Level: "info", Format: "text"},
-		Serve:      Serve{Addr: defaultAddr},
+		Store:        defaultStore,
+		Interval:     defaultInterval,
+		FullResync:   defaultFullResync,
+		Overlap:      defaultOverlap,
+		OverlapEvery: defaultOverlapEvery,
+		TimeZone:     defaultTimeZone,
+		Baseline:     Baseline{AnnounceActive: true},
+		Log:          Log{Level: "info", Format: "text"},
+		Serve:        Serve{Addr: defaultAddr},
 	}
 }
 

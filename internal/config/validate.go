@@ -144,6 +144,9 @@ func (v *validator) durations() {
 	if c.Overlap < 0 {
 		v.errf("overlap", "must not be negative, got %s", c.Overlap)
 	}
+	if c.OverlapEvery < 0 {
+		v.errf("overlap_every", "must not be negative, got %s", c.OverlapEvery)
+	}
 }
 
 func (v *validator) timeZone(key, name string) {

@@ -34,6 +34,12 @@ type Settings struct {
 	// Overlap is subtracted from the watermark of incremental polls, so
 	// that an item Microsoft stamps late is not missed.
 	Overlap time.Duration
+	// OverlapEvery is how often an incremental fetch reaches back by
+	// Overlap. In between, a fetch asks only for items modified from the
+	// second after the watermark's, so a quiet poll returns (almost)
+	// nothing. 0 reaches back every time. The first incremental fetch
+	// after a restart always reaches back.
+	OverlapEvery time.Duration
 	// FullResync is how often the whole collection is fetched to notice
 	// removed items; 0 means never after the baseline.
 	FullResync time.Duration
@@ -58,6 +64,9 @@ type Poller struct {
 	now       func() time.Time
 	log       *slog.Logger
 	forceFull bool
+	// reachedBack is when each source last fetched with the overlap;
+	// in memory only, so a restart begins with a reaching-back fetch.
+	reachedBack map[model.Source]time.Time
 }
 
 // New returns a Poller for tenant.
@@ -68,7 +77,8 @@ func New(tenant string, f Fetcher, st store.Store, set Settings, now func() time
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Poller{tenant: tenant, fetch: f, st: st, set: set, now: now, log: log.With("tenant", tenant)}
+	return &Poller{tenant: tenant, fetch: f, st: st, set: set, now: now, log: log.With("tenant", tenant),
+		reachedBack: map[model.Source]time.Time{}}
 }
 
 // ForceFull makes the next pass fetch every collection in full.
@@ -107,7 +117,7 @@ func (p *Poller) Poll(ctx context.Context) (Result, error) {
 		res.Sources[src] = r
 		res.Events += r.Events
 		res.Items += r.Fetched
-		res.Full = res.Full || r.Full
+		res.Full = res.Full || (r.Full && src != model.SourceHealth) // health is always listed whole
 		if err != nil {
 			errs = append(errs, fmt.Errorf("poll %s of tenant %s: %w", src, p.tenant, err))
 		}
@@ -132,7 +142,20 @@ func (p *Poller) plan(ctx context.Context, src model.Source) (store.Cursor, time
 	if full {
 		return cur, time.Time{}, true, nil
 	}
-	return cur, cur.Watermark.Add(-p.set.Overlap), false, nil
+	last, ok := p.reachedBack[src]
+	if !ok || p.now().Sub(last) >= p.set.OverlapEvery {
+		return cur, cur.Watermark.Add(-p.set.Overlap), false, nil
+	}
+	// Graph filters at whole seconds: start at the second after the
+	// watermark's, which excludes the newest item already stored.
+	return cur, cur.Watermark.Truncate(time.Second).Add(time.Second), false, nil
+}
+
+// reached records a successful fetch that reached back by the overlap.
+func (p *Poller) reached(src model.Source, cur store.Cursor, since time.Time, full bool) {
+	if full || since.Equal(cur.Watermark.Add(-p.set.Overlap)) {
+		p.reachedBack[src] = p.now()
+	}
 }
 
 func (p *Poller) opts(cur store.Cursor) detect.Options {
@@ -372,7 +395,11 @@ func (p *Poller) pollIssues(ctx context.Context) (SourceResult, error) {
 			return b.res, err
 		}
 	}
-	return b.res, b.commit(ctx, cur, full, wm)
+	if err := b.commit(ctx, cur, full, wm); err != nil {
+		return b.res, err
+	}
+	p.reached(model.SourceSHD, cur, since, full)
+	return b.res, nil
 }
 
 // incidentReport notes the post-incident report's size and type on the
@@ -463,5 +490,9 @@ func (p *Poller) pollMessages(ctx context.Context) (SourceResult, error) {
 			return b.res, err
 		}
 	}
-	return b.res, b.commit(ctx, cur, full, wm)
+	if err := b.commit(ctx, cur, full, wm); err != nil {
+		return b.res, err
+	}
+	p.reached(model.SourceMC, cur, since, full)
+	return b.res, nil
 }

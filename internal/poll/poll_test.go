@@ -521,3 +521,64 @@ func TestIncidentReportOnTransition(t *testing.T) {
 		})
 	}
 }
+
+// TestOverlapEvery checks that quiet polls start after the watermark's
+// second and that the overlap is applied again once OverlapEvery passed.
+func TestOverlapEvery(t *testing.T) {
+	set := allOn()
+	set.OverlapEvery = 30 * time.Minute
+	r := newRig(t, set)
+	wm := t0.Add(3*time.Minute + 250*time.Millisecond)
+	r.f.set(func(f *fake) {
+		f.issues = []model.Issue{issue("EX1", model.StatusInvestigating, false, wm, "a")}
+		f.messages = []model.Message{message("MC1", wm, false)}
+	})
+	r.poll(t) // baseline: full
+	back := wm.Add(-10 * time.Minute)
+	after := t0.Add(3*time.Minute + time.Second)
+	steps := []struct {
+		name    string
+		advance time.Duration
+		want    time.Time
+		fetched int // items the fake returned to this poll
+	}{
+		{"the full fetch counts as reaching back", 5 * time.Minute, after, 0},
+		{"quiet poll asks from the next second", 5 * time.Minute, after, 0},
+		{"still quiet", 10 * time.Minute, after, 0},
+		{"reaches back again after 30m", 15 * time.Minute, back, 2},
+	}
+	for _, s := range steps {
+		t.Run(s.name, func(t *testing.T) {
+			r.clock.add(s.advance)
+			res := r.poll(t)
+			r.f.mu.Lock()
+			gotI, gotM := r.f.issueSince[len(r.f.issueSince)-1], r.f.msgSince[len(r.f.msgSince)-1]
+			r.f.mu.Unlock()
+			if !gotI.Equal(s.want) || !gotM.Equal(s.want) {
+				t.Errorf("since: issues %s, messages %s; want %s", gotI, gotM, s.want)
+			}
+			if n := res.Sources[model.SourceSHD].Fetched + res.Sources[model.SourceMC].Fetched; n != s.fetched {
+				t.Errorf("fetched %d items, want %d", n, s.fetched)
+			}
+		})
+	}
+	// A restarted poller (new process, same store) reaches back first.
+	r.p = poll.New(tenant, r.f, r.st, set, r.clock.now, nil)
+	r.clock.add(time.Minute)
+	if res := r.poll(t); res.Sources[model.SourceSHD].Full || res.Sources[model.SourceSHD].Fetched != 1 {
+		t.Errorf("restarted poller: full %t, fetched %d issues; want an incremental reaching back", res.Sources[model.SourceSHD].Full, res.Sources[model.SourceSHD].Fetched)
+	}
+	// A new item in the watermark's own second but after it is caught by
+	// the next reaching-back poll (late visibility), announced once.
+	r.f.set(func(f *fake) {
+		f.issues = append(f.issues, issue("EX2", model.StatusInvestigating, false, wm.Add(100*time.Millisecond), "late"))
+	})
+	r.clock.add(5 * time.Minute)
+	r.poll(t)
+	r.clock.add(30 * time.Minute)
+	before := len(r.events(t))
+	r.poll(t)
+	if got := evKeys(r.events(t)[before:]); !slices.Equal(got, []string{"issue.new EX2"}) {
+		t.Errorf("late item: events %v", got)
+	}
+}
