@@ -278,6 +278,37 @@ func (b *batch) commit(ctx context.Context, cur store.Cursor, full bool, waterma
 	return nil
 }
 
+// scan collects the IDs of a fetched list and its newest modification
+// time (the next watermark).
+func scan[T any](list []T, key func(*T) (string, time.Time)) (ids []string, seen map[string]bool, wm time.Time) {
+	ids = make([]string, len(list))
+	seen = make(map[string]bool, len(list))
+	for i := range list {
+		id, mod := key(&list[i])
+		ids[i] = id
+		seen[id] = true
+		if mod.After(wm) {
+			wm = mod
+		}
+	}
+	return ids, seen, wm
+}
+
+// finish ends an issues or messages pass: removals on a full fetch, the
+// commit, and the note that the fetch reached back.
+func (b *batch) finish(ctx context.Context, cur store.Cursor, since time.Time, full bool, seen map[string]bool, wm time.Time, o detect.Options) error {
+	if full {
+		if err := b.removals(ctx, seen, o); err != nil {
+			return err
+		}
+	}
+	if err := b.commit(ctx, cur, full, wm); err != nil {
+		return err
+	}
+	b.p.reached(b.b.Source, cur, since, full)
+	return nil
+}
+
 // prior returns the stored items for ids, decoded lazily by the caller.
 func (p *Poller) prior(ctx context.Context, src model.Source, ids []string) (map[string]store.Item, error) {
 	if len(ids) == 0 {
@@ -302,12 +333,7 @@ func (p *Poller) pollHealth(ctx context.Context) (SourceResult, error) {
 	o := p.opts(cur)
 	b := p.newBatch(model.SourceHealth)
 	b.res.Fetched = len(list)
-	ids := make([]string, len(list))
-	seen := make(map[string]bool, len(list))
-	for i := range list {
-		ids[i] = list[i].ID
-		seen[list[i].ID] = true
-	}
+	ids, seen, _ := scan(list, func(v *model.ServiceHealth) (string, time.Time) { return v.ID, time.Time{} })
 	prev, err := p.prior(ctx, model.SourceHealth, ids)
 	if err != nil {
 		return b.res, err
@@ -351,16 +377,7 @@ func (p *Poller) pollIssues(ctx context.Context) (SourceResult, error) {
 	o := p.opts(cur)
 	b := p.newBatch(model.SourceSHD)
 	b.res.Fetched = len(list)
-	ids := make([]string, len(list))
-	seen := make(map[string]bool, len(list))
-	var wm time.Time
-	for i := range list {
-		ids[i] = list[i].ID
-		seen[list[i].ID] = true
-		if list[i].LastModified.After(wm) {
-			wm = list[i].LastModified
-		}
-	}
+	ids, seen, wm := scan(list, func(v *model.Issue) (string, time.Time) { return v.ID, v.LastModified })
 	prev, err := p.prior(ctx, model.SourceSHD, ids)
 	if err != nil {
 		return b.res, err
@@ -390,16 +407,7 @@ func (p *Poller) pollIssues(ctx context.Context) (SourceResult, error) {
 			return b.res, err
 		}
 	}
-	if full {
-		if err := b.removals(ctx, seen, o); err != nil {
-			return b.res, err
-		}
-	}
-	if err := b.commit(ctx, cur, full, wm); err != nil {
-		return b.res, err
-	}
-	p.reached(model.SourceSHD, cur, since, full)
-	return b.res, nil
+	return b.res, b.finish(ctx, cur, since, full, seen, wm, o)
 }
 
 // incidentReport notes the post-incident report's size and type on the
@@ -428,16 +436,7 @@ func (p *Poller) pollMessages(ctx context.Context) (SourceResult, error) {
 	o := p.opts(cur)
 	b := p.newBatch(model.SourceMC)
 	b.res.Fetched = len(list)
-	ids := make([]string, len(list))
-	seen := make(map[string]bool, len(list))
-	var wm time.Time
-	for i := range list {
-		ids[i] = list[i].ID
-		seen[list[i].ID] = true
-		if list[i].LastModified.After(wm) {
-			wm = list[i].LastModified
-		}
-	}
+	ids, seen, wm := scan(list, func(v *model.Message) (string, time.Time) { return v.ID, v.LastModified })
 	prev, err := p.prior(ctx, model.SourceMC, ids)
 	if err != nil {
 		return b.res, err
@@ -485,14 +484,5 @@ func (p *Poller) pollMessages(ctx context.Context) (SourceResult, error) {
 			return b.res, err
 		}
 	}
-	if full {
-		if err := b.removals(ctx, seen, o); err != nil {
-			return b.res, err
-		}
-	}
-	if err := b.commit(ctx, cur, full, wm); err != nil {
-		return b.res, err
-	}
-	p.reached(model.SourceMC, cur, since, full)
-	return b.res, nil
+	return b.res, b.finish(ctx, cur, since, full, seen, wm, o)
 }
