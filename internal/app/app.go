@@ -10,6 +10,7 @@ import (
 	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/http"
 	"os"
 	"sync"
 	"time"
@@ -88,6 +89,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.disp = notify.NewDispatcher(a.st, notifiers, a.now, a.log)
 	budgets := map[string]*graph.Budget{} // one budget per Entra tenant and app
+	httpClients := map[string]*http.Client{}
 	for _, t := range cfg.Tenants {
 		if t.Disabled {
 			continue
@@ -106,6 +108,15 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			a.Close()
 			return nil, fmt.Errorf("tenant %s: %w", t.ID, err)
 		}
+		// Tenants share one HTTP client per CA bundle: its connections and
+		// certificate pool are the bulk of a tenant's memory otherwise.
+		if httpClients[t.CAFile] == nil {
+			if httpClients[t.CAFile], err = graph.NewHTTPClient(t.CAFile); err != nil {
+				a.Close()
+				return nil, fmt.Errorf("tenant %s: %w", t.ID, err)
+			}
+		}
+		gc.HTTPClient, gc.CAFile = httpClients[t.CAFile], ""
 		client, err := graph.New(gc)
 		if err != nil {
 			a.Close()

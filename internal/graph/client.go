@@ -242,6 +242,12 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
+// NewHTTPClient returns an HTTP client on its own transport that trusts the
+// system roots plus the certificates in caFile (none when ""). Clients of
+// many tenants should share one: a transport holds the connections and a
+// copy of the certificate pool.
+func NewHTTPClient(caFile string) (*http.Client, error) { return httpClient(nil, caFile) }
+
 // httpClient returns a copy of base (or a new client) whose transport also
 // trusts the certificates in caFile.
 func httpClient(base *http.Client, caFile string) (*http.Client, error) {
