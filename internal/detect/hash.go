@@ -1,9 +1,10 @@
 package detect
 
 import (
+	"bytes"
 	"crypto/sha256"
+	"encoding/binary"
 	"encoding/hex"
-	"encoding/json"
 	"slices"
 	"strings"
 	"time"
@@ -31,102 +32,307 @@ func Hash(item any) string {
 	return ""
 }
 
+// hashVersion starts every hashed encoding, so that a change of the
+// encoding below can never collide with hashes stored by another version.
+const hashVersion = "shdmc/hash/v2\x00"
+
 // HashIssue returns the content hash of an issue: the hex SHA-256 (64
-// digits) of a canonical JSON encoding that leaves out LastModified, so that
-// Microsoft touching an item without changing it creates no revision.
+// digits) of a canonical binary encoding that leaves out LastModified, so
+// that Microsoft touching an item without changing it creates no revision.
 //
-// Canonical means: times in UTC, posts in creation order, details sorted by
-// name, and every text field with CRLF/CR turned into LF and trailing spaces
-// and tabs trimmed from each line. Text is NOT width-folded or otherwise
-// Unicode-normalized: full-width and half-width characters are different
-// text to a reader, and a hash that ignored them would hide a real edit. The
-// line-ending and trailing-space rules only absorb the re-encodings seen from
-// Graph and from CLI captures.
+// Canonical means: every field in a fixed order, strings length-prefixed,
+// times as their UTC instant, posts and details as sets (their order does
+// not matter), and every text field with CRLF/CR turned into LF and
+// trailing spaces and tabs trimmed from each line, trailing newlines
+// dropped. Text is NOT width-folded or otherwise Unicode-normalized:
+// full-width and half-width characters are different text to a reader, and
+// a hash that ignored them would hide a real edit. The line-ending and
+// trailing-space rules only absorb the re-encodings seen from Graph and
+// from CLI captures.
+//
+// The encoding depends only on the item's values (no maps, no memory
+// layout), so the hash is the same across runs, machines and Go versions.
 func HashIssue(i *model.Issue) string {
-	c := *i
-	c.LastModified = time.Time{}
-	c.ID = canonText(c.ID)
-	c.Title = canonText(c.Title)
-	c.Service = canonText(c.Service)
-	c.Feature = canonText(c.Feature)
-	c.FeatureGroup = canonText(c.FeatureGroup)
-	c.ImpactDescription = canonText(c.ImpactDescription)
-	c.Start, c.End = c.Start.UTC(), c.End.UTC()
-	c.Details = canonDetails(c.Details)
-	c.Posts = make([]model.Post, len(i.Posts))
-	for k, p := range i.Posts {
-		p.Created = p.Created.UTC()
-		p.Content = canonText(p.Content)
-		c.Posts[k] = p
+	n := len(i.ID) + len(i.Title) + len(i.Service) + len(i.Feature) + len(i.FeatureGroup) +
+		len(i.ImpactDescription) + len(i.Classification) + len(i.Origin) + len(i.Status) + 256
+	for k := range i.Posts {
+		n += len(i.Posts[k].Content) + len(i.Posts[k].Type) + len(i.Posts[k].ContentType) + 48
 	}
-	slices.SortStableFunc(c.Posts, func(a, b model.Post) int {
-		if n := a.Created.Compare(b.Created); n != 0 {
-			return n
-		}
-		return strings.Compare(a.Content, b.Content)
-	})
-	return sum("issue", c)
+	for k := range i.Details {
+		n += len(i.Details[k].Name) + len(i.Details[k].Value) + 24
+	}
+	e := encoder{b: make([]byte, 0, n)}
+	e.b = append(e.b, hashVersion+"issue\x00"...)
+	e.text(i.ID)
+	e.text(i.Title)
+	e.text(i.Service)
+	e.text(i.Feature)
+	e.text(i.FeatureGroup)
+	e.str(string(i.Classification))
+	e.str(string(i.Origin))
+	e.str(string(i.Status))
+	e.text(i.ImpactDescription)
+	e.bool(i.IsResolved)
+	e.time(i.Start)
+	e.time(i.End)
+	e.details(i.Details)
+	var ends [16]int
+	set := e.beginSet(len(i.Posts), ends[:0])
+	for k := range i.Posts {
+		p := &i.Posts[k]
+		e.time(p.Created) // first, so that posts sort by creation time
+		e.str(string(p.Type))
+		e.str(p.ContentType)
+		e.text(p.Content)
+		set = set.add(&e)
+	}
+	e.endSet(set)
+	return e.sum()
 }
 
 // HashMessage returns the content hash of a Message Center post, leaving out
-// only LastModified; the rules are those of HashIssue. Services and tags are
-// hashed sorted, since their order carries no meaning.
+// only LastModified; the rules are those of HashIssue. Services, tags,
+// attachments and details are hashed as sets.
 func HashMessage(m *model.Message) string {
-	c := *m
-	c.LastModified = time.Time{}
-	c.ID = canonText(c.ID)
-	c.Title = canonText(c.Title)
-	c.Body = canonText(c.Body)
-	c.Start, c.End, c.ActionRequiredBy = c.Start.UTC(), c.End.UTC(), c.ActionRequiredBy.UTC()
-	c.Services = sortedText(m.Services)
-	c.Tags = sortedText(m.Tags)
-	c.Details = canonDetails(c.Details)
-	c.Attachments = make([]model.Attachment, len(m.Attachments))
-	for k, a := range m.Attachments {
-		a.Name = canonText(a.Name)
-		a.LastModified = a.LastModified.UTC()
-		c.Attachments[k] = a
+	n := len(m.ID) + len(m.Title) + len(m.Category) + len(m.Severity) + len(m.BodyType) + len(m.Body) + 256
+	for _, s := range m.Services {
+		n += len(s) + 8
 	}
-	slices.SortStableFunc(c.Attachments, func(a, b model.Attachment) int { return strings.Compare(a.ID, b.ID) })
-	return sum("message", c)
+	for _, s := range m.Tags {
+		n += len(s) + 8
+	}
+	for k := range m.Attachments {
+		a := &m.Attachments[k]
+		n += len(a.ID) + len(a.Name) + len(a.ContentType) + 56
+	}
+	for k := range m.Details {
+		n += len(m.Details[k].Name) + len(m.Details[k].Value) + 24
+	}
+	e := encoder{b: make([]byte, 0, n)}
+	e.b = append(e.b, hashVersion+"message\x00"...)
+	e.text(m.ID)
+	e.text(m.Title)
+	e.str(string(m.Category))
+	e.str(string(m.Severity))
+	e.texts(m.Services)
+	e.texts(m.Tags)
+	e.bool(m.IsMajorChange)
+	e.time(m.ActionRequiredBy)
+	e.time(m.Start)
+	e.time(m.End)
+	e.str(m.BodyType)
+	e.text(m.Body)
+	e.bool(m.HasAttachments)
+	var ends [16]int
+	set := e.beginSet(len(m.Attachments), ends[:0])
+	for k := range m.Attachments {
+		a := &m.Attachments[k]
+		e.str(a.ID)
+		e.text(a.Name)
+		e.str(a.ContentType)
+		e.u64(uint64(a.Size))
+		e.time(a.LastModified)
+		set = set.add(&e)
+	}
+	e.endSet(set)
+	e.details(m.Details)
+	return e.sum()
 }
 
 // HashService returns the content hash of a service's health overview.
 func HashService(s *model.ServiceHealth) string {
-	c := *s
-	c.ID, c.Service = canonText(c.ID), canonText(c.Service)
-	return sum("service", c)
+	e := encoder{b: make([]byte, 0, len(s.ID)+len(s.Service)+len(s.Status)+64)}
+	e.b = append(e.b, hashVersion+"service\x00"...)
+	e.text(s.ID)
+	e.text(s.Service)
+	e.str(string(s.Status))
+	return e.sum()
 }
 
-// sum hashes a type tag and the JSON of v. JSON of these structs is
-// deterministic (fixed field order, no maps).
-func sum(kind string, v any) string {
-	b, err := json.Marshal(v)
-	if err != nil {
-		// The model types hold only strings, bools, numbers, times and
-		// slices of them; Marshal cannot fail on them.
-		panic("detect: marshal " + kind + ": " + err.Error())
+// encoder builds the canonical encoding that is hashed. Every value is
+// either fixed-size or length-prefixed, so the encoding of an item is
+// unambiguous.
+type encoder struct {
+	b []byte
+}
+
+func (e *encoder) u64(v uint64) { e.b = binary.BigEndian.AppendUint64(e.b, v) }
+
+func (e *encoder) bool(v bool) {
+	if v {
+		e.b = append(e.b, 1)
+	} else {
+		e.b = append(e.b, 0)
 	}
-	h := sha256.New()
-	h.Write([]byte(kind))
-	h.Write([]byte{0})
-	h.Write(b)
-	return hex.EncodeToString(h.Sum(nil))
 }
 
-// canonText turns CRLF and CR into LF and trims trailing spaces and tabs
-// from every line, and from the end of the text.
+// str appends s as it is (enum values, content types, ids).
+func (e *encoder) str(s string) {
+	e.u64(uint64(len(s)))
+	e.b = append(e.b, s...)
+}
+
+// text appends the canonical form of s (see canonText).
+func (e *encoder) text(s string) {
+	at := len(e.b)
+	e.u64(0)
+	e.b = appendCanon(e.b, s)
+	binary.BigEndian.PutUint64(e.b[at:], uint64(len(e.b)-at-8))
+}
+
+// time appends the instant of t: seconds since 1970 (offset so that the
+// bytes sort as the times do) and nanoseconds. The zone is ignored.
+func (e *encoder) time(t time.Time) {
+	e.u64(uint64(t.Unix()) ^ 1<<63)
+	e.b = binary.BigEndian.AppendUint32(e.b, uint32(t.Nanosecond()))
+}
+
+func (e *encoder) details(kvs []model.KeyValue) {
+	var ends [16]int
+	set := e.beginSet(len(kvs), ends[:0])
+	for k := range kvs {
+		e.text(kvs[k].Name)
+		e.text(kvs[k].Value)
+		set = set.add(e)
+	}
+	e.endSet(set)
+}
+
+// texts appends a set of texts.
+func (e *encoder) texts(ss []string) {
+	var ends [16]int
+	set := e.beginSet(len(ss), ends[:0])
+	for _, s := range ss {
+		e.text(s)
+		set = set.add(e)
+	}
+	e.endSet(set)
+}
+
+// setState tracks the elements of a set being appended: beginSet, then
+// set = set.add(e) after appending each element, then endSet. It is passed
+// by value so that its stack-backed ends slice stays on the stack.
+type setState struct {
+	start int
+	ends  []int // end offset of each element
+}
+
+// beginSet starts a set of n elements. ends is the (usually stack-backed)
+// slice to record the element offsets in.
+func (e *encoder) beginSet(n int, ends []int) setState {
+	e.u64(uint64(n))
+	return setState{start: len(e.b), ends: ends}
+}
+
+// add records the end of the element just appended.
+func (s setState) add(e *encoder) setState {
+	s.ends = append(s.ends, len(e.b))
+	return s
+}
+
+// endSet puts the encoded elements in byte order (only copying when they
+// are not in order already), so that any order of the same elements hashes
+// the same.
+func (e *encoder) endSet(s setState) {
+	n := len(s.ends)
+	sorted := true
+	for k, from := 1, s.start; k < n; k++ {
+		if bytes.Compare(e.b[from:s.ends[k-1]], e.b[s.ends[k-1]:s.ends[k]]) > 0 {
+			sorted = false
+			break
+		}
+		from = s.ends[k-1]
+	}
+	if sorted {
+		return
+	}
+	region := slices.Clone(e.b[s.start:])
+	elems := make([][]byte, n)
+	for k := range n {
+		lo := s.start
+		if k > 0 {
+			lo = s.ends[k-1]
+		}
+		elems[k] = region[lo-s.start : s.ends[k]-s.start]
+	}
+	slices.SortFunc(elems, bytes.Compare)
+	e.b = e.b[:s.start]
+	for _, el := range elems {
+		e.b = append(e.b, el...)
+	}
+}
+
+// sum returns the hex SHA-256 of the encoding.
+func (e *encoder) sum() string {
+	h := sha256.Sum256(e.b)
+	var out [2 * sha256.Size]byte
+	hex.Encode(out[:], h[:])
+	return string(out[:])
+}
+
+// canonText turns CRLF and CR into LF, trims trailing spaces and tabs from
+// every line and drops trailing newlines.
 func canonText(s string) string {
-	if !strings.ContainsAny(s, "\r \t") {
+	if isCanon(s) {
 		return s
 	}
-	s = strings.ReplaceAll(s, "\r\n", "\n")
-	s = strings.ReplaceAll(s, "\r", "\n")
-	lines := strings.Split(s, "\n")
-	for k, l := range lines {
-		lines[k] = strings.TrimRight(l, " \t")
+	return string(appendCanon(make([]byte, 0, len(s)), s))
+}
+
+// isCanon reports whether canonText(s) == s.
+func isCanon(s string) bool {
+	if s == "" {
+		return true
 	}
-	return strings.TrimRight(strings.Join(lines, "\n"), "\n")
+	switch s[len(s)-1] {
+	case ' ', '\t', '\n', '\r':
+		return false
+	}
+	if strings.IndexByte(s, '\r') >= 0 {
+		return false
+	}
+	for i := strings.IndexByte(s, '\n'); i >= 0; {
+		if i > 0 && (s[i-1] == ' ' || s[i-1] == '\t') {
+			return false
+		}
+		j := strings.IndexByte(s[i+1:], '\n')
+		if j < 0 {
+			break
+		}
+		i += 1 + j
+	}
+	return true
+}
+
+// appendCanon appends canonText(s) to b. Text that is already canonical
+// but for a few lines is copied in a few runs, not line by line.
+func appendCanon(b []byte, s string) []byte {
+	if strings.IndexByte(s, '\r') >= 0 {
+		s = strings.ReplaceAll(s, "\r\n", "\n")
+		s = strings.ReplaceAll(s, "\r", "\n")
+	}
+	start := len(b)
+	from := 0 // s[from:] is not yet appended
+	for i := strings.IndexByte(s, '\n'); i >= 0; {
+		if i > from && (s[i-1] == ' ' || s[i-1] == '\t') {
+			j := i - 1
+			for j > from && (s[j-1] == ' ' || s[j-1] == '\t') {
+				j--
+			}
+			b = append(b, s[from:j]...)
+			from = i
+		}
+		k := strings.IndexByte(s[i+1:], '\n')
+		if k < 0 {
+			break
+		}
+		i += 1 + k
+	}
+	b = append(b, strings.TrimRight(s[from:], " \t")...)
+	for len(b) > start && b[len(b)-1] == '\n' {
+		b = b[:len(b)-1]
+	}
+	return b
 }
 
 func sortedText(in []string) []string {
@@ -135,19 +341,5 @@ func sortedText(in []string) []string {
 		out = append(out, canonText(s))
 	}
 	slices.Sort(out)
-	return out
-}
-
-func canonDetails(in []model.KeyValue) []model.KeyValue {
-	out := make([]model.KeyValue, len(in))
-	for k, kv := range in {
-		out[k] = model.KeyValue{Name: canonText(kv.Name), Value: canonText(kv.Value)}
-	}
-	slices.SortStableFunc(out, func(a, b model.KeyValue) int {
-		if n := strings.Compare(a.Name, b.Name); n != 0 {
-			return n
-		}
-		return strings.Compare(a.Value, b.Value)
-	})
 	return out
 }
