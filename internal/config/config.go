@@ -94,6 +94,8 @@ type Config struct {
 	Tenants []Tenant `yaml:"tenants"`
 	// Channels are where notices go.
 	Channels []Channel `yaml:"channels"`
+	// Routes decide which events reach which channels.
+	Routes []Route `yaml:"routes"`
 	// Serve configures the dashboard and API listener.
 	Serve Serve `yaml:"serve"`
 
@@ -214,24 +216,165 @@ const (
 	ChannelFile   = "file"
 )
 
-// plannedChannelTypes are channel types that shdmc will have but does not
-// yet: naming them gets a "not available yet" error instead of "unknown".
-func plannedChannelTypes() []string { return []string{"smtp", "teams", "slack", "webhook"} }
+// The channel types.
+const (
+	ChannelSMTP    = "smtp"
+	ChannelTeams   = "teams"
+	ChannelSlack   = "slack"
+	ChannelWebhook = "webhook"
+)
 
-// Channel is one destination for notices.
+// ChannelTypes lists every channel type.
+func ChannelTypes() []string {
+	return []string{ChannelStdout, ChannelFile, ChannelSMTP, ChannelTeams, ChannelSlack, ChannelWebhook}
+}
+
+// Channel is one destination for notices. Which keys apply depends on
+// Type; the others must be left out.
 type Channel struct {
-	// Name identifies the channel in rules and in the delivery log; unique.
+	// Name identifies the channel in routes and in the delivery log; unique.
 	Name string `yaml:"name"`
-	// Type is stdout or file.
+	// Type is stdout, file, smtp, teams, slack or webhook.
 	Type string `yaml:"type"`
-	// Format is text, markdown or json. Defaults: text for stdout; json
-	// for file, which writes JSON Lines of the event and its rendered text.
+	// Format is text, markdown or json for stdout and file (defaults: text
+	// for stdout; json for file, which writes JSON Lines of the event and
+	// its rendered text), and json or cloudevents for webhook.
 	Format string `yaml:"format"`
 	// Path is the output file of a file channel (relative to the working
 	// directory), appended to.
 	Path string `yaml:"path"`
 	// TimeZone overrides Config.TimeZone for this channel.
 	TimeZone string `yaml:"time_zone"`
+	// URL is the endpoint of a teams (Workflows webhook), slack (incoming
+	// webhook) or webhook channel. Webhook URLs carry their own signature,
+	// so URL is a secret: use ${NAME} or url_file.
+	URL Secret `yaml:"url"`
+	// URLFile is a file holding URL.
+	URLFile string `yaml:"url_file"`
+	// Secret is the HMAC-SHA256 key a webhook channel signs bodies with.
+	Secret Secret `yaml:"secret"`
+	// SecretFile is a file holding Secret.
+	SecretFile string `yaml:"secret_file"`
+	// BotToken is a Slack bot token (xoxb-…); with SlackChannel it posts
+	// through chat.postMessage so that updates of one item form a thread.
+	BotToken Secret `yaml:"bot_token"`
+	// BotTokenFile is a file holding BotToken.
+	BotTokenFile string `yaml:"bot_token_file"`
+	// SlackChannel is the Slack channel ID for BotToken.
+	SlackChannel string `yaml:"slack_channel"`
+	// SMTP configures an smtp channel.
+	SMTP SMTP `yaml:"smtp"`
+	// Timeout bounds one send (default 30s).
+	Timeout Duration `yaml:"timeout"`
+	// Rate caps requests per second to one Teams webhook (default 4).
+	Rate int `yaml:"rate"`
+}
+
+// SMTP configures an email channel.
+type SMTP struct {
+	// Host and Port of the mail server (port default 587, or 465 with tls).
+	Host string `yaml:"host"`
+	Port int    `yaml:"port"`
+	// TLS is starttls (default), tls (implicit, port 465) or none (only
+	// to a loopback relay).
+	TLS string `yaml:"tls"`
+	// Auth is plain, login, xoauth2 or empty for none.
+	Auth string `yaml:"auth"`
+	// Username and Password (or PasswordFile) for Auth; for xoauth2 the
+	// password is the OAuth access token.
+	Username     string `yaml:"username"`
+	Password     Secret `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
+	// From is the sender address; To and Cc the recipients.
+	From string   `yaml:"from"`
+	To   []string `yaml:"to"`
+	Cc   []string `yaml:"cc"`
+}
+
+// Route says which events go to which channels and how they read. Every
+// route that matches an event delivers it; with no routes configured, every
+// event goes to every channel.
+type Route struct {
+	// Name identifies the route in idempotency keys and logs; unique.
+	Name string `yaml:"name"`
+	// Match selects events; an empty Match selects every event.
+	Match Match `yaml:"match"`
+	// Channels receive the matched events.
+	Channels []string `yaml:"channels"`
+	// Failover is used when a channel of this route has failed for a while.
+	Failover Failover `yaml:"failover"`
+	// Language of the notices: en (default) or ja.
+	Language string `yaml:"language"`
+	// Mode for a language other than English: bilingual (the English
+	// original, then the translation; default), translated, side-by-side.
+	Mode string `yaml:"mode"`
+	// TimeZone overrides the channel's and the global time zone.
+	TimeZone string `yaml:"time_zone"`
+	// Template is full (default) or short (no post text, for chat).
+	Template string `yaml:"template"`
+	// QuietHours holds non-urgent notices until the quiet time ends.
+	QuietHours QuietHours `yaml:"quiet_hours"`
+	// Delivery is instant (default) or digest.
+	Delivery string `yaml:"delivery"`
+	// Digest schedules digest delivery.
+	Digest Digest `yaml:"digest"`
+}
+
+// Match filters events. Lists match when any element matches
+// (case-insensitive); all given keys must match.
+type Match struct {
+	Tenants         []string `yaml:"tenants"`
+	Sources         []string `yaml:"sources"` // shd, mc, health
+	Events          []string `yaml:"events"`  // event types, e.g. issue.new, mc.updated
+	Services        []string `yaml:"services"`
+	Features        []string `yaml:"features"` // feature or featureGroup
+	Classifications []string `yaml:"classifications"`
+	// StatusTo matches issue events whose status changed to (or, for a new
+	// issue, is) one of these; StatusFrom those whose status changed from.
+	StatusTo   []string `yaml:"status_to"`
+	StatusFrom []string `yaml:"status_from"`
+	Origins    []string `yaml:"origins"`
+	Categories []string `yaml:"categories"`
+	Severities []string `yaml:"severities"`
+	Tags       []string `yaml:"tags"`
+	// MajorChange, when set, matches MC posts with that isMajorChange.
+	MajorChange *bool `yaml:"major_change"`
+	// ActionRequiredWithin matches MC posts whose action-required date is
+	// within this duration of the event (e.g. 720h).
+	ActionRequiredWithin Duration `yaml:"action_required_within"`
+	// Keywords match case-insensitively in the title or body; TitleRegex
+	// and BodyRegex are Go regular expressions.
+	Keywords   []string `yaml:"keywords"`
+	TitleRegex string   `yaml:"title_regex"`
+	BodyRegex  string   `yaml:"body_regex"`
+}
+
+// Failover names a channel to use when a primary channel of the route has
+// been failing for After.
+type Failover struct {
+	Channel string   `yaml:"channel"`
+	After   Duration `yaml:"after"`
+}
+
+// QuietHours is a daily window (in the route's time zone) during which
+// non-urgent notices are held; From "22:00", To "07:00" spans midnight.
+type QuietHours struct {
+	From string `yaml:"from"`
+	To   string `yaml:"to"`
+	// Urgent lists what is sent even in quiet hours: issue statuses
+	// (serviceInterruption, …) and MC severities (critical). Default:
+	// serviceInterruption and critical.
+	Urgent []string `yaml:"urgent"`
+}
+
+// Digest schedules a digest route.
+type Digest struct {
+	// Every is daily (default) or weekly.
+	Every string `yaml:"every"`
+	// At is the local time of day, e.g. "08:00" (default).
+	At string `yaml:"at"`
+	// Weekday for weekly digests, e.g. monday (default).
+	Weekday string `yaml:"weekday"`
 }
 
 // position is where a key path was set: a line and column in the file, or

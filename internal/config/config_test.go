@@ -285,7 +285,7 @@ func TestSample(t *testing.T) {
 	// The sample documents the defaults: apart from its tenants and
 	// channels it must equal Default().
 	got := *cfg
-	got.Tenants, got.Channels, got.Path = nil, nil, ""
+	got.Tenants, got.Channels, got.Routes, got.Path = nil, nil, nil, ""
 	if diff := cmp.Diff(Default(), &got, cmpopts.IgnoreUnexported(Config{})); diff != "" {
 		t.Errorf("sample top-level values differ from Default() (-default +sample):\n%s", diff)
 	}
@@ -300,7 +300,8 @@ func TestSample(t *testing.T) {
 // every struct appears in it (possibly commented out).
 func TestSampleDocumentsEveryKey(t *testing.T) {
 	sample := string(Sample())
-	for _, typ := range []any{Config{}, Tenant{}, Channel{}, Sources{}, Log{}, Baseline{}, Serve{}} {
+	for _, typ := range []any{Config{}, Tenant{}, Channel{}, Sources{}, Log{}, Baseline{}, Serve{},
+		SMTP{}, Route{}, Match{}, Failover{}, QuietHours{}, Digest{}} {
 		for _, f := range fieldsOf(reflectTypeOf(typ)) {
 			if !strings.Contains(sample, f.name+":") {
 				t.Errorf("sample.yaml does not mention %q", f.name)

@@ -193,6 +193,17 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string, secret bool)
 		if ok {
 			v.SetString(s)
 		}
+	case t.Kind() == reflect.Int:
+		s, ok := d.scalar(n, key, "a whole number", secret)
+		if !ok {
+			return
+		}
+		i, err := strconv.Atoi(s)
+		if err != nil {
+			d.errAt(n, key, "expected a whole number, got %q", s)
+			return
+		}
+		v.SetInt(int64(i))
 	case t.Kind() == reflect.Bool:
 		if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!bool" {
 			got := kindName(n)
@@ -544,6 +555,18 @@ func (d *decoder) resolve(cfg *Config, dir string) {
 	}
 	for i := range cfg.Channels {
 		ch := &cfg.Channels[i]
+		p := fmt.Sprintf("channels[%d]", i)
+		ch.URL = d.secretFromFile(ch.URL, ch.URLFile, dir, p+".url", p+".url_file")
+		ch.URLFile = resolvePath(dir, ch.URLFile)
+		ch.Secret = d.secretFromFile(ch.Secret, ch.SecretFile, dir, p+".secret", p+".secret_file")
+		ch.SecretFile = resolvePath(dir, ch.SecretFile)
+		ch.BotToken = d.secretFromFile(ch.BotToken, ch.BotTokenFile, dir, p+".bot_token", p+".bot_token_file")
+		ch.BotTokenFile = resolvePath(dir, ch.BotTokenFile)
+		ch.SMTP.Password = d.secretFromFile(ch.SMTP.Password, ch.SMTP.PasswordFile, dir, p+".smtp.password", p+".smtp.password_file")
+		ch.SMTP.PasswordFile = resolvePath(dir, ch.SMTP.PasswordFile)
+		if ch.Type == ChannelWebhook && ch.Format == "" {
+			ch.Format = "json"
+		}
 		if ch.Format == "" {
 			switch ch.Type {
 			case ChannelStdout:

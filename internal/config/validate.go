@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"fmt"
 	"net"
+	"net/mail"
 	"net/url"
 	"path/filepath"
 	"regexp"
@@ -108,6 +109,10 @@ func (c *Config) validate() []problem {
 	names := map[string]int{}
 	for i := range c.Channels {
 		v.channel(i, names)
+	}
+	routes := map[string]int{}
+	for i := range c.Routes {
+		v.route(i, routes)
 	}
 	return v.problems
 }
@@ -367,29 +372,263 @@ func (v *validator) channel(i int, names map[string]int) {
 	} else {
 		names[ch.Name] = i
 	}
+	types := strings.Join(ChannelTypes(), ", ")
 	switch {
-	case ch.Type == ChannelStdout || ch.Type == ChannelFile:
+	case slices.Contains(ChannelTypes(), ch.Type):
 	case ch.Type == "":
-		v.errf(p+".type", "missing type (stdout or file)")
-	case slices.Contains(plannedChannelTypes(), ch.Type):
-		v.errf(p+".type", "channel type %s is not available yet (available: stdout, file)", ch.Type)
+		v.errf(p+".type", "missing type (%s)", types)
+		return
 	default:
-		v.errf(p+".type", "unknown channel type %q (want stdout or file)", ch.Type)
+		v.errf(p+".type", "unknown channel type %q (want one of %s)", ch.Type, types)
+		return
 	}
-	if ch.Format != "" && !slices.Contains([]string{"text", "markdown", "json"}, ch.Format) {
-		v.errf(p+".format", "unknown format %q (want text, markdown or json)", ch.Format)
-	}
-	switch ch.Type {
-	case ChannelFile:
-		if ch.Path == "" {
-			v.errf(p+".path", "a file channel needs path")
-		}
-	case ChannelStdout:
-		if ch.Path != "" {
-			v.errf(p+".path", "path is only used by file channels")
+	formats := map[string][]string{
+		ChannelStdout: {"text", "markdown", "json"}, ChannelFile: {"text", "markdown", "json"},
+		ChannelWebhook: {"json", "cloudevents"},
+	}[ch.Type]
+	if ch.Format != "" && !slices.Contains(formats, ch.Format) {
+		if len(formats) == 0 {
+			v.errf(p+".format", "format is not used by %s channels", ch.Type)
+		} else {
+			v.errf(p+".format", "unknown format %q (want %s)", ch.Format, strings.Join(formats, " or "))
 		}
 	}
 	if ch.TimeZone != "" {
 		v.timeZone(p+".time_zone", ch.TimeZone)
 	}
+	if ch.Timeout < 0 {
+		v.errf(p+".timeout", "must not be negative")
+	}
+	// unused reports keys set for a type that does not read them.
+	unused := func(key string, set bool) {
+		if set {
+			v.errf(p+"."+key, "%s is not used by %s channels", key, ch.Type)
+		}
+	}
+	webhookURL := func(what string) {
+		u := ch.URL.Reveal()
+		if u == "" {
+			v.errfRelated(p+".url", []string{p + ".url", p + ".url_file"}, "a %s channel needs url (or url_file)", ch.Type)
+			return
+		}
+		pu, err := url.Parse(u)
+		if err != nil || pu.Host == "" || (pu.Scheme != "https" && !(pu.Scheme == "http" && isLoopbackHost(pu.Hostname()))) {
+			// The URL is a secret: name its problem, never its value.
+			v.errf(p+".url", "%s must be an https URL (http only for a loopback host)", what)
+		}
+	}
+	unused("path", ch.Path != "" && ch.Type != ChannelFile)
+	unused("smtp", !reflectZeroSMTP(ch.SMTP) && ch.Type != ChannelSMTP)
+	unused("url", ch.URL != "" && !slices.Contains([]string{ChannelTeams, ChannelSlack, ChannelWebhook}, ch.Type))
+	unused("secret", ch.Secret != "" && ch.Type != ChannelWebhook)
+	unused("bot_token", ch.BotToken != "" && ch.Type != ChannelSlack)
+	unused("slack_channel", ch.SlackChannel != "" && ch.Type != ChannelSlack)
+	unused("rate", ch.Rate != 0 && ch.Type != ChannelTeams)
+	switch ch.Type {
+	case ChannelFile:
+		if ch.Path == "" {
+			v.errf(p+".path", "a file channel needs path")
+		}
+	case ChannelTeams:
+		webhookURL("the Workflows webhook URL")
+		if u, err := url.Parse(ch.URL.Reveal()); err == nil && (strings.HasSuffix(u.Hostname(), ".webhook.office.com") ||
+			(u.Hostname() == "outlook.office.com" && strings.HasPrefix(u.Path, "/webhook"))) {
+			v.errf(p+".url", "this is an Office 365 connector URL (webhook.office.com); Microsoft retired those connectors. "+
+				"Create a Workflows webhook in Teams (channel → ⋯ → Workflows → \"Post to a channel when a webhook request is received\") and use its URL")
+		}
+		if ch.Rate < 0 {
+			v.errf(p+".rate", "must not be negative")
+		}
+	case ChannelSlack:
+		switch {
+		case ch.BotToken != "" && ch.URL != "":
+			v.errf(p+".bot_token", "set either url (incoming webhook) or bot_token with slack_channel, not both")
+		case ch.BotToken != "":
+			if ch.SlackChannel == "" {
+				v.errf(p+".slack_channel", "bot_token needs slack_channel (a channel ID such as C0123456789)")
+			}
+		default:
+			webhookURL("the incoming webhook URL")
+		}
+	case ChannelWebhook:
+		webhookURL("url")
+	case ChannelSMTP:
+		v.smtp(p+".smtp", &ch.SMTP)
+	}
+}
+
+func reflectZeroSMTP(s SMTP) bool {
+	return s.Host == "" && s.Port == 0 && s.TLS == "" && s.Auth == "" && s.Username == "" && s.Password == "" &&
+		s.PasswordFile == "" && s.From == "" && len(s.To) == 0 && len(s.Cc) == 0
+}
+
+func isLoopbackHost(h string) bool {
+	if h == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(h)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (v *validator) smtp(p string, s *SMTP) {
+	if s.Host == "" {
+		v.errf(p+".host", "missing host")
+	}
+	if s.Port < 0 || s.Port > 65535 {
+		v.errf(p+".port", "port %d is out of range", s.Port)
+	}
+	switch s.TLS {
+	case "", "starttls", "tls":
+	case "none":
+		if s.Host != "" && !isLoopbackHost(s.Host) {
+			v.errf(p+".tls", "tls: none sends the password and the mail in clear text; it is only allowed to a loopback relay")
+		}
+	default:
+		v.errf(p+".tls", "unknown tls %q (want starttls, tls or none)", s.TLS)
+	}
+	switch s.Auth {
+	case "":
+		if s.Username != "" || s.Password != "" {
+			v.errf(p+".auth", "username/password given without auth (plain, login or xoauth2)")
+		}
+	case "plain", "login", "xoauth2":
+		if s.Username == "" {
+			v.errf(p+".username", "auth %s needs username", s.Auth)
+		}
+		if s.Password == "" {
+			v.errfRelated(p+".password", []string{p + ".password", p + ".password_file"}, "auth %s needs password (or password_file)", s.Auth)
+		}
+	default:
+		v.errf(p+".auth", "unknown auth %q (want plain, login or xoauth2)", s.Auth)
+	}
+	if _, err := mail.ParseAddress(s.From); err != nil {
+		v.errf(p+".from", "invalid sender address %q", s.From)
+	}
+	if len(s.To) == 0 {
+		v.errf(p+".to", "no recipients")
+	}
+	for i, a := range append(slices.Clone(s.To), s.Cc...) {
+		if _, err := mail.ParseAddress(a); err != nil {
+			key := fmt.Sprintf("%s.to[%d]", p, i)
+			if i >= len(s.To) {
+				key = fmt.Sprintf("%s.cc[%d]", p, i-len(s.To))
+			}
+			v.errf(key, "invalid address %q", a)
+		}
+	}
+}
+
+// route checks one route against the channels.
+func (v *validator) route(i int, names map[string]int) {
+	r := &v.c.Routes[i]
+	p := fmt.Sprintf("routes[%d]", i)
+	if r.Name == "" {
+		v.errf(p+".name", "missing name")
+	} else if !tenantKeyRE.MatchString(r.Name) {
+		v.errf(p+".name", "name %q may only hold a-z, 0-9, '-' and '_'", r.Name)
+	} else if j, dup := names[r.Name]; dup {
+		v.errf(p+".name", "duplicate route name %q (also routes[%d])", r.Name, j)
+	} else {
+		names[r.Name] = i
+	}
+	channels := map[string]bool{}
+	for _, c := range v.c.Channels {
+		channels[c.Name] = true
+	}
+	if len(r.Channels) == 0 {
+		v.errf(p+".channels", "a route needs at least one channel")
+	}
+	for j, c := range r.Channels {
+		if !channels[c] {
+			v.errf(fmt.Sprintf("%s.channels[%d]", p, j), "no channel named %q", c)
+		}
+	}
+	if r.Failover.Channel != "" {
+		if !channels[r.Failover.Channel] {
+			v.errf(p+".failover.channel", "no channel named %q", r.Failover.Channel)
+		}
+		if slices.Contains(r.Channels, r.Failover.Channel) {
+			v.errf(p+".failover.channel", "the failover channel %q is already one of the route's channels", r.Failover.Channel)
+		}
+		if r.Failover.After <= 0 {
+			v.errf(p+".failover.after", "failover needs after, e.g. 15m")
+		}
+	}
+	if r.Language != "" && !slices.Contains(Languages(), r.Language) {
+		v.errf(p+".language", "unsupported language %q (want %s)", r.Language, strings.Join(Languages(), " or "))
+	}
+	if r.Mode != "" && !slices.Contains([]string{"bilingual", "translated", "side-by-side"}, r.Mode) {
+		v.errf(p+".mode", "unknown mode %q (want bilingual, translated or side-by-side)", r.Mode)
+	}
+	if r.TimeZone != "" {
+		v.timeZone(p+".time_zone", r.TimeZone)
+	}
+	if r.Template != "" && !slices.Contains([]string{"full", "short"}, r.Template) {
+		v.errf(p+".template", "unknown template %q (want full or short)", r.Template)
+	}
+	if r.Delivery != "" && !slices.Contains([]string{"instant", "digest"}, r.Delivery) {
+		v.errf(p+".delivery", "unknown delivery %q (want instant or digest)", r.Delivery)
+	}
+	q := r.QuietHours
+	if q.From != "" || q.To != "" {
+		if _, err := ParseClock(q.From); err != nil {
+			v.errf(p+".quiet_hours.from", "%v", err)
+		}
+		if _, err := ParseClock(q.To); err != nil {
+			v.errf(p+".quiet_hours.to", "%v", err)
+		}
+	}
+	if r.Delivery == "digest" {
+		if r.Digest.Every != "" && r.Digest.Every != "daily" && r.Digest.Every != "weekly" {
+			v.errf(p+".digest.every", "unknown schedule %q (want daily or weekly)", r.Digest.Every)
+		}
+		if r.Digest.At != "" {
+			if _, err := ParseClock(r.Digest.At); err != nil {
+				v.errf(p+".digest.at", "%v", err)
+			}
+		}
+		if r.Digest.Weekday != "" {
+			if _, err := ParseWeekday(r.Digest.Weekday); err != nil {
+				v.errf(p+".digest.weekday", "%v", err)
+			}
+		}
+	} else if r.Digest != (Digest{}) {
+		v.errf(p+".digest", "digest is only used with delivery: digest")
+	}
+	m := r.Match
+	for key, re := range map[string]string{"title_regex": m.TitleRegex, "body_regex": m.BodyRegex} {
+		if _, err := regexp.Compile(re); re != "" && err != nil {
+			v.errf(p+".match."+key, "invalid regular expression: %v", err)
+		}
+	}
+	for j, src := range m.Sources {
+		if !slices.Contains([]string{"shd", "mc", "health"}, src) {
+			v.errf(fmt.Sprintf("%s.match.sources[%d]", p, j), "unknown source %q (want shd, mc or health)", src)
+		}
+	}
+	if m.ActionRequiredWithin < 0 {
+		v.errf(p+".match.action_required_within", "must not be negative")
+	}
+}
+
+// Languages are the notice languages with a message catalog.
+func Languages() []string { return []string{"en", "ja"} }
+
+// ParseClock parses a time of day "HH:MM" into minutes after midnight.
+func ParseClock(s string) (int, error) {
+	t, err := time.Parse("15:04", s)
+	if err != nil {
+		return 0, fmt.Errorf("invalid time of day %q (want HH:MM, e.g. 07:30)", s)
+	}
+	return t.Hour()*60 + t.Minute(), nil
+}
+
+// ParseWeekday parses an English weekday name.
+func ParseWeekday(s string) (time.Weekday, error) {
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		if strings.EqualFold(d.String(), s) || strings.EqualFold(d.String()[:3], s) {
+			return d, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown weekday %q (want monday … sunday)", s)
 }
