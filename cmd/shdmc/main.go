@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strconv"
 	"syscall"
 	"time"
 
@@ -18,6 +19,7 @@ import (
 	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/demo"
+	"github.com/shdmc/shdmc/internal/store"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -65,7 +67,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.SetErr(stderr)
 	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", envOr("SHDMC_CONFIG", "shdmc.yaml"), "config file (env SHDMC_CONFIG)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error (overrides log.level)")
-	root.AddCommand(runCmd(g), checkCmd(g), demoCmd(g), simCmd(g), historyCmd(g), configCmd(g), versionCmd(g))
+	root.AddCommand(runCmd(g), checkCmd(g), demoCmd(g), simCmd(g), historyCmd(g), configCmd(g), versionCmd(g),
+		outboxCmd(g), testChannelCmd(g))
 	return root
 }
 
@@ -273,6 +276,116 @@ func versionCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		Run: func(cmd *cobra.Command, _ []string) {
 			fmt.Fprintln(g.stdout, "shdmc", version)
+		},
+	}
+}
+
+// storeFlags resolves --store and --time-zone against the config file.
+type storeFlags struct{ dsn, tz string }
+
+func (f *storeFlags) add(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.dsn, "store", "", "store DSN (default: from the config file)")
+	cmd.Flags().StringVar(&f.tz, "time-zone", "", "show times in this zone (default: the config's time_zone)")
+}
+
+func (f *storeFlags) resolve(g *globals) (string, *time.Location, error) {
+	dsn, loc := f.dsn, time.UTC
+	if dsn == "" {
+		cfg, err := g.load()
+		if err != nil {
+			return "", nil, err
+		}
+		dsn, loc = cfg.StoreDSN().Reveal(), cfg.Location()
+	}
+	if f.tz != "" {
+		l, err := time.LoadLocation(f.tz)
+		if err != nil {
+			return "", nil, exitError{2, fmt.Errorf("time zone: %w", err)}
+		}
+		loc = l
+	}
+	return dsn, loc, nil
+}
+
+func outboxCmd(g *globals) *cobra.Command {
+	var sf storeFlags
+	var states []string
+	var limit int
+	c := &cobra.Command{
+		Use:   "outbox",
+		Short: "List pending, retrying and dead deliveries (with their last error)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dsn, loc, err := sf.resolve(g)
+			if err != nil {
+				return err
+			}
+			var ss []store.DeliveryState
+			for _, s := range states {
+				switch st := store.DeliveryState(s); st {
+				case store.DeliveryPending, store.DeliveryRetrying, store.DeliveryDead, store.DeliveryDone:
+					ss = append(ss, st)
+				default:
+					return exitError{2, fmt.Errorf("unknown state %q (want pending, retrying, dead or done)", s)}
+				}
+			}
+			return app.Outbox(cmd.Context(), g.stdout, dsn, ss, limit, loc)
+		},
+	}
+	sf.add(c)
+	c.Flags().StringSliceVar(&states, "state", nil, "only these states: pending, retrying, dead, done (default: all but done)")
+	c.Flags().IntVar(&limit, "limit", 100, "at most this many rows")
+	var rsf storeFlags
+	retry := &cobra.Command{
+		Use:   "retry ID",
+		Short: "Make a delivery (for example a dead one) due again now",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			id, err := strconv.ParseInt(args[0], 10, 64)
+			if err != nil {
+				return exitError{2, fmt.Errorf("delivery ID %q is not a number", args[0])}
+			}
+			dsn, _, err := rsf.resolve(g)
+			if err != nil {
+				return err
+			}
+			if err := app.RetryDelivery(cmd.Context(), dsn, id); err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "delivery %d requeued; the next `shdmc run` or `shdmc check` sends it\n", id)
+			return nil
+		},
+	}
+	rsf.add(retry)
+	c.AddCommand(retry)
+	return c
+}
+
+func testChannelCmd(g *globals) *cobra.Command {
+	return &cobra.Command{
+		Use:   "test-channel NAME",
+		Short: "Send a sample notice through a channel and print what the far end answered",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := g.load()
+			if err != nil {
+				return err
+			}
+			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: g.logger(cfg), Stdout: g.stdout})
+			if err != nil {
+				return err
+			}
+			defer a.Close()
+			rc, err := a.TestChannel(cmd.Context(), args[0])
+			if err != nil {
+				return fmt.Errorf("channel %s: %w", args[0], err)
+			}
+			fmt.Fprintf(g.stdout, "channel %s answered: %s", args[0], rc.Status)
+			if rc.Detail != "" {
+				fmt.Fprintf(g.stdout, " (%s)", rc.Detail)
+			}
+			fmt.Fprintln(g.stdout)
+			return nil
 		},
 	}
 }

@@ -197,3 +197,51 @@ func TestDemoReplay(t *testing.T) {
 		t.Errorf("replay summary missing:\n%s", out)
 	}
 }
+
+func TestOutboxAndRetry(t *testing.T) {
+	dir := t.TempDir()
+	if _, _, err := run(t, "demo", "--duration", "0", "--dir", dir); err != nil {
+		t.Fatal(err)
+	}
+	dsn := "sqlite://" + filepath.Join(dir, "shdmc.db")
+	out, _, err := run(t, "outbox", "--store", dsn)
+	if err != nil || !strings.Contains(out, "no deliveries in that state") {
+		t.Fatalf("outbox after a clean demo: %q, %v", out, err)
+	}
+	out, _, err = run(t, "outbox", "--store", dsn, "--state", "done", "--limit", "3", "--time-zone", "Asia/Tokyo")
+	if err != nil || strings.Count(out, "\n") != 4 || !strings.Contains(out, "done") || !strings.Contains(out, "JST") {
+		t.Fatalf("outbox --state done: %q, %v", out, err)
+	}
+	if _, _, err := run(t, "outbox", "retry", "1", "--store", dsn); err != nil {
+		t.Fatal(err)
+	}
+	out, _, err = run(t, "outbox", "--store", dsn)
+	if err != nil || !regexp.MustCompile(`(?m)^1\s+(pending|retrying)\s`).MatchString(out) {
+		t.Fatalf("after retry: %q, %v", out, err)
+	}
+	if _, _, err := run(t, "outbox", "retry", "99999", "--store", dsn); err == nil || !strings.Contains(err.Error(), "not found") {
+		t.Errorf("retry of a missing delivery: %v", err)
+	}
+	if _, _, err := run(t, "outbox", "--store", dsn, "--state", "lost"); exitCode(err) != 2 {
+		t.Errorf("unknown state: exit %d (%v)", exitCode(err), err)
+	}
+}
+
+func TestTestChannel(t *testing.T) {
+	dir := t.TempDir()
+	cfg := write(t, dir, "shdmc.yaml", `store: sqlite://`+filepath.Join(dir, "s.db")+`
+channels:
+  - {name: archive, type: file, path: `+filepath.Join(dir, "out.jsonl")+`}
+`)
+	out, _, err := run(t, "test-channel", "archive", "-c", cfg)
+	if err != nil || !strings.Contains(out, "channel archive answered: appended") {
+		t.Fatalf("test-channel: %q, %v", out, err)
+	}
+	b, err := os.ReadFile(filepath.Join(dir, "out.jsonl"))
+	if err != nil || !strings.Contains(string(b), "shdmc test notice") {
+		t.Fatalf("the file channel got %q, %v", b, err)
+	}
+	if _, _, err := run(t, "test-channel", "nowhere", "-c", cfg); err == nil || !strings.Contains(err.Error(), `no channel named "nowhere"`) {
+		t.Errorf("unknown channel: %v", err)
+	}
+}

@@ -21,6 +21,7 @@ import (
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/poll"
 	"github.com/shdmc/shdmc/internal/render"
+	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
@@ -46,14 +47,16 @@ type Options struct {
 
 // App is a configured shdmc.
 type App struct {
-	cfg     *config.Config
-	st      store.Store
-	ownSt   bool
-	tenants []*tenant
-	disp    *notify.Dispatcher
-	log     *slog.Logger
-	now     func() time.Time
-	conc    int
+	cfg       *config.Config
+	st        store.Store
+	ownSt     bool
+	tenants   []*tenant
+	disp      *notify.Dispatcher
+	router    *route.Router
+	notifiers map[string]notify.Notifier
+	log       *slog.Logger
+	now       func() time.Time
+	conc      int
 }
 
 type tenant struct {
@@ -82,12 +85,23 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 		a.st, a.ownSt = st, true
 	}
-	notifiers, names, err := buildChannels(cfg, o.Stdout)
+	notifiers, names, err := buildChannels(cfg, o.Stdout, a.st, a.now)
 	if err != nil {
 		a.Close()
 		return nil, err
 	}
+	a.router, err = route.New(cfg.Routes, names)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.notifiers = notifiers
 	a.disp = notify.NewDispatcher(a.st, notifiers, a.now, a.log)
+	a.disp.Options = a.renderOptions
+	a.disp.Failover = func(name string) (string, time.Duration) {
+		r, _ := a.router.Route(name)
+		return r.Failover.Channel, time.Duration(r.Failover.After)
+	}
 	budgets := map[string]*graph.Budget{} // one budget per Entra tenant and app
 	httpClients := map[string]*http.Client{}
 	for _, t := range cfg.Tenants {
@@ -131,7 +145,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			Issues:         enabled(t.Sources.Issues),
 			Messages:       enabled(t.Sources.Messages),
 			Health:         enabled(t.Sources.Health),
-			Channels:       names,
+			Targets:        a.router.Match,
 		}
 		iv := time.Duration(cfg.Interval)
 		if t.Interval > 0 {
@@ -173,46 +187,23 @@ func graphConfig(t config.Tenant, b *graph.Budget, log *slog.Logger) (graph.Conf
 	return gc, nil
 }
 
-// buildChannels creates the notifiers named in config; with none
-// configured, notices go to stdout.
-func buildChannels(cfg *config.Config, stdout io.Writer) (map[string]notify.Notifier, []string, error) {
-	if stdout == nil {
-		stdout = os.Stdout
-	}
-	chans := cfg.Channels
-	if len(chans) == 0 {
-		chans = []config.Channel{{Name: "stdout", Type: "stdout", Format: "text"}}
-	}
-	m := make(map[string]notify.Notifier, len(chans))
-	names := make([]string, 0, len(chans))
-	for _, c := range chans {
-		loc := cfg.Location()
-		if c.TimeZone != "" {
-			l, err := time.LoadLocation(c.TimeZone)
-			if err != nil {
-				return nil, nil, fmt.Errorf("channel %s: time zone: %w", c.Name, err)
+// renderOptions resolves how a route reads on a channel: the route's time
+// zone, else the channel's, else the global one.
+func (a *App) renderOptions(routeName, channel string) render.Options {
+	o := render.Options{Location: a.cfg.Location()}
+	for _, c := range a.cfg.Channels {
+		if c.Name == channel && c.TimeZone != "" {
+			if l, err := time.LoadLocation(c.TimeZone); err == nil {
+				o.Location = l
 			}
-			loc = l
 		}
-		ro := render.Options{Format: render.FormatText, Location: loc}
-		if c.Format == "markdown" {
-			ro.Format = render.FormatMarkdown
-		}
-		switch c.Type {
-		case "stdout":
-			if c.Format == "json" {
-				m[c.Name] = notify.NewJSONWriter(stdout, ro)
-			} else {
-				m[c.Name] = notify.NewWriter(stdout, ro)
-			}
-		case "file":
-			m[c.Name] = notify.NewFile(c.Path, ro)
-		default:
-			return nil, nil, fmt.Errorf("channel %s: type %q is not available", c.Name, c.Type)
-		}
-		names = append(names, c.Name)
 	}
-	return m, names, nil
+	if r, ok := a.router.Route(routeName); ok && r.TimeZone != "" {
+		if l, err := time.LoadLocation(r.TimeZone); err == nil {
+			o.Location = l
+		}
+	}
+	return o
 }
 
 // Store returns the App's store.

@@ -34,27 +34,46 @@ func NewJSONWriter(w io.Writer, opts render.Options) *Writer {
 }
 
 // Notify implements Notifier.
-func (s *Writer) Notify(_ context.Context, ev *model.Event) error {
+func (s *Writer) Notify(_ context.Context, n *Notice) (Receipt, error) {
+	o := s.options(n)
 	if s.json {
-		line, err := record(ev, s.opts)
+		line, err := record(n.Event, o)
 		if err != nil {
-			return err
+			return Receipt{}, err
 		}
 		s.mu.Lock()
 		defer s.mu.Unlock()
 		if _, err := s.w.Write(line); err != nil {
-			return fmt.Errorf("write notice: %w", err)
+			return Receipt{}, fmt.Errorf("write notice: %w", err)
 		}
-		return nil
+		return Receipt{Status: "written"}, nil
 	}
-	subject, body := render.Notice(ev, s.opts)
+	subject, body := render.Notice(n.Event, o)
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	rule := "────────────────────────────────────────────────────────────────────────"
 	if _, err := fmt.Fprintf(s.w, "%s\n%s\n\n%s\n\n", rule, subject, body); err != nil {
-		return fmt.Errorf("write notice: %w", err)
+		return Receipt{}, fmt.Errorf("write notice: %w", err)
 	}
-	return nil
+	return Receipt{Status: "written"}, nil
+}
+
+// options merges the channel's own render options under the notice's:
+// the route's time zone wins over the channel's, the channel's format
+// over the route's.
+func (s *Writer) options(n *Notice) render.Options { return merge(s.opts, n.Render) }
+
+// merge returns the channel options ch with the route's time zone and
+// language applied.
+func merge(ch, route render.Options) render.Options {
+	o := ch
+	if route.Location != nil {
+		o.Location = route.Location
+	}
+	if route.Now.After(o.Now) {
+		o.Now = route.Now
+	}
+	return o
 }
 
 // File appends one JSON object per notice to a file (JSON Lines): the event
@@ -80,25 +99,25 @@ type FileRecord struct {
 
 // Notify implements Notifier. Each record is written with one write call
 // on a file opened for appending, so concurrent writers never interleave.
-func (f *File) Notify(_ context.Context, ev *model.Event) error {
-	line, err := record(ev, f.opts)
+func (f *File) Notify(_ context.Context, n *Notice) (Receipt, error) {
+	line, err := record(n.Event, merge(f.opts, n.Render))
 	if err != nil {
-		return err
+		return Receipt{}, err
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fh, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
 	if err != nil {
-		return fmt.Errorf("open %s: %w", f.path, err)
+		return Receipt{}, fmt.Errorf("open %s: %w", f.path, err)
 	}
 	if _, err := fh.Write(line); err != nil {
 		fh.Close()
-		return fmt.Errorf("append to %s: %w", f.path, err)
+		return Receipt{}, fmt.Errorf("append to %s: %w", f.path, err)
 	}
 	if err := fh.Close(); err != nil {
-		return fmt.Errorf("close %s: %w", f.path, err)
+		return Receipt{}, fmt.Errorf("close %s: %w", f.path, err)
 	}
-	return nil
+	return Receipt{Status: "appended", Detail: f.path}, nil
 }
 
 // record renders ev as one JSON Lines record.

@@ -10,17 +10,57 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
-// Notifier sends one event to one channel.
-type Notifier interface {
-	// Notify sends ev. An error wrapped with Permanent is not retried.
-	Notify(ctx context.Context, ev *model.Event) error
+// Notice is one event to send through one channel for one route.
+type Notice struct {
+	Event *model.Event
+	// Route is the route that chose the delivery ("" for test notices).
+	Route string
+	// Render holds the route's time zone, format and language; a channel
+	// overrides Format with what its wire needs.
+	Render render.Options
+	// Key is the delivery's idempotency key
+	// (tenant/source/item/revision/route/channel); channels that can pass
+	// it on (a webhook header, an email Message-ID) do.
+	Key string
+	// DeliveryID is the outbox row (0 for test notices).
+	DeliveryID int64
 }
+
+// Receipt is what the far end answered, for logs and `shdmc test-channel`.
+// It never contains a secret.
+type Receipt struct {
+	Status string // e.g. "202 Accepted", "250 2.0.0 OK"
+	Detail string // a short excerpt of the answer, a message ID, a Slack ts
+}
+
+// Notifier sends notices to one channel. Implementations are safe for
+// concurrent use.
+type Notifier interface {
+	// Notify sends n. An error wrapped with Permanent is not retried; an
+	// error wrapped with RetryAfter asks for a delay.
+	Notify(ctx context.Context, n *Notice) (Receipt, error)
+}
+
+// retryAfterError asks the dispatcher to wait at least d before retrying.
+type retryAfterError struct {
+	err error
+	d   time.Duration
+}
+
+func (e retryAfterError) Error() string { return e.err.Error() }
+func (e retryAfterError) Unwrap() error { return e.err }
+
+// RetryAfter wraps err with the delay the far end asked for (a 429's
+// Retry-After); the dispatcher waits at least that long.
+func RetryAfter(err error, d time.Duration) error { return retryAfterError{err, d} }
 
 // permanentError marks an error that retrying cannot fix.
 type permanentError struct{ err error }
@@ -47,6 +87,35 @@ type Dispatcher struct {
 	Backoff, MaxBackoff time.Duration
 	// Lease is how long a claimed delivery is reserved for this worker.
 	Lease time.Duration
+	// Options returns the render options (time zone, format, language) of
+	// a route on a channel; nil leaves them zero (UTC, text).
+	Options func(route, channel string) render.Options
+	// Failover returns a route's failover channel and how long a primary
+	// channel must have been failing before it is used; "" for none.
+	Failover func(route string) (channel string, after time.Duration)
+
+	mu      sync.Mutex
+	failing map[string]time.Time // channel → start of its current run of failures
+}
+
+// health records the outcome of a send to channel and returns since when
+// the channel has been failing (zero after a success).
+func (d *Dispatcher) health(channel string, ok bool, now time.Time) time.Time {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.failing == nil {
+		d.failing = map[string]time.Time{}
+	}
+	if ok {
+		delete(d.failing, channel)
+		return time.Time{}
+	}
+	since, was := d.failing[channel]
+	if !was {
+		since = now
+		d.failing[channel] = now
+	}
+	return since
 }
 
 // NewDispatcher returns a Dispatcher delivering to notifiers by channel name.
@@ -92,17 +161,45 @@ func (d *Dispatcher) Drain(ctx context.Context) (sent, failed int, err error) {
 
 func (d *Dispatcher) deliver(ctx context.Context, dl *store.Delivery) bool {
 	log := d.log.With("delivery", dl.ID, "channel", dl.Channel, "item", dl.Event.ItemID)
-	n := d.notifiers[dl.Channel]
-	err := n.Notify(ctx, &dl.Event)
+	n := &Notice{Event: &dl.Event, Route: dl.Route, Key: dl.Key, DeliveryID: dl.ID}
+	if d.Options != nil {
+		n.Render = d.Options(dl.Route, dl.Channel)
+	}
+	rc, err := d.notifiers[dl.Channel].Notify(ctx, n)
 	now := d.now()
+	since := d.health(dl.Channel, err == nil, now)
+	if err != nil && d.Failover != nil {
+		// The seeds show Teams and Exchange Online failing during the very
+		// incidents we report: after a while, use the route's other channel.
+		if fc, after := d.Failover(dl.Route); fc != "" && fc != dl.Channel && now.Sub(since) >= after && d.notifiers[fc] != nil {
+			fn := *n
+			if d.Options != nil {
+				fn.Render = d.Options(dl.Route, fc)
+			}
+			frc, ferr := d.notifiers[fc].Notify(ctx, &fn)
+			d.health(fc, ferr == nil, now)
+			if ferr == nil {
+				log.Warn("delivered through failover channel", "failover", fc, "primary_err", err,
+					"primary_failing_since", since, "status", frc.Status)
+				err, rc = nil, frc
+			} else {
+				err = fmt.Errorf("%w; failover %s: %w", err, fc, ferr)
+			}
+		}
+	}
 	if err == nil {
+		log.Debug("delivered", "status", rc.Status, "detail", rc.Detail)
 		if err := d.st.CompleteDelivery(ctx, dl.ID, now); err != nil {
 			log.Error("mark delivery done", "err", err)
 		}
 		return true
 	}
 	dead := IsPermanent(err) || now.Sub(dl.CreatedAt) >= d.MaxAge
-	retry := now.Add(d.delay(dl.Attempts))
+	wait := d.delay(dl.Attempts)
+	if ra, ok := errors.AsType[retryAfterError](err); ok && ra.d > wait {
+		wait = ra.d
+	}
+	retry := now.Add(wait)
 	log.Warn("delivery failed", "err", err, "attempt", dl.Attempts+1, "dead", dead)
 	if ferr := d.st.FailDelivery(ctx, dl.ID, now, err.Error(), retry, dead); ferr != nil {
 		log.Error("record failed delivery", "err", ferr)

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -42,7 +43,8 @@ type script struct {
 	got   []string
 }
 
-func (s *script) Notify(_ context.Context, ev *model.Event) error {
+func (s *script) Notify(_ context.Context, n *notify.Notice) (notify.Receipt, error) {
+	ev := n.Event
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.calls++
@@ -50,9 +52,9 @@ func (s *script) Notify(_ context.Context, ev *model.Event) error {
 	if len(s.errs) > 0 {
 		err := s.errs[0]
 		s.errs = s.errs[1:]
-		return err
+		return notify.Receipt{}, err
 	}
-	return nil
+	return notify.Receipt{Status: "ok"}, nil
 }
 
 func sampleEvent() model.Event {
@@ -178,7 +180,7 @@ func TestFileChannelConcurrentJSONLines(t *testing.T) {
 				ev.ItemID = fmt.Sprintf("EX%d-%d", w, k)
 				ev.Issue.ID = ev.ItemID
 				ev.Issue.ImpactDescription = strings.Repeat("long text ", 500) // > one pipe buffer
-				if err := files[w%2].Notify(context.Background(), &ev); err != nil {
+				if err := send(files[w%2], &ev); err != nil {
 					errs <- err
 				}
 			}
@@ -218,7 +220,7 @@ func TestFileChannelConcurrentJSONLines(t *testing.T) {
 func TestFileChannelUnwritable(t *testing.T) {
 	f := notify.NewFile(filepath.Join(t.TempDir(), "missing-dir", "n.jsonl"), render.Options{})
 	ev := sampleEvent()
-	err := f.Notify(context.Background(), &ev)
+	err := send(f, &ev)
 	if err == nil || notify.IsPermanent(err) {
 		t.Fatalf("error %v: want a retryable error", err)
 	}
@@ -250,10 +252,60 @@ func TestWriter(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var b bytes.Buffer
-			if err := tt.new(&b).Notify(context.Background(), &ev); err != nil {
+			if err := send(tt.new(&b), &ev); err != nil {
 				t.Fatal(err)
 			}
 			tt.check(t, b.String())
+		})
+	}
+}
+
+// send sends ev through n as the dispatcher would, with no route.
+func send(n notify.Notifier, ev *model.Event) error {
+	_, err := n.Notify(context.Background(), &notify.Notice{Event: ev})
+	return err
+}
+
+func TestDispatcherFailover(t *testing.T) {
+	down := errors.New("HTTP 502 from the Teams webhook")
+	many := []error{down, down, down, down, down, down}
+	tests := []struct {
+		name       string
+		after      time.Duration
+		advance    []time.Duration // clock steps before each drain
+		wantBackup int             // notices the failover channel got
+		wantState  store.DeliveryState
+	}{
+		{"failover once the primary failed long enough", 15 * time.Minute,
+			[]time.Duration{0, 10 * time.Minute, 10 * time.Minute}, 1, store.DeliveryDone},
+		{"not before", time.Hour, []time.Duration{0, 10 * time.Minute, 10 * time.Minute}, 0, store.DeliveryRetrying},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := &clock{t: t0}
+			st := outbox(t, c)
+			primary, backup := &script{errs: slices.Clone(many)}, &script{}
+			d := notify.NewDispatcher(st, map[string]notify.Notifier{"ch": primary, "mail": backup}, c.now, nil)
+			d.Backoff, d.MaxBackoff = time.Minute, time.Minute
+			d.Failover = func(route string) (string, time.Duration) {
+				if route != "" && route != "default" {
+					t.Errorf("failover asked for route %q", route)
+				}
+				return "mail", tt.after
+			}
+			for _, adv := range tt.advance {
+				c.add(adv)
+				if _, _, err := d.Drain(context.Background()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if backup.calls != tt.wantBackup {
+				t.Errorf("failover channel got %d notices, want %d", backup.calls, tt.wantBackup)
+			}
+			ds, err := st.Deliveries(context.Background(), nil, 10)
+			if err != nil || len(ds) != 1 || ds[0].State != tt.wantState {
+				t.Fatalf("deliveries %+v, %v; want one %s", ds, err, tt.wantState)
+			}
 		})
 	}
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/shdmc/shdmc/internal/detect"
 	"github.com/shdmc/shdmc/internal/graph"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
@@ -51,7 +52,11 @@ type Settings struct {
 	NoBaseline bool
 	// Issues, Messages and Health switch the sources on.
 	Issues, Messages, Health bool
-	// Channels receive every event (routing comes later).
+	// Targets returns the deliveries of an event (route.Router.Match).
+	// When nil, every event goes to every one of Channels through the
+	// default route.
+	Targets func(ev *model.Event) []route.Target
+	// Channels are used when Targets is nil.
 	Channels []string
 }
 
@@ -195,10 +200,18 @@ func (b *batch) item(id string, rev int, hash string, lastMod time.Time, removed
 func (b *batch) event(ev model.Event) {
 	b.b.Events = append(b.b.Events, ev)
 	idx := len(b.b.Events) - 1
-	for _, ch := range b.p.set.Channels {
+	var targets []route.Target
+	if b.p.set.Targets != nil {
+		targets = b.p.set.Targets(&b.b.Events[idx])
+	} else {
+		for _, ch := range b.p.set.Channels {
+			targets = append(targets, route.Target{Route: route.DefaultRoute, Channel: ch})
+		}
+	}
+	for _, t := range targets {
 		b.b.Deliveries = append(b.b.Deliveries, store.NewDelivery{
-			Event: idx, Channel: ch,
-			Key: fmt.Sprintf("%s/%s/%s/%d/default/%s", ev.Tenant, ev.Source, ev.ItemID, ev.Revision, ch),
+			Event: idx, Channel: t.Channel, Route: t.Route,
+			Key: fmt.Sprintf("%s/%s/%s/%d/%s/%s", ev.Tenant, ev.Source, ev.ItemID, ev.Revision, t.Route, t.Channel),
 		})
 	}
 	b.res.Events++

@@ -13,149 +13,155 @@ const maxChangeText = 120 // runes of a From/To text shown in a change line
 
 // changeLines describes each change of an event in readable English.
 func changeLines(ev *model.Event, o Options) []string {
+	return newTr("en", o).changeLines(ev)
+}
+
+// changeLines describes each change of an event in l's language.
+func (l *tr) changeLines(ev *model.Event) []string {
 	var out []string
 	for _, c := range ev.Changes {
-		if s := changeLine(ev, c, o); s != "" {
+		if s := l.changeLine(ev, c); s != "" {
 			out = append(out, s)
 		}
 	}
 	return out
 }
 
-func changeLine(ev *model.Event, c model.Change, o Options) string {
+func (l *tr) changeLine(ev *model.Event, c model.Change) string {
 	short := func(s string) string { return detect.Excerpt(s, maxChangeText) }
+	field := func(label, from, to string) string {
+		return l.f("change.field", "label", label, "value", l.arrow(from, to))
+	}
 	switch c.Kind {
 	case model.ChangeNew:
-		what := map[model.Source]string{model.SourceSHD: "New issue", model.SourceMC: "New message", model.SourceHealth: "Service first seen"}[ev.Source]
-		if what == "" {
-			what = "New item"
+		what := l.t("change.new.item")
+		switch ev.Source {
+		case model.SourceSHD, model.SourceMC, model.SourceHealth:
+			what = l.t("change.new." + string(ev.Source))
 		}
 		if c.Field == detect.FieldReappeared {
-			return what + ": listed again after Microsoft had removed it"
+			return l.f("change.reappeared", "what", what)
 		}
 		return what
 	case model.ChangeRemoved:
-		return "No longer listed by Microsoft"
+		return l.t("change.removed")
 	case model.ChangeIncidentReport:
-		return "Post-incident report available in the Microsoft 365 admin center (" + reportSize(c) + ")"
+		return l.f("change.incidentReport", "size", l.reportSize(c))
 	case model.ChangeStatus:
-		return "Status: " + arrow(c.From, c.To)
+		return field(l.t("label.status"), l.name("status", c.From), l.name("status", c.To))
 	case model.ChangeResolved:
-		return "Marked resolved"
+		return l.t("change.resolved")
 	case model.ChangeReopened:
-		return "Reopened: no longer marked resolved"
+		return l.t("change.reopened")
 	case model.ChangeClassification:
-		return "Classification: " + arrow(c.From, c.To)
+		return field(l.t("label.classification"), l.name("classification", c.From), l.name("classification", c.To))
 	case model.ChangePostAdded:
-		return "New post (" + timeText(c.To, o) + ")"
+		return l.f("change.postAdded", "time", l.timeText(c.To))
 	case model.ChangePostEdited:
-		return "Post of " + timeText(c.To, o) + " edited"
+		return l.f("change.postEdited", "time", l.timeText(c.To))
 	case model.ChangeTitle:
-		return rewordChange("Title", c.From, c.To)
+		return l.rewordChange(l.t("change.label.title"), c.From, c.To)
 	case model.ChangeImpact:
-		return rewordChange("User impact", c.From, c.To)
+		return l.rewordChange(l.t("change.label.userImpact"), c.From, c.To)
 	case model.ChangeStart:
-		return timeChange("Start time", c, o)
+		return l.timeChange(l.t("change.label.startTime"), c)
 	case model.ChangeEnd:
-		return timeChange("End time", c, o)
+		return l.timeChange(l.t("change.label.endTime"), c)
 	case model.ChangeActionDate:
-		return timeChange("Action required by", c, o)
+		return l.timeChange(l.t("label.actionRequiredBy"), c)
 	case model.ChangeService:
-		return "Service: " + arrow(c.From, c.To)
+		return field(l.t("label.service"), l.name("service", c.From), l.name("service", c.To))
 	case model.ChangeFeature:
-		label := "Feature"
+		label := l.t("label.feature")
 		if c.Field == "featureGroup" {
-			label = "Feature group"
+			label = l.t("label.featureGroup")
 		}
-		return textChange(label, c.From, c.To)
+		return l.textChange(label, c.From, c.To)
 	case model.ChangeOrigin:
-		return "Origin: " + arrow(c.From, c.To)
+		return field(l.t("label.origin"), l.name("origin", c.From), l.name("origin", c.To))
 	case model.ChangeCategory:
-		return "Category: " + arrow(c.From, c.To)
+		return field(l.t("label.category"), l.name("category", c.From), l.name("category", c.To))
 	case model.ChangeSeverity:
-		return "Severity: " + arrow(c.From, c.To)
+		return field(l.t("label.severity"), l.name("severity", c.From), l.name("severity", c.To))
 	case model.ChangeServices:
-		return setChange("Services", c.From, c.To)
+		return l.setChange(l.t("label.services"), "service", c.From, c.To)
 	case model.ChangeTags:
-		return setChange("Tags", c.From, c.To)
+		return l.setChange(l.t("label.tags"), "tag", c.From, c.To)
 	case model.ChangeAttachments:
-		return setChange("Attachments", c.From, c.To)
+		return l.setChange(l.t("label.attachments"), "", c.From, c.To)
 	case model.ChangeMajor:
 		if c.To == "true" {
-			return "Now marked as a major change"
+			return l.t("change.majorOn")
 		}
-		return "No longer marked as a major change"
+		return l.t("change.majorOff")
 	case model.ChangeBodySection:
-		name := c.Field
-		if name == "" {
-			name = "Introduction"
+		name := l.t("label.introduction")
+		if c.Field != "" {
+			name = l.text(c.Field)
 		}
 		switch {
 		case c.From == "":
-			return "Section added: " + name
+			return l.f("change.sectionAdded", "name", name)
 		case c.To == "":
-			return "Section removed: " + name
+			return l.f("change.sectionRemoved", "name", name)
 		}
-		return "Section changed: " + name
+		return l.f("change.sectionChanged", "name", name)
 	}
 	label := string(c.Kind)
 	if c.Field != "" {
 		label += " (" + c.Field + ")"
 	}
-	return textChange(label, short(c.From), short(c.To))
+	return l.textChange(label, short(c.From), short(c.To))
 }
 
 // rewordChange describes an edit of a long text whose new value the notice
-// already shows: what was put in front or appended, else the old wording.
-func rewordChange(label, from, to string) string {
+// already shows: what was put in front or appended, else the old wording
+// (translated when a translation of it is known).
+func (l *tr) rewordChange(label, from, to string) string {
 	short := func(s string) string { return detect.Excerpt(s, maxChangeText) }
+	was := func(s string) string {
+		if t, ok := l.lookup(oneLine(s)); ok {
+			return l.quote(short(t))
+		}
+		return l.quote(l.t("note.untranslated") + short(s))
+	}
 	switch {
 	case from == "":
-		return label + " set"
+		return l.f("change.rewordSet", "label", label)
 	case to == "":
-		return label + " cleared (was: “" + short(from) + "”)"
+		return l.f("change.rewordCleared", "label", label, "from", was(from))
 	case strings.HasSuffix(to, from):
-		return label + ": “" + strings.TrimSpace(strings.TrimSuffix(to, from)) + "” added in front"
+		return l.f("change.rewordFront", "label", label, "text", l.quote(strings.TrimSpace(strings.TrimSuffix(to, from))))
 	case strings.HasPrefix(to, from):
-		return label + ": “" + short(strings.TrimSpace(strings.TrimPrefix(to, from))) + "” added at the end"
+		return l.f("change.rewordEnd", "label", label, "text", l.quote(short(strings.TrimSpace(strings.TrimPrefix(to, from)))))
 	}
-	return label + " reworded (was: “" + short(from) + "”)"
+	return l.f("change.reworded", "label", label, "from", was(from))
 }
 
-func arrow(from, to string) string {
-	if from == "" {
-		from = "(none)"
-	}
-	if to == "" {
-		to = "(none)"
-	}
-	return from + " → " + to
-}
-
-func textChange(label, from, to string) string {
+func (l *tr) textChange(label, from, to string) string {
 	switch {
 	case from == "":
-		return label + " set: " + to
+		return l.f("change.textSet", "label", label, "to", to)
 	case to == "":
-		return label + " cleared (was: " + from + ")"
+		return l.f("change.textCleared", "label", label, "from", from)
 	}
-	return label + ": " + from + " → " + to
+	return l.f("change.field", "label", label, "value", l.arrow(from, to))
 }
 
-func timeChange(label string, c model.Change, o Options) string {
-	from, to := timeText(c.From, o), timeText(c.To, o)
+func (l *tr) timeChange(label string, c model.Change) string {
+	from, to := l.timeText(c.From), l.timeText(c.To)
 	switch {
 	case c.From == "":
-		return label + " set: " + to
+		return l.f("change.timeSet", "label", label, "to", to)
 	case c.To == "":
-		return label + " cleared (was " + from + ")"
+		return l.f("change.timeCleared", "label", label, "from", from)
 	}
-	return label + " moved: " + from + " → " + to
+	return l.f("change.timeMoved", "label", label, "from", from, "to", to)
 }
 
 // setChange describes a change of a comma-separated list as additions and
-// removals.
-func setChange(label, from, to string) string {
+// removals; group names the catalog group of its values ("" = verbatim).
+func (l *tr) setChange(label, group, from, to string) string {
 	split := func(s string) []string {
 		if s == "" {
 			return nil
@@ -171,6 +177,16 @@ func setChange(label, from, to string) string {
 		}
 		return false
 	}
+	show := func(xs []string) string {
+		q := make([]string, len(xs))
+		for k, x := range xs {
+			if group != "" {
+				x = l.name(group, x)
+			}
+			q[k] = l.quote(x)
+		}
+		return strings.Join(q, l.t("punct.listSep"))
+	}
 	var added, removed []string
 	for _, x := range b {
 		if !in(a, x) {
@@ -184,47 +200,39 @@ func setChange(label, from, to string) string {
 	}
 	var parts []string
 	if len(added) > 0 {
-		parts = append(parts, "added "+quoteAll(added))
+		parts = append(parts, l.f("change.setAdded", "items", show(added)))
 	}
 	if len(removed) > 0 {
-		parts = append(parts, "removed "+quoteAll(removed))
+		parts = append(parts, l.f("change.setRemoved", "items", show(removed)))
 	}
 	if len(parts) == 0 {
-		return label + ": " + arrow(from, to)
+		return l.f("change.field", "label", label, "value", l.arrow(from, to))
 	}
-	return label + ": " + strings.Join(parts, "; ")
-}
-
-func quoteAll(xs []string) string {
-	q := make([]string, len(xs))
-	for k, x := range xs {
-		q[k] = "“" + x + "”"
-	}
-	return strings.Join(q, ", ")
+	return l.f("change.field", "label", label, "value", strings.Join(parts, l.t("punct.partSep")))
 }
 
 // timeText formats an RFC 3339 change value in the reader's zone; other
 // text is returned as it is.
-func timeText(s string, o Options) string {
+func (l *tr) timeText(s string) string {
 	t, err := time.Parse(time.RFC3339, s)
 	if err != nil {
 		if s == "" {
-			return "—"
+			return l.t("value.noTime")
 		}
 		return s
 	}
-	return FormatTime(t, o.Location)
+	return l.time(t)
 }
 
 // reportSize describes the post-incident report document of c.
-func reportSize(c model.Change) string {
+func (l *tr) reportSize(c model.Change) string {
 	n, err := strconv.Atoi(c.To)
 	if err != nil {
 		return c.Field
 	}
-	size := strconv.Itoa(n) + " bytes"
+	size := l.f("change.sizeBytes", "n", strconv.Itoa(n))
 	if n >= 1024 {
-		size = strconv.Itoa((n+512)/1024) + " KB"
+		size = l.f("change.sizeKB", "n", strconv.Itoa((n+512)/1024))
 	}
 	if c.Field == "" {
 		return size

@@ -3,21 +3,69 @@ package render
 import (
 	"regexp"
 	"strings"
-	"unicode/utf8"
+
+	"golang.org/x/text/width"
 )
 
 // Text writes a Doc as plain text (without the subject): aligned label
 // lines, the "What changed" list, the text blocks, the note and the footer.
+// A localized Doc with an Original is written as its Mode says: the English
+// notice (with its subject), a separator and the localized notice
+// (bilingual), or each English paragraph followed by its translation
+// (side-by-side).
 func Text(d Doc) string {
+	if d.Original == nil {
+		return textBody(d, true)
+	}
+	if d.Mode == ModeSideBySide {
+		return sideBySideText(d)
+	}
+	orig := *d.Original
+	orig.Footer = ""
+	return orig.Subject + "\n\n" + textBody(orig, false) + "\n" + separator(d) + "\n\n" +
+		d.Subject + "\n\n" + textBody(d, false)
+}
+
+// separator is the line between the original and the localized notice.
+func separator(d Doc) string {
+	s := "──────────── " + Phrase(d.Language, "language.name") + " ────────────"
+	if d.TranslationNote != "" {
+		s += "\n" + d.TranslationNote
+	}
+	return s
+}
+
+// textWidth is the width of s in a monospaced terminal: East Asian wide and
+// full-width characters take two columns.
+func textWidth(s string) int {
+	n := 0
+	for _, r := range s {
+		switch width.LookupRune(r).Kind() {
+		case width.EastAsianWide, width.EastAsianFullwidth:
+			n += 2
+		default:
+			n++
+		}
+	}
+	return n
+}
+
+// fieldLines writes the aligned "Label: value" lines.
+func fieldLines(b *strings.Builder, d Doc) {
+	colon := Phrase(d.Language, "punct.colon")
+	w := 0
+	for _, f := range d.Fields {
+		w = max(w, textWidth(f.Label))
+	}
+	for _, f := range d.Fields {
+		pad := w - textWidth(f.Label) + 2
+		b.WriteString(f.Label + colon + strings.Repeat(" ", pad) + f.Value + "\n")
+	}
+}
+
+func textBody(d Doc, translationNote bool) string {
 	var b strings.Builder
-	width := 0
-	for _, f := range d.Fields {
-		width = max(width, utf8.RuneCountInString(f.Label))
-	}
-	for _, f := range d.Fields {
-		pad := width - utf8.RuneCountInString(f.Label) + 2
-		b.WriteString(f.Label + ":" + strings.Repeat(" ", pad) + f.Value + "\n")
-	}
+	fieldLines(&b, d)
 	para := func() {
 		if b.Len() > 0 {
 			b.WriteString("\n")
@@ -26,7 +74,7 @@ func Text(d Doc) string {
 	if len(d.Changes) > 0 {
 		para()
 		if len(d.Fields) > 0 {
-			b.WriteString("What changed:\n")
+			b.WriteString(Phrase(d.Language, "label.whatChanged") + Phrase(d.Language, "punct.colon") + "\n")
 		}
 		for _, c := range d.Changes {
 			if len(d.Fields) > 0 {
@@ -38,7 +86,7 @@ func Text(d Doc) string {
 	for _, bl := range d.Blocks {
 		para()
 		if bl.Title != "" {
-			b.WriteString(bl.Title + ":\n")
+			b.WriteString(bl.Title + Phrase(d.Language, "punct.colon") + "\n")
 		}
 		if bl.Text != "" {
 			b.WriteString(bl.Text + "\n")
@@ -48,9 +96,89 @@ func Text(d Doc) string {
 		para()
 		b.WriteString(d.Note + "\n")
 	}
+	if translationNote && d.TranslationNote != "" {
+		para()
+		b.WriteString(d.TranslationNote + "\n")
+	}
 	if d.Footer != "" {
 		para()
 		b.WriteString("-- \n" + d.Footer + "\n")
+	}
+	return b.String()
+}
+
+// pair is one unit of a side-by-side notice: the English and the localized
+// text of the same field, change line, title or paragraph.
+type pair struct {
+	orig, loc string
+	kind      int // pairTitle, pairField, pairChange, pairText
+}
+
+const (
+	pairTitle = iota
+	pairField
+	pairChange
+	pairText
+)
+
+// pairs lines up an English Doc and its localization unit by unit. Both
+// come from the same composition, so fields, changes and blocks match one
+// to one; a block whose paragraphs do not (a cut text) is paired whole.
+func pairs(o, d Doc) []pair {
+	var out []pair
+	out = append(out, pair{o.Subject, d.Subject, pairTitle})
+	sepO, sepD := Phrase(o.Language, "punct.labelSep"), Phrase(d.Language, "punct.labelSep")
+	for k := range min(len(o.Fields), len(d.Fields)) {
+		out = append(out, pair{o.Fields[k].Label + sepO + o.Fields[k].Value, d.Fields[k].Label + sepD + d.Fields[k].Value, pairField})
+	}
+	if len(d.Changes) > 0 {
+		if len(d.Fields) > 0 {
+			out = append(out, pair{Phrase(o.Language, "label.whatChanged"), Phrase(d.Language, "label.whatChanged"), pairTitle})
+		}
+		for k := range min(len(o.Changes), len(d.Changes)) {
+			out = append(out, pair{o.Changes[k], d.Changes[k], pairChange})
+		}
+	}
+	for k := range min(len(o.Blocks), len(d.Blocks)) {
+		ob, db := o.Blocks[k], d.Blocks[k]
+		if ob.Title != "" || db.Title != "" {
+			out = append(out, pair{ob.Title, db.Title, pairTitle})
+		}
+		op, dp := splitParas(ob.Text), splitParas(db.Text)
+		if len(op) != len(dp) {
+			op, dp = []string{ob.Text}, []string{db.Text}
+		}
+		for i := range op {
+			out = append(out, pair{op[i], dp[i], pairText})
+		}
+	}
+	if o.Note != "" || d.Note != "" {
+		out = append(out, pair{o.Note, d.Note, pairText})
+	}
+	return out
+}
+
+// sideBySideText writes each English unit followed by its translation.
+func sideBySideText(d Doc) string {
+	var b strings.Builder
+	for k, p := range pairs(*d.Original, d) {
+		if k > 0 {
+			b.WriteString("\n")
+		}
+		prefix := ""
+		if p.kind == pairChange {
+			prefix = "- "
+		}
+		b.WriteString(prefix + p.orig + "\n")
+		if p.loc != p.orig {
+			b.WriteString(prefix + p.loc + "\n")
+		}
+	}
+	if d.TranslationNote != "" {
+		b.WriteString("\n" + d.TranslationNote + "\n")
+	}
+	if d.Footer != "" {
+		b.WriteString("\n-- \n" + d.Footer + "\n")
 	}
 	return b.String()
 }
@@ -59,18 +187,34 @@ func Text(d Doc) string {
 // fields as a list with bold labels, blocks under bold titles, every text
 // escaped so that Microsoft's wording cannot turn into markup.
 func Markdown(d Doc) string {
+	if d.Original == nil {
+		return markdownBody(d, true)
+	}
+	if d.Mode == ModeSideBySide {
+		return sideBySideMarkdown(d)
+	}
+	orig := *d.Original
+	orig.Footer = ""
+	s := markdownBody(orig, false) + "\n---\n\n**" + EscapeMarkdown(Phrase(d.Language, "language.name")) + "**"
+	if d.TranslationNote != "" {
+		s += " · _" + EscapeMarkdown(d.TranslationNote) + "_"
+	}
+	return s + "\n\n" + markdownBody(d, false)
+}
+
+func markdownBody(d Doc, translationNote bool) string {
 	var b strings.Builder
 	b.WriteString("**" + EscapeMarkdown(d.Subject) + "**\n")
 	if len(d.Fields) > 0 {
 		b.WriteString("\n")
 		for _, f := range d.Fields {
-			b.WriteString("- **" + EscapeMarkdown(f.Label) + ":** " + EscapeMarkdown(f.Value) + "\n")
+			b.WriteString("- **" + EscapeMarkdown(f.Label+Phrase(d.Language, "punct.colon")) + "** " + EscapeMarkdown(f.Value) + "\n")
 		}
 	}
 	if len(d.Changes) > 0 {
 		b.WriteString("\n")
 		if len(d.Fields) > 0 {
-			b.WriteString("**What changed**\n\n")
+			b.WriteString("**" + EscapeMarkdown(Phrase(d.Language, "label.whatChanged")) + "**\n\n")
 			for _, c := range d.Changes {
 				b.WriteString("- " + EscapeMarkdown(c) + "\n")
 			}
@@ -90,6 +234,39 @@ func Markdown(d Doc) string {
 	}
 	if d.Note != "" {
 		b.WriteString("\n_" + EscapeMarkdown(d.Note) + "_\n")
+	}
+	if translationNote && d.TranslationNote != "" {
+		b.WriteString("\n_" + EscapeMarkdown(d.TranslationNote) + "_\n")
+	}
+	if d.Footer != "" {
+		b.WriteString("\n_" + EscapeMarkdown(d.Footer) + "_\n")
+	}
+	return b.String()
+}
+
+// sideBySideMarkdown writes a two-column table, English left and the
+// localized text right, one row per field, change line, title or paragraph.
+func sideBySideMarkdown(d Doc) string {
+	cell := func(s string, kind int) string {
+		s = EscapeMarkdown(s)
+		s = strings.ReplaceAll(s, "\n", "<br>")
+		switch kind {
+		case pairTitle:
+			if s != "" {
+				s = "**" + s + "**"
+			}
+		case pairChange:
+			s = "• " + s
+		}
+		return s
+	}
+	var b strings.Builder
+	b.WriteString("| " + EscapeMarkdown(Phrase(d.Original.Language, "language.name")) + " | " + EscapeMarkdown(Phrase(d.Language, "language.name")) + " |\n|---|---|\n")
+	for _, p := range pairs(*d.Original, d) {
+		b.WriteString("| " + cell(p.orig, p.kind) + " | " + cell(p.loc, p.kind) + " |\n")
+	}
+	if d.TranslationNote != "" {
+		b.WriteString("\n_" + EscapeMarkdown(d.TranslationNote) + "_\n")
 	}
 	if d.Footer != "" {
 		b.WriteString("\n_" + EscapeMarkdown(d.Footer) + "_\n")

@@ -8,6 +8,12 @@
 // plain text or Markdown. Later formats (HTML, Adaptive Card, Slack blocks)
 // are further formatters of the same Doc. Dates are formatted here, never
 // handed to a translator.
+//
+// A notice in another language is localized, not translated: labels, enum
+// values, service names, dates and the fixed sentences and section labels
+// of Microsoft's posts (ParsePost) come from the message catalogs in
+// catalog/; only the prose between them (Segments) is translated, by
+// someone else beforehand, and looked up through Options.Prose.
 package render
 
 import (
@@ -41,6 +47,23 @@ type Options struct {
 	// MaxPostChars cuts long posts and sections to this many characters
 	// (runes); 0 means unlimited.
 	MaxPostChars int
+	// LinkURL is where a notice's "open" link points (the shdmc dashboard
+	// page of the item, say); "" means the item's page in the Microsoft 365
+	// admin center.
+	LinkURL string
+	// Language is the reader's language as a BCP 47 tag ("ja", "ja-JP");
+	// "" or "en" is English. Labels, enum values, service names and dates
+	// come from the language's catalog (English where it has none); prose
+	// comes from Prose.
+	Language string
+	// Mode arranges a non-English notice: ModeBilingual ("" too),
+	// ModeTranslated or ModeSideBySide. It is ignored for English.
+	Mode string
+	// Prose returns the translation of one prose unit (one of the strings
+	// Segments returns), or false when there is none; the original is
+	// then shown with a note such as "（原文）". nil means no translations.
+	// Render never calls a translator: Prose is a lookup.
+	Prose func(text string) (string, bool)
 }
 
 // Doc is the neutral notice every format is written from.
@@ -57,6 +80,17 @@ type Doc struct {
 	Note string
 	// Footer names the tenant and the detection time.
 	Footer string
+	// Language is the catalog language of the Doc's words ("" = English).
+	Language string
+	// Mode is the Options.Mode of a localized Doc (ModeBilingual when none
+	// was given); "" for English.
+	Mode string
+	// Original is the English notice to show with a localized one
+	// (ModeBilingual, ModeSideBySide); nil otherwise.
+	Original *Doc
+	// TranslationNote tells the reader that the prose is translated and
+	// the rest set by shdmc; "" for English.
+	TranslationNote string
 }
 
 // Field is one labelled value.
@@ -88,83 +122,102 @@ func Notice(ev *model.Event, o Options) (subject, body string) {
 	}
 }
 
-// FormatTime renders t in loc (nil = UTC) as "2023-05-14 20:00 UTC", with
-// the zone's abbreviation ("2023-05-15 05:00 JST"); the zero time is "—".
-func FormatTime(t time.Time, loc *time.Location) string {
-	if t.IsZero() {
-		return "—"
+// Compose builds the neutral notice of an event in o.Language. For a
+// language other than English it is the localized notice, and, unless
+// o.Mode is ModeTranslated, Original holds the English notice that the
+// formatters show with it.
+func Compose(ev *model.Event, o Options) Doc {
+	if isEnglish(o.Language) {
+		return composeIn(ev, o, newTr("en", o))
 	}
-	if loc == nil {
-		loc = time.UTC
+	d := composeIn(ev, o, newTr(o.Language, o))
+	d.Language = newTr(o.Language, o).lang
+	d.Mode = o.Mode
+	if d.Mode == "" {
+		d.Mode = ModeBilingual
 	}
-	return t.In(loc).Format("2006-01-02 15:04 MST")
+	d.TranslationNote = Phrase(d.Language, "note.translated")
+	if d.Mode != ModeTranslated {
+		orig := composeIn(ev, o, newTr("en", o))
+		d.Original = &orig
+	}
+	return d
 }
 
-// Compose builds the neutral notice of an event.
-func Compose(ev *model.Event, o Options) Doc {
+func composeIn(ev *model.Event, o Options, l *tr) Doc {
 	var d Doc
 	switch {
 	case ev.Has(model.ChangeRemoved):
-		d = composeRemoved(ev, o)
+		d = composeRemoved(ev, l)
 	case ev.Issue != nil:
-		d = composeIssue(ev, ev.Issue, o)
+		d = composeIssue(ev, ev.Issue, o, l)
 	case ev.Message != nil:
-		d = composeMessage(ev, ev.Message, o)
+		d = composeMessage(ev, ev.Message, o, l)
 	case ev.Service != nil:
-		d = composeService(ev, ev.Service, o)
+		d = composeService(ev, ev.Service, l)
 	default:
 		d = Doc{Subject: "[" + string(ev.Type) + "] " + ev.ItemID}
-		d.Changes = changeLines(ev, o)
+		d.Changes = l.changeLines(ev)
 	}
 	if ev.Tenant != "" {
-		d.Footer = "Tenant " + ev.Tenant + " · detected " + FormatTime(ev.DetectedAt, o.Location)
+		d.Footer = l.f("footer", "tenant", ev.Tenant, "time", l.time(ev.DetectedAt))
 	}
 	return d
 }
 
-func composeIssue(ev *model.Event, is *model.Issue, o Options) Doc {
-	d := Doc{Subject: join(" | ", "["+string(is.Status)+"] "+is.ID, is.Service, oneLine(is.Title))}
-	status := string(is.Status)
+func composeIssue(ev *model.Event, is *model.Issue, o Options, l *tr) Doc {
+	d := Doc{Subject: join(" | ", "["+l.name("status", string(is.Status))+"] "+is.ID, l.name("service", is.Service), l.quiet(oneLine(is.Title)))}
+	status := l.name("status", string(is.Status))
 	for _, c := range ev.Changes {
 		if c.Kind == model.ChangeStatus && c.From != "" {
-			status += " ← " + c.From
+			status = l.f("punct.since", "to", status, "from", l.name("status", c.From))
 		}
 	}
-	d.add("Status", status)
-	d.add("Classification", string(is.Classification))
+	d.add(l.t("label.status"), status)
+	d.add(l.t("label.classification"), l.name("classification", string(is.Classification)))
 	if is.Origin != "" && is.Origin != model.OriginMicrosoft {
-		d.add("Origin", string(is.Origin))
+		d.add(l.t("label.origin"), l.name("origin", string(is.Origin)))
 	}
 	if is.FeatureGroup == is.Feature {
-		d.add("Feature", is.Feature) // the scenario and real data often repeat it
+		d.add(l.t("label.feature"), is.Feature) // the scenario and real data often repeat it
 	} else {
-		d.add("Feature", join(" / ", is.FeatureGroup, is.Feature))
+		d.add(l.t("label.feature"), join(" / ", is.FeatureGroup, is.Feature))
 	}
-	d.add("User Impact", oneLine(is.ImpactDescription))
-	d.add("Last Updated", FormatTime(is.LastModified, o.Location))
-	d.add("Start Time", FormatTime(is.Start, o.Location))
-	end := FormatTime(is.End, o.Location)
+	if impact := oneLine(is.ImpactDescription); impact != "" {
+		d.add(l.t("label.userImpact"), l.text(impact))
+	}
+	d.add(l.t("label.lastUpdated"), l.time(is.LastModified))
+	d.add(l.t("label.startTime"), l.time(is.Start))
+	end := l.time(is.End)
 	if is.End.IsZero() && is.Status.Active() && !is.IsResolved {
-		end = "ongoing"
+		end = l.t("value.ongoing")
 	}
-	d.add("End Time", end)
-	d.Changes = changeLines(ev, o)
-	d.Blocks = postBlocks(ev, is, o)
+	d.add(l.t("label.endTime"), end)
+	d.Changes = l.changeLines(ev)
+	for _, sp := range shownPosts(ev, is) {
+		d.Blocks = append(d.Blocks, Block{Title: l.f(sp.key, "time", l.time(sp.post.Created)), Text: l.truncate(l.post(sp.post.Content), o.MaxPostChars)})
+	}
 	return d
 }
 
-// postBlocks shows the posts this event added or edited, oldest first, or
+// shownPost is a post a notice shows and the catalog key of its title.
+type shownPost struct {
+	key  string
+	post model.Post
+}
+
+// shownPosts are the posts this event added or edited, oldest first, or
 // else the latest post, so that a notice never repeats the whole history.
-func postBlocks(ev *model.Event, is *model.Issue, o Options) []Block {
-	var out []Block
+func shownPosts(ev *model.Event, is *model.Issue) []shownPost {
+	var out []shownPost
 	if !ev.Has(model.ChangeNew) {
 		for _, c := range ev.Changes {
-			title := ""
+			key := ""
 			switch c.Kind {
 			case model.ChangePostAdded:
-				title = "New post"
+				key = "block.newPost"
 			case model.ChangePostEdited:
-				title = "Edited post"
+				key = "block.editedPost"
 			default:
 				continue
 			}
@@ -174,7 +227,7 @@ func postBlocks(ev *model.Event, is *model.Issue, o Options) []Block {
 			}
 			for _, p := range is.Posts {
 				if p.Created.Truncate(time.Second).Equal(at) {
-					out = append(out, Block{Title: title + " (" + FormatTime(p.Created, o.Location) + ")", Text: postText(p.Content, o)})
+					out = append(out, shownPost{key, p})
 					break
 				}
 			}
@@ -182,19 +235,21 @@ func postBlocks(ev *model.Event, is *model.Issue, o Options) []Block {
 	}
 	if len(out) == 0 {
 		if p, ok := is.LatestPost(); ok {
-			out = append(out, Block{Title: "Latest post (" + FormatTime(p.Created, o.Location) + ")", Text: postText(p.Content, o)})
+			out = append(out, shownPost{"block.latestPost", p})
 		}
 	}
 	return out
 }
 
-func postText(content string, o Options) string {
-	return truncate(detect.HTMLToText(content), o.MaxPostChars)
-}
-
 // truncate cuts s to max runes at a line or word boundary and says how much
 // was left out.
 func truncate(s string, max int) string {
+	return truncateNote(s, max, "[{n} more characters not shown]")
+}
+
+// truncateNote is truncate with note, a template of {n}, the number of
+// characters left out.
+func truncateNote(s string, max int, note string) string {
 	n := utf8.RuneCountInString(s)
 	if max <= 0 || n <= max {
 		return s
@@ -205,115 +260,133 @@ func truncate(s string, max int) string {
 	}
 	cut = strings.TrimRight(cut, " \n")
 	left := n - utf8.RuneCountInString(cut)
-	return cut + " …\n[" + strconv.Itoa(left) + " more characters not shown]"
+	return cut + " …\n" + fill(note, "n", strconv.Itoa(left))
 }
 
-func composeMessage(ev *model.Event, m *model.Message, o Options) Doc {
-	tags := []string{string(m.Category), string(m.Severity)}
-	if m.IsMajorChange {
-		tags = append(tags, "major")
-	}
-	d := Doc{Subject: join(" | ", "["+join(" · ", tags...)+"] "+m.ID, strings.Join(m.Services, ", "), oneLine(m.Title))}
-	d.add("Category", string(m.Category))
-	d.add("Severity", string(m.Severity))
-	d.add("Services", strings.Join(m.Services, ", "))
-	d.add("Tags", strings.Join(m.Tags, ", "))
-	d.add("Major change", yesNo(m.IsMajorChange))
-	if !m.ActionRequiredBy.IsZero() {
-		d.add("Action required by", FormatTime(m.ActionRequiredBy, o.Location))
-	}
-	d.add("Published", FormatTime(m.Start, o.Location))
-	d.add("Last Updated", FormatTime(m.LastModified, o.Location))
-	if !m.End.IsZero() {
-		d.add("Expires", FormatTime(m.End, o.Location))
-	}
-	if len(m.Attachments) > 0 {
-		names := make([]string, 0, len(m.Attachments))
-		for _, a := range m.Attachments {
-			names = append(names, oneLine(a.Name))
-		}
-		d.add("Attachments", strings.Join(names, "; "))
-	}
-	d.Changes = changeLines(ev, o)
-	secs := detect.Sections(m.Body)
+// bodySections are a Message Center body's sections as the notice shows
+// them.
+func bodySections(m *model.Message) []detect.Section {
 	if m.BodyType == "text" {
-		secs = []detect.Section{{Text: detect.HTMLToText(m.Body)}}
+		return []detect.Section{{Text: detect.HTMLToText(m.Body)}}
 	}
-	if ev.Has(model.ChangeNew) {
-		for _, s := range secs {
-			d.Blocks = append(d.Blocks, Block{Title: s.Heading, Text: truncate(s.Text, o.MaxPostChars)})
-		}
-		return d
-	}
+	return detect.Sections(m.Body)
+}
+
+// changedSections are the headings of the sections this event added or
+// changed.
+func changedSections(ev *model.Event) map[string]bool {
 	changed := map[string]bool{}
 	for _, c := range ev.Changes {
 		if c.Kind == model.ChangeBodySection && c.To != "" {
 			changed[c.Field] = true
 		}
 	}
+	return changed
+}
+
+func composeMessage(ev *model.Event, m *model.Message, o Options, l *tr) Doc {
+	tags := []string{l.name("category", string(m.Category)), l.name("severity", string(m.Severity))}
+	if m.IsMajorChange {
+		tags = append(tags, l.t("value.major"))
+	}
+	services := strings.Join(l.names("service", m.Services), l.t("punct.listSep"))
+	d := Doc{Subject: join(" | ", "["+join(" · ", tags...)+"] "+m.ID, services, l.quiet(oneLine(m.Title)))}
+	d.add(l.t("label.category"), l.name("category", string(m.Category)))
+	d.add(l.t("label.severity"), l.name("severity", string(m.Severity)))
+	d.add(l.t("label.services"), services)
+	d.add(l.t("label.tags"), strings.Join(l.names("tag", m.Tags), l.t("punct.listSep")))
+	d.add(l.t("label.majorChange"), l.yesNo(m.IsMajorChange))
+	if !m.ActionRequiredBy.IsZero() {
+		d.add(l.t("label.actionRequiredBy"), l.time(m.ActionRequiredBy))
+	}
+	d.add(l.t("label.published"), l.time(m.Start))
+	d.add(l.t("label.lastUpdated"), l.time(m.LastModified))
+	if !m.End.IsZero() {
+		d.add(l.t("label.expires"), l.time(m.End))
+	}
+	if len(m.Attachments) > 0 {
+		names := make([]string, 0, len(m.Attachments))
+		for _, a := range m.Attachments {
+			names = append(names, oneLine(a.Name))
+		}
+		d.add(l.t("label.attachments"), strings.Join(names, "; "))
+	}
+	d.Changes = l.changeLines(ev)
+	secs := bodySections(m)
+	if ev.Has(model.ChangeNew) {
+		for _, s := range secs {
+			title := ""
+			if s.Heading != "" {
+				title = l.text(s.Heading)
+			}
+			d.Blocks = append(d.Blocks, Block{Title: title, Text: l.truncate(l.body(s.Text), o.MaxPostChars)})
+		}
+		return d
+	}
+	changed := changedSections(ev)
 	for _, s := range secs {
 		if changed[s.Heading] {
-			title := s.Heading
-			if title == "" {
-				title = "Introduction"
+			title := l.t("label.introduction")
+			if s.Heading != "" {
+				title = l.text(s.Heading)
 			}
-			d.Blocks = append(d.Blocks, Block{Title: title, Text: truncate(s.Text, o.MaxPostChars)})
+			d.Blocks = append(d.Blocks, Block{Title: title, Text: l.truncate(l.body(s.Text), o.MaxPostChars)})
 			delete(changed, s.Heading) // a repeated heading is shown once
 		}
 	}
 	switch {
 	case len(d.Blocks) > 0:
-		d.Note = "The rest of the message is unchanged."
+		d.Note = l.t("note.restUnchanged")
 	case ev.Has(model.ChangeBodySection):
-		d.Note = "The rest of the message is unchanged."
+		d.Note = l.t("note.restUnchanged")
 	default:
-		d.Note = "The message text is unchanged."
+		d.Note = l.t("note.textUnchanged")
 	}
 	return d
 }
 
-func composeService(ev *model.Event, s *model.ServiceHealth, o Options) Doc {
+func composeService(ev *model.Event, s *model.ServiceHealth, l *tr) Doc {
 	name := s.Service
 	if name == "" {
 		name = s.ID
 	}
-	d := Doc{Subject: "[" + string(s.Status) + "] " + name}
-	status := string(s.Status)
+	name = l.name("service", name)
+	d := Doc{Subject: "[" + l.name("status", string(s.Status)) + "] " + name}
+	status := l.name("status", string(s.Status))
 	for _, c := range ev.Changes {
 		if c.Kind == model.ChangeStatus && c.From != "" {
-			status += " ← " + c.From
+			status = l.f("punct.since", "to", status, "from", l.name("status", c.From))
 		}
 	}
-	d.add("Status", status)
-	d.add("Service", name)
-	if s.ID != "" && s.ID != name {
-		d.add("Service ID", s.ID)
+	d.add(l.t("label.status"), status)
+	d.add(l.t("label.service"), name)
+	if s.ID != "" && s.ID != s.Service && s.ID != name {
+		d.add(l.t("label.serviceID"), s.ID)
 	}
-	d.add("Detected", FormatTime(ev.DetectedAt, o.Location))
-	d.Changes = changeLines(ev, o)
+	d.add(l.t("label.detected"), l.time(ev.DetectedAt))
+	d.Changes = l.changeLines(ev)
 	return d
 }
 
-func composeRemoved(ev *model.Event, o Options) Doc {
-	where := "the Service Health Dashboard"
-	subject := "[removed] " + ev.ItemID
+func composeRemoved(ev *model.Event, l *tr) Doc {
+	subject := "[" + l.t("label.removed") + "] " + ev.ItemID
 	switch {
 	case ev.Issue != nil:
-		subject = join(" | ", subject, ev.Issue.Service, oneLine(ev.Issue.Title))
+		subject = join(" | ", subject, l.name("service", ev.Issue.Service), l.quiet(oneLine(ev.Issue.Title)))
 	case ev.Message != nil:
-		subject = join(" | ", subject, strings.Join(ev.Message.Services, ", "), oneLine(ev.Message.Title))
+		subject = join(" | ", subject, strings.Join(l.names("service", ev.Message.Services), l.t("punct.listSep")), l.quiet(oneLine(ev.Message.Title)))
 	case ev.Service != nil:
-		subject = join(" | ", subject, ev.Service.Service)
+		subject = join(" | ", subject, l.name("service", ev.Service.Service))
 	}
+	where := l.t("removed.where.shd")
 	switch ev.Source {
 	case model.SourceMC:
-		where = "the Message Center"
+		where = l.t("removed.where.mc")
 	case model.SourceHealth:
-		where = "the service health overview"
+		where = l.t("removed.where.health")
 	}
 	d := Doc{Subject: subject}
-	d.Changes = []string{"Microsoft no longer lists " + ev.ItemID + " in " + where + " (noticed " +
-		FormatTime(ev.DetectedAt, o.Location) + "). It was withdrawn or has expired; no further notices will follow unless it returns."}
+	d.Changes = []string{l.f("removed.text", "id", ev.ItemID, "where", where, "time", l.time(ev.DetectedAt))}
 	return d
 }
 
@@ -336,9 +409,9 @@ func join(sep string, parts ...string) string {
 
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func yesNo(b bool) string {
+func (l *tr) yesNo(b bool) string {
 	if b {
-		return "yes"
+		return l.t("value.yes")
 	}
-	return "no"
+	return l.t("value.no")
 }

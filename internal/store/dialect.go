@@ -23,6 +23,9 @@ type dialect struct {
 	// will use " FOR UPDATE OF o SKIP LOCKED" so that workers never wait
 	// on each other's rows.
 	claimLock string
+	// rowLock ends a single-table SELECT whose rows the transaction will
+	// update: " FOR UPDATE SKIP LOCKED" on PostgreSQL, nothing on SQLite.
+	rowLock string
 	// inList renders "column IN <the list passed as parameter $n>", and
 	// listArg turns the list into that parameter. One parameter instead of
 	// one per ID keeps long lookups fast and under every parameter limit:
@@ -30,6 +33,14 @@ type dialect struct {
 	// "column = ANY($n)" with a text[] argument.
 	inList  func(column string, n int) string
 	listArg func(ids []string) (any, error)
+	// listTable renders a table expression with one row per element of the
+	// list passed as parameter $n (made by listArg), in list order, in a
+	// column named value.
+	listTable func(n int) string
+	// lockMigrations makes migrate hold goose's session lock (a PostgreSQL
+	// advisory lock) so that workers starting together migrate once. SQLite
+	// needs none: its writers are serialized by the database file's lock.
+	lockMigrations bool
 }
 
 // sqliteDialect describes modernc.org/sqlite.
@@ -43,9 +54,39 @@ func sqliteDialect() dialect {
 			return column + " IN (SELECT value FROM json_each($" + strconv.Itoa(n) + "))"
 		},
 		listArg: func(ids []string) (any, error) {
+			if ids == nil {
+				ids = []string{}
+			}
 			b, err := json.Marshal(ids)
 			return string(b), err
 		},
+		listTable: func(n int) string {
+			return "json_each($" + strconv.Itoa(n) + ")"
+		},
+	}
+}
+
+// postgresDialect describes PostgreSQL through pgx.
+func postgresDialect() dialect {
+	return dialect{
+		name:       "postgres",
+		goose:      goose.DialectPostgres,
+		migrations: "migrations/postgres",
+		claimLock:  " FOR UPDATE OF o SKIP LOCKED",
+		rowLock:    " FOR UPDATE SKIP LOCKED",
+		inList: func(column string, n int) string {
+			return column + " = ANY($" + strconv.Itoa(n) + "::text[])"
+		},
+		listArg: func(ids []string) (any, error) {
+			if ids == nil {
+				ids = []string{}
+			}
+			return ids, nil
+		},
+		listTable: func(n int) string {
+			return "unnest($" + strconv.Itoa(n) + "::text[]) AS l(value)"
+		},
+		lockMigrations: true,
 	}
 }
 

@@ -10,10 +10,6 @@ import (
 	"time"
 )
 
-// ErrPostgresNotBuilt is returned by Open for a postgres:// DSN until the
-// PostgreSQL engine exists.
-var ErrPostgresNotBuilt = errors.New("PostgreSQL engine not built yet")
-
 // Option configures Open.
 type Option func(*options)
 
@@ -48,8 +44,14 @@ func WithNow(now func() time.Time) Option {
 //
 //   - "sqlite:///abs/path.db", "sqlite://relative.db", "file:path.db?…",
 //     a plain path, or ":memory:" open SQLite (modernc.org/sqlite);
-//   - "postgres://…" and "postgresql://…" name PostgreSQL, which is not
-//     built yet: Open returns an error wrapping ErrPostgresNotBuilt.
+//   - "postgres://user[:password]@host[:port]/database?sslmode=…" and
+//     "postgresql://…" open PostgreSQL through pgx; every libpq parameter
+//     and PG* environment variable (PGPASSWORD, PGPASSFILE, …) applies.
+//     Several processes may share one PostgreSQL database: migrations run
+//     once under an advisory lock, and deliveries and tenant leases are
+//     claimed with FOR UPDATE SKIP LOCKED.
+//
+// Errors never show a password from the DSN.
 func Open(ctx context.Context, dsn string, opts ...Option) (Store, error) {
 	o := options{
 		logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
@@ -64,7 +66,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (Store, error) {
 	case dsn == "":
 		return nil, errors.New("open store: empty DSN")
 	case strings.HasPrefix(lower, "postgres://"), strings.HasPrefix(lower, "postgresql://"):
-		return nil, fmt.Errorf("open store: %w", ErrPostgresNotBuilt)
+		return openPostgres(ctx, dsn, o)
 	case strings.HasPrefix(lower, "sqlite://"):
 		return openSQLite(ctx, dsn[len("sqlite://"):], o)
 	case strings.HasPrefix(lower, "sqlite:"):
@@ -76,8 +78,8 @@ func Open(ctx context.Context, dsn string, opts ...Option) (Store, error) {
 	}
 }
 
-// redactDSN drops any user info from a URL-like DSN so that a password never
-// reaches an error message.
+// redactDSN drops any user info and password parameter from a URL-like DSN
+// so that a password never reaches an error message.
 func redactDSN(dsn string) string {
 	scheme, rest, ok := strings.Cut(dsn, "://")
 	if !ok {
@@ -87,6 +89,15 @@ func redactDSN(dsn string) string {
 		if slash := strings.Index(rest, "/"); slash < 0 || at < slash {
 			rest = "<redacted>@" + rest[at+1:]
 		}
+	}
+	if base, query, ok := strings.Cut(rest, "?"); ok {
+		params := strings.Split(query, "&")
+		for i, p := range params {
+			if name, _, _ := strings.Cut(p, "="); strings.EqualFold(name, "password") {
+				params[i] = name + "=<redacted>"
+			}
+		}
+		rest = base + "?" + strings.Join(params, "&")
 	}
 	return scheme + "://" + rest
 }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
 
 	"github.com/shdmc/shdmc/internal/model"
 )
@@ -39,10 +40,20 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
-	p, err := goose.NewProvider(s.d.goose, s.wdb, fsys,
+	popts := []goose.ProviderOption{
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithSlog(s.log),
-	)
+	}
+	if s.d.lockMigrations {
+		// Wait up to 5 minutes, checking every second, for another worker's
+		// migration to finish; then this one finds nothing left to do.
+		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
+		if err != nil {
+			return fmt.Errorf("prepare migration lock: %w", err)
+		}
+		popts = append(popts, goose.WithSessionLocker(locker))
+	}
+	p, err := goose.NewProvider(s.d.goose, s.wdb, fsys, popts...)
 	if err != nil {
 		return fmt.Errorf("prepare migrations: %w", err)
 	}
@@ -432,10 +443,10 @@ func (s *sqlStore) commitDeliveries(ctx context.Context, tx *sql.Tx, b Batch, id
 			return fmt.Errorf("delivery %d needs a channel and a key", i)
 		}
 		err := st.exec(ctx, tx, `INSERT INTO outbox
-			(event_id, channel, key, state, attempts, next_attempt, lease_until, last_error, created_at, done_at)
-			VALUES ($1, $2, $3, $4, 0, $5, $6, '', $5, $6)
+			(event_id, channel, route, key, state, attempts, next_attempt, lease_until, last_error, created_at, done_at)
+			VALUES ($1, $2, $7, $3, $4, 0, $5, $6, '', $5, $6)
 			ON CONFLICT (key) DO NOTHING`,
-			ids[d.Event], d.Channel, d.Key, string(DeliveryPending), at, zero)
+			ids[d.Event], d.Channel, d.Key, string(DeliveryPending), at, zero, d.Route)
 		if err != nil {
 			return fmt.Errorf("insert delivery %s: %w", d.Key, err)
 		}
@@ -541,7 +552,7 @@ func (s *sqlStore) Events(ctx context.Context, q EventQuery) ([]model.Event, err
 	return out, nil
 }
 
-const deliveryColumns = `o.id, o.channel, o.key, o.state, o.attempts, o.next_attempt, o.last_error,
+const deliveryColumns = `o.id, o.channel, o.route, o.key, o.state, o.attempts, o.next_attempt, o.last_error,
 	o.created_at, o.done_at, o.event_id, e.data`
 
 // scanDelivery reads the deliveryColumns of one row.
@@ -553,7 +564,7 @@ func scanDelivery(rows *sql.Rows) (Delivery, error) {
 		eventID               int64
 		data                  []byte
 	)
-	if err := rows.Scan(&d.ID, &d.Channel, &d.Key, &state, &d.Attempts, &next, &d.LastError,
+	if err := rows.Scan(&d.ID, &d.Channel, &d.Route, &d.Key, &state, &d.Attempts, &next, &d.LastError,
 		&created, &doneAt, &eventID, &data); err != nil {
 		return Delivery{}, err
 	}

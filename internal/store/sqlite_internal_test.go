@@ -4,10 +4,14 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"io/fs"
 	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/pressly/goose/v3"
 
 	"github.com/shdmc/shdmc/internal/model"
-	"testing"
 )
 
 // TestSQLitePragmas checks that every pool's connections carry the settings
@@ -93,3 +97,54 @@ func BenchmarkItemsAll(b *testing.B) {
 }
 
 func modelKey(i int) model.ItemKey { return model.ItemKey{ID: fmt.Sprintf("MC%06d", i)} }
+
+// TestUpgradeFromFirstSchema opens a database that an older shdmc left at
+// the first migration, with a delivery in its outbox: the later migrations
+// apply on open, and the old row reads back with an empty route.
+func TestUpgradeFromFirstSchema(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "old.db")
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := fs.Sub(migrationsFS, "migrations/sqlite")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := goose.NewProvider(goose.DialectSQLite3, db, fsys, goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 1); err != nil {
+		t.Fatal(err)
+	}
+	zero := encodeTime(time.Time{})
+	for _, q := range []string{
+		`INSERT INTO events (tenant, source, item_id, type, revision, detected_at, data)
+			VALUES ('contoso', 'shd', 'EX1', 'issue.new', 1, '` + zero + `', '{"itemId":"EX1"}')`,
+		`INSERT INTO outbox (event_id, channel, key, state, next_attempt, lease_until, created_at, done_at)
+			VALUES (1, 'mail', 'k', 'pending', '` + zero + `', '` + zero + `', '` + zero + `', '` + zero + `')`,
+	} {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+
+	st, err := Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	ds, err := st.Deliveries(ctx, nil, 0)
+	if err != nil || len(ds) != 1 || ds[0].Key != "k" || ds[0].Route != "" || ds[0].Event.ItemID != "EX1" {
+		t.Fatalf("old delivery after upgrade = %+v, %v", ds, err)
+	}
+	if got, err := st.SetThreadRef(ctx, "slack", "k", "ts"); err != nil || got != "ts" {
+		t.Errorf("SetThreadRef on the upgraded database = %q, %v", got, err)
+	}
+	if got, err := st.AcquireTenantLeases(ctx, "w", []string{"contoso"}, time.Now(), time.Minute, 0); err != nil || len(got) != 1 {
+		t.Errorf("AcquireTenantLeases on the upgraded database = %v, %v", got, err)
+	}
+}

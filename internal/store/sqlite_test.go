@@ -38,6 +38,13 @@ func TestSQLiteFile(t *testing.T) {
 	})
 }
 
+func TestSQLiteShared(t *testing.T) {
+	storetest.RunShared(t, func(t *testing.T) (store.Store, store.Store) {
+		path := filepath.Join(t.TempDir(), "shdmc.db")
+		return openT(t, path), openT(t, path)
+	})
+}
+
 func TestSQLiteMemory(t *testing.T) {
 	storetest.Run(t, func(t *testing.T) store.Store {
 		return openT(t, ":memory:")
@@ -105,8 +112,11 @@ func TestOpenErrors(t *testing.T) {
 	}{
 		{"not a database", notDB, []string{notDB, "not a database"}, nil},
 		{"missing directory", filepath.Join(dir, "no", "such", "dir", "x.db"), []string{filepath.Join(dir, "no", "such", "dir", "x.db")}, nil},
-		{"postgres", "postgres://user:hunter2@db.example/shdmc", []string{"PostgreSQL engine not built yet"}, store.ErrPostgresNotBuilt},
-		{"postgresql", "postgresql://localhost/shdmc", []string{"PostgreSQL engine not built yet"}, store.ErrPostgresNotBuilt},
+		// Port 1 on loopback refuses at once: the error names the engine and
+		// the host, never the password.
+		{"postgres refused", "postgres://user:hunter2@127.0.0.1:1/shdmc?connect_timeout=5", []string{"open postgres store", "127.0.0.1:1"}, nil},
+		{"postgres password parameter", "postgres://127.0.0.1:1/shdmc?user=u&password=hunter2&connect_timeout=5", []string{"open postgres store", "password=<redacted>"}, nil},
+		{"postgresql bad port", "postgresql://user:hunter2@127.0.0.1:notaport/shdmc", []string{"open postgres store"}, nil},
 		{"unknown scheme", "mysql://root:hunter2@localhost/x", []string{"unsupported DSN scheme"}, nil},
 		{"empty", "", []string{"empty DSN"}, nil},
 	}

@@ -63,6 +63,65 @@ type Store interface {
 	// Deliveries lists deliveries in the given states (all when empty),
 	// newest first, at most limit.
 	Deliveries(ctx context.Context, states []DeliveryState, limit int) ([]Delivery, error)
+	// RequeueDelivery makes a delivery (any state) due again at now, with
+	// its attempt count and last error kept for the record. ErrNotFound
+	// when there is no such delivery.
+	RequeueDelivery(ctx context.Context, id int64, now time.Time) error
+
+	// ThreadRef returns the reference a channel stored for a thread key
+	// (e.g. the Slack ts of the first message about an item), or
+	// ErrNotFound.
+	ThreadRef(ctx context.Context, channel, key string) (string, error)
+	// SetThreadRef stores ref for (channel, key) unless one is stored
+	// already; it returns the stored reference (the first one wins).
+	SetThreadRef(ctx context.Context, channel, key, ref string) (string, error)
+
+	// Translation returns a translation from the memory, or ErrNotFound.
+	Translation(ctx context.Context, k TranslationKey) (string, error)
+	// PutTranslation stores a translation (replacing an older one).
+	PutTranslation(ctx context.Context, k TranslationKey, text string, at time.Time) error
+	// AddTranslationUsage adds to a provider's counters for a month
+	// ("2006-01").
+	AddTranslationUsage(ctx context.Context, provider, month string, u TranslationUsage) error
+	// TranslationUsages returns the counters of every provider for a month
+	// ("" = every month), ordered by month and provider.
+	TranslationUsages(ctx context.Context, month string) ([]TranslationUsage, error)
+
+	// AcquireTenantLeases is how several workers share the tenants: it
+	// returns the tenants of the given list (sorted, at most max of them;
+	// max <= 0 means no limit) that worker holds from now until now+lease.
+	// Tenants the worker already holds are renewed first, then free ones
+	// (never leased, released, or whose lease ended at or before now) are
+	// taken in ID order; a tenant another worker holds is never returned.
+	// Tenants the worker holds beyond max are released, so that a worker
+	// joining later finds its share free. Workers call it every cycle, well
+	// before their leases end, with their own worker ID and a now from
+	// clocks that roughly agree.
+	AcquireTenantLeases(ctx context.Context, worker string, tenants []string, now time.Time, lease time.Duration, max int) ([]string, error)
+	// ReleaseTenantLeases gives up the worker's leases of the given tenants
+	// (those it does not hold are ignored), e.g. when it shuts down, so that
+	// other workers need not wait for the leases to end.
+	ReleaseTenantLeases(ctx context.Context, worker string, tenants []string) error
+}
+
+// TranslationKey identifies one entry of the translation memory, shared
+// by every tenant.
+type TranslationKey struct {
+	Hash            string // hash of the normalized source text
+	Source, Target  string // BCP 47 language tags, e.g. "en", "ja"
+	Provider        string // e.g. "deepl", or "memory" for shipped entries
+	GlossaryVersion string
+}
+
+// TranslationUsage counts a provider's work in a month.
+type TranslationUsage struct {
+	Provider string
+	Month    string // "2006-01"
+	Chars    int64  // characters sent to the provider
+	Requests int64
+	Hits     int64 // lookups answered by the memory
+	Misses   int64 // lookups that went to the provider
+	Failures int64
 }
 
 // Item is the stored current state of one item.
@@ -116,6 +175,9 @@ type Batch struct {
 type NewDelivery struct {
 	Event   int // index into Batch.Events
 	Channel string
+	// Route is the name of the route that chose this delivery; it decides
+	// language, time zone and template at delivery time.
+	Route string
 	// Key is the idempotency key (tenant/item/revision/route/channel). A
 	// delivery whose key already exists is not inserted again.
 	Key string
@@ -136,6 +198,7 @@ const (
 type Delivery struct {
 	ID          int64
 	Channel     string
+	Route       string
 	Key         string
 	State       DeliveryState
 	Attempts    int

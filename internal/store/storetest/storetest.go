@@ -40,6 +40,12 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentCommits", testConcurrentCommits},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"History", testHistory},
+		{"RouteAndRequeue", testRouteAndRequeue},
+		{"ThreadRef", testThreadRef},
+		{"ConcurrentThreadRef", testConcurrentThreadRef},
+		{"Translations", testTranslations},
+		{"TranslationUsage", testTranslationUsage},
+		{"Leases", testLeases},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

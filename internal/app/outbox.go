@@ -1,0 +1,119 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/notify"
+	"github.com/shdmc/shdmc/internal/render"
+	"github.com/shdmc/shdmc/internal/store"
+)
+
+// Outbox prints deliveries in the given states (pending, retrying and dead
+// when none are given), newest first.
+func Outbox(ctx context.Context, w io.Writer, dsn string, states []store.DeliveryState, limit int, loc *time.Location) error {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	if len(states) == 0 {
+		states = []store.DeliveryState{store.DeliveryPending, store.DeliveryRetrying, store.DeliveryDead}
+	}
+	ds, err := st.Deliveries(ctx, states, limit)
+	if err != nil {
+		return fmt.Errorf("list deliveries: %w", err)
+	}
+	if len(ds) == 0 {
+		_, err := fmt.Fprintln(w, "no deliveries in that state")
+		return err
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tCHANNEL\tROUTE\tITEM\tEVENT\tATTEMPTS\tCREATED\tNEXT ATTEMPT\tLAST ERROR")
+	for _, d := range ds {
+		next := ""
+		if d.State == store.DeliveryPending || d.State == store.DeliveryRetrying {
+			next = render.FormatTime(d.NextAttempt, loc)
+		}
+		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s/%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.State, d.Channel, d.Route,
+			d.Event.Tenant, d.Event.ItemID, d.Event.Type, d.Attempts, render.FormatTime(d.CreatedAt, loc), next,
+			oneLine(d.LastError, 100))
+	}
+	return tw.Flush()
+}
+
+// RetryDelivery makes a delivery due again now.
+func RetryDelivery(ctx context.Context, dsn string, id int64) error {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	if err := st.RequeueDelivery(ctx, id, time.Now()); err != nil {
+		return fmt.Errorf("requeue delivery %d: %w", id, err)
+	}
+	return nil
+}
+
+func oneLine(s string, max int) string {
+	r := []rune(s)
+	for i, c := range r {
+		if c == '\n' || c == '\r' || c == '\t' {
+			r[i] = ' '
+		}
+	}
+	if len(r) > max {
+		return string(r[:max-1]) + "…"
+	}
+	return string(r)
+}
+
+// TestChannel sends a sample notice (the final update of EX559755, marked
+// as a test) through the named channel and returns what the far end
+// answered.
+func (a *App) TestChannel(ctx context.Context, name string) (notify.Receipt, error) {
+	n, ok := a.notifiers[name]
+	if !ok {
+		return notify.Receipt{}, fmt.Errorf("no channel named %q", name)
+	}
+	ev := SampleEvent(a.now())
+	nt := &notify.Notice{Event: &ev, Route: "test", Key: fmt.Sprintf("test/%s/%d", name, a.now().UnixNano()),
+		Render: a.renderOptions("", name)}
+	return n.Notify(ctx, nt)
+}
+
+// SampleEvent is the notice `shdmc test-channel` sends: Microsoft's final
+// update of EX559755, the incident of the seed notice.
+func SampleEvent(now time.Time) model.Event {
+	start := time.Date(2023, 5, 14, 20, 0, 0, 0, time.UTC)
+	end := time.Date(2023, 5, 25, 19, 0, 0, 0, time.UTC)
+	upd := time.Date(2023, 5, 26, 0, 12, 21, 0, time.UTC)
+	return model.Event{
+		Tenant: "shdmc-test", Source: model.SourceSHD, ItemID: "EX559755", Type: model.EventIssueResolved, Revision: 2,
+		DetectedAt: now,
+		Changes: []model.Change{
+			{Kind: model.ChangeStatus, From: string(model.StatusInvestigating), To: string(model.StatusServiceRestored)},
+			{Kind: model.ChangeResolved},
+			{Kind: model.ChangePostAdded, To: upd.Format(time.RFC3339)},
+			{Kind: model.ChangeEnd, To: end.Format(time.RFC3339)},
+		},
+		Issue: &model.Issue{
+			ID: "EX559755", Service: "Exchange Online", Feature: "E-Mail and calendar access", FeatureGroup: "E-Mail and calendar access",
+			Title:          "[shdmc test notice] Users’ Office Message Encrypted (OME) email sent from Exchange Online may be unable to be accessed by some recipients",
+			Classification: model.ClassificationAdvisory, Origin: model.OriginMicrosoft, Status: model.StatusServiceRestored,
+			ImpactDescription: "Users’ OME email sent from Exchange Online may have been unable to be accessed by some recipients.",
+			IsResolved:        true, Start: start, End: end, LastModified: upd,
+			Posts: []model.Post{{Created: upd, Type: model.PostRegular, ContentType: "html", Content: "This is a test notice sent by `shdmc test-channel`.\n\n" +
+				"Title: Users’ Office Message Encrypted (OME) email sent from Exchange Online may be unable to be accessed by some recipients\n\n" +
+				"User impact: Users’ OME email sent from Exchange Online may have been unable to be accessed by some recipients.\n\n" +
+				"Final status: We determined that a recent deployment contained issues that led to the CDN not delivering the scripts required for OME to work. " +
+				"We developed and deployed a fix and have confirmed via telemetry and customer report that impact is now remediated.\n\n" +
+				"Start time: Sunday, May 14, 2023, at 8:00 PM UTC\n\nEnd time: Thursday, May 25, 2023, at 7:00 PM UTC\n\n" +
+				"This is the final update for the event."}},
+		},
+	}
+}

@@ -1,0 +1,212 @@
+// Package wire holds what the HTTP channels (Teams, Slack, webhook) share:
+// a POST that never puts the target URL into an error, redaction of
+// secret-bearing URLs, body excerpts scrubbed of secrets, Retry-After
+// parsing, and the mapping of HTTP statuses to retryable or permanent
+// errors.
+package wire
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shdmc/shdmc/internal/notify"
+)
+
+// MaxBody is how much of a response body is read.
+const MaxBody = 64 << 10
+
+// Redact returns the scheme and host of a URL followed by "/…", e.g.
+// "https://prod-12.westeurope.logic.azure.com/…": the path and query of a
+// webhook URL carry its credential. An unparsable URL becomes "<url>".
+func Redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme == "" || u.Host == "" {
+		return "<url>"
+	}
+	return u.Scheme + "://" + u.Host + "/…"
+}
+
+// ParseURL checks that raw is an absolute http or https URL; the error
+// names only the redacted form.
+func ParseURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return nil, fmt.Errorf("parse URL %s: not a valid URL", Redact(raw))
+	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		return nil, fmt.Errorf("URL %s: scheme must be https or http", Redact(raw))
+	}
+	if u.Host == "" {
+		return nil, fmt.Errorf("URL %s: no host", Redact(raw))
+	}
+	return u, nil
+}
+
+// Response is what the far end answered.
+type Response struct {
+	Status     int
+	StatusLine string // e.g. "202 Accepted"
+	Header     http.Header
+	Body       []byte // at most MaxBody bytes
+}
+
+// Client returns a copy of c (a new client when nil) that does not follow
+// redirects: a webhook that redirects is misconfigured, and following it
+// would turn the POST into a GET and could echo the secret URL in errors.
+func Client(c *http.Client) *http.Client {
+	var cp http.Client
+	if c != nil {
+		cp = *c
+	}
+	cp.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	return &cp
+}
+
+// Post sends body to target with the given headers. Errors name the
+// target only as redacted and are retryable (network failures, timeouts);
+// the caller classifies the Response.
+func Post(ctx context.Context, c *http.Client, target, redacted string, h http.Header, body []byte) (*Response, error) {
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	if err != nil {
+		return nil, notify.Permanent(fmt.Errorf("build request to %s: invalid URL", redacted))
+	}
+	for k, vs := range h {
+		req.Header[k] = vs
+	}
+	resp, err := c.Do(req)
+	if err != nil {
+		// *url.Error carries the full URL; keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+			return nil, fmt.Errorf("post to %s: %w", redacted, ctx.Err())
+		}
+		return nil, fmt.Errorf("post to %s: %w", redacted, scrubbedError{err, target})
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
+	if err != nil {
+		return nil, fmt.Errorf("read answer of %s: %w", redacted, scrubbedError{err, target})
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxBody)) // let the connection be reused
+	return &Response{Status: resp.StatusCode, StatusLine: statusLine(resp), Header: resp.Header, Body: b}, nil
+}
+
+// scrubbedError hides a secret that an inner error might quote while
+// keeping errors.Is/As working on the cause.
+type scrubbedError struct {
+	err    error
+	secret string
+}
+
+func (e scrubbedError) Error() string { return Scrub(e.err.Error(), e.secret) }
+func (e scrubbedError) Unwrap() error { return e.err }
+
+func statusLine(r *http.Response) string {
+	if s := strings.TrimSpace(r.Status); s != "" {
+		return s
+	}
+	return strconv.Itoa(r.StatusCode) + " " + http.StatusText(r.StatusCode)
+}
+
+// Scrub replaces every non-empty secret in s, and every URL path or query
+// that contains one, with "<redacted>".
+func Scrub(s string, secrets ...string) string {
+	for _, sec := range secrets {
+		if sec == "" {
+			continue
+		}
+		s = strings.ReplaceAll(s, sec, "<redacted>")
+		if u, err := url.Parse(sec); err == nil && u.Host != "" {
+			if u.RawQuery != "" {
+				s = strings.ReplaceAll(s, u.RawQuery, "<redacted>")
+				for _, vs := range u.Query() {
+					for _, v := range vs {
+						if len(v) >= 6 { // a signature, not "1" or "1.0"
+							s = strings.ReplaceAll(s, v, "<redacted>")
+						}
+					}
+				}
+			}
+			if len(u.Path) > 1 {
+				s = strings.ReplaceAll(s, u.EscapedPath(), "<redacted>")
+			}
+		}
+	}
+	return s
+}
+
+// Excerpt returns the body as one line of at most n bytes, cut at a rune
+// boundary, with secrets scrubbed.
+func Excerpt(b []byte, n int, secrets ...string) string {
+	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "�")), " ")
+	s = Scrub(s, secrets...)
+	if len(s) <= n {
+		return s
+	}
+	cut := n
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return strings.TrimRight(s[:cut], " ") + "…"
+}
+
+// RetryAfterDelay parses a Retry-After value (delay seconds or an HTTP
+// date) relative to now; 0 when absent or unparsable. It is capped at one
+// hour so that a hostile answer cannot park a delivery forever.
+func RetryAfterDelay(v string, now time.Time) time.Duration {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return 0
+	}
+	var d time.Duration
+	if secs, err := strconv.ParseFloat(v, 64); err == nil {
+		if secs <= 0 {
+			return 0
+		}
+		d = time.Duration(secs * float64(time.Second))
+	} else if t, err := http.ParseTime(v); err == nil {
+		d = t.Sub(now)
+	}
+	if d < 0 {
+		return 0
+	}
+	return min(d, time.Hour)
+}
+
+// StatusError classifies an unsuccessful answer: 429 is retryable after
+// its Retry-After, 408 and 5xx are retryable, 3xx and other 4xx are
+// permanent. The message reads "<action>: <status line>: <excerpt>" with
+// secrets scrubbed from the excerpt.
+func StatusError(action string, r *Response, now time.Time, secrets ...string) error {
+	msg := action + ": " + r.StatusLine
+	if ex := Excerpt(r.Body, 300, secrets...); ex != "" {
+		msg += ": " + ex
+	}
+	err := errors.New(msg)
+	switch {
+	case r.Status == http.StatusTooManyRequests:
+		if d := RetryAfterDelay(r.Header.Get("Retry-After"), now); d > 0 {
+			return notify.RetryAfter(err, d)
+		}
+		return err
+	case r.Status == http.StatusRequestTimeout || r.Status >= 500:
+		if d := RetryAfterDelay(r.Header.Get("Retry-After"), now); d > 0 {
+			return notify.RetryAfter(err, d)
+		}
+		return err
+	default:
+		return notify.Permanent(err)
+	}
+}

@@ -1,0 +1,301 @@
+package render
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+)
+
+var screenshot = flag.Bool("screenshot", false, "write the EX559755 Teams card as ../../docs/teams-card.png")
+
+// browserParts returns Chromium and the adaptivecards bundle that
+// scripts/lib/browser.sh installs. Without them the test fails under CI and
+// is skipped elsewhere.
+func browserParts(t *testing.T) (chromium, acJS string) {
+	t.Helper()
+	chromium, acJS = os.Getenv("SHDMC_CHROMIUM"), os.Getenv("SHDMC_ADAPTIVECARDS_JS")
+	if chromium == "" || acJS == "" {
+		msg := "SHDMC_CHROMIUM and SHDMC_ADAPTIVECARDS_JS are not set: run `source scripts/lib/browser.sh` first (it installs chromium and adaptivecards@3.0.x)"
+		if os.Getenv("CI") == "true" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	for _, p := range []string{chromium, acJS} {
+		if _, err := os.Stat(p); err != nil {
+			t.Fatalf("browser part missing (scripts/lib/browser.sh installs it): %v", err)
+		}
+	}
+	return chromium, acJS
+}
+
+// cardPage renders the card of ?name= with the official renderer: parse
+// with a 1.5 SerializationContext, validateProperties, render, and publish
+// every validation event and the rendered text in window.result.
+const cardPage = `<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>card</title>
+<style>body{margin:0;background:#f5f5f5;font-family:'Segoe UI',sans-serif}#root{width:640px;padding:12px;background:#fff}</style>
+<script src="/adaptivecards.min.js"></script></head>
+<body><div id="root"></div>
+<script>
+(async () => {
+  const result = {events: [], failures: [], text: "", error: ""};
+  try {
+    const env = await (await fetch("/card/" + new URLSearchParams(location.search).get("name"))).json();
+    const content = env.attachments[0].content;
+    const ctx = new AdaptiveCards.SerializationContext(AdaptiveCards.Versions.v1_5);
+    const card = new AdaptiveCards.AdaptiveCard();
+    card.parse(content, ctx);
+    for (let i = 0; i < ctx.eventCount; i++) {
+      const e = ctx.getEventAt(i);
+      result.events.push(AdaptiveCards.ValidationEvent[e.event] + ": " + e.message);
+    }
+    for (const e of card.validateProperties().validationEvents) {
+      result.failures.push(AdaptiveCards.ValidationEvent[e.event] + ": " + e.message);
+    }
+    const el = card.render();
+    document.getElementById("root").appendChild(el);
+    result.text = el.innerText;
+  } catch (e) {
+    result.error = String(e && e.stack || e);
+  }
+  window.result = result;
+})();
+</script></body></html>`
+
+// pageServer serves the card page, the renderer, the cards and the mail
+// bodies on 127.0.0.1.
+type pageServer struct {
+	mu    sync.Mutex
+	files map[string][]byte // path → body
+}
+
+func (p *pageServer) put(path string, b []byte) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.files[path] = b
+}
+
+func (p *pageServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	p.mu.Lock()
+	b, ok := p.files[r.URL.Path]
+	p.mu.Unlock()
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	switch {
+	case strings.HasSuffix(r.URL.Path, ".js"):
+		w.Header().Set("Content-Type", "text/javascript")
+	case strings.HasPrefix(r.URL.Path, "/card/"):
+		w.Header().Set("Content-Type", "application/json")
+	default:
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	}
+	w.Write(b)
+}
+
+// TestBrowser renders the Teams cards with the adaptivecards renderer and
+// the email bodies in headless Chromium.
+func TestBrowser(t *testing.T) {
+	chromium, acJS := browserParts(t)
+	js, err := os.ReadFile(acJS)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := &pageServer{files: map[string][]byte{"/adaptivecards.min.js": js, "/card.html": []byte(cardPage)}}
+	ts := httptest.NewServer(srv)
+	defer ts.Close()
+	if !strings.HasPrefix(ts.URL, "http://127.0.0.1:") {
+		t.Fatalf("test server not on loopback: %s", ts.URL)
+	}
+
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
+		chromedp.ExecPath(chromium),
+		chromedp.Headless,
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.NoFirstRun,
+		chromedp.NoDefaultBrowserCheck,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(700, 900),
+		chromedp.Flag("disable-dev-shm-usage", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("hide-scrollbars", true),
+		// Loopback only: every other host name fails to resolve, so the
+		// https images of Microsoft's HTML are not fetched.
+		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
+	)
+	defer cancelAlloc()
+	browser, cancelBrowser := chromedp.NewContext(alloc)
+	defer cancelBrowser()
+	start := time.Now()
+	if err := chromedp.Do(browser); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	t.Logf("chromium started in %v", time.Since(start).Round(time.Millisecond))
+
+	cases := wireCases(t)
+	renderCard := func(t *testing.T, name string, card []byte) (res struct {
+		Events, Failures []string
+		Text, Error      string
+	}, tab context.Context) {
+		t.Helper()
+		srv.put("/card/"+name, card)
+		tab, cancelTab := chromedp.NewContext(browser)
+		t.Cleanup(cancelTab)
+		if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/card.html?name="+name)); err != nil {
+			t.Fatalf("load card page: %v", err)
+		}
+		raw, err := chromedp.Run(tab, chromedp.Poll[string](`window.result && JSON.stringify(window.result)`, chromedp.WithPollingTimeout(20*time.Second)))
+		if err != nil {
+			t.Fatalf("render card: %v", err)
+		}
+		if err := json.Unmarshal([]byte(raw), &res); err != nil {
+			t.Fatalf("result %q: %v", raw, err)
+		}
+		if res.Error != "" {
+			t.Fatalf("renderer threw: %s", res.Error)
+		}
+		return res, tab
+	}
+	t.Run("cards", func(t *testing.T) {
+		// The control: a card with a 1.6 element, an unknown action and a
+		// bad enum value is reported, so an empty report means something.
+		bad := `{"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","contentUrl":null,"content":{` +
+			`"type":"AdaptiveCard","version":"1.5","body":[{"type":"TextBlock","text":"x","size":"Enormous"},{"type":"Carousel","pages":[]}],` +
+			`"actions":[{"type":"Action.Launch","title":"x"}]}}]}`
+		if res, _ := renderCard(t, "control", []byte(bad)); len(res.Events)+len(res.Failures) < 3 {
+			t.Fatalf("control: the renderer did not report a bad card (events %q, failures %q); its silence proves nothing", res.Events, res.Failures)
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				b, err := AdaptiveCard(tc.ev, tc.o)
+				if err != nil {
+					t.Fatal(err)
+				}
+				res, tab := renderCard(t, tc.name, b)
+				if len(res.Events) > 0 || len(res.Failures) > 0 {
+					t.Errorf("adaptivecards reported parse events %q and validation failures %q", res.Events, res.Failures)
+				}
+				h := headlineOf(tc.ev, Compose(tc.ev, tc.o))
+				for _, want := range []string{h.Title, h.Badge, h.ID} {
+					if !strings.Contains(res.Text, want) {
+						t.Errorf("rendered card lacks %q:\n%s", want, res.Text)
+					}
+				}
+				if tc.name == "ex559755_final" {
+					for _, want := range []string{"serviceRestored", "This is the final update for the event."} {
+						if !strings.Contains(res.Text, want) {
+							t.Errorf("rendered card lacks %q", want)
+						}
+					}
+					if *screenshot {
+						png, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS("#root"), chromedp.NodeVisible))
+						if err != nil {
+							t.Fatalf("screenshot: %v", err)
+						}
+						path := filepath.Join("..", "..", "docs", "teams-card.png")
+						if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+							t.Fatal(err)
+						}
+						if err := os.WriteFile(path, png, 0o644); err != nil {
+							t.Fatal(err)
+						}
+						t.Logf("wrote %s (%d bytes)", path, len(png))
+					}
+				}
+			})
+		}
+	})
+
+	// mailProbe reads what a script would have changed, after the page has
+	// loaded and the failed images have fired their error events.
+	const mailProbe = `new Promise(done => setTimeout(() => done(JSON.stringify({
+  title: document.title,
+  pwned: window.pwned === undefined ? "" : String(window.pwned),
+  scripts: document.scripts.length,
+  frames: document.querySelectorAll("iframe,frame,object,embed,form,svg,style,link,base,meta[http-equiv]").length,
+  jsLinks: [...document.querySelectorAll("[href],[src],[action]")].map(e => e.getAttribute("href") || e.getAttribute("src") || e.getAttribute("action"))
+    .filter(u => /^\s*(javascript|data|vbscript):/i.test(u)),
+  handlers: [...document.querySelectorAll("*")].flatMap(e => [...e.attributes].map(a => a.name)).filter(n => n.startsWith("on")),
+  text: document.body.innerText
+})), 400))`
+	type probe struct {
+		Title, Pwned    string
+		Scripts, Frames int
+		JSLinks         []string
+		Handlers        []string
+		Text            string
+	}
+	loadMail := func(t *testing.T, path string, body []byte) probe {
+		t.Helper()
+		srv.put(path, body)
+		tab, cancelTab := chromedp.NewContext(browser)
+		defer cancelTab()
+		if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+path)); err != nil {
+			t.Fatalf("load %s: %v", path, err)
+		}
+		raw, err := chromedp.Run(tab, chromedp.Evaluate[string](mailProbe, chromedp.EvalAwaitPromise))
+		if err != nil {
+			t.Fatalf("probe %s: %v", path, err)
+		}
+		var p probe
+		if err := json.Unmarshal([]byte(raw), &p); err != nil {
+			t.Fatalf("probe %q: %v", raw, err)
+		}
+		return p
+	}
+
+	t.Run("mail", func(t *testing.T) {
+		// The control: Microsoft's body as it came, unsanitized, does run
+		// its scripts in this browser, so the probe can see an attack.
+		hostile := fixture(t, "mc_hostile.html")
+		raw := loadMail(t, "/raw.html", []byte("<!DOCTYPE html><html><head><title>raw</title></head><body>"+hostile+"</body></html>"))
+		if raw.Pwned == "" || !strings.HasPrefix(raw.Title, "pwned") {
+			t.Fatalf("control: the hostile body did not run in the browser (title %q, pwned %q); the probe proves nothing", raw.Title, raw.Pwned)
+		}
+		for _, tc := range cases {
+			t.Run(tc.name, func(t *testing.T) {
+				subject, html, _ := HTML(tc.ev, tc.o)
+				p := loadMail(t, "/mail/"+tc.name+".html", []byte(html))
+				if p.Title != subject {
+					t.Errorf("document title %q, want the subject %q (a script changed it?)", p.Title, subject)
+				}
+				if p.Pwned != "" || p.Scripts != 0 || p.Frames != 0 || len(p.JSLinks) != 0 || len(p.Handlers) != 0 {
+					t.Errorf("active content survived: pwned %q, %d scripts, %d frames/forms/styles, links %q, handlers %q",
+						p.Pwned, p.Scripts, p.Frames, p.JSLinks, p.Handlers)
+				}
+				h := headlineOf(tc.ev, Compose(tc.ev, tc.o))
+				for _, want := range []string{h.Title, h.Badge, h.ID} {
+					if !strings.Contains(p.Text, want) {
+						t.Errorf("rendered mail lacks %q", want)
+					}
+				}
+				if tc.name == "mc_hostile_new" {
+					for _, want := range []string{"Microsoft 365 reports in the admin center", "Retirement begins June 1, 2024.", "Usage (classic)"} {
+						if !strings.Contains(p.Text, want) {
+							t.Errorf("rendered mail lacks Microsoft's text %q:\n%s", want, p.Text)
+						}
+					}
+				}
+			})
+		}
+	})
+	t.Logf("browser tests took %v", time.Since(start).Round(time.Millisecond))
+}

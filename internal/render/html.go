@@ -1,0 +1,366 @@
+package render
+
+import (
+	"html"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/microcosm-cc/bluemonday"
+	nethtml "golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+
+	"github.com/shdmc/shdmc/internal/model"
+)
+
+// HTML renders an email body: a complete, self-contained HTML document
+// (inline styles only, no external resources, no scripts) and the plain-text
+// alternative. Microsoft's HTML (MC bodies, posts) is sanitized with
+// bluemonday (a UGC-like policy: no script/style/iframe/on* handlers or
+// javascript: URLs; links get rel="noopener"; images only over https)
+// before it is embedded. Subject is the one-line subject (UTF-8; the mailer
+// encodes it). A nil event renders as nothing.
+func HTML(ev *model.Event, o Options) (subject, html, text string) {
+	if ev == nil {
+		return "", "", ""
+	}
+	d := Compose(ev, o)
+	subject = oneLine(d.Subject)
+	h := headlineOf(ev, d)
+	link := linkOf(ev, o)
+	return subject, htmlDoc(d, h, htmlBlocks(ev, d, o), link, linkLabel(o)), plainAlternative(d, link, linkLabel(o))
+}
+
+// plainAlternative is Text(d) with the link before the footer.
+func plainAlternative(d Doc, link, label string) string {
+	body := d
+	body.Footer = ""
+	s := Text(body)
+	if s != "" {
+		s += "\n"
+	}
+	s += label + ": " + link + "\n"
+	if d.Footer != "" {
+		s += "\n-- \n" + d.Footer + "\n"
+	}
+	return s
+}
+
+// Colours of the tones (Fluent UI palette, readable on white).
+var toneColor = map[tone]string{
+	toneNeutral:   "#605e5c",
+	toneAccent:    "#0f6cbd",
+	toneGood:      "#107c10",
+	toneWarning:   "#8a6d00",
+	toneAttention: "#c50f1f",
+}
+
+const (
+	fontStack  = `'Segoe UI',-apple-system,Helvetica,Arial,'Hiragino Kaku Gothic ProN','Hiragino Sans',Meiryo,'IPAGothic',sans-serif`
+	styleBody  = "margin:0;padding:0;background:#f3f2f1;"
+	styleSheet = "max-width:760px;margin:0 auto;padding:20px 24px;background:#ffffff;color:#242424;font-family:" + fontStack + ";font-size:14px;line-height:1.5;"
+	styleH2    = "font-size:15px;font-weight:600;margin:20px 0 6px 0;"
+	styleLabel = "text-align:left;vertical-align:top;padding:2px 16px 2px 0;color:#616161;font-weight:600;white-space:nowrap;"
+	styleValue = "vertical-align:top;padding:2px 0;"
+	styleLink  = "color:#0f6cbd;"
+	styleSmall = "font-size:12px;color:#616161;"
+)
+
+// htmlBlock is a text block of the notice as HTML: Microsoft's own HTML,
+// sanitized, or the plain text of the Doc turned into HTML.
+type htmlBlock struct {
+	Title string
+	HTML  string
+}
+
+func htmlDoc(d Doc, h headline, blocks []htmlBlock, link, label string) string {
+	e := html.EscapeString
+	color := toneColor[h.Tone]
+	var b strings.Builder
+	b.WriteString("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n")
+	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+	b.WriteString("<title>" + e(oneLine(d.Subject)) + "</title>\n</head>\n")
+	b.WriteString("<body style=\"" + styleBody + "\">\n<div style=\"" + styleSheet + "\">\n")
+
+	b.WriteString("<div style=\"border-left:6px solid " + color + ";padding:4px 0 4px 12px;margin:0 0 16px 0;\">\n")
+	b.WriteString("<div style=\"font-size:13px;\"><span style=\"display:inline-block;padding:1px 8px;border-radius:3px;color:#ffffff;background:" +
+		color + ";font-weight:600;\">" + e(h.Badge) + "</span> <strong>" + e(h.ID) + "</strong>")
+	if h.Service != "" {
+		b.WriteString(" · " + e(h.Service))
+	}
+	b.WriteString("</div>\n")
+	if h.Title != "" {
+		b.WriteString("<h1 style=\"font-size:20px;line-height:1.3;font-weight:600;margin:6px 0 0 0;\">" + e(h.Title) + "</h1>\n")
+	}
+	b.WriteString("</div>\n")
+
+	if len(d.Fields) > 0 {
+		b.WriteString("<table role=\"presentation\" style=\"border-collapse:collapse;margin:0 0 8px 0;\">\n")
+		for _, f := range d.Fields {
+			b.WriteString("<tr><th scope=\"row\" style=\"" + styleLabel + "\">" + e(f.Label) + "</th><td style=\"" + styleValue + "\">" + e(f.Value) + "</td></tr>\n")
+		}
+		b.WriteString("</table>\n")
+	}
+	if len(d.Changes) > 0 {
+		if len(d.Fields) > 0 {
+			b.WriteString("<h2 style=\"" + styleH2 + "\">What changed</h2>\n<ul style=\"margin:0;padding-left:22px;\">\n")
+			for _, c := range d.Changes {
+				b.WriteString("<li>" + linkify(c) + "</li>\n")
+			}
+			b.WriteString("</ul>\n")
+		} else {
+			for _, c := range d.Changes {
+				b.WriteString("<p style=\"margin:8px 0;\">" + linkify(c) + "</p>\n")
+			}
+		}
+	}
+	for _, bl := range blocks {
+		if bl.Title != "" {
+			b.WriteString("<h2 style=\"" + styleH2 + "\">" + e(bl.Title) + "</h2>\n")
+		}
+		if bl.HTML != "" {
+			b.WriteString("<div style=\"margin:0 0 8px 0;overflow-wrap:break-word;\">\n" + bl.HTML + "\n</div>\n")
+		}
+	}
+	if d.Note != "" {
+		b.WriteString("<p style=\"margin:16px 0 0 0;font-style:italic;color:#616161;\">" + e(d.Note) + "</p>\n")
+	}
+	b.WriteString("<p style=\"margin:20px 0;\"><a href=\"" + e(link) + "\" rel=\"noopener\" style=\"display:inline-block;padding:8px 16px;border-radius:4px;background:#0f6cbd;color:#ffffff;text-decoration:none;font-weight:600;\">" +
+		e(label) + "</a></p>\n")
+	if d.Footer != "" {
+		b.WriteString("<p style=\"margin:16px 0 0 0;padding-top:8px;border-top:1px solid #e0e0e0;" + styleSmall + "\">" + e(d.Footer) + "</p>\n")
+	}
+	b.WriteString("</div>\n</body>\n</html>\n")
+	return b.String()
+}
+
+// htmlBlocks pairs the Doc's blocks with Microsoft's HTML where the block
+// shows a whole post or a whole new Message Center body; everything else
+// (changed MC sections, posts cut to MaxPostChars) is the Doc's text.
+func htmlBlocks(ev *model.Event, d Doc, o Options) []htmlBlock {
+	out := make([]htmlBlock, len(d.Blocks))
+	for i, bl := range d.Blocks {
+		out[i] = htmlBlock{Title: bl.Title, HTML: textHTML(bl.Text)}
+	}
+	if o.MaxPostChars > 0 || ev.Has(model.ChangeRemoved) {
+		return out
+	}
+	switch {
+	case ev.Issue != nil:
+		posts := wirePosts(ev, ev.Issue)
+		if len(posts) != len(out) {
+			return out
+		}
+		for i, p := range posts {
+			if p.ContentType != "text" && strings.TrimSpace(p.Content) != "" {
+				out[i].HTML = SanitizeHTML(p.Content)
+			}
+		}
+	case ev.Message != nil && ev.Has(model.ChangeNew) && ev.Message.BodyType != "text" && len(out) > 0:
+		return []htmlBlock{{HTML: SanitizeHTML(ev.Message.Body)}}
+	}
+	return out
+}
+
+// wirePosts are the posts Compose shows for an issue event, in the same
+// order as its blocks: the posts the event added or edited, else the latest.
+func wirePosts(ev *model.Event, is *model.Issue) []model.Post {
+	var out []model.Post
+	if !ev.Has(model.ChangeNew) {
+		for _, c := range ev.Changes {
+			if c.Kind != model.ChangePostAdded && c.Kind != model.ChangePostEdited {
+				continue
+			}
+			at, err := time.Parse(time.RFC3339, c.To)
+			if err != nil {
+				continue
+			}
+			for _, p := range is.Posts {
+				if p.Created.Truncate(time.Second).Equal(at) {
+					out = append(out, p)
+					break
+				}
+			}
+		}
+	}
+	if len(out) == 0 {
+		if p, ok := is.LatestPost(); ok {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// policy is the sanitizer for Microsoft's HTML: formatting, lists, tables,
+// links (http, https, mailto; rel="nofollow noopener", target="_blank") and
+// https images; no scripts, styles, frames, forms, event handlers or
+// relative URLs. A bluemonday policy must not be changed once in use, so
+// each call builds its own (a few microseconds).
+func policy() *bluemonday.Policy {
+	p := bluemonday.NewPolicy()
+	p.AllowAttrs("dir").Matching(bluemonday.Direction).Globally()
+	p.AllowAttrs("lang").Matching(regexp.MustCompile(`^[a-zA-Z]{2,3}(-[a-zA-Z0-9]{1,8})*$`)).Globally()
+	p.AllowAttrs("title").Matching(bluemonday.Paragraph).Globally()
+	p.AllowStandardURLs()
+	p.AllowRelativeURLs(false)
+	p.AddTargetBlankToFullyQualifiedLinks(true)
+	p.AllowAttrs("href").OnElements("a")
+	p.AllowElements("p", "br", "div", "span", "b", "strong", "i", "em", "u", "s", "strike", "del", "ins", "sub", "sup",
+		"small", "mark", "code", "kbd", "samp", "pre", "blockquote", "hr", "abbr", "cite", "q",
+		"h1", "h2", "h3", "h4", "h5", "h6",
+		"ul", "ol", "li", "dl", "dt", "dd",
+		"table", "caption", "thead", "tbody", "tfoot", "tr", "th", "td", "colgroup", "col")
+	p.AllowAttrs("start").Matching(bluemonday.Integer).OnElements("ol")
+	p.AllowAttrs("colspan", "rowspan").Matching(bluemonday.Integer).OnElements("td", "th")
+	p.AllowAttrs("src").Matching(regexp.MustCompile(`^https://`)).OnElements("img")
+	p.AllowAttrs("alt").Matching(bluemonday.Paragraph).OnElements("img")
+	p.AllowAttrs("width", "height").Matching(bluemonday.NumberOrPercent).OnElements("img")
+	return p
+}
+
+// styleOf gives sanitized elements the inline style an email client needs
+// (there is no style sheet to rely on).
+var styleOf = map[atom.Atom]string{
+	atom.A:          styleLink,
+	atom.Img:        "max-width:100%;height:auto;border:0;",
+	atom.Table:      "border-collapse:collapse;margin:8px 0;",
+	atom.Th:         "border:1px solid #d1d1d1;padding:4px 8px;text-align:left;vertical-align:top;background:#f5f5f5;",
+	atom.Td:         "border:1px solid #d1d1d1;padding:4px 8px;text-align:left;vertical-align:top;",
+	atom.Pre:        "white-space:pre-wrap;font-family:Consolas,'Courier New',monospace;font-size:13px;background:#f5f5f5;padding:8px;",
+	atom.Code:       "font-family:Consolas,'Courier New',monospace;font-size:13px;",
+	atom.Blockquote: "margin:8px 0;padding-left:12px;border-left:3px solid #d1d1d1;color:#424242;",
+	atom.P:          "margin:0 0 10px 0;",
+	atom.Ul:         "margin:0 0 10px 0;padding-left:22px;",
+	atom.Ol:         "margin:0 0 10px 0;padding-left:22px;",
+}
+
+// SanitizeHTML cleans an HTML fragment from Microsoft (a post or a Message
+// Center body) for embedding in an email or a web page: the bluemonday
+// policy first, then inline styles on what survived. A fragment without
+// block-level markup (most service health posts are plain text with line
+// breaks) keeps its line breaks as <br>.
+func SanitizeHTML(s string) string {
+	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
+	s = strings.TrimSpace(dropBackslashBreaks(s))
+	clean := policy().Sanitize(s)
+	keep := !hasBlockMarkup(clean)
+	var b strings.Builder
+	z := nethtml.NewTokenizer(strings.NewReader(clean))
+	for n := 0; n < 1<<22; n++ { // bounded: the input is finite; this only stops a runaway
+		tt := z.Next()
+		switch tt {
+		case nethtml.ErrorToken:
+			return strings.TrimSpace(b.String())
+		case nethtml.TextToken:
+			raw := string(z.Raw())
+			if keep {
+				raw = strings.ReplaceAll(raw, "\n", "<br>\n")
+			}
+			b.WriteString(raw)
+		case nethtml.StartTagToken, nethtml.SelfClosingTagToken:
+			tok := z.Token()
+			if tok.DataAtom == atom.Img && !hasAttr(tok, "src") {
+				continue // its http or relative source was dropped
+			}
+			if st, ok := styleOf[tok.DataAtom]; ok {
+				tok.Attr = append(tok.Attr, nethtml.Attribute{Key: "style", Val: st})
+			}
+			b.WriteString(tok.String())
+		default:
+			b.Write(z.Raw())
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// dropBackslashBreaks removes a backslash right before a line break, an
+// artefact of CLI captures that HTMLToText drops too.
+func dropBackslashBreaks(s string) string {
+	return strings.ReplaceAll(s, "\\\n", "\n")
+}
+
+var blockMarkup = regexp.MustCompile(`(?i)<(p|div|br|ul|ol|li|table|tr|td|th|h[1-6]|blockquote|pre|hr|dl|dt|dd)[\s/>]`)
+
+func hasBlockMarkup(s string) bool { return blockMarkup.MatchString(s) }
+
+// textHTML turns plain text as HTMLToText writes it into HTML: paragraphs at
+// blank lines, "- " and "1. " lines as (nested) lists, other line breaks as
+// <br>, and http(s) URLs as links. Everything is escaped.
+func textHTML(s string) string {
+	var b strings.Builder
+	for _, para := range paragraphs(s) {
+		lines := strings.Split(para, "\n")
+		type open struct {
+			indent int
+			tag    string
+		}
+		var stack []open
+		var text []string
+		flushText := func() {
+			if len(text) > 0 {
+				b.WriteString("<p style=\"" + styleOf[atom.P] + "\">" + strings.Join(text, "<br>\n") + "</p>\n")
+				text = nil
+			}
+		}
+		closeTo := func(indent int) {
+			for len(stack) > 0 && stack[len(stack)-1].indent > indent {
+				b.WriteString("</li></" + stack[len(stack)-1].tag + ">\n")
+				stack = stack[:len(stack)-1]
+			}
+		}
+		for _, l := range lines {
+			m := listItem.FindStringSubmatch(l)
+			if m == nil {
+				if len(stack) > 0 { // a continuation line of a list item
+					b.WriteString("<br>" + linkify(strings.TrimSpace(l)))
+					continue
+				}
+				text = append(text, linkify(strings.TrimLeft(l, " \t")))
+				continue
+			}
+			flushText()
+			indent := len(m[1])
+			tag := "ul"
+			if m[2] != "- " {
+				tag = "ol"
+			}
+			closeTo(indent)
+			switch {
+			case len(stack) == 0 || stack[len(stack)-1].indent < indent:
+				b.WriteString("<" + tag + " style=\"" + styleOf[atom.Ul] + "\">\n<li>")
+				stack = append(stack, open{indent, tag})
+			default:
+				b.WriteString("</li>\n<li>")
+			}
+			b.WriteString(linkify(m[3]))
+		}
+		closeTo(-1)
+		flushText()
+	}
+	return strings.TrimSuffix(b.String(), "\n")
+}
+
+var urlPattern = regexp.MustCompile(`https?://[^\s<>"'()]*[^\s<>"'().,;:!?]`)
+
+// linkify escapes s and turns its http(s) URLs into links.
+func linkify(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range urlPattern.FindAllStringIndex(s, -1) {
+		b.WriteString(html.EscapeString(s[last:m[0]]))
+		u := html.EscapeString(s[m[0]:m[1]])
+		b.WriteString("<a href=\"" + u + "\" rel=\"noopener\" style=\"" + styleLink + "\">" + u + "</a>")
+		last = m[1]
+	}
+	b.WriteString(html.EscapeString(s[last:]))
+	return b.String()
+}
+
+func hasAttr(tok nethtml.Token, key string) bool {
+	for _, a := range tok.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,133 @@
+package translate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+)
+
+// AzureURL is the global Azure AI Translator endpoint.
+const AzureURL = "https://api.cognitive.microsofttranslator.com"
+
+// AzureConfig configures the Azure AI Translator provider.
+type AzureConfig struct {
+	// Key is the resource key (Ocp-Apim-Subscription-Key).
+	Key string
+	// Region is the resource's region (Ocp-Apim-Subscription-Region),
+	// required for regional and multi-service resources.
+	Region string
+	// BaseURL overrides AzureURL (geography hosts such as
+	// https://api-eur.cognitive.microsofttranslator.com, tests).
+	BaseURL string
+	// HTTP are the transport settings.
+	HTTP HTTPOptions
+}
+
+// Azure translates with Azure AI Translator v3 (POST
+// /translate?api-version=3.0, body [{"Text": …}], textType=html with
+// class="notranslate" around protected tokens).
+type Azure struct {
+	cfg  AzureConfig
+	base string
+	d    *httpDoer
+}
+
+var (
+	_ Provider = (*Azure)(nil)
+	_ Marker   = (*Azure)(nil)
+)
+
+// NewAzure returns an Azure AI Translator provider.
+func NewAzure(cfg AzureConfig) (*Azure, error) {
+	if cfg.Key == "" {
+		return nil, fmt.Errorf("configure azure translator: key is empty")
+	}
+	base := cfg.BaseURL
+	if base == "" {
+		base = AzureURL
+	}
+	return &Azure{cfg: cfg, base: strings.TrimRight(base, "/"), d: newDoer(cfg.HTTP, cfg.Key)}, nil
+}
+
+// Name returns "azure".
+func (p *Azure) Name() string { return "azure" }
+
+// Limits are the commonly cited v3 request limits (1 000 elements, 50 000
+// characters), kept lower so one request stays small.
+func (p *Azure) Limits() Limits { return Limits{MaxTextsPerRequest: 100, MaxCharsPerRequest: 40000} }
+
+// Markup returns MarkupHTML.
+func (p *Azure) Markup() Markup { return MarkupHTML }
+
+// Translate sends texts in one request.
+func (p *Azure) Translate(ctx context.Context, texts []string, src, dst string) ([]string, error) {
+	items := make([]struct {
+		Text string `json:"Text"`
+	}, len(texts))
+	for i, t := range texts {
+		items[i].Text = t
+	}
+	body, err := json.Marshal(items)
+	if err != nil {
+		return nil, fmt.Errorf("azure translate: encode request: %w", err)
+	}
+	q := url.Values{}
+	q.Set("api-version", "3.0")
+	if src != "" {
+		q.Set("from", src)
+	}
+	q.Set("to", dst)
+	q.Set("textType", "html")
+	h := http.Header{}
+	h.Set("Ocp-Apim-Subscription-Key", p.cfg.Key)
+	if p.cfg.Region != "" {
+		h.Set("Ocp-Apim-Subscription-Region", p.cfg.Region)
+	}
+	h.Set("Content-Type", "application/json; charset=UTF-8")
+	resp, err := p.d.do(ctx, http.MethodPost, p.base+"/translate?"+q.Encode(), h, body)
+	if err != nil {
+		return nil, fmt.Errorf("azure translate: %w", err)
+	}
+	if resp.status != http.StatusOK {
+		var e struct {
+			Error struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		msg := snippet(resp.body)
+		if json.Unmarshal(resp.body, &e) == nil && e.Error.Message != "" {
+			msg = fmt.Sprintf("%d %s", e.Error.Code, e.Error.Message)
+		}
+		switch {
+		case e.Error.Code == 403001:
+			return nil, fmt.Errorf("azure translate: HTTP %d %s: %w", resp.status, p.d.redact(msg), ErrQuota)
+		case e.Error.Code == 400019 || e.Error.Code == 400035 || e.Error.Code == 400036:
+			return nil, fmt.Errorf("azure translate: HTTP %d %s: %w", resp.status, p.d.redact(msg), ErrUnsupportedLanguage)
+		}
+		return nil, p.d.statusError("azure translate", resp.status, msg)
+	}
+	var r []struct {
+		Translations []struct {
+			Text string `json:"text"`
+			To   string `json:"to"`
+		} `json:"translations"`
+	}
+	if err := json.Unmarshal(resp.body, &r); err != nil {
+		return nil, fmt.Errorf("azure translate: decode response: %w", err)
+	}
+	if len(r) != len(texts) {
+		return nil, fmt.Errorf("azure translate: %d results for %d texts", len(r), len(texts))
+	}
+	out := make([]string, len(texts))
+	for i, it := range r {
+		if len(it.Translations) == 0 {
+			return nil, fmt.Errorf("azure translate: result %d has no translation", i)
+		}
+		out[i] = it.Translations[0].Text
+	}
+	return out, nil
+}

@@ -1,0 +1,173 @@
+package translate
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strings"
+
+	"golang.org/x/text/language"
+	"golang.org/x/text/language/display"
+)
+
+// OpenAIConfig configures an OpenAI-compatible chat completions endpoint
+// (OpenAI, Azure OpenAI behind a compatible proxy, or a local model server
+// such as llama.cpp, Ollama or vLLM).
+type OpenAIConfig struct {
+	// BaseURL is the API root that /chat/completions is appended to, e.g.
+	// https://api.openai.com/v1 or http://127.0.0.1:11434/v1.
+	BaseURL string
+	// Model is the model name.
+	Model string
+	// Key is sent as a bearer token when set (local servers need none).
+	Key string
+	// MaxTexts and MaxChars bound one request; 0 means 20 texts and 6 000
+	// characters, which keeps answers within common output limits.
+	MaxTexts, MaxChars int
+	// HTTP are the transport settings.
+	HTTP HTTPOptions
+}
+
+// OpenAI translates with a chat completions endpoint: the texts travel as a
+// JSON array of strings and come back as one, with protected tokens as ⟦n⟧
+// placeholders the prompt asks to keep verbatim.
+type OpenAI struct {
+	cfg OpenAIConfig
+	d   *httpDoer
+}
+
+var _ Provider = (*OpenAI)(nil)
+
+// NewOpenAI returns an OpenAI-compatible provider.
+func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
+	if cfg.BaseURL == "" {
+		return nil, fmt.Errorf("configure openai translator: base url is empty")
+	}
+	if cfg.Model == "" {
+		return nil, fmt.Errorf("configure openai translator: model is empty")
+	}
+	cfg.BaseURL = strings.TrimRight(cfg.BaseURL, "/")
+	return &OpenAI{cfg: cfg, d: newDoer(cfg.HTTP, cfg.Key)}, nil
+}
+
+// Name returns "openai".
+func (p *OpenAI) Name() string { return "openai" }
+
+// Limits are the configured ones or 20 texts and 6 000 characters.
+func (p *OpenAI) Limits() Limits {
+	l := Limits{MaxTextsPerRequest: p.cfg.MaxTexts, MaxCharsPerRequest: p.cfg.MaxChars}
+	if l.MaxTextsPerRequest <= 0 {
+		l.MaxTextsPerRequest = 20
+	}
+	if l.MaxCharsPerRequest <= 0 {
+		l.MaxCharsPerRequest = 6000
+	}
+	return l
+}
+
+// langName names a language in English for the prompt ("Japanese").
+func langName(tag string) string {
+	t, err := language.Parse(tag)
+	if err != nil {
+		return tag
+	}
+	if n := display.English.Tags().Name(t); n != "" {
+		return n
+	}
+	return tag
+}
+
+// OpenAISystemPrompt is the instruction sent with every request.
+func OpenAISystemPrompt(src, dst string) string {
+	return fmt.Sprintf("You translate Microsoft 365 service health and Message Center texts from %s to %s for IT administrators. "+
+		"The user message is a JSON array of strings. Answer with only a JSON array of the same length, "+
+		"each element the faithful, complete %s translation of the element at the same position, in a neutral, polite register. "+
+		"Do not add, drop, merge or explain anything. Keep every placeholder such as ⟦0⟧ exactly as written, once, "+
+		"and keep product names, item IDs, URLs and code unchanged.",
+		langName(src), langName(dst), langName(dst))
+}
+
+// Translate sends texts in one chat completion.
+func (p *OpenAI) Translate(ctx context.Context, texts []string, src, dst string) ([]string, error) {
+	in, err := json.Marshal(texts)
+	if err != nil {
+		return nil, fmt.Errorf("openai translate: encode texts: %w", err)
+	}
+	req := map[string]any{
+		"model":       p.cfg.Model,
+		"temperature": 0,
+		"messages": []map[string]string{
+			{"role": "system", "content": OpenAISystemPrompt(src, dst)},
+			{"role": "user", "content": string(in)},
+		},
+	}
+	body, err := json.Marshal(req)
+	if err != nil {
+		return nil, fmt.Errorf("openai translate: encode request: %w", err)
+	}
+	h := http.Header{}
+	h.Set("Content-Type", "application/json")
+	if p.cfg.Key != "" {
+		h.Set("Authorization", "Bearer "+p.cfg.Key)
+	}
+	resp, err := p.d.do(ctx, http.MethodPost, p.cfg.BaseURL+"/chat/completions", h, body)
+	if err != nil {
+		return nil, fmt.Errorf("openai translate: %w", err)
+	}
+	if resp.status != http.StatusOK {
+		var e struct {
+			Error struct {
+				Message string `json:"message"`
+				Code    any    `json:"code"`
+			} `json:"error"`
+		}
+		msg := snippet(resp.body)
+		if json.Unmarshal(resp.body, &e) == nil && e.Error.Message != "" {
+			msg = e.Error.Message
+		}
+		if fmt.Sprint(e.Error.Code) == "insufficient_quota" {
+			return nil, fmt.Errorf("openai translate: HTTP %d %s: %w", resp.status, p.d.redact(msg), ErrQuota)
+		}
+		return nil, p.d.statusError("openai translate", resp.status, msg)
+	}
+	var r struct {
+		Choices []struct {
+			Message struct {
+				Content string `json:"content"`
+			} `json:"message"`
+		} `json:"choices"`
+	}
+	if err := json.Unmarshal(resp.body, &r); err != nil {
+		return nil, fmt.Errorf("openai translate: decode response: %w", err)
+	}
+	if len(r.Choices) == 0 {
+		return nil, fmt.Errorf("openai translate: no choices in response")
+	}
+	out, err := parseJSONArray(r.Choices[0].Message.Content)
+	if err != nil {
+		return nil, fmt.Errorf("openai translate: %w", err)
+	}
+	if len(out) != len(texts) {
+		return nil, fmt.Errorf("openai translate: %d translations for %d texts", len(out), len(texts))
+	}
+	return out, nil
+}
+
+// parseJSONArray reads the model's answer: a JSON array of strings,
+// possibly inside a ```json fence or with text around it.
+func parseJSONArray(s string) ([]string, error) {
+	s = strings.TrimSpace(s)
+	var out []string
+	if err := json.Unmarshal([]byte(s), &out); err == nil {
+		return out, nil
+	}
+	i, j := strings.Index(s, "["), strings.LastIndex(s, "]")
+	if i < 0 || j <= i {
+		return nil, fmt.Errorf("answer is not a JSON array: %s", snippet([]byte(s)))
+	}
+	if err := json.Unmarshal([]byte(s[i:j+1]), &out); err != nil {
+		return nil, fmt.Errorf("decode answer as a JSON array: %w", err)
+	}
+	return out, nil
+}

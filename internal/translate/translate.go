@@ -1,0 +1,122 @@
+// Package translate turns the prose of a notice into the reader's language
+// cheaply and safely. It never sees whole notices: render hands it the prose
+// units (paragraphs, titles, sections) and looks the results up again.
+//
+// A Service looks each unit up in the translation memory (shared by every
+// tenant, keyed by the hash of the normalized text, the languages, the
+// provider and the glossary version), sends only the misses to a Provider in
+// batches within the provider's limits and a monthly character budget,
+// protects item IDs, URLs, e-mail addresses, PowerShell cmdlets, code spans
+// and glossary terms so that the translator leaves them alone, checks that
+// every protected token survived, and counts what it did per provider and
+// month. Providers are one file each: DeepL, Azure AI Translator v3, Google
+// Cloud Translation v2, LibreTranslate and any OpenAI-compatible chat
+// endpoint; the "memory" provider serves the Japanese shipped with the demo
+// scenario.
+//
+// A translation failure never blocks a notice: TranslateAll returns what it
+// could translate together with an error describing the rest.
+package translate
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/store"
+)
+
+// Provider is one machine translation service.
+type Provider interface {
+	// Name is the provider's stable name, part of the memory key and of the
+	// usage counters ("deepl", "azure", "google", "libretranslate",
+	// "openai", "memory").
+	Name() string
+	// Translate translates texts from src to dst (BCP 47 tags such as "en"
+	// and "ja") and returns one result per text, in order. Texts carry the
+	// protection markup of the provider's Markup (see Marker).
+	Translate(ctx context.Context, texts []string, src, dst string) ([]string, error)
+	// Limits are the provider's documented per-request limits.
+	Limits() Limits
+}
+
+// Limits bound one request to a provider; zero means unlimited.
+type Limits struct {
+	// MaxTextsPerRequest is the largest number of texts in one request.
+	MaxTextsPerRequest int
+	// MaxCharsPerRequest is the largest number of characters (runes, after
+	// markup) in one request.
+	MaxCharsPerRequest int
+}
+
+// Markup names how protected tokens are marked in the text sent to a
+// provider.
+type Markup int
+
+// The markups a provider can ask for.
+const (
+	// MarkupPlaceholder replaces each protected token by ⟦n⟧ and restores
+	// it afterwards (the default for providers that are not Markers).
+	MarkupPlaceholder Markup = iota
+	// MarkupXML XML-escapes the text and wraps tokens in <x>…</x>, for
+	// DeepL's tag_handling=xml with ignore_tags=x.
+	MarkupXML
+	// MarkupHTML HTML-escapes the text and wraps tokens in
+	// <span class="notranslate">…</span> (Azure, Google, LibreTranslate).
+	MarkupHTML
+	// MarkupNone sends the text as it is (the shipped memory); the tokens
+	// are still checked afterwards.
+	MarkupNone
+)
+
+// Marker is implemented by providers that want a Markup other than
+// MarkupPlaceholder.
+type Marker interface {
+	// Markup is the protection markup the provider understands.
+	Markup() Markup
+}
+
+// Memory is the part of the store the translation memory needs;
+// store.Store implements it.
+type Memory interface {
+	// Translation returns a stored translation or an error wrapping
+	// store.ErrNotFound.
+	Translation(ctx context.Context, k store.TranslationKey) (string, error)
+	// PutTranslation stores a translation.
+	PutTranslation(ctx context.Context, k store.TranslationKey, text string, at time.Time) error
+	// AddTranslationUsage adds to a provider's monthly counters.
+	AddTranslationUsage(ctx context.Context, provider, month string, u store.TranslationUsage) error
+	// TranslationUsages returns the counters of a month ("" = all).
+	TranslationUsages(ctx context.Context, month string) ([]store.TranslationUsage, error)
+}
+
+var _ Memory = store.Store(nil)
+
+// Errors a provider reports; test with errors.Is.
+var (
+	// ErrAuth means the provider rejected the credentials (401/403); it is
+	// permanent until the configuration changes.
+	ErrAuth = errors.New("translator rejected the credentials")
+	// ErrQuota means the provider's own character quota is used up (DeepL
+	// 456, Azure 403001); not retryable this period.
+	ErrQuota = errors.New("translator quota exceeded")
+	// ErrUnsupportedLanguage means the provider does not translate between
+	// the requested languages.
+	ErrUnsupportedLanguage = errors.New("language not supported by the translator")
+	// ErrBudget means shdmc's own monthly character budget for the provider
+	// would be exceeded; the texts were not sent.
+	ErrBudget = errors.New("monthly translation budget exceeded")
+	// ErrProtectedToken means a protected token did not survive translation;
+	// the original text is used instead.
+	ErrProtectedToken = errors.New("protected token lost in translation")
+	// ErrNoTranslation means the provider returned no translation for a
+	// text (for the shipped memory: the text is not in it).
+	ErrNoTranslation = errors.New("no translation returned")
+)
+
+// Permanent reports whether err will not go away by retrying soon
+// (credentials, quota, budget, unsupported language).
+func Permanent(err error) bool {
+	return errors.Is(err, ErrAuth) || errors.Is(err, ErrQuota) ||
+		errors.Is(err, ErrUnsupportedLanguage) || errors.Is(err, ErrBudget)
+}
