@@ -19,6 +19,7 @@ import (
 	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/demo"
+	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
@@ -68,7 +69,8 @@ func newRoot(stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVarP(&g.configPath, "config", "c", envOr("SHDMC_CONFIG", "shdmc.yaml"), "config file (env SHDMC_CONFIG)")
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error (overrides log.level)")
 	root.AddCommand(runCmd(g), checkCmd(g), demoCmd(g), simCmd(g), historyCmd(g), configCmd(g), versionCmd(g),
-		outboxCmd(g), testChannelCmd(g))
+		outboxCmd(g), testChannelCmd(g), translateCmd(g), serveCmd(g), statusCmd(g),
+		tenantsCmd(g), storeCmd(g), migrateCmd(g))
 	return root
 }
 
@@ -111,7 +113,12 @@ func (g *globals) load() (*config.Config, error) {
 }
 
 func runCmd(g *globals) *cobra.Command {
-	return &cobra.Command{
+	var (
+		every   time.Duration
+		addr    string
+		noServe bool
+	)
+	c := &cobra.Command{
 		Use:   "run",
 		Short: "Poll every tenant for ever and notify on every change",
 		Args:  cobra.NoArgs,
@@ -120,16 +127,46 @@ func runCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if every > 0 {
+				// Tests and benchmarks only: below config.MinInterval.
+				cfg.Interval = config.Duration(every)
+			}
 			log := g.logger(cfg)
 			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: log, Stdout: g.stdout})
 			if err != nil {
 				return err
 			}
 			defer a.Close()
+			if addr != "" {
+				cfg.Serve.Addr = addr
+			}
+			if !noServe && !cfg.Serve.Disabled {
+				// The dashboard shares the App's store; it stops with ctx.
+				auth, err := serveAuth(cfg)
+				if err != nil {
+					return exitError{2, err}
+				}
+				srv, err := serve.New(serve.Options{Store: a.Store(), Addr: cfg.Serve.Addr, Auth: auth, Location: cfg.Location(),
+					Interval: time.Duration(cfg.Interval), Logger: log})
+				if err != nil {
+					return exitError{2, err}
+				}
+				go func() {
+					if err := srv.ListenAndServe(cmd.Context()); err != nil && cmd.Context().Err() == nil {
+						log.Error("dashboard stopped", "err", err)
+					}
+				}()
+				log.Info("dashboard", "url", "http://"+srv.Addr()+"/")
+			}
 			log.Info("shdmc running", "tenants", len(cfg.Tenants), "interval", time.Duration(cfg.Interval), "store", redactDSN(cfg.Store))
 			return a.Run(cmd.Context())
 		},
 	}
+	c.Flags().StringVar(&addr, "addr", "", "dashboard listen address (default: serve.addr of the config)")
+	c.Flags().BoolVar(&noServe, "no-serve", false, "do not serve the dashboard")
+	c.Flags().DurationVar(&every, "poll-every", 0, "override the polling interval, below the config's minimum (tests and benchmarks)")
+	_ = c.Flags().MarkHidden("poll-every")
+	return c
 }
 
 func checkCmd(g *globals) *cobra.Command {
@@ -177,11 +214,15 @@ func demoCmd(g *globals) *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.DurationVar(&o.Duration, "duration", time.Minute, "how long the scenario takes to play (0 = as fast as possible)")
-	f.BoolVar(&o.Follow, "follow", false, "keep polling the simulator after the scenario ends, until interrupted")
+	f.BoolVar(&o.Follow, "follow", false, "keep polling the simulator after the scenario ends and serve the dashboard, until interrupted")
+	f.StringVar(&o.Addr, "addr", "", "with --follow: dashboard listen address (default 127.0.0.1:8080)")
+	f.BoolVar(&o.NoServe, "no-serve", false, "with --follow: do not serve the dashboard")
 	f.StringVar(&o.Replay, "replay", "", "serve recorded Graph responses from DIR instead of the scenario, announce every item and exit")
 	f.StringVar(&o.Scenario, "scenario", "", "play this scenario file instead of the built-in one")
 	f.StringVar(&o.Store, "store", "", "store DSN (default: a SQLite file in a temporary directory)")
 	f.StringVar(&o.TimeZone, "time-zone", "UTC", "time zone of the notices, e.g. Asia/Tokyo")
+	f.StringVar(&o.Language, "language", "en", "language of the notices: en or ja (Japanese from the scenario's shipped translation memory)")
+	f.StringVar(&o.Mode, "mode", "bilingual", "with --language ja: bilingual, translated or side-by-side")
 	f.StringVar(&o.Dir, "dir", "", "directory for the demo's files (store, CA, notices.jsonl); default a new temporary directory")
 	return cmd
 }
@@ -255,6 +296,9 @@ func configCmd(g *globals) *cobra.Command {
 				return exitError{2, err}
 			}
 			fmt.Fprintf(g.stdout, "%s: OK (%d tenant(s), %d channel(s), store %s)\n", path, len(cfg.Tenants), len(cfg.Channels), redactDSN(cfg.Store))
+			for _, w := range cfg.Warnings() {
+				fmt.Fprintf(g.stdout, "%s: warning: %s\n", path, w)
+			}
 			return nil
 		},
 	}, &cobra.Command{

@@ -245,3 +245,35 @@ channels:
 		t.Errorf("unknown channel: %v", err)
 	}
 }
+
+// TestDemoJapanese checks the seed's translation flaws are gone: dates are
+// ours, in the reader's zone, and only prose comes from the memory.
+func TestDemoJapanese(t *testing.T) {
+	dir := t.TempDir()
+	out, _, err := run(t, "demo", "--duration", "0", "--dir", dir, "--language", "ja", "--time-zone", "Asia/Tokyo")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := out[strings.Index(out, "[serviceRestored] EX559755"):]
+	final = final[:strings.Index(final, "▶ step")]
+	for _, want := range []string{
+		"──── 日本語 ────",
+		"[サービスは復元されました] EX559755 | Exchange Online",
+		"開始時刻：2023年5月15日(月) 5:00 JST", // the seed's translator wrote 14年2023月8日日曜日午後00時UTC
+		"終了時刻：2023年5月26日(金) 4:00 JST",
+		"このイベントに関する更新はこれが最後です。",
+		"デモ用シナリオのために shdmc の開発者が書いたもの",
+		"This is the final update for the event.", // the English original stays
+	} {
+		if !strings.Contains(final, want) {
+			t.Errorf("Japanese EX559755 notice lacks %q", want)
+		}
+	}
+	if strings.Contains(final, "14年2023月") || strings.Contains(final, "午後00時UTC") {
+		t.Error("the seed's mangled date is back")
+	}
+	sout, _, err := run(t, "translate", "stats", "--store", "sqlite://"+filepath.Join(dir, "shdmc.db"))
+	if err != nil || !strings.Contains(sout, "memory") {
+		t.Fatalf("translate stats: %q, %v", sout, err)
+	}
+}

@@ -20,9 +20,9 @@ import (
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/poll"
-	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/store"
+	"github.com/shdmc/shdmc/internal/translate"
 )
 
 var _ poll.Fetcher = (*graph.Client)(nil)
@@ -43,20 +43,29 @@ type Options struct {
 	NoBaseline bool
 	// Concurrency bounds how many tenants are polled at once; 0 = 8.
 	Concurrency int
+	// Translator overrides the one built from the config (the demo's
+	// shipped translation memory).
+	Translator *translate.Service
 }
 
 // App is a configured shdmc.
 type App struct {
-	cfg       *config.Config
-	st        store.Store
-	ownSt     bool
-	tenants   []*tenant
-	disp      *notify.Dispatcher
-	router    *route.Router
-	notifiers map[string]notify.Notifier
-	log       *slog.Logger
-	now       func() time.Time
-	conc      int
+	cfg        *config.Config
+	st         store.Store
+	ownSt      bool
+	tenants    []*tenant
+	disp       *notify.Dispatcher
+	router     *route.Router
+	translator *translate.Service
+	notifiers  map[string]notify.Notifier
+	log        *slog.Logger
+	now        func() time.Time
+	conc       int
+	// health, beat and public keep shdmc honest while Microsoft 365
+	// fails (health.go, heartbeat.go, publicstatus.go).
+	health *healthKeeper
+	beat   *heartbeat
+	public *publicStatus
 }
 
 type tenant struct {
@@ -64,6 +73,10 @@ type tenant struct {
 	client   *graph.Client
 	poller   *poll.Poller
 	interval time.Duration
+	// budget is shared by the tenants of one Entra tenant and app;
+	// budgetKey names it in the store (workers.go).
+	budget    *graph.Budget
+	budgetKey string
 }
 
 // New builds an App from a validated config.
@@ -97,14 +110,26 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	a.notifiers = notifiers
 	a.disp = notify.NewDispatcher(a.st, notifiers, a.now, a.log)
+	if o.Translator != nil {
+		a.translator = o.Translator
+	} else if a.translator, err = newTranslator(cfg.Translator, a.st, a.log, a.now); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.disp.Options = a.renderOptions
+	a.disp.Hold = a.hold
 	a.disp.Failover = func(name string) (string, time.Duration) {
 		r, _ := a.router.Route(name)
 		return r.Failover.Channel, time.Duration(r.Failover.After)
 	}
 	budgets := map[string]*graph.Budget{} // one budget per Entra tenant and app
 	httpClients := map[string]*http.Client{}
-	for _, t := range cfg.Tenants {
+	tenants, err := a.tenantConfigs(ctx, cfg) // the config's and the database's (tenants.go)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	for _, t := range tenants {
 		if t.Disabled {
 			continue
 		}
@@ -152,10 +177,11 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			iv = time.Duration(t.Interval)
 		}
 		a.tenants = append(a.tenants, &tenant{
-			cfg: t, client: client, interval: iv,
+			cfg: t, client: client, interval: iv, budget: budgets[bk], budgetKey: bk,
 			poller: poll.New(t.ID, client, a.st, set, a.now, a.log),
 		})
 	}
+	a.initResilience()
 	return a, nil
 }
 
@@ -185,25 +211,6 @@ func graphConfig(t config.Tenant, b *graph.Budget, log *slog.Logger) (graph.Conf
 		gc.CertificatePEMOrPFX = data
 	}
 	return gc, nil
-}
-
-// renderOptions resolves how a route reads on a channel: the route's time
-// zone, else the channel's, else the global one.
-func (a *App) renderOptions(routeName, channel string) render.Options {
-	o := render.Options{Location: a.cfg.Location()}
-	for _, c := range a.cfg.Channels {
-		if c.Name == channel && c.TimeZone != "" {
-			if l, err := time.LoadLocation(c.TimeZone); err == nil {
-				o.Location = l
-			}
-		}
-	}
-	if r, ok := a.router.Route(routeName); ok && r.TimeZone != "" {
-		if l, err := time.LoadLocation(r.TimeZone); err == nil {
-			o.Location = l
-		}
-	}
-	return o
 }
 
 // Store returns the App's store.
@@ -251,17 +258,22 @@ func (a *App) Check(ctx context.Context) (CheckResult, error) {
 		}()
 	}
 	wg.Wait()
+	if a.publicDue() {
+		_ = a.PollPublicStatus(ctx) // failures are logged and kept in the source health
+	}
 	sent, failed, err := a.disp.Drain(ctx)
 	res.Sent, res.SendFailed = sent, failed
 	if err != nil {
 		errs = append(errs, err)
 	}
+	a.afterCycle(ctx, true, err)
 	return res, errors.Join(errs...)
 }
 
 func (a *App) pollTenant(ctx context.Context, t *tenant) (poll.Result, error) {
 	start := time.Now()
 	r, err := t.poller.Poll(ctx)
+	a.afterPoll(ctx, t, r, err)
 	log := a.log.With("tenant", t.cfg.ID, "events", r.Events, "items", r.Items, "full", r.Full,
 		"took", time.Since(start).Round(time.Millisecond))
 	if err != nil {
@@ -278,7 +290,13 @@ func (a *App) Run(ctx context.Context) error {
 	if len(a.tenants) == 0 {
 		return errors.New("no enabled tenants in config")
 	}
+	co, err := a.startWorker(ctx) // share the tenants with other workers (workers.go)
+	if err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); co.run(ctx) }()
 	sem := make(chan struct{}, a.conc)
 	kick := make(chan struct{}, 1)
 	for i, t := range a.tenants {
@@ -300,28 +318,40 @@ func (a *App) Run(ctx context.Context) error {
 				case <-timer.C:
 				}
 				sem <- struct{}{}
-				_, _ = a.pollTenant(ctx, t)
+				polled := a.pollShared(ctx, co, t)
 				<-sem
+				if !polled {
+					timer.Reset(jitter(t.interval))
+					continue
+				}
 				select {
 				case kick <- struct{}{}:
 				default:
 				}
-				timer.Reset(jitter(t.interval))
+				timer.Reset(jitter(a.pollInterval(t)))
 			}
 		}()
 	}
+	wg.Add(1)
+	go func() { defer wg.Done(); a.runPublicStatus(ctx, kick) }()
 	tick := time.NewTicker(15 * time.Second) // retries of failed deliveries
 	defer tick.Stop()
 	for {
+		kicked := false
 		select {
 		case <-ctx.Done():
 			wg.Wait()
 			return nil
 		case <-kick:
+			kicked = true
 		case <-tick.C:
 		}
-		if _, _, err := a.disp.Drain(ctx); err != nil && ctx.Err() == nil {
+		_, _, err := a.disp.Drain(ctx)
+		if err != nil && ctx.Err() == nil {
 			a.log.Error("deliver notices", "err", err)
+		}
+		if kicked {
+			a.afterCycle(ctx, false, err)
 		}
 	}
 }

@@ -82,7 +82,7 @@ func (a *App) TestChannel(ctx context.Context, name string) (notify.Receipt, err
 	}
 	ev := SampleEvent(a.now())
 	nt := &notify.Notice{Event: &ev, Route: "test", Key: fmt.Sprintf("test/%s/%d", name, a.now().UnixNano()),
-		Render: a.renderOptions("", name)}
+		Render: a.renderOptions(ctx, "", name, &ev)}
 	return n.Notify(ctx, nt)
 }
 

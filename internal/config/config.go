@@ -96,8 +96,14 @@ type Config struct {
 	Channels []Channel `yaml:"channels"`
 	// Routes decide which events reach which channels.
 	Routes []Route `yaml:"routes"`
+	// Translator translates the prose of notices for routes whose language
+	// is not English.
+	Translator Translator `yaml:"translator"`
 	// Serve configures the dashboard and API listener.
 	Serve Serve `yaml:"serve"`
+	// Health configures what happens while a source fails: the outage
+	// threshold, the public status pages, the heartbeat.
+	Health Health `yaml:"health"`
 
 	pos map[string]position // where each key path was set; see errAt
 }
@@ -121,8 +127,18 @@ type Log struct {
 
 // Serve configures the HTTP listener of the dashboard, API and feeds.
 type Serve struct {
-	// Addr is the listen address, by default 127.0.0.1:8080.
+	// Addr is the listen address, by default 127.0.0.1:8080. Any address
+	// other than loopback needs Token or Username/Password.
 	Addr string `yaml:"addr"`
+	// Disabled stops `shdmc run` from serving (`shdmc serve` still does).
+	Disabled bool `yaml:"disabled"`
+	// Token (or TokenFile) is a bearer token required by every request.
+	Token     Secret `yaml:"token"`
+	TokenFile string `yaml:"token_file"`
+	// Username and Password (or PasswordFile) enable basic auth.
+	Username     string `yaml:"username"`
+	Password     Secret `yaml:"password"`
+	PasswordFile string `yaml:"password_file"`
 }
 
 // Sources selects what is fetched from a tenant; each is on unless set to
@@ -268,6 +284,10 @@ type Channel struct {
 	Timeout Duration `yaml:"timeout"`
 	// Rate caps requests per second to one Teams webhook (default 4).
 	Rate int `yaml:"rate"`
+	// Independent marks a channel that does not depend on Microsoft 365
+	// (not Teams, not mail through Exchange Online): "source unavailable"
+	// notices go to these channels by default.
+	Independent bool `yaml:"independent"`
 }
 
 // SMTP configures an email channel.
@@ -349,6 +369,44 @@ type Match struct {
 	BodyRegex  string   `yaml:"body_regex"`
 }
 
+// The translation providers.
+const (
+	TranslatorDeepL          = "deepl"
+	TranslatorAzure          = "azure"
+	TranslatorGoogle         = "google"
+	TranslatorLibreTranslate = "libretranslate"
+	TranslatorOpenAI         = "openai"
+)
+
+// Translator configures machine translation. Only the prose Microsoft
+// wrote is sent; labels, dates, IDs and product names never are. Without
+// a provider, notices in another language show translated labels and
+// dates and the English prose, marked as such.
+type Translator struct {
+	// Provider is deepl, azure, google, libretranslate or openai.
+	Provider string `yaml:"provider"`
+	// Key (or KeyFile) is the API key; libretranslate and openai may not
+	// need one.
+	Key     Secret `yaml:"key"`
+	KeyFile string `yaml:"key_file"`
+	// Plan is free or pro for DeepL (default: from the key's ":fx" suffix).
+	Plan string `yaml:"plan"`
+	// Region is the Azure resource's region (e.g. japaneast).
+	Region string `yaml:"region"`
+	// URL is the endpoint: required for libretranslate and openai (the
+	// base URL ending in /v1, so a local model server works), optional for
+	// the others.
+	URL string `yaml:"url"`
+	// Model is the openai model name.
+	Model string `yaml:"model"`
+	// MonthlyCharBudget caps the characters sent per calendar month; past
+	// it, notices go out untranslated with a visible note. 0 = no cap.
+	MonthlyCharBudget int `yaml:"monthly_char_budget"`
+	// GlossaryFile replaces the shipped glossary of protected product and
+	// feature names (one term per line).
+	GlossaryFile string `yaml:"glossary_file"`
+}
+
 // Failover names a channel to use when a primary channel of the route has
 // been failing for After.
 type Failover struct {
@@ -398,6 +456,7 @@ func Default() *Config {
 		Baseline:     Baseline{AnnounceActive: true},
 		Log:          Log{Level: "info", Format: "text"},
 		Serve:        Serve{Addr: defaultAddr},
+		Health:       defaultHealth(),
 	}
 }
 

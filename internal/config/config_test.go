@@ -301,7 +301,7 @@ func TestSample(t *testing.T) {
 func TestSampleDocumentsEveryKey(t *testing.T) {
 	sample := string(Sample())
 	for _, typ := range []any{Config{}, Tenant{}, Channel{}, Sources{}, Log{}, Baseline{}, Serve{},
-		SMTP{}, Route{}, Match{}, Failover{}, QuietHours{}, Digest{}} {
+		SMTP{}, Route{}, Match{}, Failover{}, QuietHours{}, Digest{}, Translator{}, Serve{}} {
 		for _, f := range fieldsOf(reflectTypeOf(typ)) {
 			if !strings.Contains(sample, f.name+":") {
 				t.Errorf("sample.yaml does not mention %q", f.name)

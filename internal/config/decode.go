@@ -553,6 +553,15 @@ func (d *decoder) resolve(cfg *Config, dir string) {
 			}
 		}
 	}
+	sv := &cfg.Serve
+	sv.Token = d.secretFromFile(sv.Token, sv.TokenFile, dir, "serve.token", "serve.token_file")
+	sv.TokenFile = resolvePath(dir, sv.TokenFile)
+	sv.Password = d.secretFromFile(sv.Password, sv.PasswordFile, dir, "serve.password", "serve.password_file")
+	sv.PasswordFile = resolvePath(dir, sv.PasswordFile)
+	tr := &cfg.Translator
+	tr.Key = d.secretFromFile(tr.Key, tr.KeyFile, dir, "translator.key", "translator.key_file")
+	tr.KeyFile = resolvePath(dir, tr.KeyFile)
+	tr.GlossaryFile = resolvePath(dir, tr.GlossaryFile)
 	for i := range cfg.Channels {
 		ch := &cfg.Channels[i]
 		p := fmt.Sprintf("channels[%d]", i)

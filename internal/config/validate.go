@@ -4,10 +4,12 @@ import (
 	"bytes"
 	"crypto/x509"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"net"
 	"net/mail"
 	"net/url"
+	"os"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -101,6 +103,11 @@ func (c *Config) validate() []problem {
 	}
 	if _, _, err := net.SplitHostPort(c.Serve.Addr); err != nil {
 		v.errf("serve.addr", "invalid listen address %q: want host:port such as 127.0.0.1:8080", c.Serve.Addr)
+	} else if host, _, _ := net.SplitHostPort(c.Serve.Addr); !isLoopbackHost(host) && c.Serve.Token == "" && c.Serve.Username == "" {
+		v.errf("serve.addr", "%s is reachable beyond this machine: set serve.token (or token_file) or serve.username and password first", c.Serve.Addr)
+	}
+	if (c.Serve.Username == "") != (c.Serve.Password == "") {
+		v.errfRelated("serve.password", []string{"serve.password", "serve.password_file"}, "basic auth needs both serve.username and serve.password (or password_file)")
 	}
 	ids := map[string]int{}
 	for i := range c.Tenants {
@@ -114,6 +121,8 @@ func (c *Config) validate() []problem {
 	for i := range c.Routes {
 		v.route(i, routes)
 	}
+	v.translator()
+	v.health()
 	return v.problems
 }
 
@@ -602,8 +611,8 @@ func (v *validator) route(i int, names map[string]int) {
 		}
 	}
 	for j, src := range m.Sources {
-		if !slices.Contains([]string{"shd", "mc", "health"}, src) {
-			v.errf(fmt.Sprintf("%s.match.sources[%d]", p, j), "unknown source %q (want shd, mc or health)", src)
+		if !slices.Contains([]string{"shd", "mc", "health", "graph", "m365status", "azurestatus"}, src) {
+			v.errf(fmt.Sprintf("%s.match.sources[%d]", p, j), "unknown source %q (want shd, mc, health, graph, m365status or azurestatus)", src)
 		}
 	}
 	if m.ActionRequiredWithin < 0 {
@@ -631,4 +640,49 @@ func ParseWeekday(s string) (time.Weekday, error) {
 		}
 	}
 	return 0, fmt.Errorf("unknown weekday %q (want monday … sunday)", s)
+}
+
+func (v *validator) translator() {
+	t := &v.c.Translator
+	const p = "translator"
+	switch t.Provider {
+	case "":
+		if *t != (Translator{}) {
+			v.errf(p+".provider", "missing provider (deepl, azure, google, libretranslate or openai)")
+		}
+		return
+	case TranslatorDeepL, TranslatorAzure, TranslatorGoogle:
+		if t.Key == "" {
+			v.errfRelated(p+".key", []string{p + ".key", p + ".key_file"}, "%s needs key (or key_file)", t.Provider)
+		}
+	case TranslatorLibreTranslate, TranslatorOpenAI:
+		if t.URL == "" {
+			v.errf(p+".url", "%s needs url", t.Provider)
+		}
+	default:
+		v.errf(p+".provider", "unknown provider %q (want deepl, azure, google, libretranslate or openai)", t.Provider)
+		return
+	}
+	if t.URL != "" {
+		if u, err := url.Parse(t.URL); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
+			v.errf(p+".url", "url must be an https URL (http only for a loopback host such as a local model server)")
+		}
+	}
+	if t.Provider == TranslatorOpenAI && t.Model == "" {
+		v.errf(p+".model", "openai needs model")
+	}
+	if t.Provider == TranslatorAzure && t.Region == "" {
+		v.errf(p+".region", "azure needs region (the Translator resource's region, e.g. japaneast)")
+	}
+	if t.Plan != "" && (t.Provider != TranslatorDeepL || (t.Plan != "free" && t.Plan != "pro")) {
+		v.errf(p+".plan", "plan is free or pro, for deepl only")
+	}
+	if t.MonthlyCharBudget < 0 {
+		v.errf(p+".monthly_char_budget", "must not be negative")
+	}
+	if t.GlossaryFile != "" {
+		if _, err := os.Stat(t.GlossaryFile); err != nil {
+			v.errf(p+".glossary_file", "cannot read %s: %v", t.GlossaryFile, errors.Unwrap(err))
+		}
+	}
 }

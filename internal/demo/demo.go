@@ -17,7 +17,10 @@ import (
 	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/demo/scenario"
+	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/sim"
+	"github.com/shdmc/shdmc/internal/store"
+	"github.com/shdmc/shdmc/internal/translate"
 )
 
 // Options configure Run.
@@ -30,7 +33,11 @@ type Options struct {
 	Scenario string        // scenario file; "" = built in
 	Store    string        // store DSN; "" = SQLite in Dir
 	TimeZone string        // notices' time zone
+	Language string        // notices' language: en (default) or ja
+	Mode     string        // bilingual (default), translated or side-by-side
 	Dir      string        // working directory; "" = a new temporary one
+	Addr     string        // dashboard address with Follow; "" = 127.0.0.1:8080
+	NoServe  bool          // with Follow, do not serve the dashboard
 }
 
 // Run plays the demo.
@@ -74,6 +81,7 @@ func Run(ctx context.Context, o Options) error {
 	cfg.Store = o.Store
 	cfg.TimeZone = o.TimeZone
 	cfg.Baseline.AnnounceActive = true
+	cfg.Health.PublicStatus.Poll = "never" // the demo never leaves this machine
 	jsonl := filepath.Join(o.Dir, "notices.jsonl")
 	cfg.Channels = []config.Channel{
 		{Name: "terminal", Type: "stdout", Format: "text"},
@@ -89,7 +97,26 @@ func Run(ctx context.Context, o Options) error {
 	if err := cfg.Validate(); err != nil {
 		return fmt.Errorf("demo config: %w", err)
 	}
-	a, err := app.New(ctx, cfg, app.Options{Logger: o.Logger, Stdout: o.Stdout, NoBaseline: o.Replay != "", Now: clock.Now})
+	ao := app.Options{Logger: o.Logger, Stdout: o.Stdout, NoBaseline: o.Replay != "", Now: clock.Now}
+	if o.Language != "" && o.Language != "en" {
+		// One route in the chosen language, with the scenario's shipped
+		// translation memory standing in for a translator.
+		cfg.Routes = []config.Route{{Name: "demo", Channels: []string{"terminal", "mailbox"}, Language: o.Language, Mode: o.Mode}}
+		if err := cfg.Validate(); err != nil {
+			return fmt.Errorf("demo config: %w", err)
+		}
+		st, err := store.Open(ctx, o.Store, store.WithNow(clock.Now), store.WithLogger(o.Logger))
+		if err != nil {
+			return fmt.Errorf("open store: %w", err)
+		}
+		defer st.Close()
+		tr, err := demoTranslator(ctx, st, clock.Now, o.Logger)
+		if err != nil {
+			return err
+		}
+		ao.Store, ao.Translator = st, tr
+	}
+	a, err := app.New(ctx, cfg, ao)
 	if err != nil {
 		return err
 	}
@@ -131,6 +158,23 @@ func Run(ctx context.Context, o Options) error {
 	if !o.Follow {
 		return nil
 	}
+	if !o.NoServe {
+		addr := o.Addr
+		if addr == "" {
+			addr = serve.DefaultAddr
+		}
+		srv, err := serve.New(serve.Options{Store: a.Store(), Addr: addr, Location: loc, Interval: 5 * time.Second,
+			Logger: o.Logger, Now: clock.Now})
+		if err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
+		go func() {
+			if err := srv.ListenAndServe(ctx); err != nil && ctx.Err() == nil {
+				fmt.Fprintf(w, "dashboard stopped: %v\n", err)
+			}
+		}()
+		fmt.Fprintf(w, "Dashboard: http://%s/ (add ?lang=ja for Japanese)\n", addr)
+	}
 	fmt.Fprintf(w, "Following (Ctrl-C to stop)…\n")
 	t := time.NewTicker(5 * time.Second)
 	defer t.Stop()
@@ -144,6 +188,21 @@ func Run(ctx context.Context, o Options) error {
 			}
 		}
 	}
+}
+
+// demoTranslator serves the scenario's shipped Japanese through the
+// translation memory in the store, exactly as a production translator's
+// earlier results would be served.
+func demoTranslator(ctx context.Context, st store.Store, now func() time.Time, log *slog.Logger) (*translate.Service, error) {
+	mp, err := translate.LoadMemoryFile(scenario.TranslationsJA)
+	if err != nil {
+		return nil, fmt.Errorf("demo translations: %w", err)
+	}
+	svc := translate.New(translate.Config{}, mp, st, translate.WithNow(now), translate.WithLogger(log))
+	if err := mp.Seed(ctx, st, svc.Glossary().Version(), now()); err != nil {
+		return nil, err
+	}
+	return svc, nil
 }
 
 // startSim starts the simulator on loopback with a stepped clock at the

@@ -151,3 +151,32 @@ func TestCloudEndpoints(t *testing.T) {
 		t.Error("a local authority treated as public")
 	}
 }
+
+func TestBudgetRestore(t *testing.T) {
+	now := time.Date(2025, 1, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	old := NewBudget(clock)
+	for range budgetPerMinute {
+		if d := old.take(); d != 0 {
+			t.Fatalf("take: wait %v", d)
+		}
+	}
+	// The tenant moves to another worker: a fresh budget restored from the
+	// old one's log must not allow a single request more in this minute.
+	next := NewBudget(clock)
+	next.Restore(append(old.Log(), now.Add(-2*time.Hour)))
+	if d := next.take(); d <= 0 {
+		t.Fatalf("restored budget took request %d of a minute", budgetPerMinute+1)
+	}
+	if m, h := next.Used(); m != budgetPerMinute || h != budgetPerMinute {
+		t.Errorf("Used = %d, %d; want %d, %d (the 2-hour-old entry dropped)", m, h, budgetPerMinute, budgetPerMinute)
+	}
+	next.Restore(old.Log()) // restoring twice counts nothing twice
+	if _, h := next.Used(); h != budgetPerMinute {
+		t.Errorf("after a second Restore: %d in the hour, want %d", h, budgetPerMinute)
+	}
+	now = now.Add(time.Minute)
+	if d := next.take(); d != 0 {
+		t.Errorf("a minute later: wait %v, want none", d)
+	}
+}

@@ -22,6 +22,24 @@ const (
 	EventMessageActionDate EventType = "mc.action_date" // actionRequiredByDateTime moved
 	EventMessageRemoved    EventType = "mc.removed"
 	EventServiceStatus     EventType = "service.status" // a healthOverview's status changed
+	// EventDigest is not detected: the dispatcher builds it from the events
+	// a digest route collected (in Items).
+	EventDigest EventType = "digest"
+	// EventSourceDown: a source of a tenant has failed past the threshold
+	// (ItemID names the source; Changes hold one ChangeFailure).
+	EventSourceDown EventType = "source.down"
+	// EventSourceRestored: the source works again (Changes hold one
+	// ChangeOutage with the outage's duration).
+	EventSourceRestored EventType = "source.restored"
+)
+
+// Sources other than the Graph collections: the health of a tenant's Graph
+// connection (source.down events), and the public status pages, whose
+// items are stored as issues.
+const (
+	SourceGraph       Source = "graph"
+	SourceM365Status  Source = "m365status"
+	SourceAzureStatus Source = "azurestatus"
 )
 
 // ChangeKind names one field-level change inside an event.
@@ -55,6 +73,12 @@ const (
 	// ChangeIncidentReport: the post-incident report became available;
 	// Field holds its content type and To its size in bytes.
 	ChangeIncidentReport ChangeKind = "incident_report"
+	// ChangeFailure: a source failed; Field holds the failure class, From
+	// the code (AADSTS…, HTTP status), To the error text.
+	ChangeFailure ChangeKind = "failure"
+	// ChangeOutage: an outage ended; Field holds when it began (RFC 3339),
+	// To its duration in seconds, From the failure class.
+	ChangeOutage ChangeKind = "outage"
 )
 
 // Change is one field-level difference between two revisions. From and To
@@ -81,6 +105,8 @@ type Event struct {
 	Issue      *Issue         `json:"issue,omitempty"`
 	Message    *Message       `json:"message,omitempty"`
 	Service    *ServiceHealth `json:"service,omitempty"`
+	// Items are the events a digest summarizes (Type EventDigest only).
+	Items []Event `json:"items,omitempty"`
 }
 
 // Key returns the item the event is about.

@@ -63,8 +63,8 @@ func (s *Writer) Notify(_ context.Context, n *Notice) (Receipt, error) {
 // over the route's.
 func (s *Writer) options(n *Notice) render.Options { return merge(s.opts, n.Render) }
 
-// merge returns the channel options ch with the route's time zone and
-// language applied.
+// merge returns the channel options ch (its format) with the route's time
+// zone, language, translations and length applied.
 func merge(ch, route render.Options) render.Options {
 	o := ch
 	if route.Location != nil {
@@ -72,6 +72,13 @@ func merge(ch, route render.Options) render.Options {
 	}
 	if route.Now.After(o.Now) {
 		o.Now = route.Now
+	}
+	if route.MaxPostChars > 0 {
+		o.MaxPostChars = route.MaxPostChars
+	}
+	o.Language, o.Mode, o.Prose, o.NoteKey = route.Language, route.Mode, route.Prose, route.NoteKey
+	if route.LinkURL != "" {
+		o.LinkURL = route.LinkURL
 	}
 	return o
 }

@@ -87,9 +87,13 @@ type Dispatcher struct {
 	Backoff, MaxBackoff time.Duration
 	// Lease is how long a claimed delivery is reserved for this worker.
 	Lease time.Duration
-	// Options returns the render options (time zone, format, language) of
-	// a route on a channel; nil leaves them zero (UTC, text).
-	Options func(route, channel string) render.Options
+	// Options returns the render options (time zone, language, the
+	// translated prose) of an event for a route on a channel; nil leaves
+	// them zero (UTC, English).
+	Options func(ctx context.Context, route, channel string, ev *model.Event) render.Options
+	// Hold decides whether a claimed delivery waits (quiet hours, digest
+	// schedule) or joins a digest; nil sends everything at once.
+	Hold func(dl *store.Delivery, now time.Time) Hold
 	// Failover returns a route's failover channel and how long a primary
 	// channel must have been failing before it is used; "" for none.
 	Failover func(route string) (channel string, after time.Duration)
@@ -145,9 +149,14 @@ func (d *Dispatcher) Drain(ctx context.Context) (sent, failed int, err error) {
 		if len(batch) == 0 {
 			return sent, failed, nil
 		}
+		now := d.now()
+		digests := map[[2]string][]*store.Delivery{}
 		for i := range batch {
 			if ctx.Err() != nil {
 				return sent, failed, ctx.Err()
+			}
+			if !d.hold(ctx, &batch[i], now, digests) {
+				continue
 			}
 			if d.deliver(ctx, &batch[i]) {
 				sent++
@@ -155,26 +164,35 @@ func (d *Dispatcher) Drain(ctx context.Context) (sent, failed int, err error) {
 				failed++
 			}
 		}
+		ds, df := d.sendDigests(ctx, digests)
+		sent, failed = sent+ds, failed+df
 	}
 	return sent, failed, nil
 }
 
 func (d *Dispatcher) deliver(ctx context.Context, dl *store.Delivery) bool {
-	log := d.log.With("delivery", dl.ID, "channel", dl.Channel, "item", dl.Event.ItemID)
 	n := &Notice{Event: &dl.Event, Route: dl.Route, Key: dl.Key, DeliveryID: dl.ID}
+	return d.send(ctx, dl.Route, dl.Channel, n, []*store.Delivery{dl})
+}
+
+// send delivers n to channel (or the route's failover channel) and
+// records the outcome on every delivery it stands for: one, or all the
+// deliveries a digest summarizes.
+func (d *Dispatcher) send(ctx context.Context, route, channel string, n *Notice, dls []*store.Delivery) bool {
+	log := d.log.With("delivery", dls[0].ID, "deliveries", len(dls), "channel", channel, "item", n.Event.ItemID)
 	if d.Options != nil {
-		n.Render = d.Options(dl.Route, dl.Channel)
+		n.Render = d.Options(ctx, route, channel, n.Event)
 	}
-	rc, err := d.notifiers[dl.Channel].Notify(ctx, n)
+	rc, err := d.notifiers[channel].Notify(ctx, n)
 	now := d.now()
-	since := d.health(dl.Channel, err == nil, now)
+	since := d.health(channel, err == nil, now)
 	if err != nil && d.Failover != nil {
 		// The seeds show Teams and Exchange Online failing during the very
 		// incidents we report: after a while, use the route's other channel.
-		if fc, after := d.Failover(dl.Route); fc != "" && fc != dl.Channel && now.Sub(since) >= after && d.notifiers[fc] != nil {
+		if fc, after := d.Failover(route); fc != "" && fc != channel && now.Sub(since) >= after && d.notifiers[fc] != nil {
 			fn := *n
 			if d.Options != nil {
-				fn.Render = d.Options(dl.Route, fc)
+				fn.Render = d.Options(ctx, route, fc, n.Event)
 			}
 			frc, ferr := d.notifiers[fc].Notify(ctx, &fn)
 			d.health(fc, ferr == nil, now)
@@ -189,22 +207,77 @@ func (d *Dispatcher) deliver(ctx context.Context, dl *store.Delivery) bool {
 	}
 	if err == nil {
 		log.Debug("delivered", "status", rc.Status, "detail", rc.Detail)
-		if err := d.st.CompleteDelivery(ctx, dl.ID, now); err != nil {
-			log.Error("mark delivery done", "err", err)
+		for _, dl := range dls {
+			if err := d.st.CompleteDelivery(ctx, dl.ID, now); err != nil {
+				log.Error("mark delivery done", "err", err)
+			}
 		}
 		return true
 	}
-	dead := IsPermanent(err) || now.Sub(dl.CreatedAt) >= d.MaxAge
-	wait := d.delay(dl.Attempts)
+	wait := d.delay(dls[0].Attempts)
 	if ra, ok := errors.AsType[retryAfterError](err); ok && ra.d > wait {
 		wait = ra.d
 	}
 	retry := now.Add(wait)
-	log.Warn("delivery failed", "err", err, "attempt", dl.Attempts+1, "dead", dead)
-	if ferr := d.st.FailDelivery(ctx, dl.ID, now, err.Error(), retry, dead); ferr != nil {
-		log.Error("record failed delivery", "err", ferr)
+	for _, dl := range dls {
+		dead := IsPermanent(err) || now.Sub(dl.CreatedAt) >= d.MaxAge
+		log.Warn("delivery failed", "err", err, "attempt", dl.Attempts+1, "dead", dead)
+		if ferr := d.st.FailDelivery(ctx, dl.ID, now, err.Error(), retry, dead); ferr != nil {
+			log.Error("record failed delivery", "err", ferr)
+		}
 	}
 	return false
+}
+
+// Hold says what to do with a claimed delivery instead of sending it now.
+type Hold struct {
+	// Until, when after now, defers the delivery (quiet hours, a digest
+	// not yet due).
+	Until time.Time
+	// Digest marks a delivery of a digest route that is due: it is sent
+	// together with the other due deliveries of its route and channel.
+	Digest bool
+	// Reason is shown in the outbox listing while the delivery is held.
+	Reason string
+}
+
+// hold applies the Hold hook; false means the delivery was taken care of
+// (deferred) or belongs to a digest group.
+func (d *Dispatcher) hold(ctx context.Context, dl *store.Delivery, now time.Time, digests map[[2]string][]*store.Delivery) bool {
+	if d.Hold == nil {
+		return true
+	}
+	h := d.Hold(dl, now)
+	switch {
+	case h.Until.After(now):
+		if err := d.st.DeferDelivery(ctx, dl.ID, h.Until, h.Reason); err != nil {
+			d.log.Error("hold delivery", "delivery", dl.ID, "err", err)
+		}
+		return false
+	case h.Digest:
+		k := [2]string{dl.Route, dl.Channel}
+		digests[k] = append(digests[k], dl)
+		return false
+	}
+	return true
+}
+
+// sendDigests sends one digest per route and channel.
+func (d *Dispatcher) sendDigests(ctx context.Context, digests map[[2]string][]*store.Delivery) (sent, failed int) {
+	for k, dls := range digests {
+		ev := model.Event{Type: model.EventDigest, ItemID: "digest", DetectedAt: d.now()}
+		for _, dl := range dls {
+			ev.Items = append(ev.Items, dl.Event)
+		}
+		n := &Notice{Event: &ev, Route: k[0], DeliveryID: dls[0].ID,
+			Key: fmt.Sprintf("digest/%s/%s/%d-%d", k[0], k[1], dls[0].ID, dls[len(dls)-1].ID)}
+		if d.send(ctx, k[0], k[1], n, dls) {
+			sent += len(dls)
+		} else {
+			failed += len(dls)
+		}
+	}
+	return sent, failed
 }
 
 // delay is exponential backoff with full jitter.

@@ -303,9 +303,10 @@ func TestSegments(t *testing.T) {
 		ev   *model.Event
 		want []string
 	}{
-		{"issue final update: the new post's prose only", issueDone, []string{
-			"Users’ OME email sent from Exchange Online may have been unable to be accessed by some recipients.",
+		{"issue final update: title, impact (now and before), the new post's prose", issueDone, []string{
 			"Users’ Office Message Encrypted (OME) email sent from Exchange Online may be unable to be accessed by some recipients",
+			"Users’ OME email sent from Exchange Online may have been unable to be accessed by some recipients.",
+			"Users’ OME email sent from Exchange Online may be unable to be accessed by some recipients.",
 			"This issue affected users that were external to the organization of the user sending the message. The external user generated a One Time Passcode and was routed to the OME portal, but the site was continuously loading.",
 			"Users receiving OME email messages from other users in the organization weren’t affected.",
 			"We determined that a recent deployment contained issues that led to the CDN not delivering the scripts required for OME to work. We developed and deployed a fix and have confirmed via telemetry and customer report that impact is now remediated.",
@@ -313,8 +314,9 @@ func TestSegments(t *testing.T) {
 			"A recent deployment contained issues that led to the CDN not delivering the scripts required for OME to work.",
 			"To help prevent similar impact in the future, we’re further reviewing our deployment review and release protocols.",
 		}},
-		{"mc update: title and the changed sections only", mcUpd, []string{
+		{"mc update: title (now and before) and the changed sections only", mcUpd, []string{
 			"(Updated) New sharing experience in SharePoint Online and OneDrive for Business",
+			"New sharing experience in SharePoint Online and OneDrive for Business",
 			"When this will happen",
 			"Targeted Release: We will begin rolling out in early July 2024 (previously mid-May) and expect to complete by mid-July 2024 (previously late May).",
 			"General Availability: We will begin rolling out in early August 2024 (previously early June) and expect to complete by late August 2024 (previously late June).",

@@ -64,6 +64,10 @@ type Options struct {
 	// then shown with a note such as "（原文）". nil means no translations.
 	// Render never calls a translator: Prose is a lookup.
 	Prose func(text string) (string, bool)
+	// NoteKey overrides the catalog key of the note that says where the
+	// translation comes from (default "note.translated": machine
+	// translation); the demo uses "note.demoTranslation".
+	NoteKey string
 }
 
 // Doc is the neutral notice every format is written from.
@@ -136,7 +140,11 @@ func Compose(ev *model.Event, o Options) Doc {
 	if d.Mode == "" {
 		d.Mode = ModeBilingual
 	}
-	d.TranslationNote = Phrase(d.Language, "note.translated")
+	noteKey := "note.translated"
+	if o.NoteKey != "" {
+		noteKey = o.NoteKey
+	}
+	d.TranslationNote = Phrase(d.Language, noteKey)
 	if d.Mode != ModeTranslated {
 		orig := composeIn(ev, o, newTr("en", o))
 		d.Original = &orig
@@ -147,6 +155,10 @@ func Compose(ev *model.Event, o Options) Doc {
 func composeIn(ev *model.Event, o Options, l *tr) Doc {
 	var d Doc
 	switch {
+	case isSourceEvent(ev):
+		d = composeSource(ev, l)
+	case ev.Type == model.EventDigest:
+		d = composeDigest(ev, l)
 	case ev.Has(model.ChangeRemoved):
 		d = composeRemoved(ev, l)
 	case ev.Issue != nil:

@@ -35,11 +35,14 @@ func Segments(ev *model.Event) []string {
 	switch {
 	case ev.Issue != nil:
 		is := ev.Issue
-		if isNew || ev.Has(model.ChangeTitle) {
-			add(oneLine(is.Title))
-		}
-		if isNew || ev.Has(model.ChangeImpact) {
-			add(oneLine(is.ImpactDescription))
+		// Compose shows the title and impact in every notice; the memory
+		// answers them after the first time, so only new wording is sent.
+		add(oneLine(is.Title))
+		add(oneLine(is.ImpactDescription))
+		for _, c := range ev.Changes {
+			if c.Kind == model.ChangeTitle || c.Kind == model.ChangeImpact {
+				add(oneLine(c.From)) // quoted by a "wording changed" line
+			}
 		}
 		for _, sp := range shownPosts(ev, is) {
 			for _, s := range ParsePost(detect.HTMLToText(sp.post.Content)) {
@@ -50,8 +53,11 @@ func Segments(ev *model.Event) []string {
 		}
 	case ev.Message != nil:
 		m := ev.Message
-		if isNew || ev.Has(model.ChangeTitle) {
-			add(oneLine(m.Title))
+		add(oneLine(m.Title)) // in every subject
+		for _, c := range ev.Changes {
+			if c.Kind == model.ChangeTitle {
+				add(oneLine(c.From))
+			}
 		}
 		changed := changedSections(ev)
 		for _, s := range bodySections(m) {

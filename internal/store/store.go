@@ -67,6 +67,11 @@ type Store interface {
 	// its attempt count and last error kept for the record. ErrNotFound
 	// when there is no such delivery.
 	RequeueDelivery(ctx context.Context, id int64, now time.Time) error
+	// DeferDelivery makes a pending or retrying delivery due at until,
+	// releasing its lease, without counting an attempt (quiet hours,
+	// digests); note is kept as its last error. ErrNotFound when there is
+	// no such delivery in those states.
+	DeferDelivery(ctx context.Context, id int64, until time.Time, note string) error
 
 	// ThreadRef returns the reference a channel stored for a thread key
 	// (e.g. the Slack ts of the first message about an item), or

@@ -1,6 +1,7 @@
 package translate
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -9,6 +10,7 @@ import (
 	"github.com/shdmc/shdmc/internal/demo/scenario"
 	"github.com/shdmc/shdmc/internal/detect"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/render"
 )
 
 // The demo scenario read loosely: only what changes the prose.
@@ -127,4 +129,101 @@ func demoEvents(t testing.TB) []demoEvent {
 		}
 	}
 	return out
+}
+
+// TestDemoMemoryCoversDemo requires the shipped Japanese to cover every
+// prose unit that render.Segments cuts from the demo's events, so that
+// `shdmc demo --language ja` shows no text marked as untranslated. Each
+// translation must be Japanese (contain kana or kanji) and keep the protected
+// tokens of its source.
+func TestDemoMemoryCoversDemo(t *testing.T) {
+	m := loadDemoMemory(t)
+	g := DefaultGlossary()
+	seen := map[string]bool{}
+	used := map[string]bool{}
+	perItem := map[string]int{}
+	for _, de := range demoEvents(t) {
+		for _, s := range render.Segments(&de.ev) {
+			if seen[s] {
+				continue
+			}
+			seen[s] = true
+			perItem[de.ev.ItemID]++
+			got, ok := m.Lookup(s)
+			if !ok {
+				t.Errorf("%s (step %d): not in the demo memory: %q", de.ev.ItemID, de.step, s)
+				continue
+			}
+			used[TextHash(s)] = true
+			if !hasJapanese(got) {
+				t.Errorf("%s: translation of %.50q is not Japanese: %q", de.ev.ItemID, s, got)
+			}
+			if err := g.check(g.Tokens(s), got); err != nil {
+				t.Errorf("%s: translation of %.50q: %v", de.ev.ItemID, s, err)
+			}
+		}
+	}
+	// The demo's issues that must be present, so that an empty replay
+	// cannot pass.
+	for _, id := range []string{"EX559755", "EX557913", "MO560384", "ID560721", "MO561502", "TM560112", "SP561811", "SP558402", "TM557266"} {
+		if perItem[id] == 0 {
+			t.Errorf("%s: no prose units in the demo replay", id)
+		}
+	}
+	if unused := m.Len() - len(used); unused > 0 {
+		t.Logf("%d entries of the demo memory are not used by the current demo", unused)
+	}
+	t.Logf("demo memory covers all %d distinct prose units of the demo", len(seen))
+}
+
+// hasJapanese reports whether s contains hiragana, katakana or kanji.
+func hasJapanese(s string) bool {
+	for _, r := range s {
+		if (r >= 0x3041 && r <= 0x30FF) || (r >= 0x4E00 && r <= 0x9FFF) {
+			return true
+		}
+	}
+	return false
+}
+
+// untranslatedMark is the ja catalog's "note.untranslated": what a notice
+// shows before a text it has no translation for.
+const untranslatedMark = "（原文）"
+
+// TestDemoMemoryRendersJapanese renders every demo event as a Japanese
+// notice with the shipped memory as its prose lookup and requires that no
+// text is shown untranslated: besides the units of render.Segments this
+// covers what a notice quotes from earlier revisions (the former title or
+// user impact of a "wording changed" line) and the user impact field.
+func TestDemoMemoryRendersJapanese(t *testing.T) {
+	m := loadDemoMemory(t)
+	evs := demoEvents(t)
+	onlySegments := 0
+	for _, de := range evs {
+		o := render.Options{Language: "ja", Mode: render.ModeTranslated, Location: time.UTC, Prose: m.Lookup}
+		subject, body := render.Notice(&de.ev, o)
+		if n := strings.Count(subject+body, untranslatedMark); n > 0 {
+			t.Errorf("%s rev %d (step %d): %d untranslated texts:\n%s\n%s", de.ev.ItemID, de.ev.Revision, de.step, n, subject, body)
+		}
+		// The app asks its translator for render.Segments(ev) only: that
+		// must cover every text the notice shows.
+		segs := map[string]bool{}
+		for _, s := range render.Segments(&de.ev) {
+			segs[s] = true
+		}
+		o.Prose = func(s string) (string, bool) {
+			if !segs[s] {
+				return "", false
+			}
+			return m.Lookup(s)
+		}
+		subject, body = render.Notice(&de.ev, o)
+		onlySegments += strings.Count(subject+body, untranslatedMark)
+	}
+	if len(evs) < 30 {
+		t.Errorf("only %d demo events", len(evs))
+	}
+	if onlySegments != 0 {
+		t.Errorf("with only render.Segments(ev) looked up, %d texts stay untranslated: Segments misses text that Compose shows", onlySegments)
+	}
 }

@@ -18,6 +18,8 @@ shdmc_browser_setup() {
 	local pkgs=()
 	[ -x /usr/bin/chromium ] || pkgs+=(chromium)
 	dpkg-query -W -f='${Status}' fonts-ipafont-gothic 2>/dev/null | grep -q "install ok installed" || pkgs+=(fonts-ipafont-gothic)
+	# The iCalendar feed of internal/serve is checked by an independent parser.
+	dpkg-query -W -f='${Status}' python3-icalendar 2>/dev/null | grep -q "install ok installed" || pkgs+=(python3-icalendar)
 	if [ ${#pkgs[@]} -gt 0 ]; then
 		echo "== apt-get install ${pkgs[*]}"
 		export DEBIAN_FRONTEND=noninteractive

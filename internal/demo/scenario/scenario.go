@@ -18,3 +18,11 @@ import _ "embed"
 //
 //go:embed demo.yaml
 var Demo []byte
+
+// TranslationsJA is the demo's Japanese translation memory
+// (translations.ja.json): Japanese written by the shdmc developers for the
+// scenario's English prose, not a Microsoft translation. The demo serves it
+// through the same memory lookup as a production translator.
+//
+//go:embed translations.ja.json
+var TranslationsJA []byte

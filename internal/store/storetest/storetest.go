@@ -41,11 +41,18 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"History", testHistory},
 		{"RouteAndRequeue", testRouteAndRequeue},
+		{"DeferDelivery", testDeferDelivery},
 		{"ThreadRef", testThreadRef},
 		{"ConcurrentThreadRef", testConcurrentThreadRef},
 		{"Translations", testTranslations},
 		{"TranslationUsage", testTranslationUsage},
 		{"Leases", testLeases},
+		{"SourceHealth", testSourceHealth},
+		{"Workers", testWorkers},
+		{"BudgetLog", testBudgetLog},
+		{"ManagedTenants", testManagedTenants},
+		{"SearchItems", testSearchItems},
+		{"SourceStatesAndCounts", testSourceStatesAndCounts},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

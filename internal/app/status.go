@@ -1,0 +1,98 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"text/tabwriter"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/health"
+	"github.com/shdmc/shdmc/internal/render"
+	"github.com/shdmc/shdmc/internal/store"
+)
+
+// Status prints the health of every tenant's sources (up or down since
+// when, the failure class, the last success and how stale the last known
+// state is at now) and the pending deliveries (outbox depth, oldest).
+func Status(ctx context.Context, w io.Writer, dsn string, loc *time.Location, now time.Time) error {
+	st, err := store.Open(ctx, dsn)
+	if err != nil {
+		return fmt.Errorf("open store: %w", err)
+	}
+	defer st.Close()
+	return WriteStatus(ctx, w, st, loc, now)
+}
+
+// WriteStatus is Status on an open store.
+func WriteStatus(ctx context.Context, w io.Writer, st store.Store, loc *time.Location, now time.Time) error {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "TENANT\tSOURCE\tSTATE\tSINCE\tFAILURE\tLAST SUCCESS\tSTALE")
+	hs, ok := st.(store.HealthStore)
+	rows := 0
+	if ok {
+		list, err := hs.SourceHealths(ctx, "")
+		if err != nil {
+			return err
+		}
+		for _, r := range list {
+			var s health.State
+			if err := json.Unmarshal(r.Data, &s); err != nil {
+				return fmt.Errorf("decode source health of %s/%s: %w", r.Tenant, r.Source, err)
+			}
+			state, since, failure := "up", "", ""
+			switch {
+			case s.Down:
+				state, since = "DOWN", render.FormatTime(s.DownSince, loc)
+			case s.Failing():
+				state, since = "failing", render.FormatTime(s.FirstFailure, loc)
+			}
+			if s.Failing() {
+				failure = string(s.Last.Class)
+				if s.Last.Code != "" {
+					failure += " " + s.Last.Code
+				}
+				failure += fmt.Sprintf(" (%d in a row)", s.Failures)
+			}
+			last, stale := "never", ""
+			if !s.LastSuccess.IsZero() {
+				last = render.FormatTime(s.LastSuccess, loc)
+			}
+			if d := s.Stale(now); d > 0 {
+				stale = "STALE " + d.Round(time.Minute).String()
+			} else if s.LastSuccess.IsZero() && s.Failing() {
+				stale = "no data yet"
+			}
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.Tenant, r.Source, state, since, failure, last, stale)
+			rows++
+		}
+	}
+	if rows == 0 {
+		fmt.Fprintln(tw, "(no source polled yet)\t\t\t\t\t\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	ds, err := st.Deliveries(ctx, []store.DeliveryState{store.DeliveryPending, store.DeliveryRetrying}, 0)
+	if err != nil {
+		return fmt.Errorf("list deliveries: %w", err)
+	}
+	dead, err := st.Deliveries(ctx, []store.DeliveryState{store.DeliveryDead}, 0)
+	if err != nil {
+		return fmt.Errorf("list deliveries: %w", err)
+	}
+	if len(ds) == 0 {
+		_, err = fmt.Fprintf(w, "\noutbox: empty (%d dead)\n", len(dead))
+		return err
+	}
+	oldest := ds[0].CreatedAt
+	for _, d := range ds {
+		if d.CreatedAt.Before(oldest) {
+			oldest = d.CreatedAt
+		}
+	}
+	_, err = fmt.Fprintf(w, "\noutbox: %d pending, oldest %s (%s ago), %d dead\n", len(ds), render.FormatTime(oldest, loc),
+		now.Sub(oldest).Round(time.Second), len(dead))
+	return err
+}

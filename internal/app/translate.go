@@ -1,0 +1,116 @@
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/config"
+	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/render"
+	"github.com/shdmc/shdmc/internal/store"
+	"github.com/shdmc/shdmc/internal/translate"
+)
+
+// sourceLanguage is the language Microsoft writes in.
+const sourceLanguage = "en"
+
+// newTranslator builds the translation service of the config; nil when no
+// provider is configured.
+func newTranslator(cfg config.Translator, st store.Store, log *slog.Logger, now func() time.Time) (*translate.Service, error) {
+	if cfg.Provider == "" {
+		return nil, nil
+	}
+	hc := translate.HTTPOptions{Client: &http.Client{}, Now: now}
+	var (
+		p   translate.Provider
+		err error
+	)
+	key := cfg.Key.Reveal()
+	switch cfg.Provider {
+	case config.TranslatorDeepL:
+		p, err = translate.NewDeepL(translate.DeepLConfig{Key: key, Plan: cfg.Plan, BaseURL: cfg.URL, HTTP: hc})
+	case config.TranslatorAzure:
+		p, err = translate.NewAzure(translate.AzureConfig{Key: key, Region: cfg.Region, BaseURL: cfg.URL, HTTP: hc})
+	case config.TranslatorGoogle:
+		p, err = translate.NewGoogle(translate.GoogleConfig{Key: key, BaseURL: cfg.URL, HTTP: hc})
+	case config.TranslatorLibreTranslate:
+		p, err = translate.NewLibreTranslate(translate.LibreTranslateConfig{URL: cfg.URL, APIKey: key, HTTP: hc})
+	case config.TranslatorOpenAI:
+		p, err = translate.NewOpenAI(translate.OpenAIConfig{BaseURL: cfg.URL, Model: cfg.Model, Key: key, HTTP: hc})
+	default:
+		return nil, fmt.Errorf("unknown translator %q", cfg.Provider)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("translator %s: %w", cfg.Provider, err)
+	}
+	tc := translate.Config{MonthlyCharBudget: int64(cfg.MonthlyCharBudget)}
+	if cfg.GlossaryFile != "" {
+		data, err := os.ReadFile(cfg.GlossaryFile)
+		if err != nil {
+			return nil, fmt.Errorf("translator glossary: %w", err)
+		}
+		if tc.Glossary, err = translate.ParseGlossary(data); err != nil {
+			return nil, fmt.Errorf("translator glossary %s: %w", cfg.GlossaryFile, err)
+		}
+	}
+	return translate.New(tc, p, st, translate.WithLogger(log), translate.WithNow(now)), nil
+}
+
+// renderOptions resolves how an event reads for a route on a channel: the
+// route's time zone (else the channel's, else the global one), language,
+// mode and template, and for a language other than English the
+// translation of the event's new prose. A translation failure never
+// blocks the notice: the untranslated prose is shown, marked as such.
+func (a *App) renderOptions(ctx context.Context, routeName, channel string, ev *model.Event) render.Options {
+	o := render.Options{Location: a.cfg.Location()}
+	for _, c := range a.cfg.Channels {
+		if c.Name == channel && c.TimeZone != "" {
+			if l, err := time.LoadLocation(c.TimeZone); err == nil {
+				o.Location = l
+			}
+		}
+	}
+	r, ok := a.router.Route(routeName)
+	if !ok {
+		return o
+	}
+	if r.TimeZone != "" {
+		if l, err := time.LoadLocation(r.TimeZone); err == nil {
+			o.Location = l
+		}
+	}
+	if r.Template == "short" {
+		o.MaxPostChars = 500
+	}
+	lang := strings.ToLower(r.Language)
+	if lang == "" || lang == sourceLanguage {
+		return o
+	}
+	o.Language, o.Mode = lang, r.Mode
+	if a.translator == nil || ev == nil {
+		return o
+	}
+	if a.translator.Provider().Name() == translate.MemoryProviderName {
+		o.NoteKey = "note.demoTranslation" // written for the demo, not machine translated
+	}
+	segs := render.Segments(ev)
+	if len(segs) == 0 {
+		return o
+	}
+	tr, rep, err := a.translator.TranslateAll(ctx, segs, sourceLanguage, lang)
+	if err != nil {
+		a.log.Warn("translation incomplete; the notice shows the original text where it is missing",
+			"item", ev.ItemID, "route", routeName, "provider", rep.Provider, "translated", rep.Translated,
+			"untranslated", len(rep.Untranslated), "budget_exceeded", rep.BudgetExceeded, "err", err)
+	}
+	o.Prose = func(s string) (string, bool) {
+		t, ok := tr[s]
+		return t, ok
+	}
+	return o
+}

@@ -1,0 +1,314 @@
+package app
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"os"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/store"
+)
+
+// Workers share tenants: several `shdmc run` processes on one store (a
+// PostgreSQL database, or a SQLite file on one machine) each poll only the
+// tenants they hold a lease on. A coordinator per process registers the
+// worker as live every lease/3, counts the live workers, and takes its fair
+// share ceil(tenants/live) through store.AcquireTenantLeases; a worker that
+// dies stops renewing, so its tenants are free within one lease (twice the
+// polling interval) and taken by the others at their next round.
+
+// maxRound bounds the time between coordination rounds, so that a worker
+// that joins gets its share soon even with long intervals.
+const maxRound = 30 * time.Second
+
+// joinPause is how long a starting worker waits between registering and
+// taking its first share, so that workers started together see each other
+// and split the tenants from their first cycle on.
+const joinPause = 2 * time.Second
+
+// coordinator holds this process's share of the tenants.
+type coordinator struct {
+	id      string
+	st      store.Store
+	cl      store.ClusterStore // nil: the store keeps no worker list (count self only)
+	tenants []string           // every tenant this process could poll, sorted
+	lease   time.Duration
+	every   time.Duration
+	// margin is how much lease must be left to start a poll: a poll
+	// started with less could outlive the lease and overlap the next
+	// holder's.
+	margin time.Duration
+	log    *slog.Logger
+	// now is real time: leases are compared across processes.
+	now func() time.Time
+
+	mu      sync.Mutex
+	held    map[string]time.Time // tenant → local end of its lease
+	busy    map[string]bool      // tenants being polled now
+	fresh   map[string]bool      // acquired since their last poll: restore the budget first
+	idle    *sync.Cond           // signalled when a poll ends
+	live    int
+	renewed time.Time
+}
+
+// newWorkerID returns hostname-pid-random, unique among the processes that
+// share a store.
+func newWorkerID() string {
+	host, err := os.Hostname()
+	if err != nil || host == "" {
+		host = "host"
+	}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b[:]))
+}
+
+// newCoordinator prepares the coordination of tenants; interval is the
+// (longest) polling interval.
+func newCoordinator(st store.Store, id string, tenants []string, interval time.Duration, log *slog.Logger) *coordinator {
+	lease := 2 * interval
+	c := &coordinator{
+		id: id, st: st, tenants: slices.Sorted(slices.Values(tenants)),
+		lease: lease, every: min(lease/3, maxRound), margin: interval,
+		log: log.With("worker", id), now: time.Now,
+		held: map[string]time.Time{}, busy: map[string]bool{}, fresh: map[string]bool{},
+	}
+	c.tenants = slices.Compact(c.tenants)
+	c.cl, _ = st.(store.ClusterStore)
+	c.idle = sync.NewCond(&c.mu)
+	return c
+}
+
+// round registers the worker, computes its share and acquires it. Tenants
+// beyond the share are given up only once their running poll ends, so
+// that the next holder never polls a tenant at the same time as this one.
+func (c *coordinator) round(ctx context.Context) error {
+	now := c.now()
+	live := 1
+	if c.cl != nil {
+		ws, err := c.cl.RegisterWorker(ctx, c.id, now, c.lease)
+		if err != nil {
+			return fmt.Errorf("coordinate workers: %w", err)
+		}
+		live = max(1, len(ws))
+	}
+	share := (len(c.tenants) + live - 1) / live
+
+	// Keep the first share of the held tenants in ID order (the order in
+	// which AcquireTenantLeases renews them); stop polling the rest, and
+	// leave out of this round any of them still being polled.
+	c.mu.Lock()
+	held := slices.Sorted(func(yield func(string) bool) {
+		for id := range c.held {
+			if !yield(id) {
+				return
+			}
+		}
+	})
+	var surplus []string
+	if len(held) > share {
+		surplus = held[share:]
+		for _, id := range surplus {
+			delete(c.held, id)
+		}
+	}
+	// A real-time bound: this is a wait inside the process, not a lease.
+	deadline := time.Now().Add(c.every / 2)
+	for waiting(c.busy, surplus) && time.Now().Before(deadline) && ctx.Err() == nil {
+		c.waitIdle(deadline)
+	}
+	list := c.tenants
+	if waiting(c.busy, surplus) {
+		list = slices.DeleteFunc(slices.Clone(c.tenants), func(id string) bool {
+			return c.busy[id] && slices.Contains(surplus, id)
+		})
+	}
+	c.mu.Unlock()
+
+	got, err := c.st.AcquireTenantLeases(ctx, c.id, list, now, c.lease, share)
+	if err != nil {
+		return fmt.Errorf("coordinate workers: %w", err)
+	}
+	until := now.Add(c.lease)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	gained, lost := 0, 0
+	next := make(map[string]time.Time, len(got))
+	for _, id := range got {
+		if _, ok := c.held[id]; !ok {
+			c.fresh[id] = true
+			gained++
+		}
+		next[id] = until
+	}
+	for id := range c.held {
+		if _, ok := next[id]; !ok {
+			delete(c.fresh, id)
+			lost++
+		}
+	}
+	lost += len(surplus)
+	c.held, c.live, c.renewed = next, live, now
+	if gained > 0 || lost > 0 {
+		c.log.Info("tenant_share", "live_workers", live, "share", share, "held", len(next), "gained", gained, "released", lost)
+	}
+	return nil
+}
+
+// waiting reports whether any of ids is busy.
+func waiting(busy map[string]bool, ids []string) bool {
+	for _, id := range ids {
+		if busy[id] {
+			return true
+		}
+	}
+	return false
+}
+
+// waitIdle waits (c.mu held) until a poll ends or the deadline passes.
+func (c *coordinator) waitIdle(deadline time.Time) {
+	t := time.AfterFunc(time.Until(deadline), func() {
+		c.mu.Lock()
+		c.idle.Broadcast()
+		c.mu.Unlock()
+	})
+	c.idle.Wait()
+	t.Stop()
+}
+
+// begin reports whether this worker may poll tenant now (it holds the
+// tenant with enough lease left) and marks it busy; fresh is true for the
+// first poll since the tenant was acquired. A true begin must be followed
+// by end.
+func (c *coordinator) begin(tenant string) (ok, fresh bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	until, held := c.held[tenant]
+	if !held || until.Sub(c.now()) < c.margin || c.busy[tenant] {
+		return false, false
+	}
+	c.busy[tenant] = true
+	fresh = c.fresh[tenant]
+	delete(c.fresh, tenant)
+	return true, fresh
+}
+
+// end marks tenant's poll as ended.
+func (c *coordinator) end(tenant string) {
+	c.mu.Lock()
+	delete(c.busy, tenant)
+	c.idle.Broadcast()
+	c.mu.Unlock()
+}
+
+// heldCount returns how many tenants the worker holds and how many
+// workers were live at the last round.
+func (c *coordinator) heldCount() (held, live int) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.held), c.live
+}
+
+// run repeats round every lease/3 until ctx ends, then releases the
+// worker's leases and its registration.
+func (c *coordinator) run(ctx context.Context) {
+	t := time.NewTicker(c.every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			c.shutdown()
+			return
+		case <-t.C:
+		}
+		if err := c.round(ctx); err != nil && ctx.Err() == nil {
+			c.log.Error("coordinate workers", "err", err)
+		}
+	}
+}
+
+// shutdown waits (bounded) for running polls, then gives the tenants back.
+func (c *coordinator) shutdown() {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	c.mu.Lock()
+	held := make([]string, 0, len(c.held))
+	for id := range c.held {
+		held = append(held, id)
+	}
+	c.held = map[string]time.Time{}
+	deadline := time.Now().Add(5 * time.Second)
+	for len(c.busy) > 0 && time.Now().Before(deadline) {
+		c.waitIdle(deadline)
+	}
+	c.mu.Unlock()
+	if err := c.st.ReleaseTenantLeases(ctx, c.id, held); err != nil {
+		c.log.Warn("release tenant leases", "err", err)
+	}
+	if c.cl != nil {
+		if err := c.cl.UnregisterWorker(ctx, c.id); err != nil {
+			c.log.Warn("unregister worker", "err", err)
+		}
+	}
+	c.log.Info("worker_stopped", "released", len(held))
+}
+
+// pollShared polls t if this worker holds it. The tenant's Graph budget
+// starts from the request log its previous holder stored, and its own log
+// is stored after the poll, so that the per-app-per-tenant limits hold
+// across workers.
+func (a *App) pollShared(ctx context.Context, c *coordinator, t *tenant) bool {
+	ok, fresh := c.begin(t.cfg.ID)
+	if !ok {
+		return false
+	}
+	defer c.end(t.cfg.ID)
+	cl := c.cl
+	if fresh && cl != nil && t.budget != nil {
+		log, err := cl.BudgetLog(ctx, t.budgetKey)
+		if err != nil {
+			a.log.Warn("read graph budget", "tenant", t.cfg.ID, "err", err)
+		}
+		t.budget.Restore(log)
+	}
+	_, _ = a.pollTenant(ctx, t)
+	if cl != nil && t.budget != nil {
+		if err := cl.SaveBudgetLog(ctx, t.budgetKey, t.budget.Log(), c.now()); err != nil && ctx.Err() == nil {
+			a.log.Warn("save graph budget", "tenant", t.cfg.ID, "err", err)
+		}
+	}
+	return true
+}
+
+// startWorker registers this process as a worker and takes its first share
+// of the tenants, before any poll starts.
+func (a *App) startWorker(ctx context.Context) (*coordinator, error) {
+	ids := make([]string, 0, len(a.tenants))
+	var iv time.Duration
+	for _, t := range a.tenants {
+		ids = append(ids, t.cfg.ID)
+		iv = max(iv, t.interval)
+	}
+	c := newCoordinator(a.st, newWorkerID(), ids, iv, a.log)
+	if c.cl != nil {
+		if _, err := c.cl.RegisterWorker(ctx, c.id, c.now(), c.lease); err != nil {
+			return nil, fmt.Errorf("coordinate workers: %w", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		case <-time.After(joinPause):
+		}
+	}
+	if err := c.round(ctx); err != nil {
+		return nil, err
+	}
+	held, live := c.heldCount()
+	c.log.Info("worker_started", "tenants", len(ids), "held", held, "live_workers", live, "lease", c.lease)
+	return c, nil
+}

@@ -1,0 +1,77 @@
+package render
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/model"
+)
+
+// isSourceEvent reports whether ev is about the health of a source
+// (source.down, source.restored) rather than about an item.
+func isSourceEvent(ev *model.Event) bool {
+	return ev.Type == model.EventSourceDown || ev.Type == model.EventSourceRestored
+}
+
+// composeSource renders a "source unavailable" or "source restored"
+// notice. The failure is in the event's changes: ChangeFailure (class,
+// code, error text) and ChangeStart (when the failures began) for down,
+// ChangeOutage (since, class, seconds) for restored.
+func composeSource(ev *model.Event, l *tr) Doc {
+	src := l.name("health.source", ev.ItemID)
+	var d Doc
+	var class, code, detail, since string
+	var outage time.Duration
+	for _, c := range ev.Changes {
+		switch c.Kind {
+		case model.ChangeFailure:
+			class, code, detail = c.Field, c.From, c.To
+		case model.ChangeStart:
+			since = c.To
+		case model.ChangeOutage:
+			since, class = c.Field, c.From
+			if n, err := strconv.ParseInt(c.To, 10, 64); err == nil {
+				outage = time.Duration(n) * time.Second
+			}
+		}
+	}
+	reason := l.name("health.failure", class)
+	if ev.Type == model.EventSourceDown {
+		d.Subject = join(" | ", "["+l.t("health.down")+"] "+src, ev.Tenant, reason)
+		d.add(l.t("label.status"), l.t("health.down"))
+		d.add(l.t("health.label.source"), src)
+		d.add(l.t("health.label.failure"), reason)
+		if code != "" {
+			d.add(l.t("health.label.code"), code)
+		}
+		d.add(l.t("health.label.since"), l.timeText(since))
+		d.add(l.t("label.detected"), l.time(ev.DetectedAt))
+		if detail != "" {
+			d.Blocks = append(d.Blocks, Block{Title: l.t("health.label.error"), Text: detail})
+		}
+		d.Note = l.t("health.note.down")
+	} else {
+		dur := l.duration(outage)
+		d.Subject = join(" | ", "["+l.t("health.restored")+"] "+src, ev.Tenant, l.f("health.after", "duration", dur))
+		d.add(l.t("label.status"), l.t("health.restored"))
+		d.add(l.t("health.label.source"), src)
+		d.add(l.t("health.label.outage"), dur)
+		d.add(l.t("health.label.since"), l.timeText(since))
+		d.add(l.t("health.label.until"), l.time(ev.DetectedAt))
+		if class != "" {
+			d.add(l.t("health.label.failure"), reason)
+		}
+		d.Note = l.t("health.note.restored")
+	}
+	return d
+}
+
+// duration shows an outage's length in hours and minutes (rounded up to
+// the minute, so that a short outage never reads as 0).
+func (l *tr) duration(d time.Duration) string {
+	m := int((d + time.Minute - 1) / time.Minute)
+	if m < 60 {
+		return l.f("health.duration.m", "m", strconv.Itoa(m))
+	}
+	return l.f("health.duration.hm", "h", strconv.Itoa(m/60), "m", strconv.Itoa(m%60))
+}

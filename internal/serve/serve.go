@@ -1,0 +1,289 @@
+// Package serve is shdmc's read-only web face: a server-rendered dashboard
+// (health grid, active incidents with their post timelines and
+// translations, the Message Center with filters and full-text search, item
+// pages with revision diffs, delivery status), a JSON API under /api/v1
+// (docs/openapi.yaml), RSS 2.0, Atom and iCalendar feeds, Prometheus
+// /metrics, and /healthz and /readyz. It never writes items.
+//
+// It listens on loopback by default and refuses any other address unless
+// a bearer token or basic auth is configured. Every HTML fragment that came
+// from Microsoft is sanitized (render.SanitizeHTML), every response carries
+// a strict Content-Security-Policy, and no secret is ever rendered.
+package serve
+
+import (
+	"context"
+	"crypto/sha256"
+	"crypto/subtle"
+	"errors"
+	"fmt"
+	"html/template"
+	"log/slog"
+	"net"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/shdmc/shdmc/internal/store"
+	"github.com/shdmc/shdmc/internal/translate"
+)
+
+// DefaultAddr is where the server listens when Options.Addr is empty.
+const DefaultAddr = "127.0.0.1:8080"
+
+// Auth is the optional authentication of every page but /healthz and
+// /readyz: a bearer token, basic auth, or both (either is accepted).
+type Auth struct {
+	Token    string // "Authorization: Bearer <Token>"
+	Username string // basic auth user; needs Password
+	Password string
+}
+
+// enabled reports whether any authentication is configured.
+func (a Auth) enabled() bool { return a.Token != "" || (a.Username != "" && a.Password != "") }
+
+// Options configure New.
+type Options struct {
+	// Store is the store to read; its engine must implement store.Reader
+	// (every engine of store.Open does).
+	Store store.Store
+	// Addr is the listen address; "" means DefaultAddr.
+	Addr string
+	// Auth protects the server; required when Addr is not loopback.
+	Auth Auth
+	// Location is the default time zone of pages and feeds (?tz= overrides
+	// it); nil means UTC.
+	Location *time.Location
+	// Interval is the poll interval: a source whose last successful poll is
+	// older than 3 × Interval is stale (banner, /readyz 503). 0 means 1
+	// minute.
+	Interval time.Duration
+	// TranslationProvider and GlossaryVersion select the translation
+	// memory entries shown beside the original text ("memory" and the
+	// default glossary's version when empty).
+	TranslationProvider string
+	GlossaryVersion     string
+	// Metrics receives the poller's and dispatcher's observations; New
+	// makes one when nil. Its collectors are exported on /metrics together
+	// with the store's totals.
+	Metrics *Metrics
+	// Logger gets request errors; nil discards.
+	Logger *slog.Logger
+	// Now is the clock for staleness and feed stamps; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server serves the dashboard, API, feeds and metrics.
+type Server struct {
+	o       Options
+	st      store.Store
+	rd      store.Reader
+	log     *slog.Logger
+	now     func() time.Time
+	tmpl    *template.Template
+	ui      map[string]map[string]string
+	metrics *Metrics
+	reg     *prometheus.Registry
+	handler http.Handler
+}
+
+// New checks the options and builds a Server.
+func New(o Options) (*Server, error) {
+	if o.Store == nil {
+		return nil, errors.New("new server: no store")
+	}
+	rd, ok := store.AsReader(o.Store)
+	if !ok {
+		return nil, errors.New("new server: the store engine has no read index")
+	}
+	if o.Addr == "" {
+		o.Addr = DefaultAddr
+	}
+	if err := checkAddr(o.Addr, o.Auth); err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Interval <= 0 {
+		o.Interval = time.Minute
+	}
+	if o.TranslationProvider == "" {
+		o.TranslationProvider = translate.MemoryProviderName
+	}
+	if o.GlossaryVersion == "" {
+		o.GlossaryVersion = translate.DefaultGlossary().Version()
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	if o.Metrics == nil {
+		o.Metrics = NewMetrics()
+	}
+	s := &Server{o: o, st: o.Store, rd: rd, log: o.Logger, now: o.Now, ui: uiCatalog(), metrics: o.Metrics}
+	tmpl, err := s.parseTemplates()
+	if err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
+	s.tmpl = tmpl
+	s.reg = prometheus.NewRegistry()
+	if err := s.reg.Register(s.metrics); err != nil {
+		return nil, fmt.Errorf("new server: register metrics: %w", err)
+	}
+	if err := s.reg.Register(&storeCollector{s: s}); err != nil {
+		return nil, fmt.Errorf("new server: register metrics: %w", err)
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// checkAddr refuses a non-loopback listen address without authentication.
+func checkAddr(addr string, a Auth) error {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Errorf("listen address %q: %w", addr, err)
+	}
+	if a.enabled() || isLoopback(host) {
+		return nil
+	}
+	return fmt.Errorf("listen address %q is not loopback: configure serve.token or serve.username/password first", addr)
+}
+
+// isLoopback reports whether host names only loopback interfaces.
+func isLoopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// Handler returns the HTTP handler of every page, for tests and for
+// embedding in another server.
+func (s *Server) Handler() http.Handler { return s.handler }
+
+// Metrics returns the collectors the poller and dispatcher feed.
+func (s *Server) Metrics() *Metrics { return s.metrics }
+
+// Addr returns the configured listen address.
+func (s *Server) Addr() string { return s.o.Addr }
+
+// ListenAndServe serves on Options.Addr until ctx ends, then shuts down
+// gracefully (at most 5 seconds).
+func (s *Server) ListenAndServe(ctx context.Context) error {
+	ln, err := net.Listen("tcp", s.o.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", s.o.Addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx ends.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	hs := &http.Server{
+		Handler:           s.handler,
+		ReadHeaderTimeout: 10 * time.Second,
+		ReadTimeout:       30 * time.Second,
+		WriteTimeout:      60 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(s.log.Handler(), slog.LevelWarn),
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return fmt.Errorf("serve: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := hs.Shutdown(sctx); err != nil {
+		return fmt.Errorf("shut down server: %w", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("serve: %w", err)
+	}
+	return nil
+}
+
+// routes builds the mux with security headers and auth around it.
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /{$}", s.handleDashboard)
+	mux.HandleFunc("GET /messages", s.handleMessages)
+	mux.HandleFunc("GET /issues", s.handleIssues)
+	mux.HandleFunc("GET /items/{tenant}/{source}/{id}", s.handleItem)
+	mux.HandleFunc("GET /deliveries", s.handleDeliveries)
+	mux.HandleFunc("GET /static/style.css", s.handleCSS)
+
+	mux.HandleFunc("GET /api/v1/tenants", s.apiTenants)
+	mux.HandleFunc("GET /api/v1/services", s.apiServices)
+	mux.HandleFunc("GET /api/v1/items", s.apiItems)
+	mux.HandleFunc("GET /api/v1/items/{tenant}/{source}/{id}", s.apiItem)
+	mux.HandleFunc("GET /api/v1/items/{tenant}/{source}/{id}/revisions", s.apiRevisions)
+	mux.HandleFunc("GET /api/v1/events", s.apiEvents)
+	mux.HandleFunc("GET /api/v1/deliveries", s.apiDeliveries)
+	mux.HandleFunc("GET /api/v1/sources", s.apiSources)
+
+	mux.HandleFunc("GET /feeds/rss", s.handleRSS)
+	mux.HandleFunc("GET /feeds/atom", s.handleAtom)
+	mux.HandleFunc("GET /feeds/calendar.ics", s.handleICS)
+
+	mux.Handle("GET /metrics", promhttp.HandlerFor(s.reg, promhttp.HandlerOpts{ErrorLog: slog.NewLogLogger(s.log.Handler(), slog.LevelWarn)}))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", s.handleReady)
+	return s.secure(mux)
+}
+
+// csp is the Content-Security-Policy of every response: nothing inline,
+// nothing from elsewhere, no framing.
+const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+
+// secure sets the security headers and checks authentication.
+func (s *Server) secure(next http.Handler) http.Handler {
+	tokenSum := sha256.Sum256([]byte(s.o.Auth.Token))
+	userSum := sha256.Sum256([]byte(s.o.Auth.Username))
+	passSum := sha256.Sum256([]byte(s.o.Auth.Password))
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", csp)
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if s.o.Auth.enabled() && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
+			ok := false
+			if s.o.Auth.Token != "" {
+				if tok, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); found {
+					sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+					ok = subtle.ConstantTimeCompare(sum[:], tokenSum[:]) == 1
+				}
+			}
+			if !ok && s.o.Auth.Username != "" && s.o.Auth.Password != "" {
+				if u, p, found := r.BasicAuth(); found {
+					us, ps := sha256.Sum256([]byte(u)), sha256.Sum256([]byte(p))
+					ok = subtle.ConstantTimeCompare(us[:], userSum[:])&subtle.ConstantTimeCompare(ps[:], passSum[:]) == 1
+				}
+			}
+			if !ok {
+				if s.o.Auth.Username != "" {
+					h.Set("WWW-Authenticate", `Basic realm="shdmc", charset="UTF-8"`)
+				} else {
+					h.Set("WWW-Authenticate", `Bearer realm="shdmc"`)
+				}
+				http.Error(w, "unauthorized", http.StatusUnauthorized)
+				return
+			}
+		}
+		next.ServeHTTP(w, r)
+	})
+}

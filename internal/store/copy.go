@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+)
+
+// copyTables are the tables Copy moves, parents before children. Derived
+// tables (item_index and SQLite's item_fts) are not among them: the
+// destination's triggers rebuild them from items as rows arrive, and
+// cursors.updated_at is restamped by its trigger the same way.
+var copyTables = []string{
+	"tenants", "items", "revisions", "cursors", "events", "outbox",
+	"threads", "translations", "translation_usage", "leases", "source_health",
+	"workers", "graph_budgets", "managed_tenants",
+}
+
+// identityTables have an ID the database generates; Copy keeps the
+// source's IDs (deliveries refer to events by ID, idempotency keys and
+// outbox commands to deliveries) and moves the generator past them.
+var identityTables = map[string]bool{"events": true, "outbox": true}
+
+// CopyOptions tune Copy.
+type CopyOptions struct {
+	// Force empties the destination's tables first; without it Copy
+	// refuses a destination that holds any row.
+	Force bool
+}
+
+// CopyStats counts the rows Copy moved per table.
+type CopyStats struct {
+	Tables []string
+	Rows   map[string]int64
+}
+
+// ErrNotEmpty is returned by Copy when the destination holds data.
+var ErrNotEmpty = errors.New("destination store is not empty")
+
+// Copy moves everything src holds to dst (both opened by Open, so both
+// migrated): tenants, items with every revision, cursors, events, the
+// outbox, threads, the translation memory and usage, leases, source
+// health, workers, Graph budgets and managed tenants, keeping event and
+// delivery IDs. It writes dst in one transaction, so a failed copy leaves
+// it as it was. The engines may differ (SQLite to PostgreSQL and back).
+func Copy(ctx context.Context, src, dst Store, o CopyOptions) (CopyStats, error) {
+	s, ok := src.(*sqlStore)
+	if !ok {
+		return CopyStats{}, fmt.Errorf("copy store: source %T is not an engine of this package", src)
+	}
+	d, ok := dst.(*sqlStore)
+	if !ok {
+		return CopyStats{}, fmt.Errorf("copy store: destination %T is not an engine of this package", dst)
+	}
+	if s == d {
+		return CopyStats{}, errors.New("copy store: source and destination are the same store")
+	}
+	st := CopyStats{Rows: map[string]int64{}}
+	tx, err := d.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return st, fmt.Errorf("copy store: begin: %w", err)
+	}
+	defer func() { _ = tx.Rollback() }()
+
+	for _, t := range copyTables {
+		var n int64
+		if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM `+t).Scan(&n); err != nil {
+			return st, fmt.Errorf("copy store: count destination %s: %w", t, err)
+		}
+		if n > 0 && !o.Force {
+			return st, fmt.Errorf("copy store: table %s holds %d rows: %w (use --force to replace it)", t, n, ErrNotEmpty)
+		}
+	}
+	if o.Force {
+		// Children first; derived rows follow their items.
+		for _, t := range slices.Backward(copyTables) {
+			if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
+				return st, fmt.Errorf("copy store: empty destination %s: %w", t, err)
+			}
+		}
+		if d.d.name == "sqlite" {
+			for _, q := range []string{`DELETE FROM item_fts`, `DELETE FROM item_index`} {
+				if _, err := tx.ExecContext(ctx, q); err != nil {
+					return st, fmt.Errorf("copy store: empty destination index: %w", err)
+				}
+			}
+		} else if _, err := tx.ExecContext(ctx, `DELETE FROM item_index`); err != nil {
+			return st, fmt.Errorf("copy store: empty destination index: %w", err)
+		}
+	}
+	for _, t := range copyTables {
+		n, err := copyTable(ctx, s, d, tx, t)
+		if err != nil {
+			return st, fmt.Errorf("copy store: table %s: %w", t, err)
+		}
+		st.Tables = append(st.Tables, t)
+		st.Rows[t] = n
+	}
+	if err := tx.Commit(); err != nil {
+		return st, fmt.Errorf("copy store: commit: %w", err)
+	}
+	return st, nil
+}
+
+// columnsOf returns the column names of table and whether each is a
+// boolean, as the database describes them.
+func columnsOf(ctx context.Context, q interface {
+	QueryContext(context.Context, string, ...any) (*sql.Rows, error)
+}, table string) ([]string, map[string]bool, error) {
+	rows, err := q.QueryContext(ctx, `SELECT * FROM `+table+` WHERE 1 = 0`)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	types, err := rows.ColumnTypes()
+	if err != nil {
+		return nil, nil, err
+	}
+	names := make([]string, 0, len(types))
+	boolean := map[string]bool{}
+	for _, ct := range types {
+		names = append(names, ct.Name())
+		switch strings.ToUpper(ct.DatabaseTypeName()) {
+		case "BOOL", "BOOLEAN":
+			boolean[ct.Name()] = true
+		}
+	}
+	return names, boolean, rows.Err()
+}
+
+// copyTable copies the columns table has in both stores.
+func copyTable(ctx context.Context, s, d *sqlStore, tx *sql.Tx, table string) (int64, error) {
+	srcCols, _, err := columnsOf(ctx, s.rdb, table)
+	if err != nil {
+		return 0, fmt.Errorf("describe source: %w", err)
+	}
+	dstCols, boolean, err := columnsOf(ctx, tx, table)
+	if err != nil {
+		return 0, fmt.Errorf("describe destination: %w", err)
+	}
+	var cols []string
+	for _, c := range srcCols {
+		// updated_at of cursors is stamped by the destination's trigger.
+		if slices.Contains(dstCols, c) && !(table == "cursors" && c == "updated_at") {
+			cols = append(cols, c)
+		}
+	}
+	list := strings.Join(cols, ", ")
+	ins := `INSERT INTO ` + table + ` (` + list + `)`
+	if identityTables[table] && d.d.name == "postgres" {
+		ins += ` OVERRIDING SYSTEM VALUE`
+	}
+	ins += ` VALUES (` + placeholders(1, len(cols)) + `)`
+	stmt, err := tx.PrepareContext(ctx, ins)
+	if err != nil {
+		return 0, fmt.Errorf("prepare insert: %w", err)
+	}
+	defer stmt.Close()
+
+	order := ""
+	if identityTables[table] {
+		order = ` ORDER BY id`
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT `+list+` FROM `+table+order)
+	if err != nil {
+		return 0, fmt.Errorf("read source: %w", err)
+	}
+	defer rows.Close()
+	vals := make([]any, len(cols))
+	ptrs := make([]any, len(cols))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	var n int64
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			return n, fmt.Errorf("read source row: %w", err)
+		}
+		args := make([]any, len(cols))
+		for i, v := range vals {
+			args[i] = convertValue(v, boolean[cols[i]])
+		}
+		if _, err := stmt.ExecContext(ctx, args...); err != nil {
+			return n, fmt.Errorf("insert row %d: %w", n+1, err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		return n, fmt.Errorf("read source: %w", err)
+	}
+	if identityTables[table] && d.d.name == "postgres" && n > 0 {
+		if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), (SELECT max(id) FROM `+table+`))`); err != nil {
+			return n, fmt.Errorf("move id generator: %w", err)
+		}
+	}
+	return n, nil
+}
+
+// convertValue adapts a value read from one engine for the other: SQLite
+// returns booleans as integers, and text as bytes in some columns.
+func convertValue(v any, boolean bool) any {
+	switch x := v.(type) {
+	case int64:
+		if boolean {
+			return x != 0
+		}
+	case []byte:
+		return string(x)
+	}
+	return v
+}

@@ -1,0 +1,32 @@
+package store
+
+import (
+	"database/sql/driver"
+
+	"modernc.org/sqlite"
+
+	"github.com/shdmc/shdmc/internal/detect"
+)
+
+// The SQLite triggers of migration 00004 index the plain text of item
+// bodies, which SQL alone cannot get from HTML: shdmc_plain(html) is
+// detect.HTMLToText registered with the driver. The registration is the
+// driver's own table, written once before any connection is opened.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("shdmc_plain", 1, sqlitePlain)
+}
+
+// sqlitePlain implements shdmc_plain: NULL stays NULL, anything else is read
+// as HTML (plain text passes through unchanged but for white space).
+func sqlitePlain(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+	switch v := args[0].(type) {
+	case nil:
+		return nil, nil
+	case string:
+		return detect.HTMLToText(v), nil
+	case []byte:
+		return detect.HTMLToText(string(v)), nil
+	default:
+		return v, nil
+	}
+}
