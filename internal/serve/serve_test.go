@@ -329,7 +329,13 @@ func TestCalendar(t *testing.T) {
 			t.Errorf("line %d has a bare LF", i+1)
 		}
 	}
-	if _, err := exec.Command("python3", "-c", "import icalendar").CombinedOutput(); err != nil {
+	// Debian's python3-icalendar belongs to Debian's python3, which may not
+	// be the first python3 on PATH (pyenv, virtualenvs).
+	python := "python3"
+	if _, err := os.Stat("/usr/bin/python3"); err == nil {
+		python = "/usr/bin/python3"
+	}
+	if _, err := exec.Command(python, "-c", "import icalendar").CombinedOutput(); err != nil {
 		msg := "python3-icalendar is missing (scripts/lib/browser.sh installs it)"
 		if os.Getenv("CI") == "true" {
 			t.Fatal(msg)
@@ -343,7 +349,7 @@ for ev in cal.walk('VEVENT'):
     d = ev.decoded('DTSTART')
     print(str(ev['UID']) + '\t' + type(d).__name__ + '\t' + d.isoformat() + '\t' + str(ev['SUMMARY']) + '\t' + str(ev.get('DTSTAMP') is not None))
 `
-	cmd := exec.CommandContext(t.Context(), "python3", "-c", script)
+	cmd := exec.CommandContext(t.Context(), python, "-c", script)
 	cmd.Stdin = strings.NewReader(body)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
