@@ -116,7 +116,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.disp.Options = a.renderOptions
+	a.disp.Prepare = a.prepare
+	a.disp.FollowUp = a.followUp
 	a.disp.Hold = a.hold
 	a.disp.Failover = func(name string) (string, time.Duration) {
 		r, _ := a.router.Route(name)

@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
@@ -61,13 +63,57 @@ func newTranslator(cfg config.Translator, st store.Store, log *slog.Logger, now 
 	return translate.New(tc, p, st, translate.WithLogger(log), translate.WithNow(now)), nil
 }
 
-// renderOptions resolves how an event reads for a route on a channel: the
-// route's time zone (else the channel's, else the global one), language,
-// mode and template, and for a language other than English the
-// translation of the event's new prose. A translation failure never
-// blocks the notice: the untranslated prose is shown, marked as such.
+// followUpSuffix ends the idempotency key of a delivery that brings the
+// translation of a notice sent earlier without it.
+const followUpSuffix = "/translation"
+
+// followUpAfter is when such a delivery is first tried.
+const followUpAfter = 10 * time.Minute
+
+// prepare fills a notice's render options for a channel (Dispatcher.Prepare).
+// A translation that failed for a reason that may pass marks the notice for
+// a follow-up; a follow-up whose translation is still missing is not sent.
+func (a *App) prepare(ctx context.Context, n *notify.Notice, channel string) error {
+	followUp := strings.HasSuffix(n.Key, followUpSuffix)
+	o, incomplete, err := a.renderOptionsErr(ctx, n.Route, channel, n.Event)
+	n.Render = o
+	switch {
+	case followUp && incomplete:
+		return fmt.Errorf("translation still unavailable: %w", err)
+	case followUp:
+		n.Render.Mode = render.ModeTranslated
+		n.Render.NoteKey = "note.translationFollowUp"
+	case incomplete && err != nil && a.cfg.Translator.FollowUp && !translate.Permanent(err) && !errors.Is(err, translate.ErrBudget):
+		n.FollowUp = true
+	}
+	return nil
+}
+
+// followUp queues the translation of a notice that went out without it.
+func (a *App) followUp(ctx context.Context, dl *store.Delivery, n *notify.Notice) {
+	added, err := a.st.EnqueueDelivery(ctx, dl.Event.ID, dl.Channel, dl.Route, dl.Key+followUpSuffix, a.now().Add(followUpAfter))
+	switch {
+	case err != nil:
+		a.log.Error("queue the translation follow-up", "item", dl.Event.ItemID, "err", err)
+	case added:
+		a.log.Info("translation follows later", "item", dl.Event.ItemID, "route", dl.Route, "channel", dl.Channel)
+	}
+}
+
+// renderOptions is renderOptionsErr without the translation outcome.
 func (a *App) renderOptions(ctx context.Context, routeName, channel string, ev *model.Event) render.Options {
-	o := render.Options{Location: a.cfg.Location()}
+	o, _, _ := a.renderOptionsErr(ctx, routeName, channel, ev)
+	return o
+}
+
+// renderOptionsErr resolves how an event reads for a route on a channel:
+// the route's time zone (else the channel's, else the global one),
+// language, mode and template, and for a language other than English the
+// translation of the event's new prose. A translation failure never
+// blocks the notice: the untranslated prose is shown, marked as such, and
+// incomplete says so (err is the translator's).
+func (a *App) renderOptionsErr(ctx context.Context, routeName, channel string, ev *model.Event) (o render.Options, incomplete bool, err error) {
+	o = render.Options{Location: a.cfg.Location()}
 	for _, c := range a.cfg.Channels {
 		if c.Name == channel && c.TimeZone != "" {
 			if l, err := time.LoadLocation(c.TimeZone); err == nil {
@@ -77,7 +123,7 @@ func (a *App) renderOptions(ctx context.Context, routeName, channel string, ev *
 	}
 	r, ok := a.router.Route(routeName)
 	if !ok {
-		return o
+		return o, false, nil
 	}
 	if r.TimeZone != "" {
 		if l, err := time.LoadLocation(r.TimeZone); err == nil {
@@ -89,18 +135,18 @@ func (a *App) renderOptions(ctx context.Context, routeName, channel string, ev *
 	}
 	lang := strings.ToLower(r.Language)
 	if lang == "" || lang == sourceLanguage {
-		return o
+		return o, false, nil
 	}
 	o.Language, o.Mode = lang, r.Mode
 	if a.translator == nil || ev == nil {
-		return o
+		return o, false, nil
 	}
 	if a.translator.Provider().Name() == translate.MemoryProviderName {
 		o.NoteKey = "note.demoTranslation" // written for the demo, not machine translated
 	}
 	segs := render.Segments(ev)
 	if len(segs) == 0 {
-		return o
+		return o, false, nil
 	}
 	tr, rep, err := a.translator.TranslateAll(ctx, segs, sourceLanguage, lang)
 	if err != nil {
@@ -112,5 +158,5 @@ func (a *App) renderOptions(ctx context.Context, routeName, channel string, ev *
 		t, ok := tr[s]
 		return t, ok
 	}
-	return o
+	return o, len(tr) < len(segs), err
 }

@@ -405,6 +405,9 @@ type Translator struct {
 	// GlossaryFile replaces the shipped glossary of protected product and
 	// feature names (one term per line).
 	GlossaryFile string `yaml:"glossary_file"`
+	// FollowUp sends the translation as an update when it was not ready
+	// for the notice (the translator was down): true by default.
+	FollowUp bool `yaml:"follow_up"`
 }
 
 // Failover names a channel to use when a primary channel of the route has
@@ -457,6 +460,7 @@ func Default() *Config {
 		Log:          Log{Level: "info", Format: "text"},
 		Serve:        Serve{Addr: defaultAddr},
 		Health:       defaultHealth(),
+		Translator:   Translator{FollowUp: true},
 	}
 }
 

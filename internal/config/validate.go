@@ -647,7 +647,9 @@ func (v *validator) translator() {
 	const p = "translator"
 	switch t.Provider {
 	case "":
-		if *t != (Translator{}) {
+		rest := *t
+		rest.FollowUp = false // has a default, says nothing about a provider
+		if rest != (Translator{}) {
 			v.errf(p+".provider", "missing provider (deepl, azure, google, libretranslate or openai)")
 		}
 		return

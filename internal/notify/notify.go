@@ -32,6 +32,9 @@ type Notice struct {
 	Key string
 	// DeliveryID is the outbox row (0 for test notices).
 	DeliveryID int64
+	// FollowUp is set by Prepare when the translation was not complete
+	// for a reason that may pass: the translation follows later.
+	FollowUp bool
 }
 
 // Receipt is what the far end answered, for logs and `shdmc test-channel`.
@@ -87,10 +90,14 @@ type Dispatcher struct {
 	Backoff, MaxBackoff time.Duration
 	// Lease is how long a claimed delivery is reserved for this worker.
 	Lease time.Duration
-	// Options returns the render options (time zone, language, the
-	// translated prose) of an event for a route on a channel; nil leaves
-	// them zero (UTC, English).
-	Options func(ctx context.Context, route, channel string, ev *model.Event) render.Options
+	// Prepare fills n.Render (time zone, language, translated prose) for
+	// a channel and may set n.FollowUp; nil leaves the options zero (UTC,
+	// English). An error fails this attempt without sending (a translation
+	// follow-up whose translation is still missing).
+	Prepare func(ctx context.Context, n *Notice, channel string) error
+	// FollowUp runs after n was sent with n.FollowUp set: the app queues
+	// the translation that was not ready in time.
+	FollowUp func(ctx context.Context, dl *store.Delivery, n *Notice)
 	// Hold decides whether a claimed delivery waits (quiet hours, digest
 	// schedule) or joins a digest; nil sends everything at once.
 	Hold func(dl *store.Delivery, now time.Time) Hold
@@ -180,10 +187,17 @@ func (d *Dispatcher) deliver(ctx context.Context, dl *store.Delivery) bool {
 // deliveries a digest summarizes.
 func (d *Dispatcher) send(ctx context.Context, route, channel string, n *Notice, dls []*store.Delivery) bool {
 	log := d.log.With("delivery", dls[0].ID, "deliveries", len(dls), "channel", channel, "item", n.Event.ItemID)
-	if d.Options != nil {
-		n.Render = d.Options(ctx, route, channel, n.Event)
+	var (
+		rc  Receipt
+		err error
+	)
+	if d.Prepare != nil {
+		err = d.Prepare(ctx, n, channel)
 	}
-	rc, err := d.notifiers[channel].Notify(ctx, n)
+	if err != nil {
+		return d.failed(ctx, log, dls, err)
+	}
+	rc, err = d.notifiers[channel].Notify(ctx, n)
 	now := d.now()
 	since := d.health(channel, err == nil, now)
 	if err != nil && d.Failover != nil {
@@ -191,10 +205,14 @@ func (d *Dispatcher) send(ctx context.Context, route, channel string, n *Notice,
 		// incidents we report: after a while, use the route's other channel.
 		if fc, after := d.Failover(route); fc != "" && fc != channel && now.Sub(since) >= after && d.notifiers[fc] != nil {
 			fn := *n
-			if d.Options != nil {
-				fn.Render = d.Options(ctx, route, fc, n.Event)
+			var frc Receipt
+			ferr := error(nil)
+			if d.Prepare != nil {
+				ferr = d.Prepare(ctx, &fn, fc)
 			}
-			frc, ferr := d.notifiers[fc].Notify(ctx, &fn)
+			if ferr == nil {
+				frc, ferr = d.notifiers[fc].Notify(ctx, &fn)
+			}
 			d.health(fc, ferr == nil, now)
 			if ferr == nil {
 				log.Warn("delivered through failover channel", "failover", fc, "primary_err", err,
@@ -212,8 +230,18 @@ func (d *Dispatcher) send(ctx context.Context, route, channel string, n *Notice,
 				log.Error("mark delivery done", "err", err)
 			}
 		}
+		if n.FollowUp && d.FollowUp != nil && len(dls) == 1 {
+			d.FollowUp(ctx, dls[0], n)
+		}
 		return true
 	}
+	return d.failed(ctx, log, dls, err)
+}
+
+// failed records a failed attempt on every delivery of dls: retried with
+// backoff (or as the far end asked), or dead when permanent or too old.
+func (d *Dispatcher) failed(ctx context.Context, log *slog.Logger, dls []*store.Delivery, err error) bool {
+	now := d.now()
 	wait := d.delay(dls[0].Attempts)
 	if ra, ok := errors.AsType[retryAfterError](err); ok && ra.d > wait {
 		wait = ra.d

@@ -105,7 +105,11 @@ func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) {
 	for _, it := range page.Items {
 		out = append(out, itemJSON(it))
 	}
-	s.writeJSON(w, map[string]any{"total": page.Total, "offset": q.Offset, "items": out})
+	resp := map[string]any{"total": page.Total, "totalExact": page.Exact, "more": page.More, "offset": q.Offset, "items": out}
+	if page.Next != "" {
+		resp["after"] = page.Next
+	}
+	s.writeJSON(w, resp)
 }
 
 func (s *Server) apiItem(w http.ResponseWriter, r *http.Request) {

@@ -22,6 +22,15 @@ type feedEntry struct {
 	Updated               time.Time
 }
 
+// absLink is the link of a dashboard path for a feed: absolute on the
+// server, as the static site's options say in BuildSite.
+func absLink(r *http.Request, v view, p string) string {
+	if v.site != nil {
+		return v.site.abs(p)
+	}
+	return baseURL(r) + v.Link(p)
+}
+
 // baseURL is the absolute root of the server as the client reached it.
 func baseURL(r *http.Request) string {
 	scheme := "http"
@@ -47,11 +56,10 @@ func (s *Server) feedEntries(r *http.Request) ([]feedEntry, view, error) {
 	if err != nil {
 		return nil, v, err
 	}
-	base := baseURL(r)
 	var out []feedEntry
 	for _, it := range page.Items {
 		row := rowOf(v, it)
-		e := feedEntry{Title: it.Key.ID + ": " + row.Title, Link: base + v.Link(itemPath(it.Key)),
+		e := feedEntry{Title: it.Key.ID + ": " + row.Title, Link: absLink(r, v, itemPath(it.Key)),
 			ID:      "tag:shdmc," + it.Key.Tenant + "/" + string(it.Key.Source) + "/" + it.Key.ID + "/" + fmt.Sprint(it.Revision),
 			Updated: it.LastModified}
 		var b strings.Builder
@@ -131,7 +139,7 @@ func (s *Server) handleRSS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	doc := rssDoc{Version: "2.0", Channel: rssChannel{
-		Title: "shdmc · " + v.T("nav.messages") + " / " + v.T("nav.issues"), Link: baseURL(r) + "/",
+		Title: "shdmc · " + v.T("nav.messages") + " / " + v.T("nav.issues"), Link: absLink(r, v, "/"),
 		Description: "Microsoft 365 service health and Message Center", Language: v.Lang,
 		PubDate: s.now().UTC().Format(time.RFC1123Z),
 	}}
@@ -191,9 +199,12 @@ func (s *Server) handleAtom(w http.ResponseWriter, r *http.Request) {
 		updated = s.now()
 	}
 	self := baseURL(r) + r.URL.RequestURI()
+	if v.site != nil {
+		self = v.site.self()
+	}
 	f := atomFeed{Lang: v.Lang, Title: "shdmc · " + v.T("nav.messages") + " / " + v.T("nav.issues"),
 		ID: "tag:shdmc,feed:" + url.QueryEscape(r.URL.RawQuery), Updated: updated.UTC().Format(time.RFC3339),
-		Links: []atomLink{{Href: self, Rel: "self"}, {Href: baseURL(r) + "/"}}, Author: atomAuthor{Name: "shdmc"}}
+		Links: []atomLink{{Href: self, Rel: "self"}, {Href: absLink(r, v, "/")}}, Author: atomAuthor{Name: "shdmc"}}
 	for _, e := range entries {
 		f.Entries = append(f.Entries, atomEntry{Title: e.Title, ID: e.ID, Updated: e.Updated.UTC().Format(time.RFC3339),
 			Link: atomLink{Href: e.Link}, Content: atomContent{Type: "html", Value: e.HTML}})
@@ -226,12 +237,12 @@ func (s *Server) handleICS(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
-	_, _ = w.Write([]byte(buildICS(s.now(), baseURL(r), v, items)))
+	_, _ = w.Write([]byte(buildICS(s.now(), func(p string) string { return absLink(r, v, p) }, v, items)))
 }
 
 // buildICS writes the calendar: CRLF line ends, lines folded at 75
 // octets, one VEVENT per date with a stable UID.
-func buildICS(now time.Time, base string, v view, items []store.Item) string {
+func buildICS(now time.Time, link func(path string) string, v view, items []store.Item) string {
 	var b strings.Builder
 	line := func(s string) { b.WriteString(foldICS(s)) }
 	line("BEGIN:VCALENDAR")
@@ -246,7 +257,7 @@ func buildICS(now time.Time, base string, v view, items []store.Item) string {
 		if json.Unmarshal(it.Data, &m) != nil {
 			continue
 		}
-		link := base + v.Link(itemPath(it.Key))
+		href := link(itemPath(it.Key))
 		desc := detect.Excerpt(detect.HTMLToText(m.Body), 600)
 		for _, d := range []struct {
 			kind, label string
@@ -267,7 +278,7 @@ func buildICS(now time.Time, base string, v view, items []store.Item) string {
 			line("DTEND;VALUE=DATE:" + day.AddDate(0, 0, 1).Format("20060102"))
 			line("SUMMARY:" + icsText(d.label+": "+m.ID+" "+m.Title))
 			line("DESCRIPTION:" + icsText(it.Key.Tenant+" · "+desc))
-			line("URL:" + link)
+			line("URL:" + href)
 			line("TRANSP:TRANSPARENT")
 			line("END:VEVENT")
 		}

@@ -67,10 +67,13 @@ type staleRow struct {
 }
 
 func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p page) {
-	states, err := s.rd.SourceStates(r.Context())
-	if err != nil {
-		s.fail(w, r, err)
-		return
+	var states []store.SourceState
+	if !p.V.Static { // an archive outlives the staleness of its day
+		var err error
+		if states, err = s.rd.SourceStates(r.Context()); err != nil {
+			s.fail(w, r, err)
+			return
+		}
 	}
 	now := s.now()
 	for _, st := range states {
@@ -206,19 +209,33 @@ func page0(v view, title, nav string, data any) page {
 // allItems pages through SearchItems (bounded to 20,000 items).
 func (s *Server) allItems(ctx context.Context, q store.ItemQuery) ([]store.Item, error) {
 	var out []store.Item
-	q.Limit = 1000
-	for i := 0; i < 20; i++ {
-		q.Offset = i * q.Limit
+	err := s.eachItem(ctx, q, 20, func(it store.Item) error {
+		out = append(out, it)
+		return nil
+	})
+	return out, err
+}
+
+// eachItem calls fn for every item matching q, walking keyset pages of
+// 1,000, at most maxPages of them.
+func (s *Server) eachItem(ctx context.Context, q store.ItemQuery, maxPages int, fn func(store.Item) error) error {
+	q.Limit, q.Offset, q.NoCount = 1000, 0, true
+	for i := 0; i < maxPages; i++ {
 		p, err := s.rd.SearchItems(ctx, q)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, p.Items...)
-		if len(p.Items) < q.Limit {
-			break
+		for _, it := range p.Items {
+			if err := fn(it); err != nil {
+				return err
+			}
 		}
+		if !p.More {
+			return nil
+		}
+		q.After = p.Next
 	}
-	return out, nil
+	return nil
 }
 
 // issueView decodes an issue with its posts (newest first), each with
@@ -310,6 +327,7 @@ func queryOf(q url.Values) (store.ItemQuery, error) {
 		}
 		iq.Limit = n
 	}
+	iq.After = q.Get("after")
 	if o := q.Get("offset"); o != "" {
 		n, err := strconv.Atoi(o)
 		if err != nil || n < 0 {
@@ -328,7 +346,7 @@ type msgRow struct {
 type listData struct {
 	Source                string
 	Rows                  []msgRow
-	Total                 int
+	Total                 string
 	From, To              int
 	Prev, Next            string
 	RSS, Atom, ICS        string
@@ -357,6 +375,9 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		iq.Limit = 50
 	}
 	iq.Limit = min(iq.Limit, 200)
+	if v.Static {
+		iq.IncludeRemoved, iq.NoCount = true, true
+	}
 	res, err := s.rd.SearchItems(r.Context(), iq)
 	if err != nil {
 		s.fail(w, r, err)
@@ -367,7 +388,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		s.fail(w, r, err)
 		return
 	}
-	d := listData{Source: string(src), Total: res.Total, Tenants: tenants,
+	d := listData{Source: string(src), Total: totalText(res), Tenants: tenants,
 		Categories: []string{"preventOrFixIssue", "planForChange", "stayInformed"},
 		Severites:  []string{"normal", "high", "critical"}}
 	for _, it := range res.Items {
@@ -384,11 +405,26 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		c.Set("offset", strconv.Itoa(off))
 		return r.URL.Path + "?" + c.Encode()
 	}
-	if iq.Offset > 0 {
-		d.Prev = pageLink(max(iq.Offset-iq.Limit, 0))
-	}
-	if iq.Offset+len(res.Items) < res.Total {
-		d.Next = pageLink(iq.Offset + iq.Limit)
+	switch {
+	case v.site != nil:
+		n := v.site.page
+		d.Total = strconv.Itoa(v.site.total)
+		if len(res.Items) > 0 {
+			d.From, d.To = n*iq.Limit+1, n*iq.Limit+len(res.Items)
+		}
+		if n > 0 {
+			d.Prev = v.Link(r.URL.Path, "page", strconv.Itoa(n-1))
+		}
+		if res.More {
+			d.Next = v.Link(r.URL.Path, "page", strconv.Itoa(n+1))
+		}
+	default:
+		if iq.Offset > 0 {
+			d.Prev = pageLink(max(iq.Offset-iq.Limit, 0))
+		}
+		if res.More {
+			d.Next = pageLink(iq.Offset + iq.Limit)
+		}
 	}
 	fq := url.Values{}
 	for k, vs := range q {
@@ -400,7 +436,18 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 	d.RSS = "/feeds/rss?" + fq.Encode()
 	d.Atom = "/feeds/atom?" + fq.Encode()
 	d.ICS = "/feeds/calendar.ics?" + fq.Encode()
+	if v.Static {
+		d.RSS, d.Atom, d.ICS = v.Link("/feeds/rss", "source", string(src)), v.Link("/feeds/atom", "source", string(src)), v.Link("/feeds/calendar.ics")
+	}
 	s.render(w, r, "list.html", page0(v, v.T(titleKey), nav, d))
+}
+
+// totalText is the number of matches, "1000+" when it was capped.
+func totalText(p store.ItemPage) string {
+	if p.Exact {
+		return strconv.Itoa(p.Total)
+	}
+	return strconv.Itoa(p.Total) + "+"
 }
 
 func rowOf(v view, it store.Item) msgRow {
@@ -454,6 +501,16 @@ type itemData struct {
 	SourceParam    string
 	Translations   []string
 	HasTranslation bool
+	// History is every revision as the diff from the one before (the
+	// first from nothing): the static site's item pages.
+	History []revDiff
+}
+
+// revDiff is one revision as the change from its predecessor.
+type revDiff struct {
+	N       int
+	Heading string
+	Lines   []diffLine
 }
 
 type eventRow struct {
@@ -532,6 +589,18 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 	if a != nil && b != nil && d.From != d.To {
 		d.Diff = diffLines(revisionLines(v, *a), revisionLines(v, *b))
 		d.DiffHeading = strings.NewReplacer("{from}", strconv.Itoa(d.From), "{to}", strconv.Itoa(d.To)).Replace(v.T("item.diff"))
+	}
+	if v.Static {
+		var prev []string
+		for i, rv := range revs {
+			lines := revisionLines(v, rv)
+			h := v.T("item.revision") + " " + strconv.Itoa(rv.Revision)
+			if i > 0 {
+				h = strings.NewReplacer("{from}", strconv.Itoa(revs[i-1].Revision), "{to}", strconv.Itoa(rv.Revision)).Replace(v.T("item.diff"))
+			}
+			d.History = append(d.History, revDiff{N: rv.Revision, Heading: h, Lines: diffLines(prev, lines)})
+			prev = lines
+		}
 	}
 	evs, err := s.st.Events(ctx, store.EventQuery{Tenant: key.Tenant, ItemID: key.ID, Limit: 500})
 	if err != nil {

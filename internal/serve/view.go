@@ -17,12 +17,20 @@ type view struct {
 	loc  *time.Location
 	ui   map[string]map[string]string
 	Path string
+	// Static is set when the page is rendered into the static site
+	// (BuildSite): links are relative files, forms and server-only pages
+	// are left out.
+	Static bool
+	site   *sitePage
 }
 
 // viewOf reads ?lang= (else Accept-Language) and ?tz= (else the server's
 // zone) from a request.
 func (s *Server) viewOf(r *http.Request) view {
 	v := view{Lang: pickLang(r), loc: s.o.Location, ui: s.ui, Path: r.URL.Path}
+	if sp, ok := r.Context().Value(siteKey{}).(*sitePage); ok {
+		v.site, v.Static = sp, true
+	}
 	if tz := r.URL.Query().Get("tz"); tz != "" {
 		if l, err := time.LoadLocation(tz); err == nil {
 			v.loc, v.TZ = l, tz
@@ -88,6 +96,9 @@ func (v view) Time(t time.Time) string {
 // Link returns path with the reader's lang and tz and the given
 // name/value pairs as query parameters (empty values are left out).
 func (v view) Link(path string, kv ...string) string {
+	if v.site != nil {
+		return v.site.href(path, kv...)
+	}
 	q := url.Values{}
 	if v.Lang != "" && v.Lang != "en" {
 		q.Set("lang", v.Lang)
@@ -104,6 +115,14 @@ func (v view) Link(path string, kv ...string) string {
 		return path
 	}
 	return path + "?" + q.Encode()
+}
+
+// Asset is the link of a file of the server (the style sheet).
+func (v view) Asset(path string) string {
+	if v.site != nil {
+		return v.site.href(path)
+	}
+	return path
 }
 
 // LangLink is the current page in the other language.

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strconv"
 	"strings"
@@ -18,7 +19,8 @@ import (
 // inside the transaction of every Commit.
 type Reader interface {
 	// SearchItems lists the current items matching q, newest
-	// modification first, with the number of all matches.
+	// modification first, with the number of matches counted up to
+	// CountCap.
 	SearchItems(ctx context.Context, q ItemQuery) (ItemPage, error)
 	// SourceStates returns the cursor of every tenant and source with the
 	// time a poll last stored it, ordered by tenant and source.
@@ -58,15 +60,35 @@ type ItemQuery struct {
 	// words are matched as substrings, so Japanese text needs no word
 	// breaks.
 	Text           string
-	IncludeRemoved bool // also items gone from the source
-	Limit          int  // 0 = 50; at most 1000
+	IncludeRemoved bool      // also items gone from the source
+	ModifiedSince  time.Time // keeps items last modified at or after it
+	Limit          int       // 0 = 50; at most 1000
 	Offset         int
+	// After continues a listing after the page whose ItemPage.Next it is
+	// (keyset paging: no rows are skipped, so deep pages cost as little
+	// as the first); Offset is ignored with it.
+	After string
+	// NoCount leaves ItemPage.Total at 0 and Exact false: a listing that
+	// walks every page needs only ItemPage.More.
+	NoCount bool
 }
+
+// CountCap is how far SearchItems counts matches beyond Offset: counting
+// every match of a broad filter over 100,000 items cost more than the
+// page itself, and a reader needs "1,000+" rather than the exact number.
+const CountCap = 1000
 
 // ItemPage is one page of SearchItems.
 type ItemPage struct {
 	Items []Item
-	Total int // every match, ignoring Limit and Offset
+	// Total is the number of matches when Exact; otherwise there are more
+	// than Total (Offset + CountCap) matches.
+	Total int
+	Exact bool
+	// More reports whether matches follow this page.
+	More bool
+	// Next is the ItemQuery.After of the following page, "" at the end.
+	Next string
 }
 
 // SourceState is the polling state of one tenant and source.
@@ -166,6 +188,17 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 	if !q.IncludeRemoved {
 		conds = append(conds, "NOT x.removed")
 	}
+	if !q.ModifiedSince.IsZero() {
+		conds = append(conds, "x.last_modified >= "+arg(encodeTime(q.ModifiedSince)))
+	}
+	if q.After != "" {
+		lm, fid, err := parseAfter(q.After)
+		if err != nil {
+			return "", nil, err
+		}
+		a, b := arg(lm), arg(fid)
+		conds = append(conds, "(x.last_modified < "+a+" OR (x.last_modified = "+a+" AND x.fid < "+b+"))")
+	}
 	for _, w := range strings.Fields(q.Text) {
 		conds = append(conds, s.textCond(w, arg))
 	}
@@ -190,15 +223,28 @@ func (s *sqlStore) textCond(word string, arg func(any) string) string {
 	return "x.fid IN (SELECT rowid FROM item_fts WHERE title LIKE " + p + ` ESCAPE '\' OR body LIKE ` + p + ` ESCAPE '\')`
 }
 
+// parseAfter reads a keyset cursor of ItemPage.Next.
+func parseAfter(after string) (string, int64, error) {
+	lm, n, ok := strings.Cut(after, "|")
+	fid, err := strconv.ParseInt(n, 10, 64)
+	if !ok || err != nil {
+		return "", 0, fmt.Errorf("bad page cursor %q", after)
+	}
+	return lm, fid, nil
+}
+
 // SearchItems lists the current items matching q.
+//
+// One statement walks the index in the order of the page (last
+// modification, then fid, which the (source, last_modified) index holds in
+// that order, so no sort is needed for one source) and stops after
+// Offset + CountCap + 1 keys: it yields the page, whether more follow, and
+// the capped count, with the full-text match evaluated once. Only then are
+// the page's items (with their large data) read.
 func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, error) {
 	where, args, err := s.itemWhere(q)
 	if err != nil {
 		return ItemPage{}, fmt.Errorf("search items: %w", err)
-	}
-	var page ItemPage
-	if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM item_index x`+where, args...).Scan(&page.Total); err != nil {
-		return ItemPage{}, fmt.Errorf("search items: count: %w", err)
 	}
 	limit := q.Limit
 	if limit <= 0 {
@@ -206,28 +252,118 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 	}
 	limit = min(limit, 1000)
 	offset := max(q.Offset, 0)
-	// The page's keys are chosen from the index alone; only then are the
-	// items (with their large data) read.
-	cols := "i." + strings.ReplaceAll(itemColumns, ", ", ", i.")
-	rows, err := s.rdb.QueryContext(ctx, `SELECT `+cols+` FROM (SELECT x.tenant, x.source, x.id, x.last_modified FROM item_index x`+where+`
-		ORDER BY x.last_modified DESC, x.tenant, x.source, x.id LIMIT `+strconv.Itoa(limit)+` OFFSET `+strconv.Itoa(offset)+`) k
-		JOIN items i ON i.tenant = k.tenant AND i.source = k.source AND i.id = k.id
-		ORDER BY k.last_modified DESC, k.tenant, k.source, k.id`, args...)
+	if q.After != "" {
+		offset = 0
+	}
+	want := offset + limit + 1
+	if !q.NoCount {
+		want = max(want, offset+CountCap+1)
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT x.fid, x.last_modified FROM item_index x`+where+`
+		ORDER BY x.last_modified DESC, x.fid DESC LIMIT `+strconv.Itoa(want), args...)
 	if err != nil {
 		return ItemPage{}, fmt.Errorf("search items: %w", err)
 	}
-	defer rows.Close()
+	type key struct {
+		fid int64
+		lm  string
+	}
+	var keys []key
 	for rows.Next() {
-		it, err := scanItem(rows)
-		if err != nil {
+		var k key
+		if err := rows.Scan(&k.fid, &k.lm); err != nil {
+			rows.Close()
 			return ItemPage{}, fmt.Errorf("search items: %w", err)
 		}
-		page.Items = append(page.Items, it)
+		keys = append(keys, k)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return ItemPage{}, fmt.Errorf("search items: %w", err)
 	}
+	var page ItemPage
+	if !q.NoCount {
+		page.Total, page.Exact = min(len(keys), offset+CountCap), len(keys) <= offset+CountCap
+	}
+	if offset >= len(keys) {
+		return page, nil
+	}
+	keys = keys[offset:]
+	page.More = len(keys) > limit
+	keys = keys[:min(len(keys), limit)]
+	if page.More {
+		last := keys[len(keys)-1]
+		page.Next = last.lm + "|" + strconv.FormatInt(last.fid, 10)
+	}
+	fids := make([]string, len(keys))
+	pos := make(map[int64]int, len(keys))
+	for i, k := range keys {
+		fids[i] = strconv.FormatInt(k.fid, 10)
+		pos[k.fid] = i
+	}
+	cols := "i." + strings.ReplaceAll(itemColumns, ", ", ", i.")
+	// The fids are our own integers, so they are written into the text.
+	irows, err := s.rdb.QueryContext(ctx, `SELECT x.fid, `+cols+` FROM item_index x
+		JOIN items i ON i.tenant = x.tenant AND i.source = x.source AND i.id = x.id
+		WHERE x.fid IN (`+strings.Join(fids, ", ")+`)`)
+	if err != nil {
+		return ItemPage{}, fmt.Errorf("search items: %w", err)
+	}
+	defer irows.Close()
+	page.Items = make([]Item, len(keys))
+	found := 0
+	for irows.Next() {
+		fid, it, err := scanIndexedItem(irows)
+		if err != nil {
+			return ItemPage{}, fmt.Errorf("search items: %w", err)
+		}
+		if i, ok := pos[fid]; ok {
+			page.Items[i] = it
+			found++
+		}
+	}
+	if err := irows.Err(); err != nil {
+		return ItemPage{}, fmt.Errorf("search items: %w", err)
+	}
+	if found != len(keys) {
+		// An item changed between the two statements (a concurrent poll
+		// has no effect on fids, only a removal of the row could): keep
+		// what was read, in order.
+		out := page.Items[:0]
+		for _, it := range page.Items {
+			if it.Key.ID != "" {
+				out = append(out, it)
+			}
+		}
+		page.Items = out
+	}
 	return page, nil
+}
+
+// scanIndexedItem reads a row of fid followed by the itemColumns.
+func scanIndexedItem(rows *sql.Rows) (int64, Item, error) {
+	var (
+		fid           int64
+		it            Item
+		src           string
+		lastMod, seen string
+		data          []byte
+	)
+	if err := rows.Scan(&fid, &it.Key.Tenant, &src, &it.Key.ID, &it.Revision, &it.Hash, &lastMod, &seen, &it.Removed, &data); err != nil {
+		return 0, Item{}, err
+	}
+	it.Key.Source = model.Source(src)
+	var err error
+	if it.LastModified, err = decodeTime(lastMod); err != nil {
+		return 0, Item{}, err
+	}
+	if it.SeenAt, err = decodeTime(seen); err != nil {
+		return 0, Item{}, err
+	}
+	if len(data) > 0 {
+		it.Data = data
+	}
+	return fid, it, nil
 }
 
 // SourceStates returns the cursor of every tenant and source.

@@ -72,6 +72,10 @@ type Store interface {
 	// digests); note is kept as its last error. ErrNotFound when there is
 	// no such delivery in those states.
 	DeferDelivery(ctx context.Context, id int64, until time.Time, note string) error
+	// EnqueueDelivery adds a delivery of a stored event (a translation
+	// that follows its notice), due at notBefore; false when a delivery
+	// with that key exists already.
+	EnqueueDelivery(ctx context.Context, eventID int64, channel, route, key string, notBefore time.Time) (bool, error)
 
 	// ThreadRef returns the reference a channel stored for a thread key
 	// (e.g. the Slack ts of the first message about an item), or

@@ -129,6 +129,62 @@ func testSearchItems(t *testing.T, s store.Store) {
 		})
 	}
 
+	// Keyset paging walks every match once, in the order of the offset
+	// pages; More and Next end the walk; Exact and Total count the matches.
+	t.Run("keyset", func(t *testing.T) {
+		all, err := r.SearchItems(ctx, store.ItemQuery{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !all.Exact || all.More || all.Next != "" || all.Total != len(all.Items) {
+			t.Fatalf("one page of all: Total %d Exact %v More %v Next %q for %d items", all.Total, all.Exact, all.More, all.Next, len(all.Items))
+		}
+		var walked []string
+		q := store.ItemQuery{Limit: 2, NoCount: true}
+		for i := 0; i < 10; i++ {
+			p, err := r.SearchItems(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p.Total != 0 || p.Exact {
+				t.Errorf("NoCount page counted: %d %v", p.Total, p.Exact)
+			}
+			for _, it := range p.Items {
+				walked = append(walked, it.Key.Tenant+"/"+it.Key.ID)
+			}
+			if !p.More {
+				if p.Next != "" {
+					t.Errorf("last page has Next %q", p.Next)
+				}
+				break
+			}
+			q.After = p.Next
+		}
+		var want []string
+		for _, it := range all.Items {
+			want = append(want, it.Key.Tenant+"/"+it.Key.ID)
+		}
+		if !slices.Equal(walked, want) {
+			t.Errorf("keyset walk = %v, want %v", walked, want)
+		}
+		if _, err := r.SearchItems(ctx, store.ItemQuery{After: "garbage"}); err == nil {
+			t.Error("a bad cursor was accepted")
+		}
+		last := all.Items[len(all.Items)-1].LastModified
+		since, err := r.SearchItems(ctx, store.ItemQuery{ModifiedSince: last.Add(time.Second)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if since.Total >= all.Total || since.Total == 0 {
+			t.Errorf("ModifiedSince %v kept %d of %d items", last.Add(time.Second), since.Total, all.Total)
+		}
+		for _, it := range since.Items {
+			if it.LastModified.Before(last.Add(time.Second)) {
+				t.Errorf("ModifiedSince kept %s modified %v", it.Key.ID, it.LastModified)
+			}
+		}
+	})
+
 	// An edit replaces the indexed text; a removal hides the item.
 	edited := msgItem("fabrikam", "MC100", 2, model.Message{Title: "Retirement postponed", Category: model.CategoryPlanForChange,
 		LastModified: day.Add(5 * time.Hour), Body: "<p>延期されました。</p>"})

@@ -42,6 +42,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"History", testHistory},
 		{"RouteAndRequeue", testRouteAndRequeue},
 		{"DeferDelivery", testDeferDelivery},
+		{"EnqueueDelivery", testEnqueueDelivery},
 		{"ThreadRef", testThreadRef},
 		{"ConcurrentThreadRef", testConcurrentThreadRef},
 		{"Translations", testTranslations},
