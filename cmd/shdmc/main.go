@@ -117,6 +117,7 @@ func runCmd(g *globals) *cobra.Command {
 		every   time.Duration
 		addr    string
 		noServe bool
+		profile string
 	)
 	c := &cobra.Command{
 		Use:   "run",
@@ -130,6 +131,13 @@ func runCmd(g *globals) *cobra.Command {
 			if every > 0 {
 				// Tests and benchmarks only: below config.MinInterval.
 				cfg.Interval = config.Duration(every)
+			}
+			if profile != "" {
+				stop, err := startCPUProfile(profile)
+				if err != nil {
+					return err
+				}
+				defer stop()
 			}
 			log := g.logger(cfg)
 			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: log, Stdout: g.stdout})
@@ -166,6 +174,8 @@ func runCmd(g *globals) *cobra.Command {
 	c.Flags().BoolVar(&noServe, "no-serve", false, "do not serve the dashboard")
 	c.Flags().DurationVar(&every, "poll-every", 0, "override the polling interval, below the config's minimum (tests and benchmarks)")
 	_ = c.Flags().MarkHidden("poll-every")
+	c.Flags().StringVar(&profile, "cpuprofile", "", "write a CPU profile of the run to this file (benchmarks)")
+	_ = c.Flags().MarkHidden("cpuprofile")
 	return c
 }
 
@@ -249,34 +259,24 @@ func simCmd(g *globals) *cobra.Command {
 }
 
 func historyCmd(g *globals) *cobra.Command {
-	var dsn, tenant, tz string
+	var (
+		sf     storeFlags
+		tenant string
+	)
 	cmd := &cobra.Command{
 		Use:   "history ITEM-ID",
 		Short: "Show every stored revision and post of an item (e.g. EX559755, MC123456)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			loc := time.UTC
-			if dsn == "" {
-				cfg, err := g.load()
-				if err != nil {
-					return err
-				}
-				dsn = cfg.StoreDSN().Reveal()
-				loc = cfg.Location()
-			}
-			if tz != "" {
-				l, err := time.LoadLocation(tz)
-				if err != nil {
-					return exitError{2, fmt.Errorf("time zone: %w", err)}
-				}
-				loc = l
+			dsn, loc, err := sf.resolve(g)
+			if err != nil {
+				return err
 			}
 			return app.History(cmd.Context(), g.stdout, dsn, tenant, args[0], loc)
 		},
 	}
-	cmd.Flags().StringVar(&dsn, "store", "", "store DSN (default: from the config file)")
+	sf.add(cmd)
 	cmd.Flags().StringVar(&tenant, "tenant", "", "only this tenant (default: all)")
-	cmd.Flags().StringVar(&tz, "time-zone", "", "show times in this zone (default: the config's time_zone)")
 	return cmd
 }
 
