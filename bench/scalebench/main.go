@@ -16,7 +16,7 @@
 // Usage:
 //
 //	go run ./bench/scalebench -postgres postgres://… [-tenants 10000] [-workers 1,2,4]
-//	    [-issues 5] [-messages 20] [-poll-every 60s] [-timeout 12m]
+//	    [-issues 5] [-messages 20] [-poll-every 60s] [-timeout 12m] [-cpuprofile DIR] [-share-cores] [-bin FILE]
 //
 // SHDMC_TEST_POSTGRES is used when -postgres is not given. The results are
 // in BENCHMARKS.md.
@@ -56,6 +56,9 @@ type options struct {
 	serveSim                  bool
 	dir                       string
 	keep                      bool
+	profiles                  string
+	shareCores                bool
+	bin                       string
 }
 
 func run(args []string, stdin io.Reader, stdout io.Writer) error {
@@ -74,6 +77,9 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs.BoolVar(&o.serveSim, "serve-sim", false, "internal: be the simulator process")
 	fs.StringVar(&o.dir, "dir", "", "internal: the simulator's directory")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
+	fs.StringVar(&o.bin, "bin", "", "measure this shdmc binary instead of building ./cmd/shdmc (an earlier version, to compare)")
+	fs.BoolVar(&o.shareCores, "share-cores", false, "run each of k workers with GOMAXPROCS = cores/k (at least 1), as k machines would each have their own cores")
+	fs.StringVar(&o.profiles, "cpuprofile", "", "write each worker's CPU profile into this directory (worker-K-I.pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -101,17 +107,24 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if !o.keep {
 		defer os.RemoveAll(dir)
 	}
-	bin := filepath.Join(dir, "shdmc")
-	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/shdmc").CombinedOutput(); err != nil {
-		return fmt.Errorf("build shdmc (run from the repository root): %v\n%s", err, out)
+	bin := o.bin
+	if bin == "" {
+		bin = filepath.Join(dir, "shdmc")
+		if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/shdmc").CombinedOutput(); err != nil {
+			return fmt.Errorf("build shdmc (run from the repository root): %v\n%s", err, out)
+		}
 	}
 	p, err := spawnSim(ctx, o.tenants, o.issues, o.messages, dir)
 	if err != nil {
 		return err
 	}
 	defer p.close()
-	fmt.Fprintf(stdout, "SCALE-OUT: %d tenants x (%d issues, %d MC posts), PostgreSQL, interval 5m (polls every %s here), %d cores\n\n",
-		o.tenants, o.issues, o.messages, o.pollEvery, numCPU())
+	cores := ""
+	if o.shareCores {
+		cores = ", each of k workers with GOMAXPROCS=cores/k"
+	}
+	fmt.Fprintf(stdout, "SCALE-OUT: %d tenants x (%d issues, %d MC posts), PostgreSQL, interval 5m (polls every %s here), %d cores%s\n\n",
+		o.tenants, o.issues, o.messages, o.pollEvery, numCPU(), cores)
 	var results []result
 	for _, k := range o.workers {
 		r, err := measure(ctx, o, bin, dir, p, k)

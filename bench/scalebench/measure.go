@@ -105,7 +105,14 @@ func measure(ctx context.Context, o options, bin, dir string, p *simProc, k int)
 		if err != nil {
 			return res, err
 		}
-		cmd := exec.CommandContext(ctx, bin, "run", "-c", cfg, "--poll-every", o.pollEvery.String())
+		args := []string{"run", "-c", cfg, "--poll-every", o.pollEvery.String()}
+		if o.profiles != "" {
+			args = append(args, "--cpuprofile", filepath.Join(o.profiles, fmt.Sprintf("worker-%d-%d.pprof", k, i)))
+		}
+		cmd := exec.CommandContext(ctx, bin, args...)
+		if o.shareCores {
+			cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", max(1, numCPU()/k)))
+		}
 		cmd.Stdout, cmd.Stderr = f, f
 		cmd.WaitDelay = 10 * time.Second
 		if err := cmd.Start(); err != nil {

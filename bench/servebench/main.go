@@ -74,7 +74,7 @@ func main() {
 			}
 			return string(m[1])
 		}
-		fmt.Printf("| `%s` | %s | %s | %s |\n", u, get(`Requests/sec:\s+(\S+)`), get(`50%\s+(\S+)`), get(`99%\s+(\S+)`))
+		fmt.Printf("| `%s` | %s | %s | %s |\n", u, get(`Requests/sec:\s+(\S+)`), get(`(?m)^\s+50%\s+(\S+)`), get(`(?m)^\s+99%\s+(\S+)`))
 	}
 }
 

@@ -97,6 +97,11 @@ JSON array, or as JSON Lines (--format jsonl). JSON records carry the item's
 full Graph data as "data".`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
+			switch format {
+			case "csv", "json", "jsonl":
+			default:
+				return exitError{2, fmt.Errorf("--format must be csv, json or jsonl, not %q", format)}
+			}
 			o := serve.ExportOptions{Format: format, Source: model.Source(source), Tenants: tenants, Revisions: revisions, Excel: excel}
 			if since != "" {
 				t, err := time.Parse("2006-01-02", since)

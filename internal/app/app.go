@@ -66,22 +66,53 @@ type App struct {
 	health *healthKeeper
 	beat   *heartbeat
 	public *publicStatus
+	// groupWindow is how long the deliveries of a group_tenants route wait
+	// for the other tenants of the cycle (hold.go).
+	groupWindow time.Duration
 }
 
+// tenant is one polled tenant. Its Graph client and poller are built at
+// its first poll and, when workers share the tenants, dropped when another
+// worker takes it over, so that a worker holds clients only for its share.
 type tenant struct {
 	cfg      config.Tenant
-	client   *graph.Client
-	poller   *poll.Poller
+	gc       graph.Config
+	set      poll.Settings
 	interval time.Duration
 	// budget is shared by the tenants of one Entra tenant and app;
 	// budgetKey names it in the store (workers.go).
 	budget    *graph.Budget
 	budgetKey string
+
+	mu     sync.Mutex
+	poller *poll.Poller // nil until the first poll, and after a handover
+}
+
+// pollerOf returns t's poller, building its Graph client first if needed.
+func (a *App) pollerOf(t *tenant) (*poll.Poller, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.poller == nil {
+		client, err := graph.New(t.gc)
+		if err != nil {
+			return nil, fmt.Errorf("tenant %s: create graph client: %w", t.cfg.ID, err)
+		}
+		t.poller = poll.New(t.cfg.ID, client, a.st, t.set, a.now, a.log)
+	}
+	return t.poller, nil
+}
+
+// drop forgets t's Graph client and poller (the tenant went to another
+// worker); a later poll builds them again.
+func (t *tenant) drop() {
+	t.mu.Lock()
+	t.poller = nil
+	t.mu.Unlock()
 }
 
 // New builds an App from a validated config.
 func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
-	a := &App{cfg: cfg, log: o.Logger, now: o.Now, st: o.Store, conc: o.Concurrency}
+	a := &App{cfg: cfg, log: o.Logger, now: o.Now, st: o.Store, conc: o.Concurrency, groupWindow: defaultGroupWindow}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -157,8 +188,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			}
 		}
 		gc.HTTPClient, gc.CAFile = httpClients[t.CAFile], ""
-		client, err := graph.New(gc)
-		if err != nil {
+		// Checked now, built at the first poll (pollerOf).
+		if _, err := graph.New(gc); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("tenant %s: create graph client: %w", t.ID, err)
 		}
@@ -177,10 +208,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		if t.Interval > 0 {
 			iv = time.Duration(t.Interval)
 		}
-		a.tenants = append(a.tenants, &tenant{
-			cfg: t, client: client, interval: iv, budget: budgets[bk], budgetKey: bk,
-			poller: poll.New(t.ID, client, a.st, set, a.now, a.log),
-		})
+		a.tenants = append(a.tenants, &tenant{cfg: t, gc: gc, set: set, interval: iv, budget: budgets[bk], budgetKey: bk})
 	}
 	a.initResilience()
 	return a, nil
@@ -247,7 +275,7 @@ func (a *App) Check(ctx context.Context) (CheckResult, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			r, err := a.pollTenant(ctx, t)
+			r, _, err := a.pollTenant(ctx, t)
 			mu.Lock()
 			defer mu.Unlock()
 			res.Tenants++
@@ -271,10 +299,17 @@ func (a *App) Check(ctx context.Context) (CheckResult, error) {
 	return res, errors.Join(errs...)
 }
 
-func (a *App) pollTenant(ctx context.Context, t *tenant) (poll.Result, error) {
+// pollTenant polls t once; due reports whether the poll may have queued
+// deliveries (events, a source health transition, or a failure).
+func (a *App) pollTenant(ctx context.Context, t *tenant) (r poll.Result, due bool, err error) {
 	start := time.Now()
-	r, err := t.poller.Poll(ctx)
-	a.afterPoll(ctx, t, r, err)
+	p, err := a.pollerOf(t)
+	if err != nil {
+		return r, true, err
+	}
+	r, err = p.Poll(ctx)
+	announced := a.afterPoll(ctx, t, r, err)
+	due = r.Events > 0 || announced || err != nil
 	log := a.log.With("tenant", t.cfg.ID, "events", r.Events, "items", r.Items, "full", r.Full,
 		"took", time.Since(start).Round(time.Millisecond))
 	if err != nil {
@@ -282,7 +317,7 @@ func (a *App) pollTenant(ctx context.Context, t *tenant) (poll.Result, error) {
 	} else {
 		log.Debug("poll done")
 	}
-	return r, err
+	return r, due, err
 }
 
 // Run polls every tenant at its interval (with jitter) and delivers
@@ -299,6 +334,10 @@ func (a *App) Run(ctx context.Context) error {
 	wg.Add(1)
 	go func() { defer wg.Done(); co.run(ctx) }()
 	sem := make(chan struct{}, a.conc)
+	// polled is signalled after every poll (the heartbeat's cycle), kick
+	// after a poll that may have queued deliveries: a quiet poll costs no
+	// outbox query; retries come with the ticker below.
+	polled := make(chan struct{}, 1)
 	kick := make(chan struct{}, 1)
 	for i, t := range a.tenants {
 		wg.Add(1)
@@ -319,15 +358,15 @@ func (a *App) Run(ctx context.Context) error {
 				case <-timer.C:
 				}
 				sem <- struct{}{}
-				polled := a.pollShared(ctx, co, t)
+				ok, due := a.pollShared(ctx, co, t)
 				<-sem
-				if !polled {
+				if !ok {
 					timer.Reset(jitter(t.interval))
 					continue
 				}
-				select {
-				case kick <- struct{}{}:
-				default:
+				signal(polled)
+				if due {
+					signal(kick)
 				}
 				timer.Reset(jitter(a.pollInterval(t)))
 			}
@@ -337,23 +376,35 @@ func (a *App) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); a.runPublicStatus(ctx, kick) }()
 	tick := time.NewTicker(15 * time.Second) // retries of failed deliveries
 	defer tick.Stop()
+	var drainErr error
 	for {
 		kicked := false
 		select {
 		case <-ctx.Done():
 			wg.Wait()
 			return nil
+		case <-polled:
+			a.afterCycle(ctx, false, drainErr)
+			continue
 		case <-kick:
 			kicked = true
 		case <-tick.C:
 		}
-		_, _, err := a.disp.Drain(ctx)
-		if err != nil && ctx.Err() == nil {
-			a.log.Error("deliver notices", "err", err)
+		_, _, drainErr = a.disp.Drain(ctx)
+		if drainErr != nil && ctx.Err() == nil {
+			a.log.Error("deliver notices", "err", drainErr)
 		}
 		if kicked {
-			a.afterCycle(ctx, false, err)
+			a.afterCycle(ctx, false, drainErr)
 		}
+	}
+}
+
+// signal wakes the receiver of c without waiting; signals coalesce.
+func signal(c chan struct{}) {
+	select {
+	case c <- struct{}{}:
+	default:
 	}
 }
 

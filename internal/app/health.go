@@ -175,10 +175,12 @@ func (a *App) sourceTargets(ev *model.Event) []route.Target {
 
 // afterPoll feeds one tenant poll into the health keeper, and notes
 // whether the tenant has an active incident.
-func (a *App) afterPoll(ctx context.Context, t *tenant, r poll.Result, err error) {
-	if _, herr := a.observe(ctx, t.cfg.ID, model.SourceGraph, err); herr != nil {
+func (a *App) afterPoll(ctx context.Context, t *tenant, r poll.Result, err error) (announced bool) {
+	tr, herr := a.observe(ctx, t.cfg.ID, model.SourceGraph, err)
+	if herr != nil {
 		a.log.Error("record source health", "tenant", t.cfg.ID, "err", herr)
 	}
+	announced = tr != health.None
 	if sr, ok := r.Sources[model.SourceSHD]; ok && sr.Err == nil {
 		a.health.mu.Lock()
 		_, known := a.health.incident[t.cfg.ID]
@@ -187,13 +189,14 @@ func (a *App) afterPoll(ctx context.Context, t *tenant, r poll.Result, err error
 			active, aerr := activeIncident(ctx, a.st, t.cfg.ID)
 			if aerr != nil {
 				a.log.Warn("look for active incidents", "tenant", t.cfg.ID, "err", aerr)
-				return
+				return announced
 			}
 			a.health.mu.Lock()
 			a.health.incident[t.cfg.ID] = active
 			a.health.mu.Unlock()
 		}
 	}
+	return announced
 }
 
 // activeIncident reports whether a tenant has a stored, unresolved issue

@@ -1,14 +1,18 @@
 package app
 
 import (
+	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/config"
+	"github.com/shdmc/shdmc/internal/detect"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/render"
+	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
@@ -21,6 +25,11 @@ func (a *App) hold(dl *store.Delivery, now time.Time) notify.Hold {
 	r, ok := a.router.Route(dl.Route)
 	if !ok {
 		return notify.Hold{}
+	}
+	if r.GroupTenants && dl.Event.Message != nil && !strings.HasPrefix(dl.Key, groupPrefix) {
+		// Announced by the group delivery (which then meets the quiet
+		// hours and digest schedule below like any other).
+		return notify.Hold{Group: groupKey(dl), GroupAt: dl.CreatedAt.Add(a.groupWindow)}
 	}
 	loc := a.cfg.Location()
 	if r.TimeZone != "" {
@@ -41,6 +50,52 @@ func (a *App) hold(dl *store.Delivery, now time.Time) notify.Hold {
 		}
 	}
 	return notify.Hold{}
+}
+
+// defaultGroupWindow is how long the first delivery of a post on a
+// group_tenants route waits for the other tenants: the polls of one cycle
+// are spread over 30 s at start and drift by the ±10 % jitter.
+const defaultGroupWindow = 2 * time.Minute
+
+// groupPrefix starts the idempotency key of a group delivery.
+const groupPrefix = "group/"
+
+// groupKey is the key of the group delivery that announces dl's Message
+// Center post revision for every tenant: route, channel, item, event type
+// and content hash (the same text in every tenant gives the same hash; the
+// type tells a post's removal from its arrival with the same text).
+func groupKey(dl *store.Delivery) string {
+	return groupPrefix + dl.Route + "/" + dl.Channel + "/" + dl.Event.ItemID + "/" + string(dl.Event.Type) + "/" +
+		detect.HashMessage(dl.Event.Message)
+}
+
+// alsoIn lists the other tenants whose same post revision (same event
+// type and content hash) the route routeName announces with ev: the tenants whose events
+// for the item carry the same content and match the route, sorted.
+func (a *App) alsoIn(ctx context.Context, routeName string, ev *model.Event) ([]string, error) {
+	if ev.Message == nil {
+		return nil, nil
+	}
+	hash := detect.HashMessage(ev.Message)
+	evs, err := a.st.Events(ctx, store.EventQuery{ItemID: ev.ItemID})
+	if err != nil {
+		return nil, fmt.Errorf("list the tenants of %s: %w", ev.ItemID, err)
+	}
+	seen := map[string]bool{ev.Tenant: true}
+	var out []string
+	for i := range evs {
+		e := &evs[i]
+		if seen[e.Tenant] || e.Source != ev.Source || e.Type != ev.Type || e.Message == nil || detect.HashMessage(e.Message) != hash {
+			continue
+		}
+		if !slices.ContainsFunc(a.router.Match(e), func(t route.Target) bool { return t.Route == routeName }) {
+			continue
+		}
+		seen[e.Tenant] = true
+		out = append(out, e.Tenant)
+	}
+	slices.Sort(out)
+	return out, nil
 }
 
 func digestEvery(d config.Digest) string {

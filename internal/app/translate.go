@@ -76,6 +76,14 @@ const followUpAfter = 10 * time.Minute
 func (a *App) prepare(ctx context.Context, n *notify.Notice, channel string) error {
 	followUp := strings.HasSuffix(n.Key, followUpSuffix)
 	o, incomplete, err := a.renderOptionsErr(ctx, n.Route, channel, n.Event)
+	if strings.HasPrefix(n.Key, groupPrefix) {
+		// One notice for the tenants of a group_tenants route (hold.go).
+		also, aerr := a.alsoIn(ctx, n.Route, n.Event)
+		if aerr != nil {
+			return aerr
+		}
+		o.AlsoIn = also
+	}
 	n.Render = o
 	switch {
 	case followUp && incomplete:

@@ -198,6 +198,14 @@ func (c *coordinator) begin(tenant string) (ok, fresh bool) {
 	return true, fresh
 }
 
+// holds reports whether this worker holds tenant's lease.
+func (c *coordinator) holds(tenant string) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	_, ok := c.held[tenant]
+	return ok
+}
+
 // end marks tenant's poll as ended.
 func (c *coordinator) end(tenant string) {
 	c.mu.Lock()
@@ -262,10 +270,13 @@ func (c *coordinator) shutdown() {
 // starts from the request log its previous holder stored, and its own log
 // is stored after the poll, so that the per-app-per-tenant limits hold
 // across workers.
-func (a *App) pollShared(ctx context.Context, c *coordinator, t *tenant) bool {
+func (a *App) pollShared(ctx context.Context, c *coordinator, t *tenant) (polled, due bool) {
 	ok, fresh := c.begin(t.cfg.ID)
 	if !ok {
-		return false
+		if !c.holds(t.cfg.ID) {
+			t.drop() // another worker's now, or never ours: no client kept for it
+		}
+		return false, false
 	}
 	defer c.end(t.cfg.ID)
 	cl := c.cl
@@ -276,13 +287,13 @@ func (a *App) pollShared(ctx context.Context, c *coordinator, t *tenant) bool {
 		}
 		t.budget.Restore(log)
 	}
-	_, _ = a.pollTenant(ctx, t)
+	_, due, _ = a.pollTenant(ctx, t)
 	if cl != nil && t.budget != nil {
 		if err := cl.SaveBudgetLog(ctx, t.budgetKey, t.budget.Log(), c.now()); err != nil && ctx.Err() == nil {
 			a.log.Warn("save graph budget", "tenant", t.cfg.ID, "err", err)
 		}
 	}
-	return true
+	return true, due
 }
 
 // startWorker registers this process as a worker and takes its first share

@@ -338,6 +338,10 @@ type Route struct {
 	Delivery string `yaml:"delivery"`
 	// Digest schedules digest delivery.
 	Digest Digest `yaml:"digest"`
+	// GroupTenants announces a Message Center post that arrives with the
+	// same content in several tenants once, naming the other tenants,
+	// instead of once per tenant.
+	GroupTenants bool `yaml:"group_tenants"`
 }
 
 // Match filters events. Lists match when any element matches

@@ -604,6 +604,10 @@ func (v *validator) route(i int, names map[string]int) {
 	} else if r.Digest != (Digest{}) {
 		v.errf(p+".digest", "digest is only used with delivery: digest")
 	}
+	if r.GroupTenants && !matchesMessages(r.Match) {
+		v.errf(p+".group_tenants", "group_tenants groups Message Center posts, but this route matches no Message Center event "+
+			"(add mc to match.sources, or mc.* to match.events)")
+	}
 	m := r.Match
 	for key, re := range map[string]string{"title_regex": m.TitleRegex, "body_regex": m.BodyRegex} {
 		if _, err := regexp.Compile(re); re != "" && err != nil {
@@ -687,4 +691,17 @@ func (v *validator) translator() {
 			v.errf(p+".glossary_file", "cannot read %s: %v", t.GlossaryFile, errors.Unwrap(err))
 		}
 	}
+}
+
+// matchesMessages reports whether a route's match can select Message
+// Center events: its sources (if any) include mc and its events (if any)
+// include an mc.* type.
+func matchesMessages(m Match) bool {
+	if len(m.Sources) > 0 && !slices.ContainsFunc(m.Sources, func(s string) bool { return strings.EqualFold(s, "mc") }) {
+		return false
+	}
+	if len(m.Events) > 0 && !slices.ContainsFunc(m.Events, func(e string) bool { return strings.HasPrefix(strings.ToLower(e), "mc.") }) {
+		return false
+	}
+	return true
 }

@@ -76,7 +76,7 @@ func merge(ch, route render.Options) render.Options {
 	if route.MaxPostChars > 0 {
 		o.MaxPostChars = route.MaxPostChars
 	}
-	o.Language, o.Mode, o.Prose, o.NoteKey = route.Language, route.Mode, route.Prose, route.NoteKey
+	o.Language, o.Mode, o.Prose, o.NoteKey, o.AlsoIn = route.Language, route.Mode, route.Prose, route.NoteKey, route.AlsoIn
 	if route.LinkURL != "" {
 		o.LinkURL = route.LinkURL
 	}

@@ -267,6 +267,16 @@ type Hold struct {
 	Digest bool
 	// Reason is shown in the outbox listing while the delivery is held.
 	Reason string
+	// Group, when set, hands the delivery over to a group delivery with
+	// this idempotency key (the same post announced once for several
+	// tenants): the dispatcher enqueues the group delivery of this
+	// delivery's event, due at GroupAt, unless a delivery with that key
+	// exists already, and then marks this delivery done. Enqueuing first
+	// means a crash in between repeats the hand-over, which the unique
+	// key makes harmless; the group delivery is an outbox row like any
+	// other, retried until sent.
+	Group   string
+	GroupAt time.Time
 }
 
 // hold applies the Hold hook; false means the delivery was taken care of
@@ -277,6 +287,15 @@ func (d *Dispatcher) hold(ctx context.Context, dl *store.Delivery, now time.Time
 	}
 	h := d.Hold(dl, now)
 	switch {
+	case h.Group != "":
+		if _, err := d.st.EnqueueDelivery(ctx, dl.Event.ID, dl.Channel, dl.Route, h.Group, h.GroupAt); err != nil {
+			d.log.Error("group delivery", "delivery", dl.ID, "group", h.Group, "err", err)
+			return false // still claimed: tried again when the claim lapses
+		}
+		if err := d.st.CompleteDelivery(ctx, dl.ID, now); err != nil {
+			d.log.Error("mark grouped delivery done", "delivery", dl.ID, "err", err)
+		}
+		return false
 	case h.Until.After(now):
 		if err := d.st.DeferDelivery(ctx, dl.ID, h.Until, h.Reason); err != nil {
 			d.log.Error("hold delivery", "delivery", dl.ID, "err", err)

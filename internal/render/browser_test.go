@@ -14,30 +14,11 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
+	"github.com/shdmc/shdmc/internal/browsertest"
 )
 
 var screenshot = flag.Bool("screenshot", false, "write the EX559755 Teams card as ../../docs/teams-card.png")
-
-// browserParts returns Chromium and the adaptivecards bundle that
-// scripts/lib/browser.sh installs. Without them the test fails under CI and
-// is skipped elsewhere.
-func browserParts(t *testing.T) (chromium, acJS string) {
-	t.Helper()
-	chromium, acJS = os.Getenv("SHDMC_CHROMIUM"), os.Getenv("SHDMC_ADAPTIVECARDS_JS")
-	if chromium == "" || acJS == "" {
-		msg := "SHDMC_CHROMIUM and SHDMC_ADAPTIVECARDS_JS are not set: run `source scripts/lib/browser.sh` first (it installs chromium and adaptivecards@3.0.x)"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	for _, p := range []string{chromium, acJS} {
-		if _, err := os.Stat(p); err != nil {
-			t.Fatalf("browser part missing (scripts/lib/browser.sh installs it): %v", err)
-		}
-	}
-	return chromium, acJS
-}
 
 // cardPage renders the card of ?name= with the official renderer: parse
 // with a 1.5 SerializationContext, validateProperties, render, and publish
@@ -108,7 +89,7 @@ func (p *pageServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // TestBrowser renders the Teams cards with the adaptivecards renderer and
 // the email bodies in headless Chromium.
 func TestBrowser(t *testing.T) {
-	chromium, acJS := browserParts(t)
+	acJS := browsertest.Env(t, "SHDMC_CHROMIUM", "SHDMC_ADAPTIVECARDS_JS")[1]
 	js, err := os.ReadFile(acJS)
 	if err != nil {
 		t.Fatal(err)
@@ -122,32 +103,8 @@ func TestBrowser(t *testing.T) {
 
 	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
 	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(chromium),
-		chromedp.Headless,
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.NoFirstRun,
-		chromedp.NoDefaultBrowserCheck,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(700, 900),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-		// Loopback only: every other host name fails to resolve, so the
-		// https images of Microsoft's HTML are not fetched.
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-	)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
 	start := time.Now()
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	browser := browsertest.New(ctx, t, chromedp.WindowSize(700, 900))
 	t.Logf("chromium started in %v", time.Since(start).Round(time.Millisecond))
 
 	cases := wireCases(t)

@@ -68,6 +68,10 @@ type Options struct {
 	// translation comes from (default "note.translated": machine
 	// translation); the demo uses "note.demoTranslation".
 	NoteKey string
+	// AlsoIn names the other tenants in which the same item, with the same
+	// content, was detected (a route with group_tenants): the footer gets
+	// a line "Also in N other tenants: …".
+	AlsoIn []string
 }
 
 // Doc is the neutral notice every format is written from.
@@ -174,7 +178,30 @@ func composeIn(ev *model.Event, o Options, l *tr) Doc {
 	if ev.Tenant != "" {
 		d.Footer = l.f("footer", "tenant", ev.Tenant, "time", l.time(ev.DetectedAt))
 	}
+	if line := l.alsoIn(o.AlsoIn); line != "" {
+		d.Footer = strings.TrimPrefix(d.Footer+"\n"+line, "\n")
+	}
 	return d
+}
+
+// maxAlsoIn is how many other tenants a grouped notice names; the rest
+// are counted.
+const maxAlsoIn = 10
+
+// alsoIn is the footer line naming the other tenants of a grouped
+// notice, "" for none.
+func (l *tr) alsoIn(tenants []string) string {
+	switch len(tenants) {
+	case 0:
+		return ""
+	case 1:
+		return l.f("footer.alsoInOne", "tenants", tenants[0])
+	}
+	list := strings.Join(tenants[:min(len(tenants), maxAlsoIn)], l.t("punct.listSep"))
+	if len(tenants) > maxAlsoIn {
+		list = l.f("footer.alsoInMore", "list", list, "n", strconv.Itoa(len(tenants)-maxAlsoIn))
+	}
+	return l.f("footer.alsoIn", "n", strconv.Itoa(len(tenants)), "tenants", list)
 }
 
 func composeIssue(ev *model.Event, is *model.Issue, o Options, l *tr) Doc {

@@ -11,54 +11,21 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"github.com/shdmc/shdmc/internal/browsertest"
+
 	"github.com/shdmc/shdmc/internal/serve"
 )
-
-// chromium returns the browser that scripts/lib/browser.sh installs;
-// without it the test fails under CI and is skipped elsewhere.
-func chromium(t *testing.T) string {
-	t.Helper()
-	p := os.Getenv("SHDMC_CHROMIUM")
-	if p == "" {
-		msg := "SHDMC_CHROMIUM is not set: run `source scripts/lib/browser.sh` first"
-		if os.Getenv("CI") == "true" {
-			t.Fatal(msg)
-		}
-		t.Skip(msg)
-	}
-	if _, err := os.Stat(p); err != nil {
-		t.Fatalf("chromium missing: %v", err)
-	}
-	return p
-}
 
 // TestBrowser loads the dashboard in headless Chromium against the demo
 // scenario's store: the health grid, an incident timeline, a Japanese
 // Message Center search typed into the form, a revision diff, and a
 // hostile Message Center body whose scripts must not run.
 func TestBrowser(t *testing.T) {
-	exe := chromium(t)
 	st := fixture(t)
 	ts := newServer(t, st, serve.Options{})
 	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.WindowSize(1280, 1000),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("hide-scrollbars", true),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"),
-	)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
-	if err := chromedp.Do(browser); err != nil {
-		t.Fatalf("start chromium: %v", err)
-	}
+	browser := browsertest.New(ctx, t, chromedp.WindowSize(1280, 1000))
 	// probe navigates to path, runs steps (form input), then evaluates js
 	// (an expression returning a JSON string) once wait is true.
 	probe := func(t *testing.T, path string, steps []chromedp.Action[chromedp.Void], wait, js string, v any) {

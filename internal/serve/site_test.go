@@ -15,7 +15,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
+
 	"github.com/mmcdole/gofeed"
+	"github.com/shdmc/shdmc/internal/browsertest"
 
 	"github.com/shdmc/shdmc/internal/serve"
 )
@@ -166,22 +168,11 @@ func TestSitePages(t *testing.T) {
 // server: every resource it loads or names (style sheet, images, feed
 // links) is a file:// URL, and the style sheet's rules apply.
 func TestSiteBrowser(t *testing.T) {
-	exe := chromium(t)
+	browsertest.Chromium(t)
 	dir, _ := buildSite(t, "en")
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
-	alloc, cancelAlloc := chromedp.NewExecAllocator(ctx,
-		chromedp.ExecPath(exe), chromedp.Headless, chromedp.NoSandbox, chromedp.DisableGPU,
-		chromedp.NoFirstRun, chromedp.NoDefaultBrowserCheck, chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-dev-shm-usage", true),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("host-resolver-rules", "MAP * ~NOTFOUND"),
-	)
-	defer cancelAlloc()
-	browser, cancelBrowser := chromedp.NewContext(alloc)
-	defer cancelBrowser()
+	browser := browsertest.New(ctx, t)
 	page := "file://" + filepath.ToSlash(filepath.Join(dir, "items", "demo-1", "shd", "EX559755.html"))
 	if err := chromedp.Do(browser, chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS("#revisions"))); err != nil {
 		t.Fatalf("load %s: %v", page, err)
