@@ -140,7 +140,8 @@ func runCmd(g *globals) *cobra.Command {
 				defer stop()
 			}
 			log := g.logger(cfg)
-			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: log, Stdout: g.stdout})
+			metrics := serve.NewMetrics()
+			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: log, Stdout: g.stdout, Observe: observeInto(metrics)})
 			if err != nil {
 				return err
 			}
@@ -155,7 +156,7 @@ func runCmd(g *globals) *cobra.Command {
 					return exitError{2, err}
 				}
 				srv, err := serve.New(serve.Options{Store: a.Store(), Addr: cfg.Serve.Addr, Auth: auth, Location: cfg.Location(),
-					Interval: time.Duration(cfg.Interval), Logger: log})
+					Interval: time.Duration(cfg.Interval), Logger: log, Metrics: metrics})
 				if err != nil {
 					return exitError{2, err}
 				}

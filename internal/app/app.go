@@ -46,10 +46,23 @@ type Options struct {
 	// Translator overrides the one built from the config (the demo's
 	// shipped translation memory).
 	Translator *translate.Service
+	// Observe, when set, is told about every poll of a tenant (the
+	// dashboard's /metrics feeds on it).
+	Observe func(Observation)
+}
+
+// Observation describes one poll of one tenant.
+type Observation struct {
+	Tenant string
+	// Sources holds each polled source's duration and error.
+	Sources map[model.Source]poll.SourceResult
+	// Graph is what the tenant's Graph client did during the poll.
+	Graph graph.Stats
 }
 
 // App is a configured shdmc.
 type App struct {
+	onPoll     func(Observation)
 	cfg        *config.Config
 	st         store.Store
 	ownSt      bool
@@ -85,7 +98,8 @@ type tenant struct {
 	budgetKey string
 
 	mu     sync.Mutex
-	poller *poll.Poller // nil until the first poll, and after a handover
+	poller *poll.Poller  // nil until the first poll, and after a handover
+	client *graph.Client // the poller's, for its statistics
 }
 
 // pollerOf returns t's poller, building its Graph client first if needed.
@@ -97,22 +111,48 @@ func (a *App) pollerOf(t *tenant) (*poll.Poller, error) {
 		if err != nil {
 			return nil, fmt.Errorf("tenant %s: create graph client: %w", t.cfg.ID, err)
 		}
-		t.poller = poll.New(t.cfg.ID, client, a.st, t.set, a.now, a.log)
+		t.poller, t.client = poll.New(t.cfg.ID, client, a.st, t.set, a.now, a.log), client
 	}
 	return t.poller, nil
+}
+
+// stats returns the counters of t's Graph client.
+func (t *tenant) stats() graph.Stats {
+	t.mu.Lock()
+	c := t.client
+	t.mu.Unlock()
+	if c == nil {
+		return graph.Stats{}
+	}
+	return c.Stats()
+}
+
+// statsDelta is what a Graph client did between two snapshots.
+func statsDelta(a, b graph.Stats) graph.Stats {
+	d := graph.Stats{Requests: b.Requests - a.Requests, BytesRead: b.BytesRead - a.BytesRead,
+		Throttled: b.Throttled - a.Throttled, ThrottledWait: b.ThrottledWait - a.ThrottledWait,
+		Retries: b.Retries - a.Retries, TokenRefreshes: b.TokenRefreshes - a.TokenRefreshes,
+		ByStatus: map[int]int64{}}
+	for code, n := range b.ByStatus {
+		if n -= a.ByStatus[code]; n > 0 {
+			d.ByStatus[code] = n
+		}
+	}
+	return d
 }
 
 // drop forgets t's Graph client and poller (the tenant went to another
 // worker); a later poll builds them again.
 func (t *tenant) drop() {
 	t.mu.Lock()
-	t.poller = nil
+	t.poller, t.client = nil, nil
 	t.mu.Unlock()
 }
 
 // New builds an App from a validated config.
 func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
-	a := &App{cfg: cfg, log: o.Logger, now: o.Now, st: o.Store, conc: o.Concurrency, groupWindow: defaultGroupWindow}
+	a := &App{cfg: cfg, log: o.Logger, now: o.Now, st: o.Store, conc: o.Concurrency, groupWindow: defaultGroupWindow,
+		onPoll: o.Observe}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -307,7 +347,14 @@ func (a *App) pollTenant(ctx context.Context, t *tenant) (r poll.Result, due boo
 	if err != nil {
 		return r, true, err
 	}
+	var before graph.Stats
+	if a.onPoll != nil {
+		before = t.stats()
+	}
 	r, err = p.Poll(ctx)
+	if a.onPoll != nil {
+		a.onPoll(Observation{Tenant: t.cfg.ID, Sources: r.Sources, Graph: statsDelta(before, t.stats())})
+	}
 	announced := a.afterPoll(ctx, t, r, err)
 	due = r.Events > 0 || announced || err != nil
 	log := a.log.With("tenant", t.cfg.ID, "events", r.Events, "items", r.Items, "full", r.Full,

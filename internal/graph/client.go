@@ -110,6 +110,8 @@ type Stats struct {
 	BytesRead int64
 	// Throttled counts 429 and 503 answers that the client waited out or gave up on.
 	Throttled int64
+	// ThrottledWait is the time spent waiting on their Retry-After.
+	ThrottledWait time.Duration
 	// Retries counts repeated attempts, including the one after a token refresh.
 	Retries int64
 	// TokenRefreshes counts fresh tokens fetched after a 401.
@@ -485,6 +487,14 @@ func (c *Client) fetch(ctx context.Context, u string, isList bool, accept func(b
 				return lastErr
 			}
 			wait = apiErr.RetryAfter
+			if a.status == http.StatusTooManyRequests || a.status == http.StatusServiceUnavailable {
+				w := wait
+				if w <= 0 {
+					w = c.backoff(retries)
+					wait = w
+				}
+				c.count(func(s *Stats) { s.ThrottledWait += w })
+			}
 		}
 		if retries >= c.maxRetries {
 			return fmt.Errorf("giving up after %d attempts: %w", n+1, lastErr)

@@ -102,6 +102,7 @@ type SourceResult struct {
 	Fetched, Changed, Events int
 	Full                     bool
 	Err                      error
+	Took                     time.Duration
 }
 
 // Poll runs one pass over every enabled source. A failing source does not
@@ -114,7 +115,9 @@ func (p *Poller) Poll(ctx context.Context) (Result, error) {
 		if !on || signIn != nil {
 			return
 		}
+		start := time.Now()
 		r, err := f(ctx)
+		r.Took = time.Since(start)
 		if _, ok := errors.AsType[*graph.AuthError](err); ok {
 			signIn = err
 		}
