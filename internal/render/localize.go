@@ -87,9 +87,10 @@ func (l *tr) lookup(s string) (string, bool) {
 	if l.english() || !isProse(s) {
 		return s, true
 	}
+	masked, dates := maskDates(s)
 	if l.prose != nil {
-		if t, ok := l.prose(s); ok && strings.TrimSpace(t) != "" {
-			return t, true
+		if t, ok := l.prose(masked); ok && strings.TrimSpace(t) != "" {
+			return unmaskDates(t, dates, l.time), true
 		}
 	}
 	return s, false

@@ -214,6 +214,44 @@ func knownSentence(s string) string {
 var proseDate = regexp.MustCompile(`(?i)^(?:(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?\.?,?\s+)?` +
 	`([a-z]{3,9})\.?\s+(\d{1,2}),?\s+(\d{4}),?\s+(?:at\s+)?(\d{1,2}):(\d{2})\s*([ap])?\.?(?:m\.?)?\s*\(?(?:utc|gmt|coordinated universal time)\)?\.?$`)
 
+// inlineDate finds a date as Microsoft writes it anywhere in a sentence
+// ("… completed on Thursday, May 25, 2023, at 7:00 PM UTC."); parseProseDate
+// decides whether it really is one.
+var inlineDate = regexp.MustCompile(`(?i)\b(?:(?:mon|tue|tues|wed|wednes|thu|thur|thurs|fri|sat|satur|sun)(?:day)?\.?,?\s+)?` +
+	`(?:jan|feb|mar|apr|may|jun|jul|aug|sep|oct|nov|dec)[a-z]*\.?\s+\d{1,2},?\s+\d{4},?\s+(?:at\s+)?\d{1,2}:\d{2}\s*` +
+	`(?:[ap]\.?m\.?)?\s*\(?(?:utc|gmt|coordinated universal time)\)?`)
+
+// dateToken is what a masked date looks like to a translator: a code span,
+// which translate protects and checks like an ID.
+func dateToken(i int) string { return "`{date:" + strconv.Itoa(i) + "}`" }
+
+// maskDates replaces the dates inside s with dateToken(0), dateToken(1), …
+// and returns them, so that only the words around them are translated and
+// the dates are rendered by us in the reader's language and zone.
+func maskDates(s string) (string, []time.Time) {
+	if !inlineDate.MatchString(s) {
+		return s, nil
+	}
+	var dates []time.Time
+	out := inlineDate.ReplaceAllStringFunc(s, func(m string) string {
+		t, ok := parseProseDate(m)
+		if !ok {
+			return m
+		}
+		dates = append(dates, t)
+		return dateToken(len(dates) - 1)
+	})
+	return out, dates
+}
+
+// unmaskDates puts the dates back into a translation, formatted by format.
+func unmaskDates(s string, dates []time.Time, format func(time.Time) string) string {
+	for i, d := range dates {
+		s = strings.ReplaceAll(s, dateToken(i), format(d))
+	}
+	return s
+}
+
 var months = map[string]time.Month{
 	"jan": time.January, "feb": time.February, "mar": time.March, "apr": time.April,
 	"may": time.May, "jun": time.June, "jul": time.July, "aug": time.August,

@@ -11,7 +11,8 @@ import (
 // posts, else the latest one); for a Message Center post, the headings and
 // paragraphs of the whole body (mc.new) or of its added and changed
 // sections (and the headings of removed ones); plus the title and the user
-// impact when they are new or changed. Labels, dates, known sentences,
+// impact. Labels, dates (also those inside a sentence, masked as
+// "`{date:0}`"), known sentences,
 // IDs, enum values and names never appear: the catalogs render them. List
 // items are one segment each, without their marker. The order is the
 // notice's, and each text appears once.
@@ -22,6 +23,9 @@ func Segments(ev *model.Event) []string {
 	var out []string
 	seen := map[string]bool{}
 	add := func(s string) string {
+		// A date inside a sentence goes to the translator as a protected
+		// token; render writes the date itself (lookup undoes the mask).
+		s, _ = maskDates(s)
 		if isProse(s) && !seen[s] {
 			seen[s] = true
 			out = append(out, s)
