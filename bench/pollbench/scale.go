@@ -52,16 +52,16 @@ func runScale(ctx context.Context, n int, shape scenarioShape, cycles, conc int,
 	if err != nil {
 		return res, fmt.Errorf("scale: %w", err)
 	}
-	defer p.close()
+	defer p.Close()
 
 	setupStart := time.Now()
 	cfg := config.Default()
 	cfg.Store = "sqlite://" + filepath.Join(dir, "scale.db")
-	for i, id := range p.info.Tenants {
+	for i, id := range p.Info.Tenants {
 		cfg.Tenants = append(cfg.Tenants, config.Tenant{
-			ID: fmt.Sprintf("t%04d", i+1), TenantID: id, ClientID: p.info.ClientID, Auth: config.AuthClientSecret,
-			ClientSecret: config.Secret(p.info.Secret), GraphRoot: p.info.URL, AuthorityHost: p.info.URL,
-			CAFile: p.info.CAFile,
+			ID: fmt.Sprintf("t%04d", i+1), TenantID: id, ClientID: p.Info.ClientID, Auth: config.AuthClientSecret,
+			ClientSecret: config.Secret(p.Info.Secret), GraphRoot: p.Info.URL, AuthorityHost: p.Info.URL,
+			CAFile: p.Info.CAFile,
 		})
 	}
 	if err := cfg.Validate(); err != nil {

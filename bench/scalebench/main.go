@@ -118,7 +118,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer p.close()
+	defer p.Close()
 	cores := ""
 	if o.shareCores {
 		cores = ", each of k workers with GOMAXPROCS=cores/k"

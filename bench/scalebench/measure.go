@@ -37,7 +37,7 @@ type proc struct {
 	log *os.File
 }
 
-func measure(ctx context.Context, o options, bin, dir string, p *simProc, k int) (res result, err error) {
+func measure(ctx context.Context, o options, bin, dir string, p simProc, k int) (res result, err error) {
 	res.Workers = k
 	admin, err := pgAdmin(o.postgres)
 	if err != nil {
@@ -68,9 +68,9 @@ func measure(ctx context.Context, o options, bin, dir string, p *simProc, k int)
 	var b strings.Builder
 	fmt.Fprintf(&b, "store: %s\ninterval: 5m\nlog: {level: warn}\nchannels:\n  - {name: out, type: file, path: %s}\ntenants:\n",
 		dsn, filepath.Join(dir, fmt.Sprintf("notices-%d.jsonl", k)))
-	for i, id := range p.info.Tenants {
+	for i, id := range p.Info.Tenants {
 		fmt.Fprintf(&b, "  - {id: t%05d, tenant_id: %s, client_id: %s, client_secret: %s, graph_root: %s, authority_host: %s, ca_file: %s}\n",
-			i, id, benchClientID, benchSecret, p.info.URL, p.info.URL, p.info.CAFile)
+			i, id, p.Info.ClientID, p.Info.Secret, p.Info.URL, p.Info.URL, p.Info.CAFile)
 	}
 	if err := os.WriteFile(cfg, []byte(b.String()), 0o600); err != nil {
 		return res, err

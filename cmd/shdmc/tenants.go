@@ -12,13 +12,24 @@ import (
 	"github.com/shdmc/shdmc/internal/store"
 )
 
-// openStoreFlag opens the store named by --store or the config.
-func openStoreFlag(cmd *cobra.Command, g *globals, sf *storeFlags) (store.Store, error) {
-	dsn, _, err := sf.resolve(g)
-	if err != nil {
-		return nil, err
+// withStore gives c the --store and --time-zone flags and makes it run fn
+// with the store they name (or the config's), closed afterwards.
+func withStore(g *globals, c *cobra.Command, fn func(cmd *cobra.Command, st store.Store, args []string) error) *cobra.Command {
+	var sf storeFlags
+	c.RunE = func(cmd *cobra.Command, args []string) error {
+		dsn, _, err := sf.resolve(g)
+		if err != nil {
+			return err
+		}
+		st, err := store.Open(cmd.Context(), dsn)
+		if err != nil {
+			return err
+		}
+		defer st.Close()
+		return fn(cmd, st, args)
 	}
-	return store.Open(cmd.Context(), dsn)
+	sf.add(c)
+	return c
 }
 
 // tenantsCmd manages the tenants kept in the database.
@@ -31,29 +42,21 @@ func tenantsCmd(g *globals) *cobra.Command {
 			"read by each worker when it starts; the database never holds a secret.",
 	}
 	var (
-		sf  storeFlags
 		r   app.TenantRecord
 		off bool
 	)
-	add := &cobra.Command{
+	add := withStore(g, &cobra.Command{
 		Use:   "add ID",
 		Short: "Add a tenant",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := openStoreFlag(cmd, g, &sf)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			r.ID, r.Disabled = args[0], off
-			if err := app.AddTenant(cmd.Context(), st, r, time.Now()); err != nil {
-				return exitError{2, err}
-			}
-			fmt.Fprintf(g.stdout, "added tenant %s\n", r.ID)
-			return nil
-		},
-	}
-	sf.add(add)
+	}, func(cmd *cobra.Command, st store.Store, args []string) error {
+		r.ID, r.Disabled = args[0], off
+		if err := app.AddTenant(cmd.Context(), st, r, time.Now()); err != nil {
+			return exitError{2, err}
+		}
+		fmt.Fprintf(g.stdout, "added tenant %s\n", r.ID)
+		return nil
+	})
 	f := add.Flags()
 	f.StringVar(&r.Name, "name", "", "display name")
 	f.StringVar(&r.TenantID, "tenant-id", "", "Entra tenant (GUID or domain)")
@@ -70,44 +73,36 @@ func tenantsCmd(g *globals) *cobra.Command {
 	f.Var((*durationFlag)(&r.Interval), "interval", "polling interval of this tenant (default: the config's)")
 	f.BoolVar(&off, "disabled", false, "add it disabled")
 
-	var lsf storeFlags
-	list := &cobra.Command{
+	list := withStore(g, &cobra.Command{
 		Use:   "list",
 		Short: "List the database tenants",
 		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			st, err := openStoreFlag(cmd, g, &lsf)
-			if err != nil {
-				return err
+	}, func(cmd *cobra.Command, st store.Store, _ []string) error {
+		rs, err := app.ListTenants(cmd.Context(), st)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tSTATE\tTENANT\tCLIENT\tAUTH\tCLOUD\tSECRET")
+		for _, r := range rs {
+			state, cloud, auth := "enabled", r.Cloud, r.Auth
+			if r.Disabled {
+				state = "disabled"
 			}
-			defer st.Close()
-			rs, err := app.ListTenants(cmd.Context(), st)
-			if err != nil {
-				return err
+			if cloud == "" {
+				cloud = "global"
 			}
-			w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(w, "ID\tSTATE\tTENANT\tCLIENT\tAUTH\tCLOUD\tSECRET")
-			for _, r := range rs {
-				state, cloud, auth := "enabled", r.Cloud, r.Auth
-				if r.Disabled {
-					state = "disabled"
-				}
-				if cloud == "" {
-					cloud = "global"
-				}
-				if auth == "" {
-					auth = "-"
-				}
-				ref := r.ClientSecretRef
-				if ref == "" {
-					ref = "-"
-				}
-				fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, state, r.TenantID, r.ClientID, auth, cloud, ref)
+			if auth == "" {
+				auth = "-"
 			}
-			return w.Flush()
-		},
-	}
-	lsf.add(list)
+			ref := r.ClientSecretRef
+			if ref == "" {
+				ref = "-"
+			}
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, state, r.TenantID, r.ClientID, auth, cloud, ref)
+		}
+		return w.Flush()
+	})
 	c.AddCommand(add, list,
 		tenantStateCmd(g, "disable", "Stop polling a database tenant (its history stays)", true),
 		tenantStateCmd(g, "enable", "Poll a disabled database tenant again", false),
@@ -116,49 +111,31 @@ func tenantsCmd(g *globals) *cobra.Command {
 }
 
 func tenantStateCmd(g *globals, use, short string, disabled bool) *cobra.Command {
-	var sf storeFlags
-	c := &cobra.Command{
+	return withStore(g, &cobra.Command{
 		Use:   use + " ID",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := openStoreFlag(cmd, g, &sf)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := app.SetTenantDisabled(cmd.Context(), st, args[0], disabled, time.Now()); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "%sd tenant %s\n", use, args[0])
-			return nil
-		},
-	}
-	sf.add(c)
-	return c
+	}, func(cmd *cobra.Command, st store.Store, args []string) error {
+		if err := app.SetTenantDisabled(cmd.Context(), st, args[0], disabled, time.Now()); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stdout, "%sd tenant %s\n", use, args[0])
+		return nil
+	})
 }
 
 func tenantRemoveCmd(g *globals) *cobra.Command {
-	var sf storeFlags
-	c := &cobra.Command{
+	return withStore(g, &cobra.Command{
 		Use:   "remove ID",
 		Short: "Delete a database tenant's settings (its items, events and history stay)",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			st, err := openStoreFlag(cmd, g, &sf)
-			if err != nil {
-				return err
-			}
-			defer st.Close()
-			if err := app.RemoveTenant(cmd.Context(), st, args[0]); err != nil {
-				return err
-			}
-			fmt.Fprintf(g.stdout, "removed tenant %s\n", args[0])
-			return nil
-		},
-	}
-	sf.add(c)
-	return c
+	}, func(cmd *cobra.Command, st store.Store, args []string) error {
+		if err := app.RemoveTenant(cmd.Context(), st, args[0]); err != nil {
+			return err
+		}
+		fmt.Fprintf(g.stdout, "removed tenant %s\n", args[0])
+		return nil
+	})
 }
 
 // durationFlag is a config.Duration as a flag.

@@ -268,6 +268,13 @@ func (s *Server) issueView(ctx context.Context, v view, it store.Item, translate
 // it reports whether any of it was found (the rest shows the original).
 func (s *Server) translatePost(ctx context.Context, lang string, p model.Post) ([]string, bool) {
 	ev := &model.Event{Source: model.SourceSHD, Issue: &model.Issue{Posts: []model.Post{p}}}
+	return s.translateSegments(ctx, lang, ev)
+}
+
+// translateSegments looks up each prose segment of ev in the translation
+// memory, keeping the original where there is none; it reports whether any
+// translation was found.
+func (s *Server) translateSegments(ctx context.Context, lang string, ev *model.Event) ([]string, bool) {
 	var out []string
 	found := false
 	for _, seg := range render.Segments(ev) {
@@ -643,19 +650,7 @@ func (s *Server) revisions(ctx context.Context, key model.ItemKey) ([]store.Revi
 // translateMessage looks up the prose of a whole Message Center post.
 func (s *Server) translateMessage(ctx context.Context, lang string, m *model.Message) ([]string, bool) {
 	ev := &model.Event{Source: model.SourceMC, Type: model.EventMessageNew, Message: m, Changes: []model.Change{{Kind: model.ChangeNew}}}
-	var out []string
-	found := false
-	for _, seg := range render.Segments(ev) {
-		tr, err := s.st.Translation(ctx, store.TranslationKey{Hash: translate.TextHash(seg), Source: "en", Target: lang,
-			Provider: s.o.TranslationProvider, GlossaryVersion: s.o.GlossaryVersion})
-		if err == nil {
-			out = append(out, tr)
-			found = true
-			continue
-		}
-		out = append(out, seg)
-	}
-	return out, found
+	return s.translateSegments(ctx, lang, ev)
 }
 
 // revisionLines is the readable form of a revision that diffs compare:

@@ -70,10 +70,6 @@ func (p *Azure) Translate(ctx context.Context, texts []string, src, dst string) 
 	for i, t := range texts {
 		items[i].Text = t
 	}
-	body, err := json.Marshal(items)
-	if err != nil {
-		return nil, fmt.Errorf("azure translate: encode request: %w", err)
-	}
 	q := url.Values{}
 	q.Set("api-version", "3.0")
 	if src != "" {
@@ -87,37 +83,34 @@ func (p *Azure) Translate(ctx context.Context, texts []string, src, dst string) 
 		h.Set("Ocp-Apim-Subscription-Region", p.cfg.Region)
 	}
 	h.Set("Content-Type", "application/json; charset=UTF-8")
-	resp, err := p.d.do(ctx, http.MethodPost, p.base+"/translate?"+q.Encode(), h, body)
-	if err != nil {
-		return nil, fmt.Errorf("azure translate: %w", err)
-	}
-	if resp.status != http.StatusOK {
-		var e struct {
-			Error struct {
-				Code    int    `json:"code"`
-				Message string `json:"message"`
-			} `json:"error"`
-		}
-		msg := snippet(resp.body)
-		if json.Unmarshal(resp.body, &e) == nil && e.Error.Message != "" {
-			msg = fmt.Sprintf("%d %s", e.Error.Code, e.Error.Message)
-		}
-		switch {
-		case e.Error.Code == 403001:
-			return nil, fmt.Errorf("azure translate: HTTP %d %s: %w", resp.status, p.d.redact(msg), ErrQuota)
-		case e.Error.Code == 400019 || e.Error.Code == 400035 || e.Error.Code == 400036:
-			return nil, fmt.Errorf("azure translate: HTTP %d %s: %w", resp.status, p.d.redact(msg), ErrUnsupportedLanguage)
-		}
-		return nil, p.d.statusError("azure translate", resp.status, msg)
-	}
 	var r []struct {
 		Translations []struct {
 			Text string `json:"text"`
 			To   string `json:"to"`
 		} `json:"translations"`
 	}
-	if err := json.Unmarshal(resp.body, &r); err != nil {
-		return nil, fmt.Errorf("azure translate: decode response: %w", err)
+	const action = "azure translate"
+	err := p.d.postJSON(ctx, action, p.base+"/translate?"+q.Encode(), h, items, &r, func(status int, body []byte) error {
+		var e struct {
+			Error struct {
+				Code    int    `json:"code"`
+				Message string `json:"message"`
+			} `json:"error"`
+		}
+		msg := snippet(body)
+		if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
+			msg = fmt.Sprintf("%d %s", e.Error.Code, e.Error.Message)
+		}
+		switch {
+		case e.Error.Code == 403001:
+			return p.d.sentinelError(action, status, msg, ErrQuota)
+		case e.Error.Code == 400019 || e.Error.Code == 400035 || e.Error.Code == 400036:
+			return p.d.sentinelError(action, status, msg, ErrUnsupportedLanguage)
+		}
+		return p.d.statusError(action, status, msg)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(r) != len(texts) {
 		return nil, fmt.Errorf("azure translate: %d results for %d texts", len(r), len(texts))

@@ -109,37 +109,30 @@ func (p *DeepL) Translate(ctx context.Context, texts []string, src, dst string) 
 	if p.cfg.Formality != "" {
 		req["formality"] = p.cfg.Formality
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("deepl translate: encode request: %w", err)
-	}
 	h := http.Header{}
 	h.Set("Authorization", "DeepL-Auth-Key "+p.cfg.Key)
 	h.Set("Content-Type", "application/json")
-	resp, err := p.d.do(ctx, http.MethodPost, p.base+"/v2/translate", h, body)
-	if err != nil {
-		return nil, fmt.Errorf("deepl translate: %w", err)
-	}
-	if resp.status != http.StatusOK {
-		var e struct {
-			Message string `json:"message"`
-		}
-		msg := snippet(resp.body)
-		if json.Unmarshal(resp.body, &e) == nil && e.Message != "" {
-			msg = e.Message
-		}
-		if resp.status == 456 {
-			msg += " (the DeepL account's character quota is used up; it resets with the billing period)"
-		}
-		return nil, p.d.statusError("deepl translate", resp.status, msg)
-	}
 	var r struct {
 		Translations []struct {
 			Text string `json:"text"`
 		} `json:"translations"`
 	}
-	if err := json.Unmarshal(resp.body, &r); err != nil {
-		return nil, fmt.Errorf("deepl translate: decode response: %w", err)
+	const action = "deepl translate"
+	err := p.d.postJSON(ctx, action, p.base+"/v2/translate", h, req, &r, func(status int, body []byte) error {
+		var e struct {
+			Message string `json:"message"`
+		}
+		msg := snippet(body)
+		if json.Unmarshal(body, &e) == nil && e.Message != "" {
+			msg = e.Message
+		}
+		if status == 456 {
+			msg += " (the DeepL account's character quota is used up; it resets with the billing period)"
+		}
+		return p.d.statusError(action, status, msg)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(r.Translations) != len(texts) {
 		return nil, fmt.Errorf("deepl translate: %d translations for %d texts", len(r.Translations), len(texts))

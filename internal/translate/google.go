@@ -64,10 +64,6 @@ func (p *Google) Translate(ctx context.Context, texts []string, src, dst string)
 	if src != "" {
 		req["source"] = src
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("google translate: encode request: %w", err)
-	}
 	u := p.base
 	if strings.Contains(u, "?") {
 		u += "&key=" + url.QueryEscape(p.cfg.Key)
@@ -76,11 +72,15 @@ func (p *Google) Translate(ctx context.Context, texts []string, src, dst string)
 	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json; charset=utf-8")
-	resp, err := p.d.do(ctx, http.MethodPost, u, h, body)
-	if err != nil {
-		return nil, fmt.Errorf("google translate: %w", err)
+	var r struct {
+		Data struct {
+			Translations []struct {
+				TranslatedText string `json:"translatedText"`
+			} `json:"translations"`
+		} `json:"data"`
 	}
-	if resp.status != http.StatusOK {
+	const action = "google translate"
+	err := p.d.postJSON(ctx, action, u, h, req, &r, func(status int, body []byte) error {
 		var e struct {
 			Error struct {
 				Message string `json:"message"`
@@ -89,8 +89,8 @@ func (p *Google) Translate(ctx context.Context, texts []string, src, dst string)
 				} `json:"errors"`
 			} `json:"error"`
 		}
-		msg := snippet(resp.body)
-		if json.Unmarshal(resp.body, &e) == nil && e.Error.Message != "" {
+		msg := snippet(body)
+		if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
 			msg = e.Error.Message
 			for _, x := range e.Error.Errors {
 				if x.Message != "" && x.Message != msg {
@@ -98,23 +98,16 @@ func (p *Google) Translate(ctx context.Context, texts []string, src, dst string)
 				}
 			}
 		}
-		if resp.status == http.StatusForbidden && strings.Contains(strings.ToLower(msg), "limit") {
-			return nil, fmt.Errorf("google translate: HTTP %d %s: %w", resp.status, p.d.redact(msg), ErrQuota)
+		if status == http.StatusForbidden && strings.Contains(strings.ToLower(msg), "limit") {
+			return p.d.sentinelError(action, status, msg, ErrQuota)
 		}
-		if resp.status == http.StatusBadRequest && strings.Contains(strings.ToLower(msg), "api key") {
-			return nil, fmt.Errorf("google translate: HTTP %d %s: %w", resp.status, p.d.redact(msg), ErrAuth)
+		if status == http.StatusBadRequest && strings.Contains(strings.ToLower(msg), "api key") {
+			return p.d.sentinelError(action, status, msg, ErrAuth)
 		}
-		return nil, p.d.statusError("google translate", resp.status, msg)
-	}
-	var r struct {
-		Data struct {
-			Translations []struct {
-				TranslatedText string `json:"translatedText"`
-			} `json:"translations"`
-		} `json:"data"`
-	}
-	if err := json.Unmarshal(resp.body, &r); err != nil {
-		return nil, fmt.Errorf("google translate: decode response: %w", err)
+		return p.d.statusError(action, status, msg)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(r.Data.Translations) != len(texts) {
 		return nil, fmt.Errorf("google translate: %d translations for %d texts", len(r.Data.Translations), len(texts))

@@ -3,6 +3,7 @@ package translate
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -138,6 +139,28 @@ func (d *httpDoer) do(ctx context.Context, method, url string, header http.Heade
 	}
 }
 
+// postJSON POSTs req, encoded as JSON, to url with header h (retrying as do
+// does) and decodes a 200 answer into out. Any other answer is turned into
+// an error by apiError, which reads the provider's message from the body.
+// The other errors are prefixed with action.
+func (d *httpDoer) postJSON(ctx context.Context, action, url string, h http.Header, req, out any, apiError func(status int, body []byte) error) error {
+	body, err := json.Marshal(req)
+	if err != nil {
+		return fmt.Errorf("%s: encode request: %w", action, err)
+	}
+	resp, err := d.do(ctx, http.MethodPost, url, h, body)
+	if err != nil {
+		return fmt.Errorf("%s: %w", action, err)
+	}
+	if resp.status != http.StatusOK {
+		return apiError(resp.status, resp.body)
+	}
+	if err := json.Unmarshal(resp.body, out); err != nil {
+		return fmt.Errorf("%s: decode response: %w", action, err)
+	}
+	return nil
+}
+
 // retryAfter reads a Retry-After value: seconds or an HTTP date.
 func retryAfter(v string, now time.Time) (time.Duration, bool) {
 	v = strings.TrimSpace(v)
@@ -211,14 +234,20 @@ var langErrorRE = regexp.MustCompile(`(?i)(language|lang\b|target_lang|source_la
 // ErrQuota, 400 with a language message ErrUnsupportedLanguage. msg is the
 // provider's message extracted from the body.
 func (d *httpDoer) statusError(action string, status int, msg string) error {
-	msg = d.redact(msg)
 	switch {
 	case status == 456:
-		return fmt.Errorf("%s: HTTP %d %s: %w", action, status, msg, ErrQuota)
+		return d.sentinelError(action, status, msg, ErrQuota)
 	case status == http.StatusUnauthorized || status == http.StatusForbidden:
-		return fmt.Errorf("%s: HTTP %d %s: %w", action, status, msg, ErrAuth)
-	case status == http.StatusBadRequest && langErrorRE.MatchString(msg):
-		return fmt.Errorf("%s: HTTP %d %s: %w", action, status, msg, ErrUnsupportedLanguage)
+		return d.sentinelError(action, status, msg, ErrAuth)
+	case status == http.StatusBadRequest && langErrorRE.MatchString(d.redact(msg)):
+		return d.sentinelError(action, status, msg, ErrUnsupportedLanguage)
 	}
-	return fmt.Errorf("%s: HTTP %d %s", action, status, msg)
+	return fmt.Errorf("%s: HTTP %d %s", action, status, d.redact(msg))
+}
+
+// sentinelError is the error for a non-2xx response that the provider's
+// message shows to be one of the sentinels (ErrQuota, ErrAuth, …); msg is
+// redacted.
+func (d *httpDoer) sentinelError(action string, status int, msg string, sentinel error) error {
+	return fmt.Errorf("%s: HTTP %d %s: %w", action, status, d.redact(msg), sentinel)
 }

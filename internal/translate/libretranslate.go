@@ -50,14 +50,7 @@ func (p *LibreTranslate) Name() string { return "libretranslate" }
 
 // Limits are the configured ones, or 50 texts and 20 000 characters.
 func (p *LibreTranslate) Limits() Limits {
-	l := Limits{MaxTextsPerRequest: p.cfg.MaxTexts, MaxCharsPerRequest: p.cfg.MaxChars}
-	if l.MaxTextsPerRequest <= 0 {
-		l.MaxTextsPerRequest = 50
-	}
-	if l.MaxCharsPerRequest <= 0 {
-		l.MaxCharsPerRequest = 20000
-	}
-	return l
+	return limitsOr(p.cfg.MaxTexts, p.cfg.MaxChars, 50, 20000)
 }
 
 // Markup returns MarkupHTML.
@@ -79,32 +72,25 @@ func (p *LibreTranslate) Translate(ctx context.Context, texts []string, src, dst
 	if p.cfg.APIKey != "" {
 		req["api_key"] = p.cfg.APIKey
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("libretranslate translate: encode request: %w", err)
-	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
-	resp, err := p.d.do(ctx, http.MethodPost, p.cfg.URL+"/translate", h, body)
-	if err != nil {
-		return nil, fmt.Errorf("libretranslate translate: %w", err)
-	}
-	if resp.status != http.StatusOK {
-		var e struct {
-			Error string `json:"error"`
-		}
-		msg := snippet(resp.body)
-		if json.Unmarshal(resp.body, &e) == nil && e.Error != "" {
-			msg = e.Error
-		}
-		return nil, p.d.statusError("libretranslate translate", resp.status, msg)
-	}
 	var r struct {
 		TranslatedText   json.RawMessage `json:"translatedText"`
 		DetectedLanguage json.RawMessage `json:"detectedLanguage"`
 	}
-	if err := json.Unmarshal(resp.body, &r); err != nil {
-		return nil, fmt.Errorf("libretranslate translate: decode response: %w", err)
+	const action = "libretranslate translate"
+	err := p.d.postJSON(ctx, action, p.cfg.URL+"/translate", h, req, &r, func(status int, body []byte) error {
+		var e struct {
+			Error string `json:"error"`
+		}
+		msg := snippet(body)
+		if json.Unmarshal(body, &e) == nil && e.Error != "" {
+			msg = e.Error
+		}
+		return p.d.statusError(action, status, msg)
+	})
+	if err != nil {
+		return nil, err
 	}
 	var out []string
 	if err := json.Unmarshal(r.TranslatedText, &out); err != nil {

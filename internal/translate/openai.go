@@ -56,14 +56,7 @@ func (p *OpenAI) Name() string { return "openai" }
 
 // Limits are the configured ones or 20 texts and 6 000 characters.
 func (p *OpenAI) Limits() Limits {
-	l := Limits{MaxTextsPerRequest: p.cfg.MaxTexts, MaxCharsPerRequest: p.cfg.MaxChars}
-	if l.MaxTextsPerRequest <= 0 {
-		l.MaxTextsPerRequest = 20
-	}
-	if l.MaxCharsPerRequest <= 0 {
-		l.MaxCharsPerRequest = 6000
-	}
-	return l
+	return limitsOr(p.cfg.MaxTexts, p.cfg.MaxChars, 20, 6000)
 }
 
 // langName names a language in English for the prompt ("Japanese").
@@ -102,34 +95,10 @@ func (p *OpenAI) Translate(ctx context.Context, texts []string, src, dst string)
 			{"role": "user", "content": string(in)},
 		},
 	}
-	body, err := json.Marshal(req)
-	if err != nil {
-		return nil, fmt.Errorf("openai translate: encode request: %w", err)
-	}
 	h := http.Header{}
 	h.Set("Content-Type", "application/json")
 	if p.cfg.Key != "" {
 		h.Set("Authorization", "Bearer "+p.cfg.Key)
-	}
-	resp, err := p.d.do(ctx, http.MethodPost, p.cfg.BaseURL+"/chat/completions", h, body)
-	if err != nil {
-		return nil, fmt.Errorf("openai translate: %w", err)
-	}
-	if resp.status != http.StatusOK {
-		var e struct {
-			Error struct {
-				Message string `json:"message"`
-				Code    any    `json:"code"`
-			} `json:"error"`
-		}
-		msg := snippet(resp.body)
-		if json.Unmarshal(resp.body, &e) == nil && e.Error.Message != "" {
-			msg = e.Error.Message
-		}
-		if fmt.Sprint(e.Error.Code) == "insufficient_quota" {
-			return nil, fmt.Errorf("openai translate: HTTP %d %s: %w", resp.status, p.d.redact(msg), ErrQuota)
-		}
-		return nil, p.d.statusError("openai translate", resp.status, msg)
 	}
 	var r struct {
 		Choices []struct {
@@ -138,8 +107,25 @@ func (p *OpenAI) Translate(ctx context.Context, texts []string, src, dst string)
 			} `json:"message"`
 		} `json:"choices"`
 	}
-	if err := json.Unmarshal(resp.body, &r); err != nil {
-		return nil, fmt.Errorf("openai translate: decode response: %w", err)
+	const action = "openai translate"
+	err = p.d.postJSON(ctx, action, p.cfg.BaseURL+"/chat/completions", h, req, &r, func(status int, body []byte) error {
+		var e struct {
+			Error struct {
+				Message string `json:"message"`
+				Code    any    `json:"code"`
+			} `json:"error"`
+		}
+		msg := snippet(body)
+		if json.Unmarshal(body, &e) == nil && e.Error.Message != "" {
+			msg = e.Error.Message
+		}
+		if fmt.Sprint(e.Error.Code) == "insufficient_quota" {
+			return p.d.sentinelError(action, status, msg, ErrQuota)
+		}
+		return p.d.statusError(action, status, msg)
+	})
+	if err != nil {
+		return nil, err
 	}
 	if len(r.Choices) == 0 {
 		return nil, fmt.Errorf("openai translate: no choices in response")

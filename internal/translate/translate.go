@@ -49,6 +49,19 @@ type Limits struct {
 	MaxCharsPerRequest int
 }
 
+// limitsOr is the configured limits texts and chars, each replaced by its
+// default when it is not positive.
+func limitsOr(texts, chars, defTexts, defChars int) Limits {
+	l := Limits{MaxTextsPerRequest: texts, MaxCharsPerRequest: chars}
+	if l.MaxTextsPerRequest <= 0 {
+		l.MaxTextsPerRequest = defTexts
+	}
+	if l.MaxCharsPerRequest <= 0 {
+		l.MaxCharsPerRequest = defChars
+	}
+	return l
+}
+
 // Markup names how protected tokens are marked in the text sent to a
 // provider.
 type Markup int
