@@ -9,12 +9,13 @@ import (
 	"strings"
 )
 
-// copyTables are the tables Copy moves, parents before children. Derived
+// copyTables are the tables Copy moves, parents before children (blobs
+// before the items whose triggers read them). Derived
 // tables (item_index and SQLite's item_fts) are not among them: the
 // destination's triggers rebuild them from items as rows arrive, and
 // cursors.updated_at is restamped by its trigger the same way.
 var copyTables = []string{
-	"tenants", "items", "revisions", "cursors", "events", "outbox",
+	"tenants", "blobs", "items", "revisions", "cursors", "events", "outbox",
 	"threads", "translations", "translation_usage", "leases", "source_health",
 	"workers", "graph_budgets", "managed_tenants",
 }

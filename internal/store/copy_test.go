@@ -92,9 +92,13 @@ func dumpTables(t *testing.T, path string) map[string][]string {
 	}
 	defer db.Close()
 	out := map[string][]string{}
-	for _, table := range []string{"tenants", "items", "revisions", "cursors", "events", "outbox", "threads",
+	for _, table := range []string{"tenants", "blobs", "items", "revisions", "cursors", "events", "outbox", "threads",
 		"translations", "translation_usage", "leases", "source_health", "workers", "graph_budgets", "managed_tenants", "item_index"} {
-		rows, err := db.Query(`SELECT * FROM ` + table + ` ORDER BY 1, 2, 3`)
+		order := ` ORDER BY 1, 2, 3`
+		if table == "blobs" {
+			order = ` ORDER BY 1`
+		}
+		rows, err := db.Query(`SELECT * FROM ` + table + order)
 		if err != nil {
 			t.Fatalf("dump %s: %v", table, err)
 		}

@@ -301,10 +301,10 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 		fids[i] = strconv.FormatInt(k.fid, 10)
 		pos[k.fid] = i
 	}
-	cols := "i." + strings.ReplaceAll(itemColumns, ", ", ", i.")
 	// The fids are our own integers, so they are written into the text.
-	irows, err := s.rdb.QueryContext(ctx, `SELECT x.fid, `+cols+` FROM item_index x
+	irows, err := s.rdb.QueryContext(ctx, `SELECT x.fid, `+itemSelect+` FROM item_index x
 		JOIN items i ON i.tenant = x.tenant AND i.source = x.source AND i.id = x.id
+		LEFT JOIN blobs b ON b.hash = i.data_hash
 		WHERE x.fid IN (`+strings.Join(fids, ", ")+`)`)
 	if err != nil {
 		return ItemPage{}, fmt.Errorf("search items: %w", err)
@@ -340,7 +340,7 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 	return page, nil
 }
 
-// scanIndexedItem reads a row of fid followed by the itemColumns.
+// scanIndexedItem reads a row of fid followed by the itemSelect.
 func scanIndexedItem(rows *sql.Rows) (int64, Item, error) {
 	var (
 		fid           int64

@@ -2,13 +2,17 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"database/sql"
 	"embed"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -126,9 +130,31 @@ func (s *sqlStore) Tenants(ctx context.Context) ([]model.Tenant, error) {
 	return out, nil
 }
 
-const itemColumns = `tenant, source, id, revision, hash, last_modified, seen_at, removed, data`
+// itemColumns are the columns of items and revisions that Commit writes:
+// data is always written empty, the JSON going to blobs under data_hash.
+const itemColumns = `tenant, source, id, revision, hash, last_modified, seen_at, removed, data, data_hash`
 
-// scanItem reads the itemColumns of one row (items or revisions).
+// itemSelect reads the itemColumns of items or revisions aliased i, joined
+// to blobs aliased b (see itemFrom), with the JSON from the blob; scanItem
+// reads it.
+const itemSelect = `i.tenant, i.source, i.id, i.revision, i.hash, i.last_modified, i.seen_at, i.removed,
+	coalesce(b.data, i.data)`
+
+// itemFrom names table (items or revisions) as i with its blob as b.
+func itemFrom(table string) string {
+	return ` FROM ` + table + ` i LEFT JOIN blobs b ON b.hash = i.data_hash`
+}
+
+// blobHash is the key of a JSON document in blobs: the SHA-256 of its exact
+// bytes, in lower-case hex (what migration 00007 computes in SQL). The
+// content hash of an item is not used: it leaves out fields such as the
+// last modification time, which are in the JSON.
+func blobHash(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}
+
+// scanItem reads the itemSelect of one row (items or revisions).
 func scanItem(rows *sql.Rows) (Item, error) {
 	var (
 		it            Item
@@ -172,7 +198,7 @@ func (s *sqlStore) Items(ctx context.Context, tenant string, src model.Source, i
 		}
 		return rows.Err()
 	}
-	base := `SELECT ` + itemColumns + ` FROM items WHERE tenant = $1 AND source = $2`
+	base := `SELECT ` + itemSelect + itemFrom("items") + ` WHERE i.tenant = $1 AND i.source = $2`
 	if ids == nil {
 		if err := collect(base, tenant, string(src)); err != nil {
 			return nil, fmt.Errorf("read items of %s/%s: %w", tenant, src, err)
@@ -186,7 +212,7 @@ func (s *sqlStore) Items(ctx context.Context, tenant string, src model.Source, i
 	if err != nil {
 		return nil, fmt.Errorf("read items of %s/%s: %w", tenant, src, err)
 	}
-	if err := collect(base+` AND `+s.d.inList("id", 3), tenant, string(src), list); err != nil {
+	if err := collect(base+` AND `+s.d.inList("i.id", 3), tenant, string(src), list); err != nil {
 		return nil, fmt.Errorf("read items of %s/%s: %w", tenant, src, err)
 	}
 	return out, nil
@@ -325,22 +351,40 @@ func (s *sqlStore) commitItems(ctx context.Context, tx *sql.Tx, b Batch, now tim
 
 	var st stmts
 	defer st.close()
-	for _, it := range b.Items {
+	// The JSON of every new revision goes to blobs first, once per distinct
+	// document, in hash order: two transactions writing the same documents
+	// (workers polling tenants that share Message Center posts) then wait
+	// for each other in the same order and cannot deadlock.
+	hashes := make([]string, len(b.Items))
+	blobs := map[string][]byte{}
+	for i, it := range b.Items {
+		if prev, ok := stored[it.Key.ID]; len(it.Data) > 0 && (!ok || it.Revision > prev) {
+			hashes[i] = blobHash(it.Data)
+			blobs[hashes[i]] = it.Data
+		}
+	}
+	for _, h := range slices.Sorted(maps.Keys(blobs)) {
+		if err := st.exec(ctx, tx, `INSERT INTO blobs (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
+			h, string(blobs[h])); err != nil {
+			return fmt.Errorf("store data %s: %w", h, err)
+		}
+	}
+	for i, it := range b.Items {
 		seen := it.SeenAt
 		if seen.IsZero() {
 			seen = now
 		}
 		full := []any{b.Tenant, string(b.Source), it.Key.ID, it.Revision, it.Hash,
-			encodeTime(it.LastModified), encodeTime(seen), it.Removed, string(it.Data)}
+			encodeTime(it.LastModified), encodeTime(seen), it.Removed, "", hashes[i]}
 		prev, ok := stored[it.Key.ID]
 		switch {
 		case !ok:
-			if err := st.exec(ctx, tx, `INSERT INTO items (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, full...); err != nil {
+			if err := st.exec(ctx, tx, `INSERT INTO items (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
 				return fmt.Errorf("insert item %s: %w", it.Key.ID, err)
 			}
 		case it.Revision > prev:
 			if err := st.exec(ctx, tx, `UPDATE items SET revision = $4, hash = $5, last_modified = $6, seen_at = $7,
-				removed = $8, data = $9 WHERE tenant = $1 AND source = $2 AND id = $3`, full...); err != nil {
+				removed = $8, data = $9, data_hash = $10 WHERE tenant = $1 AND source = $2 AND id = $3`, full...); err != nil {
 				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
 			}
 		case it.Revision == prev:
@@ -353,7 +397,7 @@ func (s *sqlStore) commitItems(ctx context.Context, tx *sql.Tx, b Batch, now tim
 		default:
 			return fmt.Errorf("item %s: revision %d is older than the stored revision %d", it.Key.ID, it.Revision, prev)
 		}
-		if err := st.exec(ctx, tx, `INSERT INTO revisions (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`, full...); err != nil {
+		if err := st.exec(ctx, tx, `INSERT INTO revisions (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
 			return fmt.Errorf("insert revision %d of item %s: %w", it.Revision, it.Key.ID, err)
 		}
 		stored[it.Key.ID] = it.Revision
@@ -456,13 +500,13 @@ func (s *sqlStore) commitDeliveries(ctx context.Context, tx *sql.Tx, b Batch, id
 
 // History returns every stored revision of an item, oldest first.
 func (s *sqlStore) History(ctx context.Context, tenant, itemID string) ([]Revision, error) {
-	q := `SELECT ` + itemColumns + ` FROM revisions WHERE id = $1`
+	q := `SELECT ` + itemSelect + itemFrom("revisions") + ` WHERE i.id = $1`
 	args := []any{itemID}
 	if tenant != "" {
-		q += ` AND tenant = $2`
+		q += ` AND i.tenant = $2`
 		args = append(args, tenant)
 	}
-	q += ` ORDER BY tenant, source, revision`
+	q += ` ORDER BY i.tenant, i.source, i.revision`
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s: %w", itemID, err)
