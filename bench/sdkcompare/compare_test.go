@@ -11,6 +11,7 @@ import (
 	"github.com/microsoftgraph/msgraph-sdk-go/models"
 
 	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/fingerprint"
 	"github.com/shdmc/shdmc/internal/graph"
 	"github.com/shdmc/shdmc/internal/model"
 )
@@ -51,11 +52,11 @@ func newShdmcPrev(tb testing.TB, d Dataset) *shdmcPrev {
 	}
 	for k := range is {
 		p.issues[is[k].ID] = &is[k]
-		p.issueHash[is[k].ID] = detect.HashIssue(&is[k])
+		p.issueHash[is[k].ID] = fingerprint.Issue(&is[k])
 	}
 	for k := range ms {
 		p.msgs[ms[k].ID] = &ms[k]
-		p.msgHash[ms[k].ID] = detect.HashMessage(&ms[k])
+		p.msgHash[ms[k].ID] = fingerprint.Message(&ms[k])
 	}
 	return p
 }
@@ -74,7 +75,7 @@ func shdmcDecodeDiff(p *shdmcPrev, issuesJSON, messagesJSON []byte) (issueEvents
 	}
 	for k := range is {
 		cur := &is[k]
-		if detect.HashIssue(cur) == p.issueHash[cur.ID] {
+		if fingerprint.Issue(cur) == p.issueHash[cur.ID] {
 			continue
 		}
 		if ev, ok := detect.Issue(tenant, p.issues[cur.ID], 1, cur, p.detectOpts); ok {
@@ -83,7 +84,7 @@ func shdmcDecodeDiff(p *shdmcPrev, issuesJSON, messagesJSON []byte) (issueEvents
 	}
 	for k := range ms {
 		cur := &ms[k]
-		if detect.HashMessage(cur) == p.msgHash[cur.ID] {
+		if fingerprint.Message(cur) == p.msgHash[cur.ID] {
 			continue
 		}
 		if ev, ok := detect.Message(tenant, p.msgs[cur.ID], 1, cur, p.detectOpts); ok {

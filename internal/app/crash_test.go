@@ -93,7 +93,7 @@ tenants:
     ca_file: %s
 channels:
   - {name: hook, type: webhook, url: "%s/hook", independent: true}
-health:
+outage:
   public_status: {poll: never}
 `, db, st.ID, st.ClientID, st.ClientSecret, srv.URL(), srv.URL(), caFile, rcv.URL)
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o600); err != nil {

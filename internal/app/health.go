@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/shdmc/shdmc/internal/health"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/outage"
 	"github.com/shdmc/shdmc/internal/poll"
 	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/store"
@@ -24,10 +24,10 @@ const sourceRoute = "source-health"
 // store so that an outage survives a restart.
 type healthKeeper struct {
 	mu     sync.Mutex
-	set    health.Settings
+	set    outage.Settings
 	hs     store.HealthStore // nil: memory only
 	loaded bool
-	states map[healthKey]health.State
+	states map[healthKey]outage.State
 	// incident is whether a tenant has an active incident, from its last
 	// poll that changed Service Health issues.
 	incident map[string]bool
@@ -38,9 +38,9 @@ type healthKey struct {
 	source model.Source
 }
 
-func newHealthKeeper(st store.Store, set health.Settings) *healthKeeper {
+func newHealthKeeper(st store.Store, set outage.Settings) *healthKeeper {
 	hs, _ := st.(store.HealthStore)
-	return &healthKeeper{set: set, hs: hs, states: map[healthKey]health.State{}, incident: map[string]bool{}}
+	return &healthKeeper{set: set, hs: hs, states: map[healthKey]outage.State{}, incident: map[string]bool{}}
 }
 
 // load reads the stored states once. Callers hold mu.
@@ -54,7 +54,7 @@ func (h *healthKeeper) load(ctx context.Context) error {
 		return fmt.Errorf("load source health: %w", err)
 	}
 	for _, r := range rows {
-		var s health.State
+		var s outage.State
 		if err := json.Unmarshal(r.Data, &s); err != nil {
 			return fmt.Errorf("decode source health of %s/%s: %w", r.Tenant, r.Source, err)
 		}
@@ -65,11 +65,11 @@ func (h *healthKeeper) load(ctx context.Context) error {
 }
 
 // state returns the current state of a tenant's source.
-func (h *healthKeeper) state(ctx context.Context, tenant string, src model.Source) (health.State, error) {
+func (h *healthKeeper) state(ctx context.Context, tenant string, src model.Source) (outage.State, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if err := h.load(ctx); err != nil {
-		return health.State{}, err
+		return outage.State{}, err
 	}
 	return h.states[healthKey{tenant, src}], nil
 }
@@ -89,28 +89,28 @@ func (h *healthKeeper) anyFailing() bool {
 // observe records the outcome of one attempt on a tenant's source and, on
 // a transition, stores the source.down or source.restored event with its
 // deliveries in the same transaction as the new state.
-func (a *App) observe(ctx context.Context, tenant string, src model.Source, err error) (health.Transition, error) {
+func (a *App) observe(ctx context.Context, tenant string, src model.Source, err error) (outage.Transition, error) {
 	h := a.health
 	if err != nil && ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		return health.None, nil // shutting down: not the source's fault
+		return outage.None, nil // shutting down: not the source's fault
 	}
 	now := a.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if lerr := h.load(ctx); lerr != nil {
-		return health.None, lerr
+		return outage.None, lerr
 	}
 	k := healthKey{tenant, src}
 	prev := h.states[k]
-	var next health.State
-	var tr health.Transition
+	var next outage.State
+	var tr outage.Transition
 	if err != nil {
-		next, tr = prev.Fail(now, health.Classify(ctx, err), h.set)
+		next, tr = prev.Fail(now, outage.Classify(ctx, err), h.set)
 	} else {
 		next, tr = prev.Succeed(now)
 	}
 	var b store.Batch
-	if tr != health.None {
+	if tr != outage.None {
 		ev := sourceEvent(tenant, src, next, tr, now)
 		b = store.Batch{Tenant: tenant, Source: src, Events: []model.Event{ev}}
 		for _, t := range a.sourceTargets(&ev) {
@@ -121,20 +121,20 @@ func (a *App) observe(ctx context.Context, tenant string, src model.Source, err 
 	if h.hs != nil {
 		data, merr := json.Marshal(next)
 		if merr != nil {
-			return health.None, fmt.Errorf("encode source health: %w", merr)
+			return outage.None, fmt.Errorf("encode source health: %w", merr)
 		}
 		// A failing store leaves the state in memory unchanged, so that the
 		// transition is tried again on the next attempt.
 		if _, perr := h.hs.PutSourceHealth(context.WithoutCancel(ctx), store.SourceHealth{Tenant: tenant, Source: src, Data: data, UpdatedAt: now}, b); perr != nil {
-			return health.None, perr
+			return outage.None, perr
 		}
 	}
 	h.states[k] = next
 	log := a.log.With("tenant", tenant, "source", src)
 	switch tr {
-	case health.Down:
+	case outage.Down:
 		log.Warn("source unavailable", "class", next.Last.Class, "code", next.Last.Code, "since", next.DownSince, "failures", next.Failures)
-	case health.Restored:
+	case outage.Restored:
 		log.Info("source restored", "outage", next.LastOutage)
 	}
 	return tr, nil
@@ -143,9 +143,9 @@ func (a *App) observe(ctx context.Context, tenant string, src model.Source, err 
 // sourceEvent builds the notice event of a transition. Its revision is
 // the outage's number (down odd, restored even), so that its idempotency
 // keys differ from every other outage's.
-func sourceEvent(tenant string, src model.Source, s health.State, tr health.Transition, now time.Time) model.Event {
+func sourceEvent(tenant string, src model.Source, s outage.State, tr outage.Transition, now time.Time) model.Event {
 	ev := model.Event{Tenant: tenant, Source: src, ItemID: string(src), DetectedAt: now}
-	if tr == health.Down {
+	if tr == outage.Down {
 		ev.Type, ev.Revision = model.EventSourceDown, 2*s.Outages-1
 		ev.Changes = []model.Change{
 			{Kind: model.ChangeFailure, Field: string(s.Last.Class), From: s.Last.Code, To: s.Last.Detail},
@@ -180,7 +180,7 @@ func (a *App) afterPoll(ctx context.Context, t *tenant, r poll.Result, err error
 	if herr != nil {
 		a.log.Error("record source health", "tenant", t.cfg.ID, "err", herr)
 	}
-	announced = tr != health.None
+	announced = tr != outage.None
 	if sr, ok := r.Sources[model.SourceSHD]; ok && sr.Err == nil {
 		a.health.mu.Lock()
 		_, known := a.health.incident[t.cfg.ID]
@@ -222,7 +222,7 @@ func activeIncident(ctx context.Context, st store.Store, tenant string) (bool, e
 }
 
 // pollInterval is the tenant's next interval: faster while an incident is
-// active or its Graph source fails (health.Interval keeps it within the
+// active or its Graph source fails (outage.Interval keeps it within the
 // Graph budget), the configured one otherwise.
 func (a *App) pollInterval(t *tenant) time.Duration {
 	a.health.mu.Lock()
@@ -235,5 +235,5 @@ func (a *App) pollInterval(t *tenant) time.Duration {
 			reqs++
 		}
 	}
-	return health.Interval(t.interval, busy, reqs)
+	return outage.Interval(t.interval, busy, reqs)
 }

@@ -9,7 +9,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
@@ -99,7 +99,7 @@ func WriteHistory(w io.Writer, revs []store.Revision, loc *time.Location) error 
 		fmt.Fprintf(&b, "\nPosts (%d):\n", len(posts))
 		for _, p := range posts {
 			fmt.Fprintf(&b, "\n── %s  [%s]\n", render.FormatTime(p.p.Created, loc), p.tenant)
-			b.WriteString(indent(detect.HTMLToText(p.p.Content), "   "))
+			b.WriteString(indent(htmltext.Text(p.p.Content), "   "))
 			b.WriteString("\n")
 		}
 	}

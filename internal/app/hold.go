@@ -8,7 +8,7 @@ import (
 	"time"
 
 	"github.com/shdmc/shdmc/internal/config"
-	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/fingerprint"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/render"
@@ -66,7 +66,7 @@ const groupPrefix = "group/"
 // type tells a post's removal from its arrival with the same text).
 func groupKey(dl *store.Delivery) string {
 	return groupPrefix + dl.Route + "/" + dl.Channel + "/" + dl.Event.ItemID + "/" + string(dl.Event.Type) + "/" +
-		detect.HashMessage(dl.Event.Message)
+		fingerprint.Message(dl.Event.Message)
 }
 
 // alsoIn lists the other tenants whose same post revision (same event
@@ -76,7 +76,7 @@ func (a *App) alsoIn(ctx context.Context, routeName string, ev *model.Event) ([]
 	if ev.Message == nil {
 		return nil, nil
 	}
-	hash := detect.HashMessage(ev.Message)
+	hash := fingerprint.Message(ev.Message)
 	evs, err := a.st.Events(ctx, store.EventQuery{ItemID: ev.ItemID})
 	if err != nil {
 		return nil, fmt.Errorf("list the tenants of %s: %w", ev.ItemID, err)
@@ -85,7 +85,7 @@ func (a *App) alsoIn(ctx context.Context, routeName string, ev *model.Event) ([]
 	var out []string
 	for i := range evs {
 		e := &evs[i]
-		if seen[e.Tenant] || e.Source != ev.Source || e.Type != ev.Type || e.Message == nil || detect.HashMessage(e.Message) != hash {
+		if seen[e.Tenant] || e.Source != ev.Source || e.Type != ev.Type || e.Message == nil || fingerprint.Message(e.Message) != hash {
 			continue
 		}
 		if !slices.ContainsFunc(a.router.Match(e), func(t route.Target) bool { return t.Route == routeName }) {

@@ -9,8 +9,9 @@ import (
 
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/detect"
-	"github.com/shdmc/shdmc/internal/health"
+	"github.com/shdmc/shdmc/internal/fingerprint"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/outage"
 	"github.com/shdmc/shdmc/internal/source/publicstatus"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -36,7 +37,7 @@ type publicSource struct {
 }
 
 func newPublicStatus(a *App) *publicStatus {
-	c := a.cfg.Health.PublicStatus
+	c := a.cfg.Outage.PublicStatus
 	if c.Poll == config.PublicStatusNever {
 		return nil
 	}
@@ -125,7 +126,7 @@ func (a *App) recordPublicHealth(ctx context.Context, src model.Source, err erro
 	s := h.states[k]
 	now := a.now()
 	if err != nil {
-		s, _ = s.Fail(now, health.Classify(ctx, err), h.set)
+		s, _ = s.Fail(now, outage.Classify(ctx, err), h.set)
 	} else {
 		s, _ = s.Succeed(now)
 	}
@@ -173,7 +174,7 @@ func (a *App) storePublic(ctx context.Context, src model.Source, items []publics
 	b := store.Batch{Tenant: PublicTenant, Source: src}
 	seen := map[string]bool{}
 	add := func(is model.Issue, old store.Item, had bool, announce bool) error {
-		h := detect.HashIssue(&is)
+		h := fingerprint.Issue(&is)
 		if had && old.Hash == h {
 			return nil
 		}

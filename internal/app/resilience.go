@@ -4,16 +4,16 @@ import (
 	"context"
 	"time"
 
-	"github.com/shdmc/shdmc/internal/health"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/outage"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
 // initResilience sets up what keeps shdmc honest while Microsoft 365
 // fails: source health, the heartbeat and the public status sources.
 func (a *App) initResilience() {
-	hc := a.cfg.Health
-	a.health = newHealthKeeper(a.st, health.Settings{Failures: hc.Failures, After: hc.After.Std()})
+	hc := a.cfg.Outage
+	a.health = newHealthKeeper(a.st, outage.Settings{Failures: hc.Failures, After: hc.After.Std()})
 	every := time.Duration(a.cfg.Interval) / 2
 	for _, t := range a.tenants {
 		every = min(every, t.interval/2)

@@ -112,7 +112,7 @@ func newResEnv(t *testing.T) *resEnv {
 	e.mailbox, e.chat = filepath.Join(dir, "mailbox.jsonl"), filepath.Join(dir, "chat.jsonl")
 	cfg := config.Default()
 	cfg.Store = "sqlite://" + filepath.Join(dir, "shdmc.db")
-	cfg.Health.PublicStatus.Poll = config.PublicStatusNever
+	cfg.Outage.PublicStatus.Poll = config.PublicStatusNever
 	cfg.Channels = []config.Channel{
 		{Name: "mailbox", Type: "file", Format: "json", Path: e.mailbox, Independent: true},
 		{Name: "chat", Type: "file", Format: "json", Path: e.chat},
@@ -419,7 +419,7 @@ func TestHeartbeat(t *testing.T) {
 	for _, method := range []string{"GET", "POST"} {
 		t.Run(method, func(t *testing.T) {
 			e := newResEnv(t)
-			e.cfg.Health.Heartbeat = config.Heartbeat{URL: config.Secret(rcv.URL + "/ping/token-123"), Method: method, Timeout: config.Duration(5 * time.Second)}
+			e.cfg.Outage.Heartbeat = config.Heartbeat{URL: config.Secret(rcv.URL + "/ping/token-123"), Method: method, Timeout: config.Duration(5 * time.Second)}
 			a := e.newApp(t)
 			e.run(t, a, 5*time.Minute, 5*time.Minute)
 			select {
@@ -440,7 +440,7 @@ func TestHeartbeat(t *testing.T) {
 	dead := httptest.NewServer(http.NotFoundHandler())
 	url := dead.URL + "/ping/secret-token-456"
 	dead.Close()
-	e.cfg.Health.Heartbeat = config.Heartbeat{URL: config.Secret(url), Method: "GET", Timeout: config.Duration(2 * time.Second)}
+	e.cfg.Outage.Heartbeat = config.Heartbeat{URL: config.Secret(url), Method: "GET", Timeout: config.Duration(2 * time.Second)}
 	a := e.newApp(t)
 	e.run(t, a, 5*time.Minute, 5*time.Minute)
 	logs := e.logs.String()
@@ -479,7 +479,7 @@ func TestPublicStatus(t *testing.T) {
 	defer fake.Close()
 	set := func(a, p string) { mu.Lock(); azure, posts = a, p; mu.Unlock() }
 	e := newResEnv(t)
-	e.cfg.Health.PublicStatus = config.PublicStatus{Poll: config.PublicStatusFailing, Interval: config.Duration(time.Minute),
+	e.cfg.Outage.PublicStatus = config.PublicStatus{Poll: config.PublicStatusFailing, Interval: config.Duration(time.Minute),
 		M365URL: fake.URL + "/posts", AzureURL: fake.URL + "/azure"}
 	a := e.newApp(t)
 	e.run(t, a, 5*time.Minute, 5*time.Minute)

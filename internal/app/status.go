@@ -8,7 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/shdmc/shdmc/internal/health"
+	"github.com/shdmc/shdmc/internal/outage"
 	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -37,7 +37,7 @@ func WriteStatus(ctx context.Context, w io.Writer, st store.Store, loc *time.Loc
 			return err
 		}
 		for _, r := range list {
-			var s health.State
+			var s outage.State
 			if err := json.Unmarshal(r.Data, &s); err != nil {
 				return fmt.Errorf("decode source health of %s/%s: %w", r.Tenant, r.Source, err)
 			}

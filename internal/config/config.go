@@ -101,11 +101,13 @@ type Config struct {
 	Translator Translator `yaml:"translator"`
 	// Serve configures the dashboard and API listener.
 	Serve Serve `yaml:"serve"`
-	// Health configures what happens while a source fails: the outage
+	// Outage configures what happens while a source fails: the outage
 	// threshold, the public status pages, the heartbeat.
-	Health Health `yaml:"health"`
+	Outage Outage `yaml:"outage"`
 
 	pos map[string]position // where each key path was set; see errAt
+	// deprecated lists keys read under an old name, for Warnings.
+	deprecated []string
 }
 
 // Baseline controls what happens the first time a tenant is polled: the
@@ -463,7 +465,7 @@ func Default() *Config {
 		Baseline:     Baseline{AnnounceActive: true},
 		Log:          Log{Level: "info", Format: "text"},
 		Serve:        Serve{Addr: defaultAddr},
-		Health:       defaultHealth(),
+		Outage:       defaultOutage(),
 		Translator:   Translator{FollowUp: true},
 	}
 }

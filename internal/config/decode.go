@@ -45,6 +45,7 @@ func Parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Co
 	d.overlay(cfg)
 	d.resolve(cfg, filepath.Dir(path))
 	cfg.pos = d.pos
+	cfg.deprecated = d.deprecated
 
 	errs := d.errs
 	for _, p := range cfg.validate() {
@@ -107,6 +108,8 @@ type decoder struct {
 	errs   Errors
 	pos    map[string]position
 	failed map[string]bool // key paths with a reported problem
+	// deprecated lists keys read under an old name.
+	deprecated []string
 }
 
 // errAt records a problem at node n for key path key.
@@ -338,6 +341,11 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		k, val := pair[0], pair[1]
 		name := k.Value
 		key := join(path, name)
+		if path == "" && name == "health" {
+			// Renamed: "health" read like Service Health (sources.health).
+			name, key = "outage", "outage"
+			d.deprecated = append(d.deprecated, fmt.Sprintf("%s:%d: health: is now called outage: (it is still read)", d.file, k.Line))
+		}
 		if pair[2] == nil { // own key, not merged
 			if line, dup := seen[name]; dup {
 				d.errAt(k, key, "duplicate key (first set on line %d)", line)

@@ -122,7 +122,7 @@ func (c *Config) validate() []problem {
 		v.route(i, routes)
 	}
 	v.translator()
-	v.health()
+	v.outage()
 	return v.problems
 }
 

@@ -81,7 +81,7 @@ func Run(ctx context.Context, o Options) error {
 	cfg.Store = o.Store
 	cfg.TimeZone = o.TimeZone
 	cfg.Baseline.AnnounceActive = true
-	cfg.Health.PublicStatus.Poll = "never" // the demo never leaves this machine
+	cfg.Outage.PublicStatus.Poll = "never" // the demo never leaves this machine
 	jsonl := filepath.Join(o.Dir, "notices.jsonl")
 	cfg.Channels = []config.Channel{
 		{Name: "terminal", Type: "stdout", Format: "text"},

@@ -24,14 +24,11 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
+	"github.com/shdmc/shdmc/internal/fingerprint"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 )
-
-// FieldReappeared is the Field of the ChangeNew change of an item that comes
-// back after it had been marked removed.
-const FieldReappeared = "reappeared"
 
 // Options carry the context of one comparison.
 type Options struct {
@@ -45,7 +42,7 @@ type Options struct {
 	AnnounceActive bool
 	// PrevRemoved tells that the stored revision was marked removed at the
 	// last full resync: the item is announced as new again, with a ChangeNew
-	// whose Field is FieldReappeared.
+	// whose Field is model.FieldReappeared.
 	PrevRemoved bool
 }
 
@@ -72,7 +69,7 @@ func Issue(tenant string, prev *model.Issue, prevRev int, cur *model.Issue, o Op
 		ev.Changes = []model.Change{newChange(o, string(cur.Status))}
 		return ev, true
 	}
-	if HashIssue(prev) == HashIssue(cur) {
+	if fingerprint.Issue(prev) == fingerprint.Issue(cur) {
 		return model.Event{}, false
 	}
 	ev.Changes = issueChanges(prev, cur)
@@ -86,7 +83,7 @@ func Issue(tenant string, prev *model.Issue, prevRev int, cur *model.Issue, o Op
 func newChange(o Options, to string) model.Change {
 	c := model.Change{Kind: model.ChangeNew, To: to}
 	if o.PrevRemoved {
-		c.Field = FieldReappeared
+		c.Field = model.FieldReappeared
 	}
 	return c
 }
@@ -133,13 +130,13 @@ func issueChanges(prev, cur *model.Issue) []model.Change {
 	}
 	add(model.ChangeClassification, "", string(prev.Classification), string(cur.Classification))
 	cs = append(cs, postChanges(prev.Posts, cur.Posts)...)
-	add(model.ChangeTitle, "", canonText(prev.Title), canonText(cur.Title))
-	add(model.ChangeImpact, "", canonText(prev.ImpactDescription), canonText(cur.ImpactDescription))
+	add(model.ChangeTitle, "", fingerprint.CanonText(prev.Title), fingerprint.CanonText(cur.Title))
+	add(model.ChangeImpact, "", fingerprint.CanonText(prev.ImpactDescription), fingerprint.CanonText(cur.ImpactDescription))
 	add(model.ChangeStart, "", timeText(prev.Start), timeText(cur.Start))
 	add(model.ChangeEnd, "", timeText(prev.End), timeText(cur.End))
-	add(model.ChangeService, "", canonText(prev.Service), canonText(cur.Service))
-	add(model.ChangeFeature, "featureGroup", canonText(prev.FeatureGroup), canonText(cur.FeatureGroup))
-	add(model.ChangeFeature, "feature", canonText(prev.Feature), canonText(cur.Feature))
+	add(model.ChangeService, "", fingerprint.CanonText(prev.Service), fingerprint.CanonText(cur.Service))
+	add(model.ChangeFeature, "featureGroup", fingerprint.CanonText(prev.FeatureGroup), fingerprint.CanonText(cur.FeatureGroup))
+	add(model.ChangeFeature, "feature", fingerprint.CanonText(prev.Feature), fingerprint.CanonText(cur.Feature))
 	add(model.ChangeOrigin, "", string(prev.Origin), string(cur.Origin))
 	return cs
 }
@@ -157,12 +154,12 @@ func postChanges(prev, cur []model.Post) []model.Change {
 	exact := map[key]int{}
 	byTime := map[time.Time]int{}
 	for _, p := range prev {
-		exact[key{p.Created.UTC(), canonText(p.Content)}]++
+		exact[key{p.Created.UTC(), fingerprint.CanonText(p.Content)}]++
 		byTime[p.Created.UTC()]++
 	}
 	var unmatched []model.Post
 	for _, p := range cur {
-		k := key{p.Created.UTC(), canonText(p.Content)}
+		k := key{p.Created.UTC(), fingerprint.CanonText(p.Content)}
 		if exact[k] > 0 {
 			exact[k]--
 			byTime[k.at]--
@@ -197,7 +194,7 @@ func Message(tenant string, prev *model.Message, prevRev int, cur *model.Message
 		ev.Changes = []model.Change{newChange(o, "")}
 		return ev, true
 	}
-	if HashMessage(prev) == HashMessage(cur) {
+	if fingerprint.Message(prev) == fingerprint.Message(cur) {
 		return model.Event{}, false
 	}
 	ev.Changes = messageChanges(prev, cur)
@@ -218,7 +215,7 @@ func messageChanges(prev, cur *model.Message) []model.Change {
 			cs = append(cs, model.Change{Kind: k, From: from, To: to})
 		}
 	}
-	add(model.ChangeTitle, canonText(prev.Title), canonText(cur.Title))
+	add(model.ChangeTitle, fingerprint.CanonText(prev.Title), fingerprint.CanonText(cur.Title))
 	add(model.ChangeCategory, string(prev.Category), string(cur.Category))
 	add(model.ChangeSeverity, string(prev.Severity), string(cur.Severity))
 	add(model.ChangeServices, list(prev.Services), list(cur.Services))
@@ -228,15 +225,15 @@ func messageChanges(prev, cur *model.Message) []model.Change {
 	add(model.ChangeStart, timeText(prev.Start), timeText(cur.Start))
 	add(model.ChangeEnd, timeText(prev.End), timeText(cur.End))
 	add(model.ChangeAttachments, attachmentList(prev.Attachments), attachmentList(cur.Attachments))
-	if canonText(prev.Body) != canonText(cur.Body) {
-		cs = append(cs, sectionChanges(Sections(prev.Body), Sections(cur.Body))...)
+	if fingerprint.CanonText(prev.Body) != fingerprint.CanonText(cur.Body) {
+		cs = append(cs, sectionChanges(htmltext.Sections(prev.Body), htmltext.Sections(cur.Body))...)
 	}
 	return cs
 }
 
 // list renders a set of strings as a sorted, comma-separated list.
 func list(in []string) string {
-	return strings.Join(sortedText(in), ", ")
+	return strings.Join(fingerprint.SortedText(in), ", ")
 }
 
 func attachmentList(in []model.Attachment) string {
@@ -258,7 +255,7 @@ type sectionKey struct {
 	n       int
 }
 
-func sectionKeys(ss []Section) []sectionKey {
+func sectionKeys(ss []htmltext.Section) []sectionKey {
 	seen := map[string]int{}
 	keys := make([]sectionKey, len(ss))
 	for k, s := range ss {
@@ -271,7 +268,7 @@ func sectionKeys(ss []Section) []sectionKey {
 
 // sectionChanges reports one body_section change per section added,
 // removed or changed, in the order of the current body, removals last.
-func sectionChanges(prev, cur []Section) []model.Change {
+func sectionChanges(prev, cur []htmltext.Section) []model.Change {
 	pk, ck := sectionKeys(prev), sectionKeys(cur)
 	old := map[sectionKey]int{}
 	for k, key := range pk {
@@ -282,7 +279,7 @@ func sectionChanges(prev, cur []Section) []model.Change {
 	for k, key := range ck {
 		j, ok := old[key]
 		if !ok {
-			cs = append(cs, model.Change{Kind: model.ChangeBodySection, Field: cur[k].Heading, To: Excerpt(cur[k].Text, maxExcerpt)})
+			cs = append(cs, model.Change{Kind: model.ChangeBodySection, Field: cur[k].Heading, To: htmltext.Excerpt(cur[k].Text, maxExcerpt)})
 			continue
 		}
 		matched[key] = true
@@ -293,28 +290,13 @@ func sectionChanges(prev, cur []Section) []model.Change {
 	}
 	for k, key := range pk {
 		if !matched[key] {
-			cs = append(cs, model.Change{Kind: model.ChangeBodySection, Field: prev[k].Heading, From: Excerpt(prev[k].Text, maxExcerpt)})
+			cs = append(cs, model.Change{Kind: model.ChangeBodySection, Field: prev[k].Heading, From: htmltext.Excerpt(prev[k].Text, maxExcerpt)})
 		}
 	}
 	return cs
 }
 
 const maxExcerpt = 200 // runes
-
-// Excerpt returns s on one line (white space collapsed), cut to at most max
-// runes at a word boundary with "…" appended when cut.
-func Excerpt(s string, max int) string {
-	s = strings.Join(strings.Fields(s), " ")
-	if utf8.RuneCountInString(s) <= max {
-		return s
-	}
-	r := []rune(s)[:max]
-	cut := string(r)
-	if i := strings.LastIndex(cut, " "); i > len(cut)/2 {
-		cut = cut[:i]
-	}
-	return strings.TrimRight(cut, " ,.;:") + "…"
-}
 
 // diffExcerpts returns short excerpts of two versions of a text that show
 // where they differ: when the common beginning is long, both start with
@@ -339,7 +321,7 @@ func diffExcerpts(a, b string) (string, string) {
 		if len(r) == 0 {
 			return "(empty)"
 		}
-		s := Excerpt(string(r[start:]), maxExcerpt)
+		s := htmltext.Excerpt(string(r[start:]), maxExcerpt)
 		if start > 0 {
 			s = "…" + s
 		}

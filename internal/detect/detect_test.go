@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/shdmc/shdmc/internal/fingerprint"
 	"github.com/shdmc/shdmc/internal/model"
 )
 
@@ -186,29 +187,29 @@ func TestHashStable(t *testing.T) {
 	b.LastModified = now
 	b.Posts = append([]model.Post{{Created: t0, Content: "zero"}}, b.Posts...)
 	a.Posts = append(a.Posts, model.Post{Created: t0, Content: "zero"})
-	if HashIssue(a) != HashIssue(b) {
+	if fingerprint.Issue(a) != fingerprint.Issue(b) {
 		t.Error("post order or lastModified changed the hash")
 	}
-	if h := HashIssue(a); len(h) != 64 || h != Hash(a) {
+	if h := fingerprint.Issue(a); len(h) != 64 || h != fingerprint.Of(a) {
 		t.Errorf("hash %q not 64 hex or Hash disagrees", h)
 	}
 	w := copyIssue(a)
 	w.Title = "ＯＭＥ" + w.Title // full-width letters are not folded
-	if HashIssue(w) == HashIssue(a) {
+	if fingerprint.Issue(w) == fingerprint.Issue(a) {
 		t.Error("title change not in hash")
 	}
 	m1 := &model.Message{ID: "MC1", Tags: []string{"b", "a"}, Services: []string{"Y", "X"}, LastModified: t0}
 	m2 := &model.Message{ID: "MC1", Tags: []string{"a", "b"}, Services: []string{"X", "Y"}, LastModified: now}
-	if HashMessage(m1) != HashMessage(m2) {
+	if fingerprint.Message(m1) != fingerprint.Message(m2) {
 		t.Error("tag/service order or lastModified changed the message hash")
 	}
-	if HashMessage(m1) == HashIssue(&model.Issue{ID: "MC1"}) || Hash(42) != "" {
+	if fingerprint.Message(m1) == fingerprint.Issue(&model.Issue{ID: "MC1"}) || fingerprint.Of(42) != "" {
 		t.Error("hash kinds collide or unknown type hashed")
 	}
 	s := &model.ServiceHealth{ID: "Exchange", Service: "Exchange Online", Status: model.StatusServiceOperational}
 	s2 := *s
 	s2.Status = model.StatusServiceDegradation
-	if HashService(s) == HashService(&s2) {
+	if fingerprint.Service(s) == fingerprint.Service(&s2) {
 		t.Error("service status not in hash")
 	}
 }
@@ -231,7 +232,7 @@ func TestBaselineAndNew(t *testing.T) {
 		{"baseline skips resolved", resolved, Options{Baseline: true, AnnounceActive: true}, false, ""},
 		{"baseline skips inactive status", restoredNotResolved, Options{Baseline: true, AnnounceActive: true}, false, ""},
 		{"new after baseline", resolved, Options{}, true, ""},
-		{"reappeared", active, Options{PrevRemoved: true}, true, FieldReappeared},
+		{"reappeared", active, Options{PrevRemoved: true}, true, model.FieldReappeared},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

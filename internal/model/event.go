@@ -121,3 +121,7 @@ func (e *Event) Has(k ChangeKind) bool {
 	}
 	return false
 }
+
+// FieldReappeared is the Field of the ChangeNew change of an item that comes
+// back after it had been marked removed.
+const FieldReappeared = "reappeared"

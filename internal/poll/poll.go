@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/fingerprint"
 	"github.com/shdmc/shdmc/internal/graph"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/route"
@@ -356,7 +357,7 @@ func (p *Poller) pollHealth(ctx context.Context) (SourceResult, error) {
 	}
 	for i := range list {
 		s := &list[i]
-		h := detect.HashService(s)
+		h := fingerprint.Service(s)
 		old, had := prev[s.ID]
 		if had && old.Hash == h && !old.Removed {
 			continue
@@ -400,7 +401,7 @@ func (p *Poller) pollIssues(ctx context.Context) (SourceResult, error) {
 	}
 	for i := range list {
 		is := &list[i]
-		h := detect.HashIssue(is)
+		h := fingerprint.Issue(is)
 		old, had := prev[is.ID]
 		if had && old.Hash == h && !old.Removed {
 			continue
@@ -486,7 +487,7 @@ func (p *Poller) pollMessages(ctx context.Context) (SourceResult, error) {
 				m.Attachments = att
 			}
 		}
-		h := detect.HashMessage(m)
+		h := fingerprint.Message(m)
 		if live && old.Hash == h {
 			continue
 		}

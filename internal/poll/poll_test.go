@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shdmc/shdmc/internal/detect"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/poll"
 	"github.com/shdmc/shdmc/internal/store"
@@ -308,7 +307,7 @@ func TestIncrementalSinceAndFullResync(t *testing.T) {
 						t.Errorf("removal event without the last known issue: %+v", ev)
 					}
 				case model.EventIssueNew:
-					if len(ev.Changes) != 1 || ev.Changes[0].Field != detect.FieldReappeared {
+					if len(ev.Changes) != 1 || ev.Changes[0].Field != model.FieldReappeared {
 						t.Errorf("reappeared event changes %+v", ev.Changes)
 					}
 					items, _ := r.st.Items(ctx, tenant, model.SourceSHD, []string{"EX1"})

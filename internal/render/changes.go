@@ -5,7 +5,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 )
 
@@ -28,7 +28,7 @@ func (l *tr) changeLines(ev *model.Event) []string {
 }
 
 func (l *tr) changeLine(ev *model.Event, c model.Change) string {
-	short := func(s string) string { return detect.Excerpt(s, maxChangeText) }
+	short := func(s string) string { return htmltext.Excerpt(s, maxChangeText) }
 	field := func(label, from, to string) string {
 		return l.f("change.field", "label", label, "value", l.arrow(from, to))
 	}
@@ -39,7 +39,7 @@ func (l *tr) changeLine(ev *model.Event, c model.Change) string {
 		case model.SourceSHD, model.SourceMC, model.SourceHealth:
 			what = l.t("change.new." + string(ev.Source))
 		}
-		if c.Field == detect.FieldReappeared {
+		if c.Field == model.FieldReappeared {
 			return l.f("change.reappeared", "what", what)
 		}
 		return what
@@ -118,7 +118,7 @@ func (l *tr) changeLine(ev *model.Event, c model.Change) string {
 // already shows: what was put in front or appended, else the old wording
 // (translated when a translation of it is known).
 func (l *tr) rewordChange(label, from, to string) string {
-	short := func(s string) string { return detect.Excerpt(s, maxChangeText) }
+	short := func(s string) string { return htmltext.Excerpt(s, maxChangeText) }
 	was := func(s string) string {
 		if t, ok := l.lookup(oneLine(s)); ok {
 			return l.quote(short(t))

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 )
 
 // The rendering modes of a non-English notice (Options.Mode).
@@ -124,7 +124,7 @@ func (l *tr) body(s string) string {
 // another language rebuilt from its sections with labels, dates and known
 // sentences from the catalog and only the prose translated.
 func (l *tr) post(content string) string {
-	text := detect.HTMLToText(content)
+	text := htmltext.Text(content)
 	if l.english() {
 		return text
 	}

@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 )
 
@@ -221,7 +222,7 @@ func TestParseProseDate(t *testing.T) {
 }
 
 func TestParsePost(t *testing.T) {
-	got := ParsePost(detect.HTMLToText(fixture(t, "ex559755_final_post.txt")))
+	got := ParsePost(htmltext.Text(fixture(t, "ex559755_final_post.txt")))
 	type sec struct{ Label, Text, Time, Sentence string }
 	var gs []sec
 	for _, s := range got {

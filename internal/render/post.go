@@ -52,7 +52,7 @@ var postLabels = map[string]string{
 
 var postLabelLine = regexp.MustCompile(`(?i)^\s*(title|user impact|more info(?:rmation)?|current status|final status|scope of impact|start time|end time|preliminary root cause|root cause|next steps|next update(?: by)?|workaround|impact|mitigation)\s*:\s*(.*)$`)
 
-// ParsePost splits a post's plain text (detect.HTMLToText of its content)
+// ParsePost splits a post's plain text (htmltext.Text of its content)
 // into its labelled sections, in order. A label counts at the start of a
 // line followed by ":"; text before the first label is a free-text section.
 // A labelled section whose first paragraph is a date ("Sunday, May 14,

@@ -22,7 +22,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 )
 
@@ -304,11 +304,11 @@ func truncateNote(s string, max int, note string) string {
 
 // bodySections are a Message Center body's sections as the notice shows
 // them.
-func bodySections(m *model.Message) []detect.Section {
+func bodySections(m *model.Message) []htmltext.Section {
 	if m.BodyType == "text" {
-		return []detect.Section{{Text: detect.HTMLToText(m.Body)}}
+		return []htmltext.Section{{Text: htmltext.Text(m.Body)}}
 	}
-	return detect.Sections(m.Body)
+	return htmltext.Sections(m.Body)
 }
 
 // changedSections are the headings of the sections this event added or

@@ -198,7 +198,7 @@ func TestChangeLines(t *testing.T) {
 		{Kind: model.ChangeMajor, From: "true", To: "false"},
 		{Kind: model.ChangeBodySection, Field: "", From: "x", To: "y"},
 		{Kind: model.ChangeBodySection, Field: "Compliance", To: "y"},
-		{Kind: model.ChangeNew, Field: detect.FieldReappeared},
+		{Kind: model.ChangeNew, Field: model.FieldReappeared},
 		{Kind: model.ChangeKind("futureKind"), Field: "f", From: "a", To: "b"},
 		{Kind: model.ChangeStatus, From: "", To: "serviceDegradation"},
 		{Kind: model.ChangeTitle, From: "T", To: "(Updated) T"},

@@ -1,7 +1,7 @@
 package render
 
 import (
-	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 )
 
@@ -49,7 +49,7 @@ func Segments(ev *model.Event) []string {
 			}
 		}
 		for _, sp := range shownPosts(ev, is) {
-			for _, s := range ParsePost(detect.HTMLToText(sp.post.Content)) {
+			for _, s := range ParsePost(htmltext.Text(sp.post.Content)) {
 				if s.Sentence == "" && s.Time.IsZero() {
 					proseParas(s.Text, add)
 				}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 )
 
@@ -397,10 +398,10 @@ func TestSizeLimits(t *testing.T) {
 				t.Fatalf("post is only %d bytes", len(tt.post))
 			}
 			origParas := map[string]bool{}
-			for _, p := range paragraphs(detect.HTMLToText(tt.post)) {
+			for _, p := range paragraphs(htmltext.Text(tt.post)) {
 				origParas[p] = true
 			}
-			full := detect.HTMLToText(tt.post)
+			full := htmltext.Text(tt.post)
 
 			start := time.Now()
 			b, err := AdaptiveCard(ev, Options{})

@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/shdmc/shdmc/internal/config"
-	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 )
 
@@ -197,7 +197,7 @@ func (c *compiled) matches(ev *model.Event) bool {
 		return false
 	}
 	if len(c.keywords) > 0 {
-		text := strings.ToLower(title + "\n" + detect.HTMLToText(body))
+		text := strings.ToLower(title + "\n" + htmltext.Text(body))
 		if !slices.ContainsFunc(c.keywords, func(k string) bool { return strings.Contains(text, k) }) {
 			return false
 		}

@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -205,7 +205,7 @@ func recordOf(it store.Item, withData bool) exportRecord {
 			e.Title, e.Category, e.Severity, e.MajorChange = m.Title, string(m.Category), string(m.Severity), m.IsMajorChange
 			e.Services, e.Tags = append(e.Services, m.Services...), append(e.Tags, m.Tags...)
 			e.ActionRequiredBy, e.Start, e.End = tm(m.ActionRequiredBy), tm(m.Start), tm(m.End)
-			e.Text = detect.HTMLToText(m.Body)
+			e.Text = htmltext.Text(m.Body)
 		}
 	case model.SourceSHD:
 		var is model.Issue
@@ -217,7 +217,7 @@ func recordOf(it store.Item, withData bool) exportRecord {
 			e.Start, e.End = tm(is.Start), tm(is.End)
 			parts := []string{is.ImpactDescription}
 			for _, p := range is.Posts {
-				parts = append(parts, tm(p.Created)+"\n"+detect.HTMLToText(p.Content))
+				parts = append(parts, tm(p.Created)+"\n"+htmltext.Text(p.Content))
 			}
 			e.Text = strings.TrimSpace(strings.Join(parts, "\n\n"))
 		}

@@ -10,7 +10,7 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
@@ -258,7 +258,7 @@ func buildICS(now time.Time, link func(path string) string, v view, items []stor
 			continue
 		}
 		href := link(itemPath(it.Key))
-		desc := detect.Excerpt(detect.HTMLToText(m.Body), 600)
+		desc := htmltext.Excerpt(htmltext.Text(m.Body), 600)
 		for _, d := range []struct {
 			kind, label string
 			at          time.Time

@@ -14,7 +14,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
@@ -686,7 +686,7 @@ func revisionLines(v view, r store.Revision) []string {
 		add(v.T("label.actionRequiredBy"), tm(m.ActionRequiredBy))
 		add(v.T("label.published"), tm(m.Start))
 		add(v.T("label.expires"), tm(m.End))
-		for _, sec := range detect.Sections(m.Body) {
+		for _, sec := range htmltext.Sections(m.Body) {
 			if sec.Heading != "" {
 				out = append(out, "## "+sec.Heading)
 			}
@@ -710,7 +710,7 @@ func revisionLines(v view, r store.Revision) []string {
 		add(v.T("label.endTime"), tm(is.End))
 		for _, p := range is.Posts {
 			out = append(out, "## "+tm(p.Created))
-			for _, l := range strings.Split(detect.HTMLToText(p.Content), "\n") {
+			for _, l := range strings.Split(htmltext.Text(p.Content), "\n") {
 				if l = strings.TrimSpace(l); l != "" {
 					out = append(out, l)
 				}

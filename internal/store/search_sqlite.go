@@ -4,14 +4,13 @@ import (
 	"database/sql/driver"
 	"fmt"
 
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"modernc.org/sqlite"
-
-	"github.com/shdmc/shdmc/internal/detect"
 )
 
 // The SQLite triggers of migration 00004 index the plain text of item
 // bodies, which SQL alone cannot get from HTML: shdmc_plain(html) is
-// detect.HTMLToText registered with the driver. The registration is the
+// htmltext.Text registered with the driver. The registration is the
 // driver's own table, written once before any connection is opened.
 // Migration 00007 keys the JSON it moves to blobs with shdmc_sha256(text),
 // blobHash in SQL.
@@ -42,9 +41,9 @@ func sqlitePlain(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, 
 	case nil:
 		return nil, nil
 	case string:
-		return detect.HTMLToText(v), nil
+		return htmltext.Text(v), nil
 	case []byte:
-		return detect.HTMLToText(string(v)), nil
+		return htmltext.Text(string(v)), nil
 	default:
 		return v, nil
 	}

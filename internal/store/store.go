@@ -137,7 +137,7 @@ type TranslationUsage struct {
 type Item struct {
 	Key          model.ItemKey
 	Revision     int       // 1 for the first revision
-	Hash         string    // content hash (detect.Hash) of Data
+	Hash         string    // content hash (fingerprint.Of) of Data
 	LastModified time.Time // the item's lastModifiedDateTime
 	SeenAt       time.Time // when this revision was first stored
 	Removed      bool      // gone from the source at the last full resync

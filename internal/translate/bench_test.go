@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shdmc/shdmc/internal/detect"
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/render"
 )
@@ -54,7 +55,7 @@ func mcEdits(t testing.TB, base []demoEvent, n int) []demoEvent {
 	for i := range n {
 		id := ids[i%len(ids)]
 		prev := latest[id]
-		secs := detect.Sections(prev.Body)
+		secs := htmltext.Sections(prev.Body)
 		k := (i / len(ids)) % len(secs)
 		cur := *prev
 		// Change section k by appending a sentence to its first paragraph.
@@ -92,11 +93,11 @@ func wholeBody(ev *model.Event) string {
 	case ev.Issue != nil:
 		parts := []string{ev.Issue.Title}
 		for _, p := range ev.Issue.Posts {
-			parts = append(parts, detect.HTMLToText(p.Content))
+			parts = append(parts, htmltext.Text(p.Content))
 		}
 		return strings.Join(parts, "\n\n")
 	case ev.Message != nil:
-		return ev.Message.Title + "\n\n" + detect.HTMLToText(ev.Message.Body)
+		return ev.Message.Title + "\n\n" + htmltext.Text(ev.Message.Body)
 	}
 	return ""
 }
@@ -121,11 +122,11 @@ func newText(ev *model.Event) []string {
 		case model.ChangePostAdded, model.ChangePostEdited:
 			for _, p := range ev.Issue.Posts {
 				if p.Created.Format(time.RFC3339) == c.To {
-					out = append(out, detect.HTMLToText(p.Content))
+					out = append(out, htmltext.Text(p.Content))
 				}
 			}
 		case model.ChangeBodySection:
-			for _, s := range detect.Sections(ev.Message.Body) {
+			for _, s := range htmltext.Sections(ev.Message.Body) {
 				if s.Heading == c.Field && c.To != "" {
 					out = append(out, s.Heading+"\n"+s.Text)
 				}

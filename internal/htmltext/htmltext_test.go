@@ -1,6 +1,7 @@
-package detect
+package htmltext
 
 import (
+	"os"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -33,8 +34,8 @@ func TestHTMLToText(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := HTMLToText(tt.in); got != tt.want {
-				t.Errorf("HTMLToText(%q)\n got %q\nwant %q", tt.in, got, tt.want)
+			if got := Text(tt.in); got != tt.want {
+				t.Errorf("Text(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 			}
 		})
 	}
@@ -77,7 +78,7 @@ func TestSections(t *testing.T) {
 
 func TestDeepNestingBounded(t *testing.T) {
 	in := strings.Repeat("<div><span>", 3000) + "deep" + strings.Repeat("</span></div>", 3000)
-	if got := HTMLToText(in); !strings.Contains(got, "deep") {
+	if got := Text(in); !strings.Contains(got, "deep") {
 		t.Errorf("deep text lost: %q", got)
 	}
 }
@@ -87,7 +88,7 @@ func FuzzHTMLToText(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		out := HTMLToText(s)
+		out := Text(s)
 		if !utf8.ValidString(out) {
 			t.Errorf("invalid UTF-8 out of %q", s)
 		}
@@ -107,4 +108,13 @@ func FuzzSections(f *testing.F) {
 			}
 		}
 	})
+}
+
+func readFile(t *testing.T, name string) string {
+	t.Helper()
+	b, err := os.ReadFile("testdata/" + name)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(b)
 }

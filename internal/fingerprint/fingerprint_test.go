@@ -1,4 +1,4 @@
-package detect
+package fingerprint
 
 import (
 	"math/rand/v2"
@@ -10,7 +10,7 @@ import (
 	"github.com/shdmc/shdmc/internal/model"
 )
 
-// refCanonText is the line-by-line definition of canonText.
+// refCanonText is the line-by-line definition of CanonText.
 func refCanonText(s string) string {
 	s = strings.ReplaceAll(s, "\r\n", "\n")
 	s = strings.ReplaceAll(s, "\r", "\n")
@@ -36,8 +36,8 @@ func TestCanonText(t *testing.T) {
 		{"ＯＭＥ ", "ＯＭＥ"},
 	}
 	for _, tt := range tests {
-		if got := canonText(tt.in); got != tt.want {
-			t.Errorf("canonText(%q) = %q, want %q", tt.in, got, tt.want)
+		if got := CanonText(tt.in); got != tt.want {
+			t.Errorf("CanonText(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 	// Random texts over the characters that matter, against the definition.
@@ -50,8 +50,8 @@ func TestCanonText(t *testing.T) {
 		}
 		s := string(b)
 		want := refCanonText(s)
-		if got := canonText(s); got != want {
-			t.Fatalf("canonText(%q) = %q, want %q", s, got, want)
+		if got := CanonText(s); got != want {
+			t.Fatalf("CanonText(%q) = %q, want %q", s, got, want)
 		}
 		if isCanon(s) != (want == s) {
 			t.Fatalf("isCanon(%q) = %v, want %v", s, isCanon(s), want == s)
@@ -137,12 +137,12 @@ func TestHashIssueFields(t *testing.T) {
 		{"post time", func(i *model.Issue) { i.Posts[0].Created = i.Posts[0].Created.Add(time.Second) }, false},
 		{"post text split", func(i *model.Issue) { i.Posts[0].Content, i.Posts[0].Type = "first\nlineregular", "" }, false},
 	}
-	base := HashIssue(hashIssue())
+	base := Issue(hashIssue())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			is := copyIssue(hashIssue())
 			tt.mutate(is)
-			if got := HashIssue(is); (got == base) != tt.same {
+			if got := Issue(is); (got == base) != tt.same {
 				t.Errorf("hash equal = %v, want %v", got == base, tt.same)
 			}
 		})
@@ -180,12 +180,12 @@ func TestHashMessageFields(t *testing.T) {
 		{"attachment time", func(m *model.Message) { m.Attachments[1].LastModified = time.Time{} }, false},
 		{"detail", func(m *model.Message) { m.Details = nil }, false},
 	}
-	base := HashMessage(hashMessage())
+	base := Message(hashMessage())
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			m := copyMsg(hashMessage())
 			tt.mutate(m)
-			if got := HashMessage(m); (got == base) != tt.same {
+			if got := Message(m); (got == base) != tt.same {
 				t.Errorf("hash equal = %v, want %v", got == base, tt.same)
 			}
 		})
@@ -200,10 +200,10 @@ func TestHashGolden(t *testing.T) {
 	tests := []struct {
 		name, got, want string
 	}{
-		{"issue", HashIssue(hashIssue()), "a07d0335ebda8926c8f659132e9e6109b200fa205f5e9a50d67d9e4e638bfb54"},
-		{"message", HashMessage(hashMessage()), "2b43eaa7817169fe4ae8d7ad524cdf8e21870881c53e0155adf9609c02a07634"},
-		{"service", HashService(&model.ServiceHealth{ID: "Exchange", Service: "Exchange Online", Status: model.StatusServiceOperational}), "13e7194f0f461f7794cd305be0efd4183572eb490061cb12f16692b61f007a3f"},
-		{"empty issue", HashIssue(&model.Issue{}), "150f588066dc4c3390ee37069c1f56c5c037fd877dbd397e6c99683f7571be4f"},
+		{"issue", Issue(hashIssue()), "a07d0335ebda8926c8f659132e9e6109b200fa205f5e9a50d67d9e4e638bfb54"},
+		{"message", Message(hashMessage()), "2b43eaa7817169fe4ae8d7ad524cdf8e21870881c53e0155adf9609c02a07634"},
+		{"service", Service(&model.ServiceHealth{ID: "Exchange", Service: "Exchange Online", Status: model.StatusServiceOperational}), "13e7194f0f461f7794cd305be0efd4183572eb490061cb12f16692b61f007a3f"},
+		{"empty issue", Issue(&model.Issue{}), "150f588066dc4c3390ee37069c1f56c5c037fd877dbd397e6c99683f7571be4f"},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {
@@ -217,14 +217,14 @@ func TestHashDoesNotModify(t *testing.T) {
 	is := hashIssue()
 	slices.Reverse(is.Posts)
 	before := copyIssue(is)
-	_ = HashIssue(is)
+	_ = Issue(is)
 	if is.Posts[0].Content != before.Posts[0].Content || is.Details[0] != before.Details[0] {
-		t.Error("HashIssue reordered the issue")
+		t.Error("Issue reordered the issue")
 	}
 	m := hashMessage()
-	_ = HashMessage(m)
+	_ = Message(m)
 	if !slices.Equal(m.Tags, hashMessage().Tags) || m.Attachments[0].ID != "b" {
-		t.Error("HashMessage reordered the message")
+		t.Error("Message reordered the message")
 	}
 }
 
@@ -233,8 +233,8 @@ func TestHashDoesNotModify(t *testing.T) {
 func TestHashAllocations(t *testing.T) {
 	is := hashIssue()
 	slices.SortFunc(is.Details, func(a, b model.KeyValue) int { return len(a.Name) - len(b.Name) })
-	if n := testing.AllocsPerRun(10, func() { _ = HashIssue(is) }); n > 2 {
-		t.Errorf("HashIssue: %.0f allocations, want at most 2", n)
+	if n := testing.AllocsPerRun(10, func() { _ = Issue(is) }); n > 2 {
+		t.Errorf("Issue: %.0f allocations, want at most 2", n)
 	}
 }
 
@@ -246,6 +246,13 @@ func BenchmarkHashIssue(b *testing.B) {
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		_ = HashIssue(is)
+		_ = Issue(is)
 	}
+}
+
+func copyIssue(i *model.Issue) *model.Issue {
+	c := *i
+	c.Details = slices.Clone(i.Details)
+	c.Posts = slices.Clone(i.Posts)
+	return &c
 }

@@ -23,8 +23,8 @@ const (
 	DefaultAzureStatusURL = "https://azure.status.microsoft/en-us/status/feed/"
 )
 
-// Health configures how shdmc behaves while a source fails.
-type Health struct {
+// Outage configures how shdmc behaves while a source fails.
+type Outage struct {
 	// Failures in a row after which a source is announced unavailable
 	// (default 3).
 	Failures int `yaml:"failures"`
@@ -68,8 +68,8 @@ type Heartbeat struct {
 	Timeout Duration `yaml:"timeout"`
 }
 
-func defaultHealth() Health {
-	return Health{
+func defaultOutage() Outage {
+	return Outage{
 		Failures: 3,
 		After:    Duration(5 * time.Minute),
 		PublicStatus: PublicStatus{
@@ -83,26 +83,26 @@ func defaultHealth() Health {
 	}
 }
 
-// health validates the health block.
-func (v *validator) health() {
-	h := &v.c.Health
+// outage validates the outage block.
+func (v *validator) outage() {
+	h := &v.c.Outage
 	if h.Failures < 1 {
-		v.errf("health.failures", "must be at least 1, got %d", h.Failures)
+		v.errf("outage.failures", "must be at least 1, got %d", h.Failures)
 	}
 	if h.After <= 0 {
-		v.errf("health.after", "must be positive, got %s", h.After)
+		v.errf("outage.after", "must be positive, got %s", h.After)
 	}
 	p := &h.PublicStatus
 	if !slices.Contains([]string{PublicStatusFailing, PublicStatusAlways, PublicStatusNever}, p.Poll) {
-		v.errf("health.public_status.poll", "unknown mode %q (want failing, always or never)", p.Poll)
+		v.errf("outage.public_status.poll", "unknown mode %q (want failing, always or never)", p.Poll)
 	}
 	if p.Interval < Duration(time.Minute) {
-		v.errf("health.public_status.interval", "%s is below the minimum of 1m", p.Interval)
+		v.errf("outage.public_status.interval", "%s is below the minimum of 1m", p.Interval)
 	}
 	for key, u := range map[string]string{"m365_url": p.M365URL, "m365_feed_url": p.M365FeedURL, "azure_url": p.AzureURL} {
 		if u != "" {
 			if err := checkHTTPURL(u); err != nil {
-				v.errf("health.public_status."+key, "%v", err)
+				v.errf("outage.public_status."+key, "%v", err)
 			}
 		}
 	}
@@ -110,14 +110,14 @@ func (v *validator) health() {
 	if hb.URL != "" {
 		// The URL is a secret: name its problem, never its value.
 		if checkHTTPURL(hb.URL.Reveal()) != nil {
-			v.errf("health.heartbeat.url", "must be an https URL (http only for a loopback host)")
+			v.errf("outage.heartbeat.url", "must be an https URL (http only for a loopback host)")
 		}
 	}
 	if !slices.Contains([]string{"GET", "POST"}, strings.ToUpper(hb.Method)) {
-		v.errf("health.heartbeat.method", "unknown method %q (want GET or POST)", hb.Method)
+		v.errf("outage.heartbeat.method", "unknown method %q (want GET or POST)", hb.Method)
 	}
 	if hb.Timeout <= 0 {
-		v.errf("health.heartbeat.timeout", "must be positive, got %s", hb.Timeout)
+		v.errf("outage.heartbeat.timeout", "must be positive, got %s", hb.Timeout)
 	}
 }
 
@@ -206,13 +206,13 @@ func (c *Config) SourceDownChannels() []string {
 // should know of, e.g. that "source unavailable" notices would travel
 // only through Microsoft 365.
 func (c *Config) Warnings() []string {
-	var out []string
+	out := slices.Clone(c.deprecated)
 	byName := map[string]*Channel{}
 	for i := range c.Channels {
 		byName[c.Channels[i].Name] = &c.Channels[i]
 	}
 	if len(c.Channels) == 0 || len(c.Tenants) == 0 {
-		return nil
+		return out
 	}
 	const tail = "; when Microsoft 365 fails, the notice that it is failing may not arrive. " +
 		"Add a channel that does not depend on it (Slack, a webhook, SMTP elsewhere) and mark it independent: true"

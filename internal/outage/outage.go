@@ -1,4 +1,4 @@
-// Package health keeps the health of one source of one tenant (Microsoft
+// Package outage keeps the health of one source of one tenant (Microsoft
 // Graph, a public status feed) as a small state machine: consecutive
 // failures, when they began, and whether an outage has been announced. It is
 // pure: the caller passes the time of every observation, and persists the
@@ -10,7 +10,7 @@
 // Restored transition are reported per outage, so a source that flaps
 // produces at most one pair of notices per outage, and failures below the
 // threshold produce none.
-package health
+package outage
 
 import (
 	"time"

@@ -1,4 +1,6 @@
-package detect
+// Package htmltext turns the HTML of Microsoft's posts into readable plain
+// text and sections, for detection, rendering, routing and search.
+package htmltext
 
 import (
 	"strconv"
@@ -17,7 +19,7 @@ type Section struct {
 	Text    string `json:"text"`
 }
 
-// HTMLToText converts an HTML fragment (a Message Center body or an issue
+// Text converts an HTML fragment (a Message Center body or an issue
 // post) into readable plain text: paragraphs become blank-line separated,
 // <br> a line break, list items "- " lines (indented when nested, "1. " in
 // ordered lists), links "text (url)", table cells " | "-separated; entities
@@ -29,7 +31,7 @@ type Section struct {
 // before a line break (an artefact of CLI captures) is dropped. Mis-decoded
 // text (CP437 mojibake such as "ÔÇÖ") is kept as it is: guessing at a repair
 // would corrupt correct text.
-func HTMLToText(s string) string {
+func Text(s string) string {
 	secs := convert(s, false)
 	if len(secs) == 0 {
 		return ""
@@ -41,7 +43,7 @@ func HTMLToText(s string) string {
 // <h1>–<h6> elements and bold lead-ins, i.e. a paragraph that starts with
 // <strong>/<b> text ending in a colon ("When this will happen:") or that
 // consists only of short bold text. Heading is the heading's text without
-// the trailing colon, Text the section's content as HTMLToText renders it.
+// the trailing colon, Text the section's content as Text renders it.
 // The intro (text before the first heading) is returned with Heading ""
 // only when it is not empty.
 func Sections(s string) []Section {
@@ -518,4 +520,19 @@ func collapseLines(s string) string {
 		out = append(out, l)
 	}
 	return strings.Join(out, "\n")
+}
+
+// Excerpt returns s on one line (white space collapsed), cut to at most max
+// runes at a word boundary with "…" appended when cut.
+func Excerpt(s string, max int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if utf8.RuneCountInString(s) <= max {
+		return s
+	}
+	r := []rune(s)[:max]
+	cut := string(r)
+	if i := strings.LastIndex(cut, " "); i > len(cut)/2 {
+		cut = cut[:i]
+	}
+	return strings.TrimRight(cut, " ,.;:") + "…"
 }

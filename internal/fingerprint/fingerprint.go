@@ -1,4 +1,7 @@
-package detect
+// Package fingerprint computes the content hash of Service Health issues,
+// Message Center posts and service health overviews: a canonical encoding
+// that ignores what Microsoft re-encodes without changing anything.
+package fingerprint
 
 import (
 	"bytes"
@@ -13,20 +16,20 @@ import (
 )
 
 // Hash returns the content hash of an *model.Issue, *model.Message or
-// *model.ServiceHealth (see HashIssue); "" for anything else or nil.
-func Hash(item any) string {
+// *model.ServiceHealth (see Issue); "" for anything else or nil.
+func Of(item any) string {
 	switch v := item.(type) {
 	case *model.Issue:
 		if v != nil {
-			return HashIssue(v)
+			return Issue(v)
 		}
 	case *model.Message:
 		if v != nil {
-			return HashMessage(v)
+			return Message(v)
 		}
 	case *model.ServiceHealth:
 		if v != nil {
-			return HashService(v)
+			return Service(v)
 		}
 	}
 	return ""
@@ -36,7 +39,7 @@ func Hash(item any) string {
 // encoding below can never collide with hashes stored by another version.
 const hashVersion = "shdmc/hash/v2\x00"
 
-// HashIssue returns the content hash of an issue: the hex SHA-256 (64
+// Issue returns the content hash of an issue: the hex SHA-256 (64
 // digits) of a canonical binary encoding that leaves out LastModified, so
 // that Microsoft touching an item without changing it creates no revision.
 //
@@ -52,7 +55,7 @@ const hashVersion = "shdmc/hash/v2\x00"
 //
 // The encoding depends only on the item's values (no maps, no memory
 // layout), so the hash is the same across runs, machines and Go versions.
-func HashIssue(i *model.Issue) string {
+func Issue(i *model.Issue) string {
 	n := len(i.ID) + len(i.Title) + len(i.Service) + len(i.Feature) + len(i.FeatureGroup) +
 		len(i.ImpactDescription) + len(i.Classification) + len(i.Origin) + len(i.Status) + 256
 	for k := range i.Posts {
@@ -90,10 +93,10 @@ func HashIssue(i *model.Issue) string {
 	return e.sum()
 }
 
-// HashMessage returns the content hash of a Message Center post, leaving out
-// only LastModified; the rules are those of HashIssue. Services, tags,
+// Message returns the content hash of a Message Center post, leaving out
+// only LastModified; the rules are those of Issue. Services, tags,
 // attachments and details are hashed as sets.
-func HashMessage(m *model.Message) string {
+func Message(m *model.Message) string {
 	n := len(m.ID) + len(m.Title) + len(m.Category) + len(m.Severity) + len(m.BodyType) + len(m.Body) + 256
 	for _, s := range m.Services {
 		n += len(s) + 8
@@ -139,8 +142,8 @@ func HashMessage(m *model.Message) string {
 	return e.sum()
 }
 
-// HashService returns the content hash of a service's health overview.
-func HashService(s *model.ServiceHealth) string {
+// Service returns the content hash of a service's health overview.
+func Service(s *model.ServiceHealth) string {
 	e := encoder{b: make([]byte, 0, len(s.ID)+len(s.Service)+len(s.Status)+64)}
 	e.b = append(e.b, hashVersion+"service\x00"...)
 	e.text(s.ID)
@@ -172,7 +175,7 @@ func (e *encoder) str(s string) {
 	e.b = append(e.b, s...)
 }
 
-// text appends the canonical form of s (see canonText).
+// text appends the canonical form of s (see CanonText).
 func (e *encoder) text(s string) {
 	at := len(e.b)
 	e.u64(0)
@@ -270,16 +273,16 @@ func (e *encoder) sum() string {
 	return string(out[:])
 }
 
-// canonText turns CRLF and CR into LF, trims trailing spaces and tabs from
+// CanonText turns CRLF and CR into LF, trims trailing spaces and tabs from
 // every line and drops trailing newlines.
-func canonText(s string) string {
+func CanonText(s string) string {
 	if isCanon(s) {
 		return s
 	}
 	return string(appendCanon(make([]byte, 0, len(s)), s))
 }
 
-// isCanon reports whether canonText(s) == s.
+// isCanon reports whether CanonText(s) == s.
 func isCanon(s string) bool {
 	if s == "" {
 		return true
@@ -304,7 +307,7 @@ func isCanon(s string) bool {
 	return true
 }
 
-// appendCanon appends canonText(s) to b. Text that is already canonical
+// appendCanon appends CanonText(s) to b. Text that is already canonical
 // but for a few lines is copied in a few runs, not line by line.
 func appendCanon(b []byte, s string) []byte {
 	if strings.IndexByte(s, '\r') >= 0 {
@@ -335,10 +338,11 @@ func appendCanon(b []byte, s string) []byte {
 	return b
 }
 
-func sortedText(in []string) []string {
+// SortedText returns the canonical forms of in, sorted.
+func SortedText(in []string) []string {
 	out := make([]string, 0, len(in))
 	for _, s := range in {
-		out = append(out, canonText(s))
+		out = append(out, CanonText(s))
 	}
 	slices.Sort(out)
 	return out
