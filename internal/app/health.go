@@ -39,8 +39,7 @@ type healthKey struct {
 }
 
 func newHealthKeeper(st store.Store, set outage.Settings) *healthKeeper {
-	hs, _ := st.(store.HealthStore)
-	return &healthKeeper{set: set, hs: hs, states: map[healthKey]outage.State{}, incident: map[string]bool{}}
+	return &healthKeeper{set: set, hs: st, states: map[healthKey]outage.State{}, incident: map[string]bool{}}
 }
 
 // load reads the stored states once. Callers hold mu.

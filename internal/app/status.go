@@ -29,9 +29,8 @@ func Status(ctx context.Context, w io.Writer, dsn string, loc *time.Location, no
 func WriteStatus(ctx context.Context, w io.Writer, st store.Store, loc *time.Location, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TENANT\tSOURCE\tSTATE\tSINCE\tFAILURE\tLAST SUCCESS\tSTALE")
-	hs, ok := st.(store.HealthStore)
-	rows := 0
-	if ok {
+	hs, rows := st, 0
+	{
 		list, err := hs.SourceHealths(ctx, "")
 		if err != nil {
 			return err

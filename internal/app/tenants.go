@@ -132,11 +132,7 @@ func (r TenantRecord) validate() error {
 
 // registry returns the store's tenant registry.
 func registry(st store.Store) (store.TenantRegistry, error) {
-	r, ok := st.(store.TenantRegistry)
-	if !ok {
-		return nil, fmt.Errorf("store %T cannot keep tenants", st)
-	}
-	return r, nil
+	return st, nil
 }
 
 // AddTenant validates r and stores it as a new database tenant.
@@ -205,9 +201,6 @@ func RemoveTenant(ctx context.Context, st store.Store, id string) error {
 // with an error in the log, so that one bad entry does not stop the rest.
 func (a *App) tenantConfigs(ctx context.Context, cfg *config.Config) ([]config.Tenant, error) {
 	out := append([]config.Tenant(nil), cfg.Tenants...)
-	if _, ok := a.st.(store.TenantRegistry); !ok {
-		return out, nil
-	}
 	recs, err := ListTenants(ctx, a.st)
 	if err != nil {
 		return nil, err

@@ -79,7 +79,7 @@ func newCoordinator(st store.Store, id string, tenants []string, interval time.D
 		held: map[string]time.Time{}, busy: map[string]bool{}, fresh: map[string]bool{},
 	}
 	c.tenants = slices.Compact(c.tenants)
-	c.cl, _ = st.(store.ClusterStore)
+	c.cl = st
 	c.idle = sync.NewCond(&c.mu)
 	return c
 }

@@ -14,10 +14,7 @@ import (
 // tenant and source, and is stored in one transaction with its events.
 func testSourceHealth(t *testing.T, s store.Store) {
 	ctx := ctxT(t)
-	hs, ok := s.(store.HealthStore)
-	if !ok {
-		t.Fatalf("%T does not implement store.HealthStore", s)
-	}
+	hs := s
 	if got, err := hs.SourceHealths(ctx, ""); err != nil || len(got) != 0 {
 		t.Fatalf("empty store: %v, %v", got, err)
 	}
