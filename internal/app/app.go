@@ -49,6 +49,9 @@ type Options struct {
 	// Observe, when set, is told about every poll of a tenant (the
 	// dashboard's /metrics feeds on it).
 	Observe func(Observation)
+	// GroupWindow is how long the deliveries of a group_tenants route
+	// wait for the other tenants of the cycle; 0 = notify.DefaultGroupWindow.
+	GroupWindow time.Duration
 }
 
 // Observation describes one poll of one tenant.
@@ -79,9 +82,6 @@ type App struct {
 	health *healthKeeper
 	beat   *heartbeat
 	public *publicStatus
-	// groupWindow is how long the deliveries of a group_tenants route wait
-	// for the other tenants of the cycle (hold.go).
-	groupWindow time.Duration
 }
 
 // tenant is one polled tenant. Its Graph client and poller are built at
@@ -151,8 +151,7 @@ func (t *tenant) drop() {
 
 // New builds an App from a validated config.
 func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
-	a := &App{cfg: cfg, log: o.Logger, now: o.Now, st: o.Store, conc: o.Concurrency, groupWindow: defaultGroupWindow,
-		onPoll: o.Observe}
+	a := &App{cfg: cfg, log: o.Logger, now: o.Now, st: o.Store, conc: o.Concurrency, onPoll: o.Observe}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
@@ -169,7 +168,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 		a.st, a.ownSt = st, true
 	}
-	notifiers, names, err := buildChannels(cfg, o.Stdout, a.st, a.now)
+	notifiers, names, locs, err := buildChannels(cfg, o.Stdout, a.st, a.now)
 	if err != nil {
 		a.Close()
 		return nil, err
@@ -180,20 +179,15 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		return nil, err
 	}
 	a.notifiers = notifiers
-	a.disp = notify.NewDispatcher(a.st, notifiers, a.now, a.log)
 	if o.Translator != nil {
 		a.translator = o.Translator
 	} else if a.translator, err = newTranslator(cfg.Translator, a.st, a.log, a.now); err != nil {
 		a.Close()
 		return nil, err
 	}
-	a.disp.Prepare = a.prepare
-	a.disp.FollowUp = a.followUp
-	a.disp.Hold = a.hold
-	a.disp.Failover = func(name string) (string, time.Duration) {
-		r, _ := a.router.Route(name)
-		return r.Failover.Channel, time.Duration(r.Failover.After)
-	}
+	a.disp = notify.New(notify.Config{Store: a.st, Notifiers: notifiers, Router: a.router, Translator: a.translator,
+		FollowUp: cfg.Translator.FollowUp, Location: cfg.Location(), ChannelLocations: locs, GroupWindow: o.GroupWindow,
+		Now: a.now, Logger: a.log})
 	budgets := map[string]*graph.Budget{} // one budget per Entra tenant and app
 	httpClients := map[string]*http.Client{}
 	tenants, err := a.tenantConfigs(ctx, cfg) // the config's and the database's (tenants.go)

@@ -62,7 +62,7 @@ var channelFactories = map[string]channelFactory{
 
 // buildChannels creates the notifiers named in config; with none
 // configured, notices go to stdout.
-func buildChannels(cfg *config.Config, stdout io.Writer, st store.Store, now func() time.Time) (map[string]notify.Notifier, []string, error) {
+func buildChannels(cfg *config.Config, stdout io.Writer, st store.Store, now func() time.Time) (map[string]notify.Notifier, []string, map[string]*time.Location, error) {
 	if stdout == nil {
 		stdout = os.Stdout
 	}
@@ -77,30 +77,32 @@ func buildChannels(cfg *config.Config, stdout io.Writer, st store.Store, now fun
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
 	}
 	m := make(map[string]notify.Notifier, len(chans))
+	locs := make(map[string]*time.Location, len(chans))
 	names := make([]string, 0, len(chans))
 	for _, c := range chans {
 		loc := cfg.Location()
 		if c.TimeZone != "" {
 			l, err := time.LoadLocation(c.TimeZone)
 			if err != nil {
-				return nil, nil, fmt.Errorf("channel %s: time zone: %w", c.Name, err)
+				return nil, nil, nil, fmt.Errorf("channel %s: time zone: %w", c.Name, err)
 			}
 			loc = l
 		}
+		locs[c.Name] = loc
 		ro := render.Options{Format: render.FormatText, Location: loc}
 		if c.Format == "markdown" {
 			ro.Format = render.FormatMarkdown
 		}
 		f, ok := channelFactories[c.Type]
 		if !ok {
-			return nil, nil, fmt.Errorf("channel %s: unknown type %q", c.Name, c.Type)
+			return nil, nil, nil, fmt.Errorf("channel %s: unknown type %q", c.Name, c.Type)
 		}
 		n, err := f(c, channelEnv{stdout: stdout, render: ro, http: hc, threads: st, now: now})
 		if err != nil {
-			return nil, nil, fmt.Errorf("channel %s: %w", c.Name, err)
+			return nil, nil, nil, fmt.Errorf("channel %s: %w", c.Name, err)
 		}
 		m[c.Name] = n
 		names = append(names, c.Name)
 	}
-	return m, names, nil
+	return m, names, locs, nil
 }

@@ -76,14 +76,8 @@ func oneLine(s string, max int) string {
 // as a test) through the named channel and returns what the far end
 // answered.
 func (a *App) TestChannel(ctx context.Context, name string) (notify.Receipt, error) {
-	n, ok := a.notifiers[name]
-	if !ok {
-		return notify.Receipt{}, fmt.Errorf("no channel named %q", name)
-	}
 	ev := SampleEvent(a.now())
-	nt := &notify.Notice{Event: &ev, Route: "test", Key: fmt.Sprintf("test/%s/%d", name, a.now().UnixNano()),
-		Render: a.renderOptions(ctx, "", name, &ev)}
-	return n.Notify(ctx, nt)
+	return a.disp.Test(ctx, name, &ev)
 }
 
 // SampleEvent is the notice `shdmc test-channel` sends: Microsoft's final

@@ -3,10 +3,15 @@ package notify_test
 import (
 	"context"
 	"errors"
+	"path/filepath"
 	"testing"
 	"time"
 
+	"github.com/shdmc/shdmc/internal/config"
+	"github.com/shdmc/shdmc/internal/fingerprint"
+	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify"
+	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
@@ -38,7 +43,6 @@ func (k *keys) Notify(_ context.Context, n *notify.Notice) (notify.Receipt, erro
 // hand-over interrupted before the delivery was marked done is repeated
 // harmlessly when the claim lapses.
 func TestDispatcherGroup(t *testing.T) {
-	const group = "group/route/ch/EX559755/hash"
 	tests := []struct {
 		name  string
 		fails int
@@ -51,16 +55,16 @@ func TestDispatcherGroup(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
 			c := &clock{t: t0}
-			st := &failingComplete{Store: outbox(t, c), fails: tt.fails}
+			inner, ev := messageOutbox(t, c)
+			st := &failingComplete{Store: inner, fails: tt.fails}
+			group := store.DeliveryKey(store.KindGroup, &ev, "default", "ch", fingerprint.Message(ev.Message))
 			k := &keys{}
-			d := notify.NewDispatcher(st, map[string]notify.Notifier{"ch": k}, c.now, nil)
-			d.Lease = time.Minute
-			d.Hold = func(dl *store.Delivery, now time.Time) notify.Hold {
-				if dl.Key == group {
-					return notify.Hold{}
-				}
-				return notify.Hold{Group: group, GroupAt: t0.Add(2 * time.Minute)}
+			router, err := route.New([]config.Route{{Name: "default", Channels: []string{"ch"}, GroupTenants: true}}, nil)
+			if err != nil {
+				t.Fatal(err)
 			}
+			d := notify.New(notify.Config{Store: st, Router: router, Notifiers: map[string]notify.Notifier{"ch": k}, Now: c.now})
+			d.Lease = time.Minute
 			for _, step := range []time.Duration{0, 30 * time.Second, 45 * time.Second, 90 * time.Second, time.Hour} {
 				c.add(step)
 				if _, _, err := d.Drain(ctx); err != nil {
@@ -79,4 +83,23 @@ func TestDispatcherGroup(t *testing.T) {
 			}
 		})
 	}
+}
+
+// messageOutbox is a store with one delivery of a Message Center post on
+// the route "default" to the channel "ch".
+func messageOutbox(t *testing.T, c *clock) (store.Store, model.Event) {
+	t.Helper()
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "n.db"), store.WithNow(c.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = st.Close() })
+	ev := model.Event{Tenant: "contoso", Source: model.SourceMC, ItemID: "MC1", Type: model.EventMessageNew, Revision: 1,
+		DetectedAt: t0, Message: &model.Message{ID: "MC1", Title: "Town halls get captions", Body: "<p>Captions.</p>"}}
+	if _, err := st.Commit(ctx, store.Batch{Tenant: "contoso", Source: model.SourceMC, Events: []model.Event{ev},
+		Deliveries: []store.NewDelivery{{Event: 0, Channel: "ch", Route: "default", Key: store.DeliveryKey(store.KindNotice, &ev, "default", "ch", "")}}}); err != nil {
+		t.Fatal(err)
+	}
+	return st, ev
 }

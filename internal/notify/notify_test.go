@@ -15,9 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/render"
+	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
@@ -82,7 +84,7 @@ func outbox(t *testing.T, c *clock) store.Store {
 	}
 	ev := sampleEvent()
 	if _, err := st.Commit(ctx, store.Batch{Tenant: "contoso", Source: model.SourceSHD, Events: []model.Event{ev},
-		Deliveries: []store.NewDelivery{{Event: 0, Channel: "ch", Key: "contoso/shd/EX559755/2/default/ch"}}}); err != nil {
+		Deliveries: []store.NewDelivery{{Event: 0, Channel: "ch", Route: "default", Key: "contoso/shd/EX559755/2/default/ch"}}}); err != nil {
 		t.Fatal(err)
 	}
 	return st
@@ -128,7 +130,7 @@ func TestDispatcherRetries(t *testing.T) {
 			c := &clock{t: t0}
 			st := outbox(t, c)
 			n := &script{errs: tt.errs}
-			d := notify.NewDispatcher(st, map[string]notify.Notifier{"ch": n}, c.now, nil)
+			d := notify.New(notify.Config{Store: st, Notifiers: map[string]notify.Notifier{"ch": n}, Now: c.now})
 			d.Backoff, d.MaxBackoff, d.MaxAge = time.Minute, 30*time.Minute, tt.maxAge
 			ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 			defer cancel()
@@ -285,14 +287,14 @@ func TestDispatcherFailover(t *testing.T) {
 			c := &clock{t: t0}
 			st := outbox(t, c)
 			primary, backup := &script{errs: slices.Clone(many)}, &script{}
-			d := notify.NewDispatcher(st, map[string]notify.Notifier{"ch": primary, "mail": backup}, c.now, nil)
-			d.Backoff, d.MaxBackoff = time.Minute, time.Minute
-			d.Failover = func(route string) (string, time.Duration) {
-				if route != "" && route != "default" {
-					t.Errorf("failover asked for route %q", route)
-				}
-				return "mail", tt.after
+			router, err := route.New([]config.Route{{Name: "default", Channels: []string{"ch"},
+				Failover: config.Failover{Channel: "mail", After: config.Duration(tt.after)}}}, nil)
+			if err != nil {
+				t.Fatal(err)
 			}
+			d := notify.New(notify.Config{Store: st, Router: router, Now: c.now,
+				Notifiers: map[string]notify.Notifier{"ch": primary, "mail": backup}})
+			d.Backoff, d.MaxBackoff = time.Minute, time.Minute
 			for _, adv := range tt.advance {
 				c.add(adv)
 				if _, _, err := d.Drain(context.Background()); err != nil {

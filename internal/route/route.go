@@ -32,7 +32,7 @@ type Router struct {
 }
 
 type compiled struct {
-	cfg        config.Route
+	policy     *Policy
 	sets       map[string]map[string]bool // match key → folded values
 	titleRE    *regexp.Regexp
 	bodyRE     *regexp.Regexp
@@ -50,7 +50,11 @@ func New(routes []config.Route, channels []string) (*Router, error) {
 	}
 	r := &Router{}
 	for _, rc := range routes {
-		c := &compiled{cfg: rc, sets: map[string]map[string]bool{}}
+		pol, err := compilePolicy(rc)
+		if err != nil {
+			return nil, err
+		}
+		c := &compiled{policy: pol, sets: map[string]map[string]bool{}}
 		m := rc.Match
 		for key, vals := range map[string][]string{
 			"tenants": m.Tenants, "sources": m.Sources, "events": m.Events, "services": m.Services,
@@ -67,7 +71,6 @@ func New(routes []config.Route, channels []string) (*Router, error) {
 			}
 			c.sets[key] = set
 		}
-		var err error
 		if m.TitleRegex != "" {
 			if c.titleRE, err = regexp.Compile(m.TitleRegex); err != nil {
 				return nil, fmt.Errorf("route %s: title_regex: %w", rc.Name, err)
@@ -98,22 +101,27 @@ func (r *Router) Match(ev *model.Event) []Target {
 		if !c.matches(ev) {
 			continue
 		}
-		for _, ch := range c.cfg.Channels {
-			out = append(out, Target{Route: c.cfg.Name, Channel: ch})
+		for _, ch := range c.policy.Channels {
+			out = append(out, Target{Route: c.policy.Name, Channel: ch})
 		}
 	}
 	return out
 }
 
-// Route returns the configuration of a route by name (DefaultRoute when
-// no routes are configured).
-func (r *Router) Route(name string) (config.Route, bool) {
+// Policy returns the delivery policy of a route by name (DefaultRoute
+// when no routes are configured); nil for a name no route has (test
+// notices, source health notices to the independent channels), which
+// delivers at once, in English, without failover. A nil Policy is valid.
+func (r *Router) Policy(name string) *Policy {
+	if r == nil {
+		return nil
+	}
 	for _, c := range r.routes {
-		if c.cfg.Name == name {
-			return c.cfg, true
+		if c.policy.Name == name {
+			return c.policy
 		}
 	}
-	return config.Route{}, false
+	return nil
 }
 
 func fold(s string) string { return strings.ToLower(strings.TrimSpace(s)) }

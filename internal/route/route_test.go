@@ -110,7 +110,10 @@ func TestDefaultAndSeveralRoutes(t *testing.T) {
 	if got := r.Match(ev); !slices.Equal(got, []Target{{"all", "archive"}, {"shd", "teams"}, {"shd", "mail"}}) {
 		t.Errorf("fan-out: %v", got)
 	}
-	if rc, ok := r.Route("mc"); !ok || rc.Channels[0] != "mail" {
-		t.Errorf("Route(mc) = %+v, %v", rc, ok)
+	if p := r.Policy("mc"); p == nil || p.Channels[0] != "mail" {
+		t.Errorf("Policy(mc) = %+v", p)
+	}
+	if p := r.Policy("nosuch"); p != nil || p.Digest() || p.FailoverFor("x") != "" || p.Translated() {
+		t.Errorf("Policy(nosuch) = %+v, want nil, usable", p)
 	}
 }

@@ -487,10 +487,10 @@ func (s *sqlStore) commitDeliveries(ctx context.Context, tx *sql.Tx, b Batch, id
 			return fmt.Errorf("delivery %d needs a channel and a key", i)
 		}
 		err := st.exec(ctx, tx, `INSERT INTO outbox
-			(event_id, channel, route, key, state, attempts, next_attempt, lease_until, last_error, created_at, done_at)
-			VALUES ($1, $2, $7, $3, $4, 0, $5, $6, '', $5, $6)
+			(event_id, channel, route, key, state, attempts, next_attempt, lease_until, last_error, created_at, done_at, kind)
+			VALUES ($1, $2, $7, $3, $4, 0, $5, $6, '', $5, $6, $8)
 			ON CONFLICT (key) DO NOTHING`,
-			ids[d.Event], d.Channel, d.Key, string(DeliveryPending), at, zero, d.Route)
+			ids[d.Event], d.Channel, d.Key, string(DeliveryPending), at, zero, d.Route, string(kindOr(d.Kind)))
 		if err != nil {
 			return fmt.Errorf("insert delivery %s: %w", d.Key, err)
 		}
@@ -596,23 +596,23 @@ func (s *sqlStore) Events(ctx context.Context, q EventQuery) ([]model.Event, err
 	return out, nil
 }
 
-const deliveryColumns = `o.id, o.channel, o.route, o.key, o.state, o.attempts, o.next_attempt, o.last_error,
+const deliveryColumns = `o.id, o.channel, o.route, o.key, o.kind, o.state, o.attempts, o.next_attempt, o.last_error,
 	o.created_at, o.done_at, o.event_id, e.data`
 
 // scanDelivery reads the deliveryColumns of one row.
 func scanDelivery(rows *sql.Rows) (Delivery, error) {
 	var (
 		d                     Delivery
-		state                 string
+		state, kind           string
 		next, created, doneAt string
 		eventID               int64
 		data                  []byte
 	)
-	if err := rows.Scan(&d.ID, &d.Channel, &d.Route, &d.Key, &state, &d.Attempts, &next, &d.LastError,
+	if err := rows.Scan(&d.ID, &d.Channel, &d.Route, &d.Key, &kind, &state, &d.Attempts, &next, &d.LastError,
 		&created, &doneAt, &eventID, &data); err != nil {
 		return Delivery{}, err
 	}
-	d.State = DeliveryState(state)
+	d.State, d.Kind = DeliveryState(state), DeliveryKind(kind)
 	var err error
 	if d.NextAttempt, err = decodeTime(next); err != nil {
 		return Delivery{}, err

@@ -84,7 +84,7 @@ type Store interface {
 	// EnqueueDelivery adds a delivery of a stored event (a translation
 	// that follows its notice), due at notBefore; false when a delivery
 	// with that key exists already.
-	EnqueueDelivery(ctx context.Context, eventID int64, channel, route, key string, notBefore time.Time) (bool, error)
+	EnqueueDelivery(ctx context.Context, eventID int64, kind DeliveryKind, channel, route, key string, notBefore time.Time) (bool, error)
 
 	// ThreadRef returns the reference a channel stored for a thread key
 	// (e.g. the Slack ts of the first message about an item), or
@@ -191,7 +191,9 @@ type Batch struct {
 
 // NewDelivery asks for the event b.Events[Event] to be delivered to Channel.
 type NewDelivery struct {
-	Event   int // index into Batch.Events
+	Event int // index into Batch.Events
+	// Kind is what the delivery stands for; "" means KindNotice.
+	Kind    DeliveryKind
 	Channel string
 	// Route is the name of the route that chose this delivery; it decides
 	// language, time zone and template at delivery time.
@@ -218,6 +220,7 @@ type Delivery struct {
 	Channel     string
 	Route       string
 	Key         string
+	Kind        DeliveryKind
 	State       DeliveryState
 	Attempts    int
 	NextAttempt time.Time

@@ -108,7 +108,7 @@ func BenchmarkWebhookOutbox(b *testing.B) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				d := notify.NewDispatcher(st, notifiers, time.Now, nil)
+				d := notify.New(notify.Config{Store: st, Notifiers: notifiers})
 				d.Backoff, d.MaxBackoff = 10*time.Millisecond, 2*time.Second // the dispatcher raises Backoff to 1 s
 				for {
 					select {

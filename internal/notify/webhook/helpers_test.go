@@ -47,7 +47,7 @@ func retryDelay(t *testing.T, err error) time.Duration {
 		Deliveries: []store.NewDelivery{{Event: 0, Channel: "ch", Route: "default", Key: "k"}}}); cerr != nil {
 		t.Fatal(cerr)
 	}
-	d := notify.NewDispatcher(st, map[string]notify.Notifier{"ch": errNotifier{err}}, now, nil)
+	d := notify.New(notify.Config{Store: st, Notifiers: map[string]notify.Notifier{"ch": errNotifier{err}}, Now: now})
 	d.Backoff, d.MaxBackoff = time.Second, time.Second
 	if _, _, derr := d.Drain(ctx); derr != nil {
 		t.Fatal(derr)

@@ -43,6 +43,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RouteAndRequeue", testRouteAndRequeue},
 		{"DeferDelivery", testDeferDelivery},
 		{"EnqueueDelivery", testEnqueueDelivery},
+		{"DeliveryKinds", testDeliveryKinds},
 		{"ThreadRef", testThreadRef},
 		{"ConcurrentThreadRef", testConcurrentThreadRef},
 		{"Translations", testTranslations},

@@ -1,4 +1,4 @@
-package app
+package route
 
 import (
 	"testing"
@@ -34,7 +34,11 @@ func TestNextDigest(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			if got := nextDigest(tt.t, tt.d, tt.loc); !got.Equal(tt.want) {
+			p, err := compilePolicy(config.Route{Name: "r", Delivery: "digest", Digest: tt.d})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := p.NextDigest(tt.t, tt.loc); !got.Equal(tt.want) {
 				t.Errorf("nextDigest = %s, want %s", got, tt.want)
 			}
 		})
@@ -62,7 +66,11 @@ func TestQuietHours(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			got, in := quietUntil(tt.now, tt.q, tokyo)
+			p, err := compilePolicy(config.Route{Name: "r", QuietHours: tt.q})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, in := p.QuietUntil(tt.now, tokyo)
 			if in != tt.inside || !got.Equal(tt.want) {
 				t.Errorf("quietUntil = %s, %v; want %s, %v", got, in, tt.want, tt.inside)
 			}
@@ -71,6 +79,13 @@ func TestQuietHours(t *testing.T) {
 }
 
 func TestUrgent(t *testing.T) {
+	urgent := func(ev *model.Event, list []string) bool {
+		p, err := compilePolicy(config.Route{Name: "r", QuietHours: config.QuietHours{From: "22:00", To: "07:00", Urgent: list}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p.Urgent(ev)
+	}
 	outage := &model.Event{Type: model.EventIssueNew, Issue: &model.Issue{Status: model.StatusServiceInterruption}}
 	advisory := &model.Event{Type: model.EventIssuePost, Issue: &model.Issue{Status: model.StatusInvestigating}}
 	critical := &model.Event{Type: model.EventMessageNew, Message: &model.Message{Severity: model.SeverityCritical}}
@@ -88,5 +103,24 @@ func TestUrgent(t *testing.T) {
 	}
 	if !urgent(advisory, []string{"Investigating"}) || urgent(outage, []string{"critical"}) {
 		t.Error("a route's own urgent list is not applied")
+	}
+}
+
+// TestPolicyCompiled: a route's time zone, language, failover and
+// template are resolved once, when the router is built; a bad time zone is
+// an error then, not at delivery.
+func TestPolicyCompiled(t *testing.T) {
+	r, err := New([]config.Route{{Name: "ja", Channels: []string{"teams"}, Language: "JA", Mode: "bilingual",
+		TimeZone: "Asia/Tokyo", Template: "short", Failover: config.Failover{Channel: "mail", After: config.Duration(time.Minute)}}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := r.Policy("ja")
+	if p.Location == nil || p.Location.String() != "Asia/Tokyo" || p.Language != "ja" || !p.Translated() ||
+		p.FailoverFor("teams") != "mail" || p.FailoverFor("mail") != "" || p.FailoverAfter != time.Minute || p.Template != "short" {
+		t.Errorf("policy = %+v", p)
+	}
+	if _, err := New([]config.Route{{Name: "bad", Channels: []string{"x"}, TimeZone: "Mars/Olympus"}}, nil); err == nil {
+		t.Error("a bad time zone was accepted")
 	}
 }

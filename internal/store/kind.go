@@ -1,0 +1,65 @@
+package store
+
+import (
+	"fmt"
+
+	"github.com/shdmc/shdmc/internal/model"
+)
+
+// DeliveryKind says what an outbox row (or a notice sent for several rows)
+// stands for.
+type DeliveryKind string
+
+// The delivery kinds.
+const (
+	// KindNotice announces one event through one route and channel.
+	KindNotice DeliveryKind = "notice"
+	// KindFollowUp brings the translation of a notice that was sent
+	// without it while the translator was unavailable.
+	KindFollowUp DeliveryKind = "followup"
+	// KindGroup announces a Message Center post revision once for every
+	// tenant of a group_tenants route that has it.
+	KindGroup DeliveryKind = "group"
+	// KindDigest is a digest: one notice standing for the due deliveries
+	// of a digest route and channel. It is never an outbox row of its own.
+	KindDigest DeliveryKind = "digest"
+	// KindTest is a test notice (`shdmc test-channel`); never an outbox row.
+	KindTest DeliveryKind = "test"
+)
+
+// DeliveryKey builds the idempotency key of a delivery; it is the only
+// place keys are made. A delivery whose key exists is never stored twice,
+// and channels pass the key on (a webhook header, an email Message-ID).
+//
+//   - KindNotice: tenant/source/item/revision/route/channel of ev.
+//   - KindFollowUp: detail (the key of the notice it follows) + "/translation".
+//   - KindGroup: "group/" route/channel/item/event type/detail, where detail
+//     is the content hash of the post (the same text in every tenant gives
+//     the same key; the type tells a removal from an arrival).
+//   - KindDigest: "digest/" route/channel/detail, where detail names the
+//     first and last delivery it stands for ("12-40").
+//   - KindTest: "test/" channel/detail, where detail makes it unique.
+//
+// The layouts are those of the keys stored before kinds existed, so that an
+// upgraded outbox still recognizes what it has sent.
+func DeliveryKey(k DeliveryKind, ev *model.Event, route, channel, detail string) string {
+	switch k {
+	case KindFollowUp:
+		return detail + "/translation"
+	case KindGroup:
+		return "group/" + route + "/" + channel + "/" + ev.ItemID + "/" + string(ev.Type) + "/" + detail
+	case KindDigest:
+		return "digest/" + route + "/" + channel + "/" + detail
+	case KindTest:
+		return "test/" + channel + "/" + detail
+	}
+	return fmt.Sprintf("%s/%s/%s/%d/%s/%s", ev.Tenant, ev.Source, ev.ItemID, ev.Revision, route, channel)
+}
+
+// kindOr returns k, or KindNotice when k is empty.
+func kindOr(k DeliveryKind) DeliveryKind {
+	if k == "" {
+		return KindNotice
+	}
+	return k
+}
