@@ -51,7 +51,8 @@ type Dispatcher struct {
 	names     []string // channels to claim deliveries for
 	now       func() time.Time
 	log       *slog.Logger
-	stages    Pipeline
+	hold      Stage    // a claimed batch → the jobs to send now
+	perJob    Pipeline // each job on its own, so that its outcome is recorded before the next is sent
 	localize  *localizeStage
 	send      *sendStage
 
@@ -85,12 +86,8 @@ func New(c Config) *Dispatcher {
 	sort.Strings(d.names)
 	d.localize = &localizeStage{st: c.Store, router: c.Router, tr: c.Translator, followUp: c.FollowUp, log: c.Logger}
 	d.send = &sendStage{notifiers: c.Notifiers, loc: c.Location, chanLoc: c.ChannelLocations, now: c.Now, log: c.Logger}
-	d.stages = Pipeline{
-		&holdStage{st: c.Store, router: c.Router, loc: c.Location, window: c.GroupWindow, now: c.Now, log: c.Logger},
-		d.localize,
-		d.send,
-		&recordStage{d: d},
-	}
+	d.hold = &holdStage{st: c.Store, router: c.Router, loc: c.Location, window: c.GroupWindow, now: c.Now, log: c.Logger}
+	d.perJob = Pipeline{d.localize, faulty(d.send), &recordStage{d: d}}
 	return d
 }
 
@@ -130,6 +127,13 @@ func (p Pipeline) Exec(ctx context.Context, jobs []*Job) []*Job {
 // Drain delivers every due delivery once and returns how many were sent
 // and how many failed. It stops early when ctx is done.
 func (d *Dispatcher) Drain(ctx context.Context) (sent, failed int, err error) {
+	// Deliveries a crashed process had claimed go out now, not when their
+	// lease ends.
+	if n, err := d.st.ReclaimDeliveries(ctx, d.now()); err != nil {
+		d.log.Warn("take over the deliveries of a process that is gone", "err", err)
+	} else if n > 0 {
+		d.log.Info("took over the deliveries of a process that is gone", "deliveries", n)
+	}
 	for range 1000 { // bounded: at most 1000 batches per drain
 		batch, err := d.st.ClaimDeliveries(ctx, d.names, d.now(), d.Lease, 100)
 		if err != nil {
@@ -144,7 +148,11 @@ func (d *Dispatcher) Drain(ctx context.Context) (sent, failed int, err error) {
 			jobs[i] = &Job{Channel: dl.Channel, Deliveries: []*store.Delivery{dl},
 				Notice: &Notice{Event: &dl.Event, Route: dl.Route, Key: dl.Key, DeliveryID: dl.ID, Kind: dl.Kind}}
 		}
-		for _, j := range d.stages.Exec(ctx, jobs) {
+		for _, j := range d.hold.Exec(ctx, jobs) {
+			// One job through localize, send and record before the next:
+			// a crash between a send and its record costs at most that one
+			// notice twice.
+			d.perJob.Exec(ctx, []*Job{j})
 			switch {
 			case j.Skip:
 			case j.Err == nil:

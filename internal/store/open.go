@@ -16,6 +16,17 @@ type Option func(*options)
 type options struct {
 	logger *slog.Logger
 	now    func() time.Time
+	worker string
+}
+
+// WithWorker sets the name this process gives the deliveries it claims
+// (see NewWorkerID, the default).
+func WithWorker(id string) Option {
+	return func(o *options) {
+		if id != "" {
+			o.worker = id
+		}
+	}
 }
 
 // WithLogger sets the logger the store reports migrations and problems to.
@@ -56,6 +67,7 @@ func Open(ctx context.Context, dsn string, opts ...Option) (Store, error) {
 	o := options{
 		logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		now:    time.Now,
+		worker: NewWorkerID(),
 	}
 	for _, opt := range opts {
 		opt(&o)

@@ -34,6 +34,8 @@ type sqlStore struct {
 	wdb, rdb *sql.DB
 	now      func() time.Time
 	log      *slog.Logger
+	// worker names this process on the deliveries it claims.
+	worker string
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -677,12 +679,12 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, channels []string, now t
 	if len(out) == 0 {
 		return nil, tx.Commit()
 	}
-	upd := []any{encodeTime(now.Add(lease))}
+	upd := []any{encodeTime(now.Add(lease)), s.worker}
 	for _, d := range out {
 		upd = append(upd, d.ID)
 	}
-	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_until = $1 WHERE id IN (`+
-		placeholders(2, len(out))+`)`, upd...); err != nil {
+	if _, err := tx.ExecContext(ctx, `UPDATE outbox SET lease_until = $1, claimed_by = $2 WHERE id IN (`+
+		placeholders(3, len(out))+`)`, upd...); err != nil {
 		return nil, fmt.Errorf("claim deliveries: lease: %w", err)
 	}
 	if err := tx.Commit(); err != nil {

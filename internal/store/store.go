@@ -64,6 +64,10 @@ type Store interface {
 	// empty), oldest first, so that no other worker claims them until
 	// now+lease.
 	ClaimDeliveries(ctx context.Context, channels []string, now time.Time, lease time.Duration, limit int) ([]Delivery, error)
+	// ReclaimDeliveries releases the deliveries claimed by processes that
+	// are gone (WorkerGone): they become claimable at once instead of when
+	// their lease ends. It returns how many were released.
+	ReclaimDeliveries(ctx context.Context, now time.Time) (int, error)
 	// CompleteDelivery marks a claimed delivery as sent.
 	CompleteDelivery(ctx context.Context, id int64, at time.Time) error
 	// FailDelivery records a failed attempt: the delivery becomes due again
