@@ -1,7 +1,12 @@
-// Package poll runs one polling pass of one tenant: fetch what changed from
-// the tenant's sources, compare it with the stored revisions, and write the
-// new revisions, the detected events and their outbox rows to the store in
-// one transaction per source.
+// Package poll polls the sources of internal/source. A Poller runs one
+// pass over one tenant's sources, the same for every source: fetch what
+// changed, compare it with the stored revisions, and write the new
+// revisions, the detected events and their outbox rows to the store in one
+// transaction per source. A Scheduler (schedule.go) polls every tenant at
+// its interval with jitter, shares the tenants with the other workers of a
+// store through leases (workers.go), keeps the health of each tenant's
+// Graph source and announces its outages (outage.go), and polls the public
+// status pages when they are due.
 package poll
 
 import (
