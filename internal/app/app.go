@@ -1,6 +1,7 @@
-// Package app wires shdmc together: it opens the store, builds a Graph
-// client and a poller per tenant, and a dispatcher for the channels, and
-// runs them once (check) or for ever (run).
+// Package app wires shdmc together: it opens the store, builds the
+// tenants' Graph configs, the router, the dispatcher for the channels and
+// the poll scheduler (internal/poll), and runs them once (check) or for
+// ever (run).
 package app
 
 import (
@@ -9,7 +10,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"net/http"
 	"os"
 	"sync"
@@ -19,13 +19,13 @@ import (
 	"github.com/shdmc/shdmc/internal/graph"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify"
+	"github.com/shdmc/shdmc/internal/outage"
 	"github.com/shdmc/shdmc/internal/poll"
 	"github.com/shdmc/shdmc/internal/route"
+	"github.com/shdmc/shdmc/internal/source"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
 )
-
-var _ poll.Fetcher = (*graph.Client)(nil)
 
 // Options are the process-level parts the App is built with.
 type Options struct {
@@ -55,111 +55,40 @@ type Options struct {
 }
 
 // Observation describes one poll of one tenant.
-type Observation struct {
-	Tenant string
-	// Sources holds each polled source's duration and error.
-	Sources map[model.Source]poll.SourceResult
-	// Graph is what the tenant's Graph client did during the poll.
-	Graph graph.Stats
-}
+type Observation = poll.Observation
+
+// PublicTenant is the tenant name the public status items are stored and
+// announced under: they belong to no tenant.
+const PublicTenant = source.PublicTenant
 
 // App is a configured shdmc.
 type App struct {
-	onPoll     func(Observation)
 	cfg        *config.Config
 	st         store.Store
 	ownSt      bool
-	tenants    []*tenant
+	sched      *poll.Scheduler
 	disp       *notify.Dispatcher
 	router     *route.Router
 	translator *translate.Service
 	notifiers  map[string]notify.Notifier
 	log        *slog.Logger
 	now        func() time.Time
-	conc       int
-	// health, beat and public keep shdmc honest while Microsoft 365
-	// fails (health.go, heartbeat.go, publicstatus.go).
-	health *healthKeeper
-	beat   *heartbeat
-	public *publicStatus
-}
-
-// tenant is one polled tenant. Its Graph client and poller are built at
-// its first poll and, when workers share the tenants, dropped when another
-// worker takes it over, so that a worker holds clients only for its share.
-type tenant struct {
-	cfg      config.Tenant
-	gc       graph.Config
-	set      poll.Settings
-	interval time.Duration
-	// budget is shared by the tenants of one Entra tenant and app;
-	// budgetKey names it in the store (workers.go).
-	budget    *graph.Budget
-	budgetKey string
-
-	mu     sync.Mutex
-	poller *poll.Poller  // nil until the first poll, and after a handover
-	client *graph.Client // the poller's, for its statistics
-}
-
-// pollerOf returns t's poller, building its Graph client first if needed.
-func (a *App) pollerOf(t *tenant) (*poll.Poller, error) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	if t.poller == nil {
-		client, err := graph.New(t.gc)
-		if err != nil {
-			return nil, fmt.Errorf("tenant %s: create graph client: %w", t.cfg.ID, err)
-		}
-		t.poller, t.client = poll.New(t.cfg.ID, client, a.st, t.set, a.now, a.log), client
-	}
-	return t.poller, nil
-}
-
-// stats returns the counters of t's Graph client.
-func (t *tenant) stats() graph.Stats {
-	t.mu.Lock()
-	c := t.client
-	t.mu.Unlock()
-	if c == nil {
-		return graph.Stats{}
-	}
-	return c.Stats()
-}
-
-// statsDelta is what a Graph client did between two snapshots.
-func statsDelta(a, b graph.Stats) graph.Stats {
-	d := graph.Stats{Requests: b.Requests - a.Requests, BytesRead: b.BytesRead - a.BytesRead,
-		Throttled: b.Throttled - a.Throttled, ThrottledWait: b.ThrottledWait - a.ThrottledWait,
-		Retries: b.Retries - a.Retries, TokenRefreshes: b.TokenRefreshes - a.TokenRefreshes,
-		ByStatus: map[int]int64{}}
-	for code, n := range b.ByStatus {
-		if n -= a.ByStatus[code]; n > 0 {
-			d.ByStatus[code] = n
-		}
-	}
-	return d
-}
-
-// drop forgets t's Graph client and poller (the tenant went to another
-// worker); a later poll builds them again.
-func (t *tenant) drop() {
-	t.mu.Lock()
-	t.poller, t.client = nil, nil
-	t.mu.Unlock()
+	// beat keeps shdmc honest while Microsoft 365 fails (heartbeat.go).
+	beat *heartbeat
+	// polled and kick are signalled by the scheduler during Run: after
+	// every poll (the heartbeat's cycle), and when deliveries may be due.
+	polled, kick chan struct{}
 }
 
 // New builds an App from a validated config.
 func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
-	a := &App{cfg: cfg, log: o.Logger, now: o.Now, st: o.Store, conc: o.Concurrency, onPoll: o.Observe}
+	a := &App{cfg: cfg, log: o.Logger, now: o.Now, st: o.Store,
+		polled: make(chan struct{}, 1), kick: make(chan struct{}, 1)}
 	if a.log == nil {
 		a.log = slog.New(slog.DiscardHandler)
 	}
 	if a.now == nil {
 		a.now = time.Now
-	}
-	if a.conc <= 0 {
-		a.conc = 8
 	}
 	if a.st == nil {
 		st, err := store.Open(ctx, cfg.StoreDSN().Reveal(), store.WithLogger(a.log), store.WithNow(a.now))
@@ -188,6 +117,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.disp = notify.New(notify.Config{Store: a.st, Notifiers: notifiers, Router: a.router, Translator: a.translator,
 		FollowUp: cfg.Translator.FollowUp, Location: cfg.Location(), ChannelLocations: locs, GroupWindow: o.GroupWindow,
 		Now: a.now, Logger: a.log})
+	var scheduled []poll.Tenant
 	budgets := map[string]*graph.Budget{} // one budget per Entra tenant and app
 	httpClients := map[string]*http.Client{}
 	tenants, err := a.tenantConfigs(ctx, cfg) // the config's and the database's (tenants.go)
@@ -222,7 +152,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			}
 		}
 		gc.HTTPClient, gc.CAFile = httpClients[t.CAFile], ""
-		// Checked now, built at the first poll (pollerOf).
+		// Checked now, built by the scheduler at the first poll.
 		if _, err := graph.New(gc); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("tenant %s: create graph client: %w", t.ID, err)
@@ -242,9 +172,17 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		if t.Interval > 0 {
 			iv = time.Duration(t.Interval)
 		}
-		a.tenants = append(a.tenants, &tenant{cfg: t, gc: gc, set: set, interval: iv, budget: budgets[bk], budgetKey: bk})
+		scheduled = append(scheduled, poll.Tenant{ID: t.ID, Graph: gc, BudgetKey: bk, Settings: set, Interval: iv})
 	}
-	a.initResilience()
+	hc := cfg.Outage
+	a.sched = poll.NewScheduler(poll.Options{
+		Store: a.st, Tenants: scheduled, Public: publicSources(cfg.Outage.PublicStatus, a.router.Match),
+		Outage:        outage.Settings{Failures: hc.Failures, After: hc.After.Std()},
+		SourceTargets: a.sourceTargets,
+		Concurrency:   o.Concurrency, Now: a.now, Logger: a.log, Observe: o.Observe,
+		Due: func() { signal(a.kick) }, Polled: func() { signal(a.polled) },
+	})
+	a.beat = newHeartbeat(hc.Heartbeat, heartbeatEvery(cfg, scheduled), a.log)
 	return a, nil
 }
 
@@ -297,33 +235,9 @@ type CheckResult struct {
 // Check polls every tenant once, then delivers what is due. Tenant
 // failures are returned joined after every tenant was tried.
 func (a *App) Check(ctx context.Context) (CheckResult, error) {
-	var (
-		mu   sync.Mutex
-		res  CheckResult
-		errs []error
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, a.conc)
-	)
-	for _, t := range a.tenants {
-		wg.Add(1)
-		sem <- struct{}{}
-		go func() {
-			defer func() { <-sem; wg.Done() }()
-			r, _, err := a.pollTenant(ctx, t)
-			mu.Lock()
-			defer mu.Unlock()
-			res.Tenants++
-			res.Events += r.Events
-			if err != nil {
-				res.Failed++
-				errs = append(errs, err)
-			}
-		}()
-	}
-	wg.Wait()
-	if a.publicDue() {
-		_ = a.PollPublicStatus(ctx) // failures are logged and kept in the source health
-	}
+	r, err := a.sched.PollAll(ctx)
+	res := CheckResult{Tenants: r.Tenants, Failed: r.Failed, Events: r.Events}
+	errs := []error{err}
 	sent, failed, err := a.disp.Drain(ctx)
 	res.Sent, res.SendFailed = sent, failed
 	if err != nil {
@@ -333,88 +247,33 @@ func (a *App) Check(ctx context.Context) (CheckResult, error) {
 	return res, errors.Join(errs...)
 }
 
-// pollTenant polls t once; due reports whether the poll may have queued
-// deliveries (events, a source health transition, or a failure).
-func (a *App) pollTenant(ctx context.Context, t *tenant) (r poll.Result, due bool, err error) {
-	start := time.Now()
-	p, err := a.pollerOf(t)
-	if err != nil {
-		return r, true, err
-	}
-	var before graph.Stats
-	if a.onPoll != nil {
-		before = t.stats()
-	}
-	r, err = p.Poll(ctx)
-	if a.onPoll != nil {
-		a.onPoll(Observation{Tenant: t.cfg.ID, Sources: r.Sources, Graph: statsDelta(before, t.stats())})
-	}
-	announced := a.afterPoll(ctx, t, r, err)
-	due = r.Events > 0 || announced || err != nil
-	log := a.log.With("tenant", t.cfg.ID, "events", r.Events, "items", r.Items, "full", r.Full,
-		"took", time.Since(start).Round(time.Millisecond))
-	if err != nil {
-		log.Warn("poll failed", "err", err)
-	} else {
-		log.Debug("poll done")
-	}
-	return r, due, err
+// PollPublicStatus polls every public status source once, whatever the
+// mode, stores their items (tenant PublicTenant) and announces new and
+// changed ones through the routes. A source that fails keeps its last
+// good items; its failure is recorded in the source health (without a
+// notice: these pages are undocumented and only a fallback).
+func (a *App) PollPublicStatus(ctx context.Context) error {
+	return a.sched.PollPublic(ctx)
 }
 
 // Run polls every tenant at its interval (with jitter) and delivers
 // notices until ctx is done.
 func (a *App) Run(ctx context.Context) error {
-	if len(a.tenants) == 0 {
-		return errors.New("no enabled tenants in config")
-	}
-	co, err := a.startWorker(ctx) // share the tenants with other workers (workers.go)
-	if err != nil {
-		return err
-	}
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
 	var wg sync.WaitGroup
 	wg.Add(1)
-	go func() { defer wg.Done(); co.run(ctx) }()
-	sem := make(chan struct{}, a.conc)
-	// polled is signalled after every poll (the heartbeat's cycle), kick
-	// after a poll that may have queued deliveries: a quiet poll costs no
-	// outbox query; retries come with the ticker below.
-	polled := make(chan struct{}, 1)
-	kick := make(chan struct{}, 1)
-	for i, t := range a.tenants {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Spread the first polls over the first interval (at most 30 s)
-			// so that many tenants do not start at once.
-			first := time.Duration(0)
-			if n := len(a.tenants); n > 1 {
-				first = min(t.interval, 30*time.Second) * time.Duration(i) / time.Duration(n)
-			}
-			timer := time.NewTimer(first)
-			defer timer.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-timer.C:
-				}
-				sem <- struct{}{}
-				ok, due := a.pollShared(ctx, co, t)
-				<-sem
-				if !ok {
-					timer.Reset(jitter(t.interval))
-					continue
-				}
-				signal(polled)
-				if due {
-					signal(kick)
-				}
-				timer.Reset(jitter(a.pollInterval(t)))
-			}
-		}()
-	}
-	wg.Add(1)
-	go func() { defer wg.Done(); a.runPublicStatus(ctx, kick) }()
+	go func() { defer wg.Done(); a.deliver(ctx) }()
+	err := a.sched.Run(ctx)
+	cancel()
+	wg.Wait()
+	return err
+}
+
+// deliver drains the outbox when the scheduler says deliveries may be due,
+// and every 15 s for retries, until ctx is done: a quiet poll costs no
+// outbox query.
+func (a *App) deliver(ctx context.Context) {
 	tick := time.NewTicker(15 * time.Second) // retries of failed deliveries
 	defer tick.Stop()
 	var drainErr error
@@ -422,12 +281,11 @@ func (a *App) Run(ctx context.Context) error {
 		kicked := false
 		select {
 		case <-ctx.Done():
-			wg.Wait()
-			return nil
-		case <-polled:
+			return
+		case <-a.polled:
 			a.afterCycle(ctx, false, drainErr)
 			continue
-		case <-kick:
+		case <-a.kick:
 			kicked = true
 		case <-tick.C:
 		}
@@ -447,13 +305,4 @@ func signal(c chan struct{}) {
 	case c <- struct{}{}:
 	default:
 	}
-}
-
-// jitter returns d ± 10 %.
-func jitter(d time.Duration) time.Duration {
-	j := int64(d) / 10
-	if j <= 0 {
-		return d
-	}
-	return d - time.Duration(j) + time.Duration(rand.Int64N(2*j+1))
 }

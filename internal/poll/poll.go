@@ -1,7 +1,12 @@
-// Package poll runs one polling pass of one tenant: fetch what changed from
-// the tenant's sources, compare it with the stored revisions, and write the
-// new revisions, the detected events and their outbox rows to the store in
-// one transaction per source.
+// Package poll polls the sources of internal/source. A Poller runs one
+// pass over one tenant's sources, the same for every source: fetch what
+// changed, compare it with the stored revisions, and write the new
+// revisions, the detected events and their outbox rows to the store in one
+// transaction per source. A Scheduler (schedule.go) polls every tenant at
+// its interval with jitter, shares the tenants with the other workers of a
+// store through leases (workers.go), keeps the health of each tenant's
+// Graph source and announces its outages (outage.go), and polls the public
+// status pages when they are due.
 package poll
 
 import (
@@ -10,26 +15,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/detect"
-	"github.com/shdmc/shdmc/internal/fingerprint"
 	"github.com/shdmc/shdmc/internal/graph"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/route"
+	"github.com/shdmc/shdmc/internal/source"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
-// Fetcher reads one tenant's service communications. *graph.Client
-// implements it.
-type Fetcher interface {
-	HealthOverviews(ctx context.Context) ([]model.ServiceHealth, error)
-	Issues(ctx context.Context, since time.Time) ([]model.Issue, error)
-	Messages(ctx context.Context, since time.Time) ([]model.Message, error)
-	Attachments(ctx context.Context, messageID string) ([]model.Attachment, error)
-	IncidentReport(ctx context.Context, issueID string) ([]byte, string, error)
-}
+// Fetcher reads one tenant's service communications from Microsoft
+// Graph. *graph.Client implements it.
+type Fetcher = source.GraphClient
 
 // Settings tune a Poller.
 type Settings struct {
@@ -61,10 +59,10 @@ type Settings struct {
 	Channels []string
 }
 
-// Poller polls one tenant.
+// Poller polls one tenant's sources.
 type Poller struct {
 	tenant    string
-	fetch     Fetcher
+	sources   []source.Source
 	st        store.Store
 	set       Settings
 	now       func() time.Time
@@ -75,15 +73,27 @@ type Poller struct {
 	reachedBack map[model.Source]time.Time
 }
 
-// New returns a Poller for tenant.
+// New returns a Poller of tenant's Graph sources, those set switches on.
 func New(tenant string, f Fetcher, st store.Store, set Settings, now func() time.Time, log *slog.Logger) *Poller {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	on := source.GraphSet{Health: set.Health, Issues: set.Issues, Messages: set.Messages}
+	return NewSources(tenant, source.Graph(f, on, log.With("tenant", tenant)), st, set, now, log)
+}
+
+// NewSources returns a Poller of the given sources of tenant, polled in
+// their order (the public status sources use it with
+// source.PublicTenant). Settings.Issues, Messages and Health are not
+// consulted.
+func NewSources(tenant string, srcs []source.Source, st store.Store, set Settings, now func() time.Time, log *slog.Logger) *Poller {
 	if now == nil {
 		now = time.Now
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Poller{tenant: tenant, fetch: f, st: st, set: set, now: now, log: log.With("tenant", tenant),
+	return &Poller{tenant: tenant, sources: srcs, st: st, set: set, now: now, log: log.With("tenant", tenant),
 		reachedBack: map[model.Source]time.Time{}}
 }
 
@@ -106,47 +116,47 @@ type SourceResult struct {
 	Took                     time.Duration
 }
 
-// Poll runs one pass over every enabled source. A failing source does not
-// stop the others; the errors are joined.
+// Poll runs one pass over every source. A failing source does not stop
+// the others; the errors are joined. A sign-in failure fails every Graph
+// source alike: the pass stops at the first.
 func (p *Poller) Poll(ctx context.Context) (Result, error) {
 	res := Result{Sources: map[model.Source]SourceResult{}}
 	var errs []error
-	var signIn error // a sign-in failure fails every source alike: try once
-	run := func(src model.Source, on bool, f func(context.Context) (SourceResult, error)) {
-		if !on || signIn != nil {
-			return
-		}
+	for _, src := range p.sources {
 		start := time.Now()
-		r, err := f(ctx)
+		r, err := p.pollSource(ctx, src)
 		r.Took = time.Since(start)
-		if _, ok := errors.AsType[*graph.AuthError](err); ok {
-			signIn = err
-		}
 		r.Err = err
-		res.Sources[src] = r
+		name := src.Name()
+		res.Sources[name] = r
 		res.Events += r.Events
 		res.Items += r.Fetched
-		res.Full = res.Full || (r.Full && src != model.SourceHealth) // health is always listed whole
+		// A source listed whole at every pass (health) is no full resync.
+		res.Full = res.Full || (r.Full && src.Traits().Incremental)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("poll %s of tenant %s: %w", src, p.tenant, err))
+			errs = append(errs, fmt.Errorf("poll %s of tenant %s: %w", name, p.tenant, err))
+		}
+		if _, ok := errors.AsType[*graph.AuthError](err); ok {
+			break
 		}
 	}
-	run(model.SourceHealth, p.set.Health, p.pollHealth)
-	run(model.SourceSHD, p.set.Issues, p.pollIssues)
-	run(model.SourceMC, p.set.Messages, p.pollMessages)
 	if len(errs) == 0 {
 		p.forceFull = false
 	}
 	return res, errors.Join(errs...)
 }
 
-// plan decides between a full and an incremental fetch.
-func (p *Poller) plan(ctx context.Context, src model.Source) (store.Cursor, time.Time, bool, error) {
-	cur, err := p.st.Cursor(ctx, p.tenant, src)
+// plan decides between a full and an incremental fetch. A source that
+// neither baselines nor fetches incrementally keeps no cursor.
+func (p *Poller) plan(ctx context.Context, src model.Source, tr source.Traits) (cur store.Cursor, since time.Time, full bool, err error) {
+	if !keepsCursor(tr) {
+		return cur, time.Time{}, true, nil
+	}
+	cur, err = p.st.Cursor(ctx, p.tenant, src)
 	if err != nil {
 		return cur, time.Time{}, false, fmt.Errorf("read cursor: %w", err)
 	}
-	full := p.forceFull || !cur.Baselined || cur.Watermark.IsZero() ||
+	full = !tr.Incremental || p.forceFull || !cur.Baselined || cur.Watermark.IsZero() ||
 		(p.set.FullResync > 0 && p.now().Sub(cur.LastFull) >= p.set.FullResync)
 	if full {
 		return cur, time.Time{}, true, nil
@@ -160,6 +170,10 @@ func (p *Poller) plan(ctx context.Context, src model.Source) (store.Cursor, time
 	return cur, cur.Watermark.Truncate(time.Second).Add(time.Second), false, nil
 }
 
+// keepsCursor reports whether a source's pass reads and writes a cursor:
+// its watermark or its baseline.
+func keepsCursor(tr source.Traits) bool { return tr.Incremental || tr.Baseline }
+
 // reached records a successful fetch that reached back by the overlap.
 func (p *Poller) reached(src model.Source, cur store.Cursor, since time.Time, full bool) {
 	if full || since.Equal(cur.Watermark.Add(-p.set.Overlap)) {
@@ -167,8 +181,9 @@ func (p *Poller) reached(src model.Source, cur store.Cursor, since time.Time, fu
 	}
 }
 
-func (p *Poller) opts(cur store.Cursor) detect.Options {
-	return detect.Options{Now: p.now(), Baseline: !cur.Baselined && !p.set.NoBaseline, AnnounceActive: p.set.AnnounceActive}
+func (p *Poller) opts(cur store.Cursor, tr source.Traits) detect.Options {
+	return detect.Options{Now: p.now(), Baseline: tr.Baseline && !cur.Baselined && !p.set.NoBaseline,
+		AnnounceActive: p.set.AnnounceActive}
 }
 
 // reappeared marks o for an item that was removed before and is back.
@@ -177,25 +192,125 @@ func reappeared(o detect.Options, was bool) detect.Options {
 	return o
 }
 
+// pollSource is the pass of one source: fetch, compare every item with its
+// stored revision, and commit the new revisions, their events and the
+// events' outbox rows in one transaction. Nothing is stored when any step
+// fails.
+func (p *Poller) pollSource(ctx context.Context, src source.Source) (SourceResult, error) {
+	name, tr := src.Name(), src.Traits()
+	cur, since, full, err := p.plan(ctx, name, tr)
+	if err != nil {
+		return SourceResult{}, err
+	}
+	list, err := src.Fetch(ctx, since)
+	if err != nil {
+		return SourceResult{}, err
+	}
+	o := p.opts(cur, tr)
+	b := &batch{p: p, src: src, kind: tr.Kind, b: store.Batch{Tenant: p.tenant, Source: name}}
+	b.res.Fetched = len(list)
+	ids := make([]string, len(list))
+	seen := make(map[string]bool, len(list))
+	var wm time.Time // the next watermark: the newest modification
+	for i := range list {
+		id, mod := list[i].ID(), list[i].LastModified()
+		ids[i] = id
+		seen[id] = true
+		if mod.After(wm) {
+			wm = mod
+		}
+	}
+	prev, err := p.prior(ctx, name, ids)
+	if err != nil {
+		return b.res, err
+	}
+	completer, _ := src.(source.Completer)
+	for i := range list {
+		it := &list[i]
+		old, had := prev[it.ID()]
+		if completer != nil {
+			var stored *source.Stored
+			if had && !old.Removed {
+				stored = &source.Stored{LastModified: old.LastModified, Data: old.Data}
+			}
+			if err := completer.Complete(ctx, it, stored); err != nil {
+				return b.res, err
+			}
+		}
+		if err := b.change(ctx, it, old, had, o); err != nil {
+			return b.res, err
+		}
+	}
+	if full {
+		if err := b.vanished(ctx, seen, o); err != nil {
+			return b.res, err
+		}
+	}
+	if err := b.commit(ctx, cur, full, wm, keepsCursor(tr)); err != nil {
+		return b.res, err
+	}
+	if tr.Incremental {
+		p.reached(name, cur, since, full)
+	}
+	return b.res, nil
+}
+
+// prior returns the stored items for ids.
+func (p *Poller) prior(ctx context.Context, src model.Source, ids []string) (map[string]store.Item, error) {
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	m, err := p.st.Items(ctx, p.tenant, src, ids)
+	if err != nil {
+		return nil, fmt.Errorf("load stored items: %w", err)
+	}
+	return m, nil
+}
+
 // batch collects one source's writes.
 type batch struct {
-	p   *Poller
-	b   store.Batch
-	res SourceResult
+	p    *Poller
+	src  source.Source
+	kind source.Kind
+	b    store.Batch
+	res  SourceResult
 }
 
-func (p *Poller) newBatch(src model.Source) *batch {
-	return &batch{p: p, b: store.Batch{Tenant: p.tenant, Source: src}}
+// change compares a fetched item with its stored revision old (had: there
+// is one) and adds a new revision, and its event if any, when it differs.
+func (b *batch) change(ctx context.Context, it *source.Item, old store.Item, had bool, o detect.Options) error {
+	h := it.Hash()
+	if had && old.Hash == h && !old.Removed {
+		return nil
+	}
+	var prev *source.Item
+	if had && !old.Removed {
+		v, err := source.Decode(b.kind, old.Data)
+		if err != nil {
+			return fmt.Errorf("decode stored %s %s: %w", b.kind, it.ID(), err)
+		}
+		prev = &v
+	}
+	if had || !it.Quiet {
+		if ev, ok := it.Detect(b.p.tenant, prev, old.Revision, reappeared(o, had && old.Removed)); ok {
+			ev.Source = b.b.Source
+			if a, ok := b.src.(source.Annotator); ok {
+				a.Annotate(ctx, &ev, *it)
+			}
+			b.event(ev)
+		}
+	}
+	return b.item(it.ID(), old.Revision+1, h, it.LastModified(), it.Value())
 }
 
-func (b *batch) item(id string, rev int, hash string, lastMod time.Time, removed bool, v any) error {
+func (b *batch) item(id string, rev int, hash string, lastMod time.Time, v any) error {
 	data, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", id, err)
 	}
 	b.b.Items = append(b.b.Items, store.Item{
 		Key:      model.ItemKey{Tenant: b.p.tenant, Source: b.b.Source, ID: id},
-		Revision: rev, Hash: hash, LastModified: lastMod, SeenAt: b.p.now(), Removed: removed, Data: data,
+		Revision: rev, Hash: hash, LastModified: lastMod, SeenAt: b.p.now(), Data: data,
 	})
 	b.res.Changed++
 	return nil
@@ -212,17 +327,23 @@ func (b *batch) event(ev model.Event) {
 			targets = append(targets, route.Target{Route: route.DefaultRoute, Channel: ch})
 		}
 	}
-	for _, t := range targets {
-		b.b.Deliveries = append(b.b.Deliveries, store.NewDelivery{
-			Event: idx, Channel: t.Channel, Route: t.Route,
-			Key: fmt.Sprintf("%s/%s/%s/%d/%s/%s", ev.Tenant, ev.Source, ev.ItemID, ev.Revision, t.Route, t.Channel),
-		})
-	}
+	b.b.Deliveries = append(b.b.Deliveries, deliveries(idx, &ev, targets)...)
 	b.res.Events++
 }
 
-// removals marks stored items missing from a full fetch as removed.
-func (b *batch) removals(ctx context.Context, seen map[string]bool, o detect.Options) error {
+// deliveries returns the outbox rows of the event at index idx of a batch.
+func deliveries(idx int, ev *model.Event, targets []route.Target) []store.NewDelivery {
+	out := make([]store.NewDelivery, 0, len(targets))
+	for _, t := range targets {
+		out = append(out, store.NewDelivery{Event: idx, Kind: store.KindNotice, Channel: t.Channel, Route: t.Route,
+			Key: store.DeliveryKey(store.KindNotice, ev, t.Route, t.Channel, "")})
+	}
+	return out
+}
+
+// vanished handles the stored items a full fetch did not return: a
+// Resolver source resolves them, any other marks them removed.
+func (b *batch) vanished(ctx context.Context, seen map[string]bool, o detect.Options) error {
 	ids, err := b.p.st.ItemIDs(ctx, b.p.tenant, b.b.Source)
 	if err != nil {
 		return fmt.Errorf("list stored items: %w", err)
@@ -240,6 +361,21 @@ func (b *batch) removals(ctx context.Context, seen map[string]bool, o detect.Opt
 	if err != nil {
 		return fmt.Errorf("load removed items: %w", err)
 	}
+	if r, ok := b.src.(source.Resolver); ok {
+		for _, id := range gone {
+			old := prev[id]
+			last, err := source.Decode(b.kind, old.Data)
+			if old.Removed || err != nil {
+				continue
+			}
+			if it, ok := r.Resolve(last, b.p.now()); ok {
+				if err := b.change(ctx, &it, old, true, o); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	}
 	for _, id := range gone {
 		it := prev[id]
 		b.b.Items = append(b.b.Items, store.Item{
@@ -249,257 +385,37 @@ func (b *batch) removals(ctx context.Context, seen map[string]bool, o detect.Opt
 		b.res.Changed++
 		if !o.Baseline {
 			ev := detect.Removed(b.p.tenant, b.b.Source, id, it.Revision, o)
-			attachSnapshot(&ev, it.Data) // so the notice can say what was removed
+			// The last stored revision tells what was removed; one that
+			// does not decode leaves the event without it.
+			if last, err := source.Decode(b.kind, it.Data); err == nil {
+				last.AttachTo(&ev)
+			}
 			b.event(ev)
 		}
 	}
 	return nil
 }
 
-// attachSnapshot decodes the last stored revision into the event; a
-// revision that does not decode leaves the event without one.
-func attachSnapshot(ev *model.Event, data []byte) {
-	switch ev.Source {
-	case model.SourceSHD:
-		var v model.Issue
-		if json.Unmarshal(data, &v) == nil {
-			ev.Issue = &v
+// commit writes the batch with the source's next cursor (when it keeps
+// one); a source without a cursor and without changes writes nothing.
+func (b *batch) commit(ctx context.Context, cur store.Cursor, full bool, watermark time.Time, cursor bool) error {
+	if cursor {
+		next := cur
+		if watermark.After(next.Watermark) {
+			next.Watermark = watermark
 		}
-	case model.SourceMC:
-		var v model.Message
-		if json.Unmarshal(data, &v) == nil {
-			ev.Message = &v
+		if full {
+			next.LastFull = b.p.now()
+			next.Baselined = true
 		}
-	case model.SourceHealth:
-		var v model.ServiceHealth
-		if json.Unmarshal(data, &v) == nil {
-			ev.Service = &v
-		}
+		b.b.Cursor = &next
+	} else if len(b.b.Items) == 0 {
+		b.res.Full = full
+		return nil
 	}
-}
-
-func (b *batch) commit(ctx context.Context, cur store.Cursor, full bool, watermark time.Time) error {
-	next := cur
-	if watermark.After(next.Watermark) {
-		next.Watermark = watermark
-	}
-	if full {
-		next.LastFull = b.p.now()
-		next.Baselined = true
-	}
-	b.b.Cursor = &next
 	if _, err := b.p.st.Commit(ctx, b.b); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
 	b.res.Full = full
 	return nil
-}
-
-// scan collects the IDs of a fetched list and its newest modification
-// time (the next watermark).
-func scan[T any](list []T, key func(*T) (string, time.Time)) (ids []string, seen map[string]bool, wm time.Time) {
-	ids = make([]string, len(list))
-	seen = make(map[string]bool, len(list))
-	for i := range list {
-		id, mod := key(&list[i])
-		ids[i] = id
-		seen[id] = true
-		if mod.After(wm) {
-			wm = mod
-		}
-	}
-	return ids, seen, wm
-}
-
-// finish ends an issues or messages pass: removals on a full fetch, the
-// commit, and the note that the fetch reached back.
-func (b *batch) finish(ctx context.Context, cur store.Cursor, since time.Time, full bool, seen map[string]bool, wm time.Time, o detect.Options) error {
-	if full {
-		if err := b.removals(ctx, seen, o); err != nil {
-			return err
-		}
-	}
-	if err := b.commit(ctx, cur, full, wm); err != nil {
-		return err
-	}
-	b.p.reached(b.b.Source, cur, since, full)
-	return nil
-}
-
-// prior returns the stored items for ids, decoded lazily by the caller.
-func (p *Poller) prior(ctx context.Context, src model.Source, ids []string) (map[string]store.Item, error) {
-	if len(ids) == 0 {
-		return nil, nil
-	}
-	m, err := p.st.Items(ctx, p.tenant, src, ids)
-	if err != nil {
-		return nil, fmt.Errorf("load stored items: %w", err)
-	}
-	return m, nil
-}
-
-func (p *Poller) pollHealth(ctx context.Context) (SourceResult, error) {
-	cur, err := p.st.Cursor(ctx, p.tenant, model.SourceHealth)
-	if err != nil {
-		return SourceResult{}, fmt.Errorf("read cursor: %w", err)
-	}
-	list, err := p.fetch.HealthOverviews(ctx)
-	if err != nil {
-		return SourceResult{}, err
-	}
-	o := p.opts(cur)
-	b := p.newBatch(model.SourceHealth)
-	b.res.Fetched = len(list)
-	ids, seen, _ := scan(list, func(v *model.ServiceHealth) (string, time.Time) { return v.ID, time.Time{} })
-	prev, err := p.prior(ctx, model.SourceHealth, ids)
-	if err != nil {
-		return b.res, err
-	}
-	for i := range list {
-		s := &list[i]
-		h := fingerprint.Service(s)
-		old, had := prev[s.ID]
-		if had && old.Hash == h && !old.Removed {
-			continue
-		}
-		var prevS *model.ServiceHealth
-		if had && !old.Removed {
-			prevS = new(model.ServiceHealth)
-			if err := json.Unmarshal(old.Data, prevS); err != nil {
-				return b.res, fmt.Errorf("decode stored service %s: %w", s.ID, err)
-			}
-		}
-		if ev, ok := detect.Service(p.tenant, prevS, old.Revision, s, reappeared(o, had && old.Removed)); ok {
-			b.event(ev)
-		}
-		if err := b.item(s.ID, old.Revision+1, h, time.Time{}, false, s); err != nil {
-			return b.res, err
-		}
-	}
-	if err := b.removals(ctx, seen, o); err != nil {
-		return b.res, err
-	}
-	return b.res, b.commit(ctx, cur, true, time.Time{})
-}
-
-func (p *Poller) pollIssues(ctx context.Context) (SourceResult, error) {
-	cur, since, full, err := p.plan(ctx, model.SourceSHD)
-	if err != nil {
-		return SourceResult{}, err
-	}
-	list, err := p.fetch.Issues(ctx, since)
-	if err != nil {
-		return SourceResult{}, err
-	}
-	o := p.opts(cur)
-	b := p.newBatch(model.SourceSHD)
-	b.res.Fetched = len(list)
-	ids, seen, wm := scan(list, func(v *model.Issue) (string, time.Time) { return v.ID, v.LastModified })
-	prev, err := p.prior(ctx, model.SourceSHD, ids)
-	if err != nil {
-		return b.res, err
-	}
-	for i := range list {
-		is := &list[i]
-		h := fingerprint.Issue(is)
-		old, had := prev[is.ID]
-		if had && old.Hash == h && !old.Removed {
-			continue
-		}
-		var prevI *model.Issue
-		if had && !old.Removed {
-			prevI = new(model.Issue)
-			if err := json.Unmarshal(old.Data, prevI); err != nil {
-				return b.res, fmt.Errorf("decode stored issue %s: %w", is.ID, err)
-			}
-		}
-		ev, ok := detect.Issue(p.tenant, prevI, old.Revision, is, reappeared(o, had && old.Removed))
-		if ok {
-			if ev.Has(model.ChangeStatus) && is.Status == model.StatusPostIncidentReviewPublished {
-				p.incidentReport(ctx, &ev)
-			}
-			b.event(ev)
-		}
-		if err := b.item(is.ID, old.Revision+1, h, is.LastModified, false, is); err != nil {
-			return b.res, err
-		}
-	}
-	return b.res, b.finish(ctx, cur, since, full, seen, wm, o)
-}
-
-// incidentReport notes the post-incident report's size and type on the
-// event. A failure to fetch it is logged, not fatal: the status change is
-// news on its own.
-func (p *Poller) incidentReport(ctx context.Context, ev *model.Event) {
-	body, ctype, err := p.fetch.IncidentReport(ctx, ev.ItemID)
-	if err != nil {
-		p.log.Warn("incident report unavailable", "item", ev.ItemID, "err", err)
-		return
-	}
-	ev.Changes = append(ev.Changes, model.Change{
-		Kind: model.ChangeIncidentReport, Field: ctype, To: strconv.Itoa(len(body)),
-	})
-}
-
-func (p *Poller) pollMessages(ctx context.Context) (SourceResult, error) {
-	cur, since, full, err := p.plan(ctx, model.SourceMC)
-	if err != nil {
-		return SourceResult{}, err
-	}
-	list, err := p.fetch.Messages(ctx, since)
-	if err != nil {
-		return SourceResult{}, err
-	}
-	o := p.opts(cur)
-	b := p.newBatch(model.SourceMC)
-	b.res.Fetched = len(list)
-	ids, seen, wm := scan(list, func(v *model.Message) (string, time.Time) { return v.ID, v.LastModified })
-	prev, err := p.prior(ctx, model.SourceMC, ids)
-	if err != nil {
-		return b.res, err
-	}
-	for i := range list {
-		m := &list[i]
-		old, had := prev[m.ID]
-		live := had && !old.Removed
-		var prevM *model.Message
-		decodePrev := func() error {
-			if prevM != nil || !live {
-				return nil
-			}
-			prevM = new(model.Message)
-			if err := json.Unmarshal(old.Data, prevM); err != nil {
-				return fmt.Errorf("decode stored message %s: %w", m.ID, err)
-			}
-			return nil
-		}
-		if m.HasAttachments && len(m.Attachments) == 0 {
-			// Attachments cost a request per message: ask only when the
-			// message is new or Microsoft modified it.
-			if live && old.LastModified.Equal(m.LastModified) {
-				if err := decodePrev(); err != nil {
-					return b.res, err
-				}
-				m.Attachments = prevM.Attachments
-			} else if att, err := p.fetch.Attachments(ctx, m.ID); err != nil {
-				return b.res, fmt.Errorf("list attachments of %s: %w", m.ID, err)
-			} else {
-				m.Attachments = att
-			}
-		}
-		h := fingerprint.Message(m)
-		if live && old.Hash == h {
-			continue
-		}
-		if err := decodePrev(); err != nil {
-			return b.res, err
-		}
-		if ev, ok := detect.Message(p.tenant, prevM, old.Revision, m, reappeared(o, had && old.Removed)); ok {
-			b.event(ev)
-		}
-		if err := b.item(m.ID, old.Revision+1, h, m.LastModified, false, m); err != nil {
-			return b.res, err
-		}
-	}
-	return b.res, b.finish(ctx, cur, since, full, seen, wm, o)
 }

@@ -1,31 +1,32 @@
-package app
+package poll
 
 import (
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strconv"
 	"sync"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/outage"
-	"github.com/shdmc/shdmc/internal/poll"
 	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
-// sourceRoute is the route name of source health notices that no
-// configured route carries (they go to the independent channels).
-const sourceRoute = "source-health"
+// keeper holds the health of every tenant's sources (the state machine of
+// internal/outage), backed by the store so that an outage survives a
+// restart, and announces its transitions.
+type keeper struct {
+	st      store.Store
+	set     outage.Settings
+	targets func(*model.Event) []route.Target
+	now     func() time.Time
+	log     *slog.Logger
 
-// healthKeeper holds the health of every tenant's sources, backed by the
-// store so that an outage survives a restart.
-type healthKeeper struct {
 	mu     sync.Mutex
-	set    outage.Settings
-	hs     store.HealthStore // nil: memory only
 	loaded bool
 	states map[healthKey]outage.State
 	// incident is whether a tenant has an active incident, from its last
@@ -38,17 +39,17 @@ type healthKey struct {
 	source model.Source
 }
 
-func newHealthKeeper(st store.Store, set outage.Settings) *healthKeeper {
-	return &healthKeeper{set: set, hs: st, states: map[healthKey]outage.State{}, incident: map[string]bool{}}
+func newKeeper(st store.Store, set outage.Settings, targets func(*model.Event) []route.Target, now func() time.Time, log *slog.Logger) *keeper {
+	return &keeper{st: st, set: set, targets: targets, now: now, log: log,
+		states: map[healthKey]outage.State{}, incident: map[string]bool{}}
 }
 
 // load reads the stored states once. Callers hold mu.
-func (h *healthKeeper) load(ctx context.Context) error {
-	if h.loaded || h.hs == nil {
-		h.loaded = true
+func (h *keeper) load(ctx context.Context) error {
+	if h.loaded {
 		return nil
 	}
-	rows, err := h.hs.SourceHealths(ctx, "")
+	rows, err := h.st.SourceHealths(ctx, "")
 	if err != nil {
 		return fmt.Errorf("load source health: %w", err)
 	}
@@ -63,18 +64,9 @@ func (h *healthKeeper) load(ctx context.Context) error {
 	return nil
 }
 
-// state returns the current state of a tenant's source.
-func (h *healthKeeper) state(ctx context.Context, tenant string, src model.Source) (outage.State, error) {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if err := h.load(ctx); err != nil {
-		return outage.State{}, err
-	}
-	return h.states[healthKey{tenant, src}], nil
-}
-
-// anyDown reports whether some tenant's Graph source is failing or down.
-func (h *healthKeeper) anyFailing() bool {
+// anyFailing reports whether some tenant's Graph source is failing or
+// down.
+func (h *keeper) anyFailing() bool {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for k, s := range h.states {
@@ -85,15 +77,27 @@ func (h *healthKeeper) anyFailing() bool {
 	return false
 }
 
+// failing counts the tenants whose Graph source failed at its last poll.
+func (h *keeper) failing() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for k, s := range h.states {
+		if k.source == model.SourceGraph && s.Failing() {
+			n++
+		}
+	}
+	return n
+}
+
 // observe records the outcome of one attempt on a tenant's source and, on
 // a transition, stores the source.down or source.restored event with its
 // deliveries in the same transaction as the new state.
-func (a *App) observe(ctx context.Context, tenant string, src model.Source, err error) (outage.Transition, error) {
-	h := a.health
+func (h *keeper) observe(ctx context.Context, tenant string, src model.Source, err error) (outage.Transition, error) {
 	if err != nil && ctx.Err() != nil && !errors.Is(ctx.Err(), context.DeadlineExceeded) {
 		return outage.None, nil // shutting down: not the source's fault
 	}
-	now := a.now()
+	now := h.now()
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if lerr := h.load(ctx); lerr != nil {
@@ -111,25 +115,23 @@ func (a *App) observe(ctx context.Context, tenant string, src model.Source, err 
 	var b store.Batch
 	if tr != outage.None {
 		ev := sourceEvent(tenant, src, next, tr, now)
-		b = store.Batch{Tenant: tenant, Source: src, Events: []model.Event{ev}}
-		for _, t := range a.sourceTargets(&ev) {
-			b.Deliveries = append(b.Deliveries, store.NewDelivery{Event: 0, Channel: t.Channel, Route: t.Route,
-				Key: fmt.Sprintf("%s/%s/%s/%d/%s/%s", ev.Tenant, ev.Source, ev.ItemID, ev.Revision, t.Route, t.Channel)})
+		var targets []route.Target
+		if h.targets != nil {
+			targets = h.targets(&ev)
 		}
+		b = store.Batch{Tenant: tenant, Source: src, Events: []model.Event{ev}, Deliveries: deliveries(0, &ev, targets)}
 	}
-	if h.hs != nil {
-		data, merr := json.Marshal(next)
-		if merr != nil {
-			return outage.None, fmt.Errorf("encode source health: %w", merr)
-		}
-		// A failing store leaves the state in memory unchanged, so that the
-		// transition is tried again on the next attempt.
-		if _, perr := h.hs.PutSourceHealth(context.WithoutCancel(ctx), store.SourceHealth{Tenant: tenant, Source: src, Data: data, UpdatedAt: now}, b); perr != nil {
-			return outage.None, perr
-		}
+	data, merr := json.Marshal(next)
+	if merr != nil {
+		return outage.None, fmt.Errorf("encode source health: %w", merr)
+	}
+	// A failing store leaves the state in memory unchanged, so that the
+	// transition is tried again on the next attempt.
+	if _, perr := h.st.PutSourceHealth(context.WithoutCancel(ctx), store.SourceHealth{Tenant: tenant, Source: src, Data: data, UpdatedAt: now}, b); perr != nil {
+		return outage.None, perr
 	}
 	h.states[k] = next
-	log := a.log.With("tenant", tenant, "source", src)
+	log := h.log.With("tenant", tenant, "source", src)
 	switch tr {
 	case outage.Down:
 		log.Warn("source unavailable", "class", next.Last.Class, "code", next.Last.Code, "since", next.DownSince, "failures", next.Failures)
@@ -137,6 +139,28 @@ func (a *App) observe(ctx context.Context, tenant string, src model.Source, err 
 		log.Info("source restored", "outage", next.LastOutage)
 	}
 	return tr, nil
+}
+
+// record keeps the health of a source without announcing it (the public
+// status sources: undocumented pages, only a fallback), for `shdmc status`.
+func (h *keeper) record(ctx context.Context, tenant string, src model.Source, err error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.load(ctx) != nil {
+		return
+	}
+	k := healthKey{tenant, src}
+	s := h.states[k]
+	now := h.now()
+	if err != nil {
+		s, _ = s.Fail(now, outage.Classify(ctx, err), h.set)
+	} else {
+		s, _ = s.Succeed(now)
+	}
+	h.states[k] = s
+	if data, merr := json.Marshal(s); merr == nil {
+		_, _ = h.st.PutSourceHealth(context.WithoutCancel(ctx), store.SourceHealth{Tenant: tenant, Source: src, Data: data, UpdatedAt: now}, store.Batch{})
+	}
 }
 
 // sourceEvent builds the notice event of a transition. Its revision is
@@ -158,41 +182,27 @@ func sourceEvent(tenant string, src model.Source, s outage.State, tr outage.Tran
 	return ev
 }
 
-// sourceTargets are the deliveries of a source health event: the routes
-// that name such events when some do, otherwise the channels that do not
-// depend on Microsoft 365.
-func (a *App) sourceTargets(ev *model.Event) []route.Target {
-	if a.cfg.RoutesSourceEvents() {
-		return a.router.Match(ev)
-	}
-	var out []route.Target
-	for _, ch := range a.cfg.SourceDownChannels() {
-		out = append(out, route.Target{Route: sourceRoute, Channel: ch})
-	}
-	return out
-}
-
-// afterPoll feeds one tenant poll into the health keeper, and notes
-// whether the tenant has an active incident.
-func (a *App) afterPoll(ctx context.Context, t *tenant, r poll.Result, err error) (announced bool) {
-	tr, herr := a.observe(ctx, t.cfg.ID, model.SourceGraph, err)
+// afterPoll feeds one tenant poll into the keeper, and notes whether the
+// tenant has an active incident.
+func (h *keeper) afterPoll(ctx context.Context, tenant string, r Result, err error) (announced bool) {
+	tr, herr := h.observe(ctx, tenant, model.SourceGraph, err)
 	if herr != nil {
-		a.log.Error("record source health", "tenant", t.cfg.ID, "err", herr)
+		h.log.Error("record source health", "tenant", tenant, "err", herr)
 	}
 	announced = tr != outage.None
 	if sr, ok := r.Sources[model.SourceSHD]; ok && sr.Err == nil {
-		a.health.mu.Lock()
-		_, known := a.health.incident[t.cfg.ID]
-		a.health.mu.Unlock()
+		h.mu.Lock()
+		_, known := h.incident[tenant]
+		h.mu.Unlock()
 		if sr.Changed > 0 || !known {
-			active, aerr := activeIncident(ctx, a.st, t.cfg.ID)
+			active, aerr := activeIncident(ctx, h.st, tenant)
 			if aerr != nil {
-				a.log.Warn("look for active incidents", "tenant", t.cfg.ID, "err", aerr)
+				h.log.Warn("look for active incidents", "tenant", tenant, "err", aerr)
 				return announced
 			}
-			a.health.mu.Lock()
-			a.health.incident[t.cfg.ID] = active
-			a.health.mu.Unlock()
+			h.mu.Lock()
+			h.incident[tenant] = active
+			h.mu.Unlock()
 		}
 	}
 	return announced
@@ -220,19 +230,19 @@ func activeIncident(ctx context.Context, st store.Store, tenant string) (bool, e
 	return false, nil
 }
 
-// pollInterval is the tenant's next interval: faster while an incident is
+// interval is a tenant's next interval: faster while an incident is
 // active or its Graph source fails (outage.Interval keeps it within the
 // Graph budget), the configured one otherwise.
-func (a *App) pollInterval(t *tenant) time.Duration {
-	a.health.mu.Lock()
-	s := a.health.states[healthKey{t.cfg.ID, model.SourceGraph}]
-	busy := a.health.incident[t.cfg.ID] || s.Down
-	a.health.mu.Unlock()
+func (h *keeper) interval(t *tenant) time.Duration {
+	h.mu.Lock()
+	s := h.states[healthKey{t.ID, model.SourceGraph}]
+	busy := h.incident[t.ID] || s.Down
+	h.mu.Unlock()
 	reqs := 1
-	for _, on := range []*bool{t.cfg.Sources.Issues, t.cfg.Sources.Messages, t.cfg.Sources.Health} {
-		if enabled(on) {
+	for _, on := range []bool{t.Settings.Issues, t.Settings.Messages, t.Settings.Health} {
+		if on {
 			reqs++
 		}
 	}
-	return outage.Interval(t.interval, busy, reqs)
+	return outage.Interval(t.Interval, busy, reqs)
 }

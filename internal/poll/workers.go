@@ -1,4 +1,4 @@
-package app
+package poll
 
 import (
 	"context"
@@ -270,27 +270,28 @@ func (c *coordinator) shutdown() {
 // starts from the request log its previous holder stored, and its own log
 // is stored after the poll, so that the per-app-per-tenant limits hold
 // across workers.
-func (a *App) pollShared(ctx context.Context, c *coordinator, t *tenant) (polled, due bool) {
-	ok, fresh := c.begin(t.cfg.ID)
+func (s *Scheduler) pollShared(ctx context.Context, c *coordinator, t *tenant) (polled, due bool) {
+	ok, fresh := c.begin(t.ID)
 	if !ok {
-		if !c.holds(t.cfg.ID) {
+		if !c.holds(t.ID) {
 			t.drop() // another worker's now, or never ours: no client kept for it
 		}
 		return false, false
 	}
-	defer c.end(t.cfg.ID)
+	defer c.end(t.ID)
 	cl := c.cl
-	if fresh && cl != nil && t.budget != nil {
-		log, err := cl.BudgetLog(ctx, t.budgetKey)
+	budget := t.Graph.Budget
+	if fresh && cl != nil && budget != nil {
+		log, err := cl.BudgetLog(ctx, t.BudgetKey)
 		if err != nil {
-			a.log.Warn("read graph budget", "tenant", t.cfg.ID, "err", err)
+			s.log.Warn("read graph budget", "tenant", t.ID, "err", err)
 		}
-		t.budget.Restore(log)
+		budget.Restore(log)
 	}
-	_, due, _ = a.pollTenant(ctx, t)
-	if cl != nil && t.budget != nil {
-		if err := cl.SaveBudgetLog(ctx, t.budgetKey, t.budget.Log(), c.now()); err != nil && ctx.Err() == nil {
-			a.log.Warn("save graph budget", "tenant", t.cfg.ID, "err", err)
+	_, due, _ = s.pollTenant(ctx, t)
+	if cl != nil && budget != nil {
+		if err := cl.SaveBudgetLog(ctx, t.BudgetKey, budget.Log(), c.now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("save graph budget", "tenant", t.ID, "err", err)
 		}
 	}
 	return true, due
@@ -298,14 +299,14 @@ func (a *App) pollShared(ctx context.Context, c *coordinator, t *tenant) (polled
 
 // startWorker registers this process as a worker and takes its first share
 // of the tenants, before any poll starts.
-func (a *App) startWorker(ctx context.Context) (*coordinator, error) {
-	ids := make([]string, 0, len(a.tenants))
+func (s *Scheduler) startWorker(ctx context.Context) (*coordinator, error) {
+	ids := make([]string, 0, len(s.tenants))
 	var iv time.Duration
-	for _, t := range a.tenants {
-		ids = append(ids, t.cfg.ID)
-		iv = max(iv, t.interval)
+	for _, t := range s.tenants {
+		ids = append(ids, t.ID)
+		iv = max(iv, t.Interval)
 	}
-	c := newCoordinator(a.st, newWorkerID(), ids, iv, a.log)
+	c := newCoordinator(s.st, newWorkerID(), ids, iv, s.log)
 	if c.cl != nil {
 		if _, err := c.cl.RegisterWorker(ctx, c.id, c.now(), c.lease); err != nil {
 			return nil, fmt.Errorf("coordinate workers: %w", err)
