@@ -1,0 +1,130 @@
+package serve_test
+
+import (
+	"encoding/json"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	nethtml "golang.org/x/net/html"
+
+	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/serve"
+	"github.com/shdmc/shdmc/internal/store"
+)
+
+// smallStore is a SQLite store with one tenant's items, written directly
+// (no demo run): quick enough for tests of hostile item data.
+func smallStore(t *testing.T, items ...store.Item) store.Store {
+	t.Helper()
+	st, err := store.Open(t.Context(), "sqlite://"+filepath.Join(t.TempDir(), "shdmc.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	bySource := map[model.Source][]store.Item{}
+	for _, it := range items {
+		bySource[it.Key.Source] = append(bySource[it.Key.Source], it)
+	}
+	for src, its := range bySource {
+		if _, err := st.Commit(t.Context(), store.Batch{Tenant: "t1", Source: src, Items: its}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return st
+}
+
+// mcItem is a Message Center item of tenant t1.
+func mcItem(id, title, body string) store.Item {
+	now := time.Now().UTC().Truncate(time.Second)
+	b, _ := json.Marshal(model.Message{ID: id, Title: title, Category: model.CategoryPlanForChange, Severity: model.SeverityHigh,
+		Services: []string{"Microsoft Teams"}, Start: now.AddDate(0, 0, -1), LastModified: now, BodyType: "html", Body: body})
+	return store.Item{Key: model.ItemKey{Tenant: "t1", Source: model.SourceMC, ID: id}, Revision: 1, Hash: id, LastModified: now, Data: b}
+}
+
+// issueItem is an active incident of tenant t1 with one post.
+func issueItem(id, title, post string) store.Item {
+	now := time.Now().UTC().Truncate(time.Second)
+	b, _ := json.Marshal(model.Issue{ID: id, Title: title, Service: "Exchange Online", Classification: model.ClassificationIncident,
+		Status: model.StatusInvestigating, Start: now.Add(-time.Hour), LastModified: now,
+		Posts: []model.Post{{Created: now.Add(-time.Hour), Type: model.PostRegular, ContentType: "html", Content: post}}})
+	return store.Item{Key: model.ItemKey{Tenant: "t1", Source: model.SourceSHD, ID: id}, Revision: 1, Hash: id, LastModified: now, Data: b}
+}
+
+func findNode(n *nethtml.Node, ok func(*nethtml.Node) bool) *nethtml.Node {
+	if n.Type == nethtml.ElementNode && ok(n) {
+		return n
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if f := findNode(c, ok); f != nil {
+			return f
+		}
+	}
+	return nil
+}
+
+func nodeAttr(n *nethtml.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+// ancestors names the elements above n, nearest first ("main>body>html").
+func ancestors(n *nethtml.Node) string {
+	var out []string
+	for p := n.Parent; p != nil && p.Type == nethtml.ElementNode; p = p.Parent {
+		out = append(out, p.Data)
+	}
+	return strings.Join(out, ">")
+}
+
+// TestUnbalancedHTMLStaysInside renders pages whose Microsoft HTML leaves
+// elements open or closes ones it never opened, parses each page as a
+// browser would, and checks that the page's own markup after the fragment
+// (the next section, the footer) is where the template put it.
+func TestUnbalancedHTMLStaysInside(t *testing.T) {
+	bodies := []string{
+		`<p>Read <a href="https://learn.microsoft.com/x">the guide`,
+		`<table><tr><td>cell<td>other`,
+		`<div><div><p>nested`,
+		`<ul><li>one<li>two`,
+		`<p>text</p></div></div></section></main></td></tr></table></body></html><p>after`,
+		`<b><i>bold <a href="https://x.example/">link <table><tr><td><ul><li>deep`,
+	}
+	for i, body := range bodies {
+		st := smallStore(t, mcItem("MC1", "Unbalanced", body), issueItem("EX1", "Unbalanced post", body))
+		ts := newServer(t, st, serve.Options{})
+		for _, tt := range []struct {
+			path    string
+			section string // id of a section after the fragment
+		}{
+			{"/items/t1/mc/MC1", "revisions"},
+			{"/items/t1/shd/EX1", "revisions"},
+			{"/", "active"},
+		} {
+			code, _, page := get(t, ts.URL+tt.path)
+			if code != http.StatusOK {
+				t.Fatalf("body %d: GET %s = %d", i, tt.path, code)
+			}
+			root, err := nethtml.Parse(strings.NewReader(page))
+			if err != nil {
+				t.Fatal(err)
+			}
+			sec := findNode(root, func(n *nethtml.Node) bool { return nodeAttr(n, "id") == tt.section })
+			if sec == nil {
+				t.Errorf("body %d: GET %s: no #%s", i, tt.path, tt.section)
+			} else if got := ancestors(sec); got != "main>body>html" {
+				t.Errorf("body %d: GET %s: #%s is inside %s, want main>body>html", i, tt.path, tt.section, got)
+			}
+			foot := findNode(root, func(n *nethtml.Node) bool { return n.Data == "footer" })
+			if foot == nil || ancestors(foot) != "body>html" {
+				t.Errorf("body %d: GET %s: footer misplaced", i, tt.path)
+			}
+		}
+	}
+}
