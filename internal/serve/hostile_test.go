@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"encoding/csv"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptest"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -196,5 +198,108 @@ func TestExportNeutralizesFormulas(t *testing.T) {
 		if rec.Title != titles[rec.ID] {
 			t.Errorf("%s: JSON title %q, want %q", rec.ID, rec.Title, titles[rec.ID])
 		}
+	}
+}
+
+// getHost sends GET path to ts with the given Host header.
+func getHost(t *testing.T, ts *httptest.Server, host, path string, hdr ...string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, ts.URL+path, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Host = host
+	for i := 0; i+1 < len(hdr); i += 2 {
+		req.Header.Set(hdr[i], hdr[i+1])
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(b)
+}
+
+// TestHostCheck: without authentication the dashboard answers only
+// requests addressed to a loopback name on its own port (a DNS-rebinding
+// page sends its own name); with authentication any name.
+func TestHostCheck(t *testing.T) {
+	st := smallStore(t, mcItem("MC1", "Title", "<p>Body</p>"))
+	open := newServer(t, st, serve.Options{})
+	port := open.URL[strings.LastIndex(open.URL, ":")+1:]
+	for _, tt := range []struct {
+		host, path string
+		want       int
+	}{
+		{"127.0.0.1:" + port, "/", http.StatusOK},
+		{"localhost:" + port, "/", http.StatusOK},
+		{"LOCALHOST:" + port, "/api/v1/items", http.StatusOK},
+		{"[::1]:" + port, "/", http.StatusOK},
+		{"localhost", "/", http.StatusOK},
+		{"evil.example:" + port, "/", http.StatusMisdirectedRequest},
+		{"evil.example", "/api/v1/items", http.StatusMisdirectedRequest},
+		{"127.0.0.1.nip.io:" + port, "/", http.StatusMisdirectedRequest},
+		{"localhost.evil.example:" + port, "/feeds/rss", http.StatusMisdirectedRequest},
+		{"192.0.2.1:" + port, "/metrics", http.StatusMisdirectedRequest},
+		{"evil.example:" + port, "/readyz", http.StatusMisdirectedRequest},
+		{"localhost:1", "/", http.StatusMisdirectedRequest}, // not the port it listens on
+		{"evil.example:" + port, "/healthz", http.StatusOK}, // says nothing
+	} {
+		code, body := getHost(t, open, tt.host, tt.path)
+		if code != tt.want {
+			t.Errorf("GET %s with Host %q = %d, want %d: %.200s", tt.path, tt.host, code, tt.want, body)
+		}
+		if code == http.StatusMisdirectedRequest && (!strings.Contains(body, "no authentication") || !strings.Contains(body, "serve.token")) {
+			t.Errorf("refusal does not explain itself: %q", body)
+		}
+		if code == http.StatusMisdirectedRequest && strings.Contains(body, "Title") {
+			t.Errorf("refusal shows data: %q", body)
+		}
+	}
+	authed := newServer(t, st, serve.Options{Auth: serve.Auth{Token: secretToken}})
+	if code, body := getHost(t, authed, "dashboard.example.org", "/", "Authorization", "Bearer "+secretToken); code != http.StatusOK {
+		t.Errorf("with auth, Host dashboard.example.org = %d: %.200s", code, body)
+	}
+}
+
+// TestReadyzNamesNoTenants: /readyz needs no credentials, so it names the
+// stale tenants only to an authenticated client (or, without
+// authentication, to one on loopback); others get a status and counts.
+func TestReadyzNamesNoTenants(t *testing.T) {
+	st := smallStore(t)
+	for _, src := range []model.Source{model.SourceMC, model.SourceSHD} {
+		if _, err := st.Commit(t.Context(), store.Batch{Tenant: "secret-tenant", Source: src, Cursor: &store.Cursor{Baselined: true}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := func() time.Time { return time.Now().Add(10 * time.Hour) }
+	authed := newServer(t, st, serve.Options{Auth: serve.Auth{Token: secretToken}, Now: later})
+	code, body := getHost(t, authed, "status.example.org", "/readyz")
+	if code != http.StatusServiceUnavailable || strings.Contains(body, "secret-tenant") || !strings.Contains(body, "stale: 2 of 2 sources") {
+		t.Errorf("/readyz without credentials = %d %q, want 503 with counts only", code, body)
+	}
+	code, body = getHost(t, authed, "status.example.org", "/readyz", "Authorization", "Bearer "+secretToken)
+	if code != http.StatusServiceUnavailable || !strings.Contains(body, "secret-tenant/mc") {
+		t.Errorf("/readyz with the token = %d %q, want the stale tenants named", code, body)
+	}
+
+	// Without authentication: names for a loopback client (the test
+	// server), counts for any other.
+	srv, err := serve.New(serve.Options{Store: st, Interval: time.Hour, Now: later})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(srv.Handler())
+	defer ts.Close()
+	if code, _, body := get(t, ts.URL+"/readyz"); code != http.StatusServiceUnavailable || !strings.Contains(body, "secret-tenant/shd") {
+		t.Errorf("/readyz from loopback = %d %q", code, body)
+	}
+	req := httptest.NewRequestWithContext(t.Context(), http.MethodGet, "/readyz", nil)
+	req.Host, req.RemoteAddr = "localhost", "192.0.2.10:40000"
+	rec := httptest.NewRecorder()
+	srv.Handler().ServeHTTP(rec, req)
+	if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), "secret-tenant") {
+		t.Errorf("/readyz from a non-loopback client = %d %q", rec.Code, rec.Body.String())
 	}
 }
