@@ -5,6 +5,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"io"
+	"io/fs"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
@@ -301,5 +302,41 @@ func TestReadyzNamesNoTenants(t *testing.T) {
 	srv.Handler().ServeHTTP(rec, req)
 	if rec.Code != http.StatusServiceUnavailable || strings.Contains(rec.Body.String(), "secret-tenant") {
 		t.Errorf("/readyz from a non-loopback client = %d %q", rec.Code, rec.Body.String())
+	}
+}
+
+// TestSiteFileModes: the static site's files are readable by their owner
+// only, its directories (the root included) 0700.
+func TestSiteFileModes(t *testing.T) {
+	st := smallStore(t, mcItem("MC1", "Title", "<p>Body</p>"), issueItem("EX1", "Incident", "Post"))
+	srv, err := serve.New(serve.Options{Store: st, Interval: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := filepath.Join(t.TempDir(), "site")
+	if _, err := srv.BuildSite(t.Context(), root, serve.SiteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	err = filepath.WalkDir(root, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		fi, err := d.Info()
+		if err != nil {
+			return err
+		}
+		want := fs.FileMode(0o600)
+		if d.IsDir() {
+			want = 0o700
+		}
+		if fi.Mode().Perm() != want {
+			t.Errorf("%s has mode %#o, want %#o", path, fi.Mode().Perm(), want)
+		}
+		n++
+		return nil
+	})
+	if err != nil || n < 5 {
+		t.Fatalf("walked %d entries: %v", n, err)
 	}
 }
