@@ -8,6 +8,7 @@ import (
 	"io/fs"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	nethtml "golang.org/x/net/html"
 
+	"github.com/mmcdole/gofeed"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/store"
@@ -339,4 +341,104 @@ func TestSiteFileModes(t *testing.T) {
 	if err != nil || n < 5 {
 		t.Fatalf("walked %d entries: %v", n, err)
 	}
+}
+
+// TestHostileItemData puts markup, quotes, URL tricks and line breaks in
+// every item field the pages show (ID, title, service, post, MC body) and
+// checks each HTML page, feed, calendar and API answer: nothing arrives as
+// markup, and no calendar line is injected.
+func TestHostileItemData(t *testing.T) {
+	const (
+		evilID    = `MC1"><img src=x onerror=alert(1)>`
+		evilTitle = "\"><script>alert(2)</script>\r\nBEGIN:VEVENT\r\nSUMMARY:injected"
+		evilBody  = `<p>Body</p></div></main><script>alert(3)</script><a href="javascript:alert(4)">x</a>`
+	)
+	now := time.Now().UTC().Truncate(time.Second)
+	m, _ := json.Marshal(model.Message{ID: evilID, Title: evilTitle, Category: model.CategoryPlanForChange,
+		Services: []string{`<b onmouseover=alert(5)>svc</b>`}, Tags: []string{`"><svg onload=alert(6)>`},
+		ActionRequiredBy: now.AddDate(0, 0, 7), Start: now, LastModified: now, BodyType: "html", Body: evilBody})
+	st := smallStore(t,
+		store.Item{Key: model.ItemKey{Tenant: "t1", Source: model.SourceMC, ID: evilID}, Revision: 1, Hash: "h", LastModified: now, Data: m},
+		issueItem(`EX1"><script>alert(7)</script>`, evilTitle, evilBody))
+	ts := newServer(t, st, serve.Options{})
+	pages := []string{"/", "/messages", "/issues", "/deliveries",
+		"/items/t1/mc/" + url.PathEscape(evilID), "/items/t1/shd/" + url.PathEscape(`EX1"><script>alert(7)</script>`)}
+	for _, p := range pages {
+		code, _, body := get(t, ts.URL+p)
+		if code != http.StatusOK {
+			t.Errorf("GET %s = %d", p, code)
+			continue
+		}
+		if bad := activeMarkup(t, body); bad != "" {
+			t.Errorf("GET %s: %s", p, bad)
+		}
+	}
+	for _, p := range []string{"/feeds/rss", "/feeds/atom"} {
+		_, _, body := get(t, ts.URL+p)
+		f, err := gofeed.NewParser().ParseString(body)
+		if err != nil {
+			t.Fatalf("%s: %v", p, err)
+		}
+		if len(f.Items) != 2 {
+			t.Errorf("%s: %d items", p, len(f.Items))
+		}
+		for _, it := range f.Items {
+			if bad := activeMarkup(t, it.Description+it.Content); bad != "" { // titles are text
+				t.Errorf("%s: item %q: %s", p, it.Title, bad)
+			}
+		}
+	}
+	code, _, ics := get(t, ts.URL+"/feeds/calendar.ics")
+	if code != http.StatusOK {
+		t.Fatalf("calendar = %d", code)
+	}
+	if n := strings.Count(ics, "\r\nBEGIN:VEVENT\r\n"); n != 2 { // the action and start dates of the one message
+		t.Errorf("calendar has %d events, want 2:\n%s", n, ics)
+	}
+	for _, l := range strings.Split(strings.TrimSuffix(ics, "\r\n"), "\r\n") {
+		if strings.HasPrefix(l, "SUMMARY:injected") || strings.ContainsAny(l, "\r\n") {
+			t.Errorf("injected calendar line %q", l)
+		}
+	}
+}
+
+// activeMarkup parses page as HTML and describes the first element that
+// could run or load something: a script, frame, svg or object, an event
+// handler attribute, a javascript: URL, or an image not over https.
+func activeMarkup(t *testing.T, page string) string {
+	t.Helper()
+	root, err := nethtml.Parse(strings.NewReader(page))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var found string
+	var walk func(*nethtml.Node)
+	walk = func(n *nethtml.Node) {
+		if found != "" {
+			return
+		}
+		if n.Type == nethtml.ElementNode {
+			switch n.Data {
+			case "script", "iframe", "svg", "object", "embed":
+				found = "element <" + n.Data + ">"
+				return
+			}
+			for _, a := range n.Attr {
+				v := strings.ToLower(strings.TrimSpace(a.Val))
+				switch {
+				case strings.HasPrefix(strings.ToLower(a.Key), "on"):
+					found = "attribute " + a.Key + " on <" + n.Data + ">"
+				case (a.Key == "href" || a.Key == "src" || a.Key == "action") && strings.HasPrefix(v, "javascript:"):
+					found = a.Key + "=" + a.Val
+				case n.Data == "img" && a.Key == "src" && !strings.HasPrefix(v, "https://"):
+					found = "image " + a.Val
+				}
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(root)
+	return found
 }
