@@ -124,7 +124,8 @@ full Graph data as "data".`,
 			var w io.Writer = g.stdout
 			var f *os.File
 			if out != "" && out != "-" {
-				if f, err = os.Create(out); err != nil {
+				// The export names tenants and their items: owner only.
+				if f, err = os.OpenFile(out, os.O_WRONLY|os.O_CREATE|os.O_TRUNC, 0o600); err != nil {
 					return fmt.Errorf("export: %w", err)
 				}
 				defer f.Close()

@@ -84,7 +84,9 @@ func merge(ch, route render.Options) render.Options {
 }
 
 // File appends one JSON object per notice to a file (JSON Lines): the event
-// and its rendered subject and text.
+// and its rendered subject and text. A new file is created with mode 0600
+// (notices name tenants and their incidents); an existing one keeps its
+// mode.
 type File struct {
 	mu   sync.Mutex
 	path string
@@ -113,7 +115,7 @@ func (f *File) Notify(_ context.Context, n *Notice) (Receipt, error) {
 	}
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	fh, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o644)
+	fh, err := os.OpenFile(f.path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
 	if err != nil {
 		return Receipt{}, fmt.Errorf("open %s: %w", f.path, err)
 	}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strings"
 
 	"github.com/shdmc/shdmc/internal/model"
@@ -84,8 +85,14 @@ var (
 // the item's page in the Microsoft 365 admin center. The JSON stays under
 // MaxCardBytes: long text is cut at a paragraph (or, for one huge
 // paragraph, a line or word; never inside a UTF-8 character) and ends with
-// the line "… (continued in the admin center)". Text is passed as it is
-// (Teams reads a TextBlock as a small Markdown subset).
+// the line "… (continued in the admin center)".
+//
+// Teams reads TextBlocks and fact values as a small Markdown subset, so
+// text that comes from the item (titles, service names, posts, MC
+// sections, change lines, the footer) is escaped (cardText, cardParagraph):
+// a "[admin center](https://evil.example)" in Microsoft's text or a title
+// shows as typed, never as a link. The only link of the card is its own
+// Action.OpenUrl.
 func AdaptiveCard(ev *model.Event, o Options) ([]byte, error) {
 	if ev == nil {
 		return nil, fmt.Errorf("render adaptive card: no event")
@@ -94,26 +101,26 @@ func AdaptiveCard(ev *model.Event, o Options) ([]byte, error) {
 	h := headlineOf(ev, d)
 
 	head := []cardElement{{
-		Type: "TextBlock", Text: strings.Join(nonEmpty(h.Badge, h.ID, h.Service), " · "),
+		Type: "TextBlock", Text: cardText(strings.Join(nonEmpty(h.Badge, h.ID, h.Service), " · ")),
 		Weight: "Bolder", Color: cardColor[h.Tone], Wrap: true,
 	}}
 	if h.Title != "" {
-		head = append(head, cardElement{Type: "TextBlock", Text: cutRunes(h.Title, maxCardTitle), Size: "Large", Weight: "Bolder", Wrap: true, Spacing: "Small"})
+		head = append(head, cardElement{Type: "TextBlock", Text: cardText(cutRunes(h.Title, maxCardTitle)), Size: "Large", Weight: "Bolder", Wrap: true, Spacing: "Small"})
 	}
 	fixed := []cardElement{{Type: "Container", Style: cardStyle[h.Tone], Bleed: true, Items: head}}
 	if len(d.Fields) > 0 {
 		fs := cardElement{Type: "FactSet"}
 		for _, f := range d.Fields {
-			fs.Facts = append(fs.Facts, cardFact{Title: cutRunes(f.Label, 100), Value: cutRunes(f.Value, maxCardFact)})
+			fs.Facts = append(fs.Facts, cardFact{Title: cutRunes(f.Label, 100), Value: cardText(cutRunes(f.Value, maxCardFact))})
 		}
 		fixed = append(fixed, fs)
 	}
 	if len(d.Changes) > 0 {
 		lines := make([]string, len(d.Changes))
 		for i, c := range d.Changes {
-			lines[i] = c
+			lines[i] = cardText(c)
 			if len(d.Fields) > 0 {
-				lines[i] = "- " + c
+				lines[i] = "- " + lines[i]
 			}
 		}
 		if len(d.Fields) > 0 {
@@ -124,20 +131,20 @@ func AdaptiveCard(ev *model.Event, o Options) ([]byte, error) {
 
 	var tail []cardElement
 	if d.Note != "" {
-		tail = append(tail, cardElement{Type: "TextBlock", Text: d.Note, Wrap: true, IsSubtle: true, Spacing: "Medium"})
+		tail = append(tail, cardElement{Type: "TextBlock", Text: cardParagraph(d.Note), Wrap: true, IsSubtle: true, Spacing: "Medium"})
 	}
 	if d.Footer != "" {
-		tail = append(tail, cardElement{Type: "TextBlock", Text: d.Footer, Wrap: true, IsSubtle: true, Size: "Small", Spacing: "Medium", Separator: true})
+		tail = append(tail, cardElement{Type: "TextBlock", Text: cardParagraph(d.Footer), Wrap: true, IsSubtle: true, Size: "Small", Spacing: "Medium", Separator: true})
 	}
 
 	// The text blocks: a bold title, then one TextBlock per paragraph.
 	var text []cardElement
 	for _, bl := range d.Blocks {
 		if bl.Title != "" {
-			text = append(text, cardElement{Type: "TextBlock", Text: bl.Title, Weight: "Bolder", Wrap: true, Spacing: "Medium", Separator: true})
+			text = append(text, cardElement{Type: "TextBlock", Text: cardText(bl.Title), Weight: "Bolder", Wrap: true, Spacing: "Medium", Separator: true})
 		}
 		for _, p := range paragraphs(bl.Text) {
-			text = append(text, cardElement{Type: "TextBlock", Text: p, Wrap: true})
+			text = append(text, cardElement{Type: "TextBlock", Text: cardParagraph(p), Wrap: true})
 		}
 	}
 
@@ -237,4 +244,70 @@ func nonEmpty(parts ...string) []string {
 		}
 	}
 	return out
+}
+
+// cardInline is what Teams' Markdown reads inside a line: links and images
+// ([text](url), ![alt](url), [text][ref]), emphasis (*, _, ~~), code (`)
+// and the backslash that escapes them. Parentheses are left alone: without
+// a "]" before them they make no link, and they are everywhere in
+// Microsoft's text ("(Updated)").
+var cardInline = strings.NewReplacer(`\`, `\\`, "[", `\[`, "]", `\]`, "*", `\*`, "_", `\_`, "~", `\~`, "`", "\\`")
+
+// cardURLBrackets keeps a URL in the text a URL (Teams links it as it is)
+// while a bracket in it can no longer open or close a Markdown link.
+var cardURLBrackets = strings.NewReplacer("[", "%5B", "]", "%5D")
+
+// cardEscapeInline escapes the inline Markdown of s, leaving the http(s)
+// URLs in it intact but for their brackets: a backslash inside a URL would
+// end up in the link.
+func cardEscapeInline(s string) string {
+	var b strings.Builder
+	last := 0
+	for _, m := range urlPattern.FindAllStringIndex(s, -1) {
+		b.WriteString(cardInline.Replace(s[last:m[0]]))
+		b.WriteString(cardURLBrackets.Replace(s[m[0]:m[1]]))
+		last = m[1]
+	}
+	b.WriteString(cardInline.Replace(s[last:]))
+	return b.String()
+}
+
+// cardBlockMarker matches what Markdown reads at the start of a line as a
+// heading, quote, list item or rule: "#", ">", "-", "+", "=", "1." or "1)".
+var cardBlockMarker = regexp.MustCompile(`^([ \t]*)([#>+=-]|[0-9]+[.)])`)
+
+// cardText escapes one piece of text from an item for a TextBlock or a
+// fact value: the inline Markdown, and on every line what would make the
+// line a heading, quote or list item.
+func cardText(s string) string {
+	lines := strings.Split(cardEscapeInline(s), "\n")
+	for i, l := range lines {
+		lines[i] = escapeBlockMarker(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// cardParagraph escapes a paragraph of text converted from Microsoft's
+// HTML (htmltext): like cardText, except that the "- " and "1. " list
+// items the conversion writes for <ul> and <ol> stay lists.
+func cardParagraph(s string) string {
+	lines := strings.Split(cardEscapeInline(s), "\n")
+	for i, l := range lines {
+		if m := listItem.FindStringSubmatch(l); m != nil {
+			continue
+		}
+		lines[i] = escapeBlockMarker(l)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// escapeBlockMarker puts a backslash before the marker a line starts with:
+// "\# x", "1\. x".
+func escapeBlockMarker(l string) string {
+	m := cardBlockMarker.FindStringSubmatchIndex(l)
+	if m == nil {
+		return l
+	}
+	at := m[5] - 1 // the marker's last character: "#", "-", "." or ")"
+	return l[:at] + `\` + l[at:]
 }

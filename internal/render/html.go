@@ -236,41 +236,94 @@ var styleOf = map[atom.Atom]string{
 
 // SanitizeHTML cleans an HTML fragment from Microsoft (a post or a Message
 // Center body) for embedding in an email or a web page: the bluemonday
-// policy first, then inline styles on what survived. A fragment without
-// block-level markup (most service health posts are plain text with line
-// breaks) keeps its line breaks as <br>.
+// policy first; then the fragment is parsed as the content of a <div> (the
+// HTML5 fragment algorithm a browser uses for innerHTML) and written out
+// again with inline styles on what survived. Writing the parsed tree closes
+// every element the fragment opens inside it and drops end tags that close
+// nothing of its own, so an unclosed <a> or <table> cannot swallow the page
+// around it. A fragment without block-level markup (most service health
+// posts are plain text with line breaks) keeps its line breaks as <br>.
 func SanitizeHTML(s string) string {
 	s = strings.ReplaceAll(strings.ReplaceAll(s, "\r\n", "\n"), "\r", "\n")
 	s = strings.TrimSpace(dropBackslashBreaks(s))
 	clean := policy().Sanitize(s)
-	keep := !hasBlockMarkup(clean)
-	var b strings.Builder
-	z := nethtml.NewTokenizer(strings.NewReader(clean))
-	for n := 0; n < 1<<22; n++ { // bounded: the input is finite; this only stops a runaway
-		tt := z.Next()
-		switch tt {
-		case nethtml.ErrorToken:
-			return strings.TrimSpace(b.String())
-		case nethtml.TextToken:
-			raw := string(z.Raw())
-			if keep {
-				raw = strings.ReplaceAll(raw, "\n", "<br>\n")
-			}
-			b.WriteString(raw)
-		case nethtml.StartTagToken, nethtml.SelfClosingTagToken:
-			tok := z.Token()
-			if tok.DataAtom == atom.Img && !hasAttr(tok, "src") {
-				continue // its http or relative source was dropped
-			}
-			if st, ok := styleOf[tok.DataAtom]; ok {
-				tok.Attr = append(tok.Attr, nethtml.Attribute{Key: "style", Val: st})
-			}
-			b.WriteString(tok.String())
-		default:
-			b.Write(z.Raw())
-		}
+	if clean == "" {
+		return ""
 	}
-	return strings.TrimSpace(b.String())
+	nodes, err := nethtml.ParseFragment(strings.NewReader(clean), &nethtml.Node{Type: nethtml.ElementNode, Data: "div", DataAtom: atom.Div})
+	if err != nil {
+		// The parser fails only when its reader does, which a
+		// strings.Reader does not; show the text rather than unbalanced HTML.
+		return html.EscapeString(clean)
+	}
+	w := fragmentWriter{keepBreaks: !hasBlockMarkup(clean)}
+	for _, n := range nodes {
+		w.node(n, 0)
+	}
+	return strings.TrimSpace(w.b.String())
+}
+
+// voidElements have no end tag.
+var voidElements = map[atom.Atom]bool{
+	atom.Area: true, atom.Base: true, atom.Br: true, atom.Col: true, atom.Embed: true, atom.Hr: true, atom.Img: true,
+	atom.Input: true, atom.Link: true, atom.Meta: true, atom.Source: true, atom.Track: true, atom.Wbr: true,
+}
+
+var (
+	textEscaper = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
+	attrEscaper = strings.NewReplacer("&", "&amp;", `"`, "&quot;", "<", "&lt;", ">", "&gt;")
+)
+
+// fragmentWriter writes a parsed fragment as HTML: void elements as
+// "<br>", text with only &, < and > escaped, the inline style of each
+// element last.
+type fragmentWriter struct {
+	b          strings.Builder
+	keepBreaks bool // write the line breaks of text as <br>
+}
+
+// node writes n and its children; depth bounds the recursion (the parser
+// nests far less deep than this).
+func (w *fragmentWriter) node(n *nethtml.Node, depth int) {
+	if depth > 512 {
+		return
+	}
+	switch n.Type {
+	case nethtml.TextNode:
+		t := textEscaper.Replace(n.Data)
+		if w.keepBreaks {
+			t = strings.ReplaceAll(t, "\n", "<br>\n")
+		}
+		w.b.WriteString(t)
+	case nethtml.ElementNode:
+		if n.DataAtom == atom.Img && !hasAttr(n.Attr, "src") {
+			return // its http or relative source was dropped
+		}
+		w.b.WriteString("<" + n.Data)
+		for _, a := range n.Attr {
+			if a.Namespace == "" {
+				w.b.WriteString(" " + a.Key + `="` + attrEscaper.Replace(a.Val) + `"`)
+			}
+		}
+		if st, ok := styleOf[n.DataAtom]; ok {
+			w.b.WriteString(` style="` + attrEscaper.Replace(st) + `"`)
+		}
+		w.b.WriteString(">")
+		if voidElements[n.DataAtom] {
+			return
+		}
+		if n.DataAtom == atom.Pre || n.DataAtom == atom.Textarea || n.DataAtom == atom.Listing {
+			// The parser drops one line break right after the start tag.
+			if c := n.FirstChild; c != nil && c.Type == nethtml.TextNode && strings.HasPrefix(c.Data, "\n") {
+				w.b.WriteString("\n")
+			}
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			w.node(c, depth+1)
+		}
+		w.b.WriteString("</" + n.Data + ">")
+	}
+	// Comments and doctypes are left out.
 }
 
 // dropBackslashBreaks removes a backslash right before a line break, an
@@ -356,8 +409,8 @@ func linkify(s string) string {
 	return b.String()
 }
 
-func hasAttr(tok nethtml.Token, key string) bool {
-	for _, a := range tok.Attr {
+func hasAttr(attrs []nethtml.Attribute, key string) bool {
+	for _, a := range attrs {
 		if a.Key == key {
 			return true
 		}

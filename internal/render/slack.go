@@ -53,8 +53,9 @@ var slackEscape = strings.NewReplacer("&", "&amp;", "<", "&lt;", ">", "&gt;")
 // SlackBlocks returns the chat.postMessage / incoming-webhook payload
 // {"text": fallback, "blocks": [...]} within Block Kit's limits: at most 50
 // blocks, section text ≤ 3,000 characters, header ≤ 150, at most 10 fields
-// per section of ≤ 2,000 each, and SlackMaxTotal characters in all. Text is
-// mrkdwn with &, < and > escaped; long text is cut at paragraph boundaries
+// per section of ≤ 2,000 each, and SlackMaxTotal characters in all. Text,
+// the top-level text included, is mrkdwn with &, < and > escaped (so that
+// no item text becomes a mention such as <!channel> or a link); long text is cut at paragraph boundaries
 // (a line or word for one huge paragraph) and ends with "… (continued in the
 // admin center)" linked to the item.
 func SlackBlocks(ev *model.Event, o Options) ([]byte, error) {
@@ -66,7 +67,10 @@ func SlackBlocks(ev *model.Event, o Options) ([]byte, error) {
 	link := linkOf(ev, o)
 	e := slackEscape.Replace
 
-	msg := slackMessage{Text: cutRunes(oneLine(d.Subject), slackMaxFallback)}
+	// The top-level text is mrkdwn too (the notification and the fallback):
+	// escaped like the blocks, so that "<!channel>" or "<https://evil|x>"
+	// in a title stays text.
+	msg := slackMessage{Text: trimEntity(cutRunes(e(oneLine(d.Subject)), slackMaxFallback))}
 	total := 0
 	add := func(b slackBlock, size int) {
 		msg.Blocks = append(msg.Blocks, b)

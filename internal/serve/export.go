@@ -62,17 +62,36 @@ type exportRecord struct {
 	Data             json.RawMessage `json:"data,omitempty"`
 }
 
-// row is the record as CSV fields in exportColumns order.
+// row is the record as CSV fields in exportColumns order, each one safe
+// to open in a spreadsheet (csvCell).
 func (e exportRecord) row() []string {
-	return []string{e.Tenant, e.Source, e.ID, strconv.Itoa(e.Revision), e.Title, e.Status, e.Classification, e.Category,
+	r := []string{e.Tenant, e.Source, e.ID, strconv.Itoa(e.Revision), e.Title, e.Status, e.Classification, e.Category,
 		e.Severity, strings.Join(e.Services, "; "), strings.Join(e.Tags, "; "), strconv.FormatBool(e.MajorChange),
 		e.ActionRequiredBy, e.Start, e.End, e.LastModified, e.SeenAt, strconv.FormatBool(e.Removed), e.Text}
+	for i := range r {
+		r[i] = csvCell(r[i])
+	}
+	return r
+}
+
+// csvCell neutralizes a cell that a spreadsheet would run as a formula
+// ("=HYPERLINK(…)", "=cmd|…", "+…", "-…", "@…", or one starting with a
+// tab or carriage return, which Excel skips before looking): a leading
+// apostrophe makes it text (OWASP "CSV injection"). The JSON exports keep
+// the value as it is.
+func csvCell(s string) string {
+	if s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
+		return "'" + s
+	}
+	return s
 }
 
 // Export writes the current items of st matching o (every revision with
 // o.Revisions), newest modification first, and returns how many records
 // it wrote. CSV follows RFC 4180 (a header row, CRLF line ends, quoting
-// by encoding/csv); times are RFC 3339 in UTC; text is the plain text of
+// by encoding/csv), and a cell starting with =, +, -, @, a tab or a
+// carriage return gets a leading apostrophe so that a spreadsheet shows it
+// as text instead of running it as a formula; times are RFC 3339 in UTC; text is the plain text of
 // an MC body or of an issue's impact and posts.
 func Export(ctx context.Context, w io.Writer, st store.Store, o ExportOptions) (int, error) {
 	rd, ok := store.AsReader(st)

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"net"
 	"net/http"
 	"net/url"
 	"sort"
@@ -773,8 +774,24 @@ func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {
 	}
 	if len(stale) > 0 {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		fmt.Fprintf(w, "stale: %s\n", strings.Join(stale, " "))
+		if s.readyDetail(r) {
+			fmt.Fprintf(w, "stale: %s\n", strings.Join(stale, " "))
+		} else {
+			fmt.Fprintf(w, "stale: %d of %d sources\n", len(stale), len(states))
+		}
 		return
 	}
 	fmt.Fprintln(w, "ready")
+}
+
+// readyDetail reports whether /readyz may name the stale tenants: /readyz
+// answers without credentials (probes have none), so tenant names go only
+// to an authenticated client, or, when there is no authentication, to one
+// on loopback.
+func (s *Server) readyDetail(r *http.Request) bool {
+	if s.o.Auth.enabled() {
+		return s.authorized(r)
+	}
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	return err == nil && isLoopback(host)
 }

@@ -6,7 +6,11 @@
 // /metrics, and /healthz and /readyz. It never writes items.
 //
 // It listens on loopback by default and refuses any other address unless
-// a bearer token or basic auth is configured. Every HTML fragment that came
+// a bearer token or basic auth is configured. Without authentication it
+// also answers only requests addressed to a loopback name (localhost,
+// 127.0.0.1, [::1]) on its own port, so that a web page cannot reach it
+// through DNS rebinding; /readyz names tenants only to an authenticated
+// (or, without authentication, a loopback) client. Every HTML fragment that came
 // from Microsoft is sanitized (render.SanitizeHTML), every response carries
 // a strict Content-Security-Policy, and no secret is ever rendered.
 package serve
@@ -21,6 +25,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,7 +40,8 @@ import (
 const DefaultAddr = "127.0.0.1:8080"
 
 // Auth is the optional authentication of every page but /healthz and
-// /readyz: a bearer token, basic auth, or both (either is accepted).
+// /readyz (which answer without it, /readyz with counts only): a bearer
+// token, basic auth, or both (either is accepted).
 type Auth struct {
 	Token    string // "Authorization: Bearer <Token>"
 	Username string // basic auth user; needs Password
@@ -88,6 +94,9 @@ type Server struct {
 	metrics *Metrics
 	reg     *prometheus.Registry
 	handler http.Handler
+	// authorized reports whether a request carries valid credentials
+	// (always false when no authentication is configured).
+	authorized func(*http.Request) bool
 }
 
 // New checks the options and builds a Server.
@@ -139,6 +148,7 @@ func New(o Options) (*Server, error) {
 	if err := s.reg.Register(&storeCollector{s: s}); err != nil {
 		return nil, fmt.Errorf("new server: register metrics: %w", err)
 	}
+	s.authorized = authChecker(o.Auth)
 	s.handler = s.routes()
 	return s, nil
 }
@@ -248,11 +258,61 @@ func (s *Server) routes() http.Handler {
 // nothing from elsewhere, no framing.
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// secure sets the security headers and checks authentication.
+// authChecker returns the credential check of a; it compares SHA-256 sums
+// in constant time.
+func authChecker(a Auth) func(*http.Request) bool {
+	if !a.enabled() {
+		return func(*http.Request) bool { return false }
+	}
+	tokenSum := sha256.Sum256([]byte(a.Token))
+	userSum := sha256.Sum256([]byte(a.Username))
+	passSum := sha256.Sum256([]byte(a.Password))
+	return func(r *http.Request) bool {
+		if a.Token != "" {
+			if tok, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); found {
+				sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
+				if subtle.ConstantTimeCompare(sum[:], tokenSum[:]) == 1 {
+					return true
+				}
+			}
+		}
+		if a.Username != "" && a.Password != "" {
+			if u, p, found := r.BasicAuth(); found {
+				us, ps := sha256.Sum256([]byte(u)), sha256.Sum256([]byte(p))
+				return subtle.ConstantTimeCompare(us[:], userSum[:])&subtle.ConstantTimeCompare(ps[:], passSum[:]) == 1
+			}
+		}
+		return false
+	}
+}
+
+// loopbackHost reports whether the request is addressed (Host header) to
+// a loopback name or address, and, when the connection's local address is
+// known, to the port it arrived on. A browser sends the name of the URL it
+// was given, so a page of another site that rebinds its own name to
+// 127.0.0.1 is refused. Requests the static site renders in process never
+// came over the network and pass.
+func loopbackHost(r *http.Request) bool {
+	if _, ok := r.Context().Value(siteKey{}).(*sitePage); ok {
+		return true
+	}
+	host, port, err := net.SplitHostPort(r.Host)
+	if err != nil {
+		host, port = strings.TrimSuffix(strings.TrimPrefix(r.Host, "["), "]"), ""
+	}
+	host = strings.TrimSuffix(host, ".")
+	if host == "" || !isLoopback(host) {
+		return false
+	}
+	if local, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr); ok && port != "" {
+		return port == strconv.Itoa(local.Port)
+	}
+	return true
+}
+
+// secure sets the security headers, refuses requests for other host
+// names when there is no authentication, and checks authentication.
 func (s *Server) secure(next http.Handler) http.Handler {
-	tokenSum := sha256.Sum256([]byte(s.o.Auth.Token))
-	userSum := sha256.Sum256([]byte(s.o.Auth.Username))
-	passSum := sha256.Sum256([]byte(s.o.Auth.Password))
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("Content-Security-Policy", csp)
@@ -260,21 +320,20 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
+		if !s.o.Auth.enabled() && r.URL.Path != "/healthz" && !loopbackHost(r) {
+			s.log.Info("request_host_refused", "host", r.Host, "remote", r.RemoteAddr)
+			addr := s.o.Addr
+			if local, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr); ok {
+				addr = local.String()
+			}
+			http.Error(w, fmt.Sprintf("shdmc: this dashboard has no authentication, so it answers only requests addressed to "+
+				"localhost, 127.0.0.1 or [::1] on the port it listens on; this request was addressed to %q. "+
+				"Open it as http://%s/, or configure serve.token (or serve.username and serve.password) "+
+				"to reach it under another name or through a proxy.", r.Host, addr), http.StatusMisdirectedRequest)
+			return
+		}
 		if s.o.Auth.enabled() && r.URL.Path != "/healthz" && r.URL.Path != "/readyz" {
-			ok := false
-			if s.o.Auth.Token != "" {
-				if tok, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); found {
-					sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
-					ok = subtle.ConstantTimeCompare(sum[:], tokenSum[:]) == 1
-				}
-			}
-			if !ok && s.o.Auth.Username != "" && s.o.Auth.Password != "" {
-				if u, p, found := r.BasicAuth(); found {
-					us, ps := sha256.Sum256([]byte(u)), sha256.Sum256([]byte(p))
-					ok = subtle.ConstantTimeCompare(us[:], userSum[:])&subtle.ConstantTimeCompare(ps[:], passSum[:]) == 1
-				}
-			}
-			if !ok {
+			if !s.authorized(r) {
 				if s.o.Auth.Username != "" {
 					h.Set("WWW-Authenticate", `Basic realm="shdmc", charset="UTF-8"`)
 				} else {

@@ -55,7 +55,10 @@ type sitePage struct {
 // page per item under items/ with every revision and the diff between
 // consecutive ones, and feeds/ (RSS, Atom, iCalendar). Every page is
 // rendered by the dashboard's own handlers; links are relative, so the
-// folder works from file:// and under any path of any static host.
+// folder works from file:// and under any path of any static host. New
+// files are written with mode 0600 and new directories 0700: the archive
+// names tenants and their incidents, so whoever publishes it decides who
+// may read it (chmod -R a+rX for a web server running as another user).
 func (s *Server) BuildSite(ctx context.Context, dir string, o SiteOptions) (SiteStats, error) {
 	var stats SiteStats
 	if o.Lang == "" {
@@ -94,10 +97,10 @@ func (s *Server) BuildSite(ctx context.Context, dir string, o SiteOptions) (Site
 			return fmt.Errorf("build site: render %s: status %d: %.200s", target, rec.Code, rec.Body.String())
 		}
 		name := filepath.Join(dir, filepath.FromSlash(sp.file))
-		if err := os.MkdirAll(filepath.Dir(name), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(name), 0o700); err != nil {
 			return fmt.Errorf("build site: %w", err)
 		}
-		if err := os.WriteFile(name, rec.Body.Bytes(), 0o644); err != nil {
+		if err := os.WriteFile(name, rec.Body.Bytes(), 0o600); err != nil {
 			return fmt.Errorf("build site: %w", err)
 		}
 		return nil

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"strings"
 	"time"
 
@@ -25,8 +26,8 @@ func sqlitePragmas() []string {
 // readers run beside the one writer.
 const sqliteReaders = 4
 
-// openSQLite opens (creating if needed) the SQLite database at path, which
-// is a file path, a "file:" URI or ":memory:".
+// openSQLite opens (creating if needed, with mode 0600) the SQLite database
+// at path, which is a file path, a "file:" URI or ":memory:".
 //
 // Writes go through a pool of exactly one connection whose transactions
 // begin IMMEDIATE: goroutines of this process queue for that connection (and
@@ -48,6 +49,9 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		name = "file::memory:"
 	}
 	display := name
+	if !memory {
+		createPrivate(name, query)
+	}
 
 	writeParams := url.Values{"_pragma": append(sqlitePragmas(), "journal_mode(WAL)")}
 	writeParams.Set("_txlock", "immediate")
@@ -104,6 +108,43 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	}
 	s.rdb = rdb
 	return s, nil
+}
+
+// createPrivate creates the database file of a SQLite DSN (name and
+// query as openSQLite splits them) with mode 0600 when it does not exist
+// yet and the DSN may create it. SQLite would create it 0644 (less the
+// umask), and it gives its -wal and -shm files the mode of the database
+// file, so they are private too. An existing file keeps its mode. Errors
+// are left for SQLite to report when it opens the file.
+func createPrivate(name, query string) {
+	if v, err := url.ParseQuery(query); err == nil && (v.Get("mode") == "ro" || v.Get("mode") == "rw") {
+		return // SQLite must not create it
+	}
+	path := name
+	if rest, ok := strings.CutPrefix(name, "file:"); ok {
+		// A URI: file:data.db, file:/abs/data.db, file:///abs/data.db or
+		// file://localhost/abs/data.db, percent-encoded.
+		if after, ok := strings.CutPrefix(rest, "//"); ok {
+			auth, p, _ := strings.Cut(after, "/")
+			if auth != "" && auth != "localhost" {
+				return // SQLite refuses other authorities
+			}
+			rest = "/" + p
+		}
+		p, err := url.PathUnescape(rest)
+		if err != nil {
+			return
+		}
+		path = p
+	}
+	if path == "" {
+		return
+	}
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return // it exists, or SQLite will say why it cannot be opened
+	}
+	_ = f.Close()
 }
 
 // checkSQLite makes the first connection (which applies the pragmas) and

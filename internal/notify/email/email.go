@@ -25,7 +25,10 @@
 // A later notice therefore threads under the first even when it is the
 // only one a reader received (clients group by References), and a resent
 // delivery keeps its Message-ID, so mail systems can drop the duplicate.
-// X-Shdmc-Key carries the delivery's idempotency key.
+// Message-IDs are hashes, so no item data reaches them. X-Shdmc-Key
+// carries the delivery's idempotency key, with control characters and "%"
+// percent-encoded as in the webhook channel's X-Shdmc-Delivery (an item ID
+// with a line break stays one plain header line).
 //
 // # Errors
 //
@@ -235,12 +238,29 @@ func (e *Email) Message(n *notify.Notice) (*gomail.Msg, error) {
 		m.SetGenHeader(gomail.HeaderReferences, ref)
 	}
 	if n.Key != "" {
-		m.SetGenHeader(HeaderKey, n.Key)
+		m.SetGenHeader(HeaderKey, headerSafe(n.Key))
 	}
 	m.SetGenHeader(gomail.HeaderXAutoResponseSuppress, "All")
 	m.SetBodyString(gomail.TypeTextPlain, text)
 	m.AddAlternativeString(gomail.TypeTextHTML, html)
 	return m, nil
+}
+
+// headerSafe percent-encodes the control characters (and "%", so that
+// distinct keys stay distinct) of a value built from item data.
+func headerSafe(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '%' }) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == '%' {
+			fmt.Fprintf(&b, "%%%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
 }
 
 // Notify implements notify.Notifier.

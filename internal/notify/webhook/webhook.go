@@ -20,7 +20,11 @@
 // Every request carries X-Shdmc-Delivery: <idempotency key>. A delivery is
 // sent at least once; a retry carries the same key (and the same id in the
 // body), so a receiver that remembers the keys it has processed handles
-// each notice exactly once.
+// each notice exactly once. The key is built from item data (tenant,
+// source, item ID, revision, route, channel); should it hold a control
+// character (an item ID with a line break) or "%", those bytes are
+// percent-encoded ("%0D%0A", "%25") in the header and the body alike, so a
+// header can never be split and the key stays one line.
 //
 // # Signature
 //
@@ -58,6 +62,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/net/http/httpguts"
 
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify"
@@ -178,7 +184,7 @@ func (w *Webhook) Body(n *notify.Notice) ([]byte, string, error) {
 	o := n.Render
 	o.Format = render.FormatText
 	subject, text := render.Notice(n.Event, o)
-	p := Payload{ID: key(n), Event: n.Event, Subject: subject, Text: text}
+	p := Payload{ID: headerSafe(key(n)), Event: n.Event, Subject: subject, Text: text}
 	var v any = p
 	ctype := "application/json"
 	if w.cfg.Format == FormatCloudEvents {
@@ -208,6 +214,24 @@ func key(n *notify.Notice) string {
 	return fmt.Sprintf("%s/%s/%s/%d/test", ev.Tenant, ev.Source, ev.ItemID, ev.Revision)
 }
 
+// headerSafe percent-encodes the control characters (and "%", so that
+// distinct keys stay distinct) of a value built from item data, making it
+// a valid one-line header value.
+func headerSafe(s string) string {
+	if !strings.ContainsFunc(s, func(r rune) bool { return r < 0x20 || r == 0x7f || r == '%' }) {
+		return s
+	}
+	var b strings.Builder
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c < 0x20 || c == 0x7f || c == '%' {
+			fmt.Fprintf(&b, "%%%02X", c)
+		} else {
+			b.WriteByte(c)
+		}
+	}
+	return b.String()
+}
+
 // Sign returns the X-Shdmc-Signature value for body at time t.
 func Sign(secret string, t time.Time, body []byte) string {
 	ts := strconv.FormatInt(t.Unix(), 10)
@@ -224,12 +248,22 @@ func (w *Webhook) Notify(ctx context.Context, n *notify.Notice) (notify.Receipt,
 	if err != nil {
 		return notify.Receipt{}, err
 	}
+	id := headerSafe(key(n))
 	h := w.header.Clone()
 	h.Set("Content-Type", ctype)
 	h.Set("User-Agent", "shdmc")
-	h.Set(HeaderDelivery, key(n))
+	h.Set(HeaderDelivery, id)
 	if w.cfg.Secret != "" {
 		h.Set(HeaderSignature, Sign(w.cfg.Secret, w.now(), body))
+	}
+	for k, vs := range h {
+		for _, v := range vs {
+			if !httpguts.ValidHeaderFieldValue(v) {
+				// No retry can fix a header value: fail once, clearly.
+				return notify.Receipt{}, notify.Permanent(fmt.Errorf("post webhook to %s: delivery %s: header %s holds a control character",
+					w.redacted, id, k))
+			}
+		}
 	}
 	ctx, cancel := context.WithTimeout(ctx, w.cfg.Timeout)
 	defer cancel()
