@@ -19,6 +19,7 @@ import (
 	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/demo"
+	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -167,7 +168,7 @@ func runCmd(g *globals) *cobra.Command {
 				}()
 				log.Info("dashboard", "url", "http://"+srv.Addr()+"/")
 			}
-			log.Info("shdmc running", "tenants", len(cfg.Tenants), "interval", time.Duration(cfg.Interval), "store", redactDSN(cfg.Store))
+			log.Info("shdmc running", "tenants", len(cfg.Tenants), "interval", time.Duration(cfg.Interval), "store", netsafe.DSN(cfg.Store))
 			return a.Run(cmd.Context())
 		},
 	}
@@ -296,7 +297,7 @@ func configCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return exitError{2, err}
 			}
-			fmt.Fprintf(g.stdout, "%s: OK (%d tenant(s), %d channel(s), store %s)\n", path, len(cfg.Tenants), len(cfg.Channels), redactDSN(cfg.Store))
+			fmt.Fprintf(g.stdout, "%s: OK (%d tenant(s), %d channel(s), store %s)\n", path, len(cfg.Tenants), len(cfg.Channels), netsafe.DSN(cfg.Store))
 			for _, w := range cfg.Warnings() {
 				fmt.Fprintf(g.stdout, "%s: warning: %s\n", path, w)
 			}

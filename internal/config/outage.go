@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
 // Public status polling modes (PublicStatus.Poll).
@@ -127,7 +129,7 @@ func checkHTTPURL(s string) error {
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("invalid URL %q", s)
 	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())) {
+	if u.Scheme != "https" && !(u.Scheme == "http" && netsafe.IsLoopback(u.Hostname())) {
 		return fmt.Errorf("URL %q must be https (http only for a loopback host)", s)
 	}
 	return nil

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
 var (
@@ -103,7 +104,7 @@ func (c *Config) validate() []problem {
 	}
 	if _, _, err := net.SplitHostPort(c.Serve.Addr); err != nil {
 		v.errf("serve.addr", "invalid listen address %q: want host:port such as 127.0.0.1:8080", c.Serve.Addr)
-	} else if host, _, _ := net.SplitHostPort(c.Serve.Addr); !isLoopbackHost(host) && c.Serve.Token == "" && c.Serve.Username == "" {
+	} else if host, _, _ := net.SplitHostPort(c.Serve.Addr); !netsafe.IsLoopback(host) && c.Serve.Token == "" && c.Serve.Username == "" {
 		v.errf("serve.addr", "%s is reachable beyond this machine: set serve.token (or token_file) or serve.username and password first", c.Serve.Addr)
 	}
 	if (c.Serve.Username == "") != (c.Serve.Password == "") {
@@ -139,11 +140,7 @@ func (v *validator) store() {
 			v.errf("store", "invalid PostgreSQL URL: want postgres://user@host:5432/dbname")
 		}
 	default:
-		shown := s
-		if u, err := url.Parse(s); err == nil {
-			shown = u.Redacted()
-		}
-		v.errf("store", "unsupported store %q: use sqlite://path or postgres://user@host/dbname", shown)
+		v.errf("store", "unsupported store %q: use sqlite://path or postgres://user@host/dbname", netsafe.DSN(s))
 	}
 }
 
@@ -276,21 +273,13 @@ func checkURL(s string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopback(u.Hostname()) {
+		if netsafe.IsLoopback(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("%q must use https (http is allowed only for loopback addresses)", s)
 	default:
 		return fmt.Errorf("%q must be an https URL", s)
 	}
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // maxCertFile bounds certificate and CA files.
@@ -421,7 +410,7 @@ func (v *validator) channel(i int, names map[string]int) {
 			return
 		}
 		pu, err := url.Parse(u)
-		if err != nil || pu.Host == "" || (pu.Scheme != "https" && !(pu.Scheme == "http" && isLoopbackHost(pu.Hostname()))) {
+		if err != nil || pu.Host == "" || (pu.Scheme != "https" && !(pu.Scheme == "http" && netsafe.IsLoopback(pu.Hostname()))) {
 			// The URL is a secret: name its problem, never its value.
 			v.errf(p+".url", "%s must be an https URL (http only for a loopback host)", what)
 		}
@@ -471,14 +460,6 @@ func reflectZeroSMTP(s SMTP) bool {
 		s.PasswordFile == "" && s.From == "" && len(s.To) == 0 && len(s.Cc) == 0
 }
 
-func isLoopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
-
 func (v *validator) smtp(p string, s *SMTP) {
 	if s.Host == "" {
 		v.errf(p+".host", "missing host")
@@ -489,7 +470,7 @@ func (v *validator) smtp(p string, s *SMTP) {
 	switch s.TLS {
 	case "", "starttls", "tls":
 	case "none":
-		if s.Host != "" && !isLoopbackHost(s.Host) {
+		if s.Host != "" && !netsafe.IsLoopback(s.Host) {
 			v.errf(p+".tls", "tls: none sends the password and the mail in clear text; it is only allowed to a loopback relay")
 		}
 	default:
@@ -670,7 +651,7 @@ func (v *validator) translator() {
 		return
 	}
 	if t.URL != "" {
-		if u, err := url.Parse(t.URL); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
+		if u, err := url.Parse(t.URL); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && netsafe.IsLoopback(u.Hostname()))) {
 			v.errf(p+".url", "url must be an https URL (http only for a loopback host such as a local model server)")
 		}
 	}

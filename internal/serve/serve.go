@@ -27,6 +27,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
 )
@@ -149,19 +150,10 @@ func checkAddr(addr string, a Auth) error {
 	if err != nil {
 		return fmt.Errorf("listen address %q: %w", addr, err)
 	}
-	if a.enabled() || isLoopback(host) {
+	if a.enabled() || netsafe.IsLoopback(host) {
 		return nil
 	}
 	return fmt.Errorf("listen address %q is not loopback: configure serve.token or serve.username/password first", addr)
-}
-
-// isLoopback reports whether host names only loopback interfaces.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Handler returns the HTTP handler of every page, for tests and for
