@@ -20,6 +20,7 @@ import (
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/demo"
 	"github.com/shdmc/shdmc/internal/netsafe"
+	"github.com/shdmc/shdmc/internal/notify/channels"
 	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -106,7 +107,7 @@ func (g *globals) logger(cfg *config.Config) *slog.Logger {
 }
 
 func (g *globals) load() (*config.Config, error) {
-	cfg, err := config.Load(g.configPath)
+	cfg, err := config.Load(g.configPath, channels.Default())
 	if err != nil {
 		return nil, exitError{2, err}
 	}
@@ -293,7 +294,7 @@ func configCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				path = args[0]
 			}
-			cfg, err := config.Load(path)
+			cfg, err := config.Load(path, channels.Default())
 			if err != nil {
 				return exitError{2, err}
 			}

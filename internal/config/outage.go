@@ -135,24 +135,6 @@ func checkHTTPURL(s string) error {
 	return nil
 }
 
-// DependsOnM365 reports whether a channel goes through Microsoft 365 and
-// so may fail together with it: a Teams webhook, or SMTP through Exchange
-// Online (smtp.office365.com, *.mail.protection.outlook.com). A channel
-// marked independent never does.
-func (ch *Channel) DependsOnM365() bool {
-	if ch.Independent {
-		return false
-	}
-	switch ch.Type {
-	case ChannelTeams:
-		return true
-	case ChannelSMTP:
-		h := strings.ToLower(strings.TrimSuffix(ch.SMTP.Host, "."))
-		return h == "smtp.office365.com" || h == "smtp-mail.outlook.com" || strings.HasSuffix(h, ".mail.protection.outlook.com")
-	}
-	return false
-}
-
 // SourceEvents names the event types of source health, for routes.
 var sourceEvents = []string{"source.down", "source.restored"}
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -370,26 +369,20 @@ func (v *validator) channel(i int, names map[string]int) {
 	} else {
 		names[ch.Name] = i
 	}
-	types := strings.Join(ChannelTypes(), ", ")
+	types := strings.Join(v.c.channelTypes, ", ")
 	switch {
-	case slices.Contains(ChannelTypes(), ch.Type):
+	case ch.Type == "" && types == "":
+		v.errf(p+".type", "missing type")
+		return
 	case ch.Type == "":
 		v.errf(p+".type", "missing type (%s)", types)
 		return
-	default:
+	case ch.Settings == nil && types == "":
+		v.errf(p+".type", "no settings for channel type %q", ch.Type)
+		return
+	case ch.Settings == nil:
 		v.errf(p+".type", "unknown channel type %q (want one of %s)", ch.Type, types)
 		return
-	}
-	formats := map[string][]string{
-		ChannelStdout: {"text", "markdown", "json"}, ChannelFile: {"text", "markdown", "json"},
-		ChannelWebhook: {"json", "cloudevents"},
-	}[ch.Type]
-	if ch.Format != "" && !slices.Contains(formats, ch.Format) {
-		if len(formats) == 0 {
-			v.errf(p+".format", "format is not used by %s channels", ch.Type)
-		} else {
-			v.errf(p+".format", "unknown format %q (want %s)", ch.Format, strings.Join(formats, " or "))
-		}
 	}
 	if ch.TimeZone != "" {
 		v.timeZone(p+".time_zone", ch.TimeZone)
@@ -397,114 +390,12 @@ func (v *validator) channel(i int, names map[string]int) {
 	if ch.Timeout < 0 {
 		v.errf(p+".timeout", "must not be negative")
 	}
-	// unused reports keys set for a type that does not read them.
-	unused := func(key string, set bool) {
-		if set {
-			v.errf(p+"."+key, "%s is not used by %s channels", key, ch.Type)
+	for _, e := range fieldErrors(ch.Settings.Validate()) {
+		related := make([]string, len(e.Related))
+		for j, r := range e.Related {
+			related[j] = join(p, r)
 		}
-	}
-	webhookURL := func(what string) {
-		u := ch.URL.Reveal()
-		if u == "" {
-			v.errfRelated(p+".url", []string{p + ".url", p + ".url_file"}, "a %s channel needs url (or url_file)", ch.Type)
-			return
-		}
-		pu, err := url.Parse(u)
-		if err != nil || pu.Host == "" || (pu.Scheme != "https" && !(pu.Scheme == "http" && netsafe.IsLoopback(pu.Hostname()))) {
-			// The URL is a secret: name its problem, never its value.
-			v.errf(p+".url", "%s must be an https URL (http only for a loopback host)", what)
-		}
-	}
-	unused("path", ch.Path != "" && ch.Type != ChannelFile)
-	unused("smtp", !reflectZeroSMTP(ch.SMTP) && ch.Type != ChannelSMTP)
-	unused("url", ch.URL != "" && !slices.Contains([]string{ChannelTeams, ChannelSlack, ChannelWebhook}, ch.Type))
-	unused("secret", ch.Secret != "" && ch.Type != ChannelWebhook)
-	unused("bot_token", ch.BotToken != "" && ch.Type != ChannelSlack)
-	unused("slack_channel", ch.SlackChannel != "" && ch.Type != ChannelSlack)
-	unused("rate", ch.Rate != 0 && ch.Type != ChannelTeams)
-	switch ch.Type {
-	case ChannelFile:
-		if ch.Path == "" {
-			v.errf(p+".path", "a file channel needs path")
-		}
-	case ChannelTeams:
-		webhookURL("the Workflows webhook URL")
-		if u, err := url.Parse(ch.URL.Reveal()); err == nil && (strings.HasSuffix(u.Hostname(), ".webhook.office.com") ||
-			(u.Hostname() == "outlook.office.com" && strings.HasPrefix(u.Path, "/webhook"))) {
-			v.errf(p+".url", "this is an Office 365 connector URL (webhook.office.com); Microsoft retired those connectors. "+
-				"Create a Workflows webhook in Teams (channel → ⋯ → Workflows → \"Post to a channel when a webhook request is received\") and use its URL")
-		}
-		if ch.Rate < 0 {
-			v.errf(p+".rate", "must not be negative")
-		}
-	case ChannelSlack:
-		switch {
-		case ch.BotToken != "" && ch.URL != "":
-			v.errf(p+".bot_token", "set either url (incoming webhook) or bot_token with slack_channel, not both")
-		case ch.BotToken != "":
-			if ch.SlackChannel == "" {
-				v.errf(p+".slack_channel", "bot_token needs slack_channel (a channel ID such as C0123456789)")
-			}
-		default:
-			webhookURL("the incoming webhook URL")
-		}
-	case ChannelWebhook:
-		webhookURL("url")
-	case ChannelSMTP:
-		v.smtp(p+".smtp", &ch.SMTP)
-	}
-}
-
-func reflectZeroSMTP(s SMTP) bool {
-	return s.Host == "" && s.Port == 0 && s.TLS == "" && s.Auth == "" && s.Username == "" && s.Password == "" &&
-		s.PasswordFile == "" && s.From == "" && len(s.To) == 0 && len(s.Cc) == 0
-}
-
-func (v *validator) smtp(p string, s *SMTP) {
-	if s.Host == "" {
-		v.errf(p+".host", "missing host")
-	}
-	if s.Port < 0 || s.Port > 65535 {
-		v.errf(p+".port", "port %d is out of range", s.Port)
-	}
-	switch s.TLS {
-	case "", "starttls", "tls":
-	case "none":
-		if s.Host != "" && !netsafe.IsLoopback(s.Host) {
-			v.errf(p+".tls", "tls: none sends the password and the mail in clear text; it is only allowed to a loopback relay")
-		}
-	default:
-		v.errf(p+".tls", "unknown tls %q (want starttls, tls or none)", s.TLS)
-	}
-	switch s.Auth {
-	case "":
-		if s.Username != "" || s.Password != "" {
-			v.errf(p+".auth", "username/password given without auth (plain, login or xoauth2)")
-		}
-	case "plain", "login", "xoauth2":
-		if s.Username == "" {
-			v.errf(p+".username", "auth %s needs username", s.Auth)
-		}
-		if s.Password == "" {
-			v.errfRelated(p+".password", []string{p + ".password", p + ".password_file"}, "auth %s needs password (or password_file)", s.Auth)
-		}
-	default:
-		v.errf(p+".auth", "unknown auth %q (want plain, login or xoauth2)", s.Auth)
-	}
-	if _, err := mail.ParseAddress(s.From); err != nil {
-		v.errf(p+".from", "invalid sender address %q", s.From)
-	}
-	if len(s.To) == 0 {
-		v.errf(p+".to", "no recipients")
-	}
-	for i, a := range append(slices.Clone(s.To), s.Cc...) {
-		if _, err := mail.ParseAddress(a); err != nil {
-			key := fmt.Sprintf("%s.to[%d]", p, i)
-			if i >= len(s.To) {
-				key = fmt.Sprintf("%s.cc[%d]", p, i-len(s.To))
-			}
-			v.errf(key, "invalid address %q", a)
-		}
+		v.errfRelated(join(p, e.Key), related, "%s", e.Msg)
 	}
 }
 

@@ -60,13 +60,7 @@ type Config struct {
 
 // ThreadStore keeps the Slack ts of the first message about an item; the
 // store implements it.
-type ThreadStore interface {
-	// ThreadRef returns the stored reference, or store.ErrNotFound.
-	ThreadRef(ctx context.Context, channel, key string) (string, error)
-	// SetThreadRef stores ref unless one is stored already and returns the
-	// stored one (the first wins).
-	SetThreadRef(ctx context.Context, channel, key, ref string) (string, error)
-}
+type ThreadStore = notify.ThreadStore
 
 // Slack is the Slack channel.
 type Slack struct {

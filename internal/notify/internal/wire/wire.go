@@ -18,12 +18,30 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/notify"
 )
 
 // MaxBody is how much of a response body is read.
 const MaxBody = 64 << 10
+
+// CheckURL checks the url setting of an HTTP channel of type typ when its
+// configuration is loaded: it must be set, and https (http only to a
+// loopback host). what names the URL in the message; the URL is a secret
+// and is never quoted.
+func CheckURL(typ, what string, u config.Secret) config.FieldErrors {
+	raw := u.Reveal()
+	if raw == "" {
+		return config.FieldErrors{{Key: "url", Related: []string{"url", "url_file"},
+			Msg: fmt.Sprintf("a %s channel needs url (or url_file)", typ)}}
+	}
+	pu, err := url.Parse(raw)
+	if err != nil || pu.Host == "" || (pu.Scheme != "https" && !(pu.Scheme == "http" && netsafe.IsLoopback(pu.Hostname()))) {
+		return config.FieldErrors{{Key: "url", Msg: what + " must be an https URL (http only for a loopback host)"}}
+	}
+	return nil
+}
 
 // ParseURL checks that raw is an absolute http or https URL; the error
 // names only the redacted form.
