@@ -117,7 +117,7 @@ func readNotices(t *testing.T, path string) []file.Record {
 	for sc.Scan() {
 		var r file.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("line %d of %s is not a FileRecord: %v", len(out)+1, path, err)
+			t.Fatalf("line %d of %s is not a file.Record: %v", len(out)+1, path, err)
 		}
 		if r.Event == nil || r.Subject == "" || r.Text == "" {
 			t.Fatalf("line %d is incomplete: %+v", len(out)+1, r)

@@ -20,6 +20,12 @@
 // Top-level keys starting with "x-" are ignored, so that they can hold YAML
 // anchors shared through merge keys ("<<: *common").
 //
+// Config knows no channel type. A channel entry holds the keys every
+// channel has (Channel) and those of its type, which the channel's own
+// package declares as a settings struct; Load and Parse take the list of
+// types (ChannelTypes, internal/notify/channels.Default()) and decode each
+// entry through its type as strictly as the rest of the file.
+//
 // Secrets are held in the Secret type, which prints "<secret>" whichever way
 // it is formatted, encoded or logged.
 package config

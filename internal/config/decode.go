@@ -769,7 +769,7 @@ func (d *decoder) secretFiles(v reflect.Value, path, dir string) {
 	fields := fieldsOf(v.Type())
 	for _, f := range fields {
 		fv := v.Field(f.index)
-		if fv.Kind() == reflect.Struct && fv.Type() != channelType {
+		if fv.Kind() == reflect.Struct {
 			d.secretFiles(fv, join(path, f.name), dir)
 			continue
 		}

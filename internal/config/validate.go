@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
 	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
