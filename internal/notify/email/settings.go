@@ -40,6 +40,11 @@ type SMTP struct {
 	Cc   []string `yaml:"cc"`
 }
 
+var (
+	_ config.ChannelSettings = (*Settings)(nil)
+	_ config.M365Dependent   = (*Settings)(nil)
+)
+
 // Validate checks the server, TLS mode, authentication and addresses.
 func (s *Settings) Validate() error {
 	var errs config.FieldErrors

@@ -29,6 +29,11 @@ const (
 	FormatJSON     = "json"
 )
 
+var (
+	_ config.ChannelSettings = (*StdoutSettings)(nil)
+	_ config.ChannelSettings = (*Settings)(nil)
+)
+
 // StdoutSettings are the keys of a stdout channel entry.
 type StdoutSettings struct {
 	// Format is text (default), markdown, or json (one Record per line).

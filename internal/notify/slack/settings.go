@@ -25,6 +25,8 @@ type Settings struct {
 	SlackChannel string `yaml:"slack_channel"`
 }
 
+var _ config.ChannelSettings = (*Settings)(nil)
+
 // Validate checks that one mode is configured, completely.
 func (s *Settings) Validate() error {
 	switch {

@@ -21,6 +21,11 @@ type Settings struct {
 	Rate int `yaml:"rate"`
 }
 
+var (
+	_ config.ChannelSettings = (*Settings)(nil)
+	_ config.M365Dependent   = (*Settings)(nil)
+)
+
 // Validate checks the URL, refusing the retired Office 365 connector URLs,
 // and the rate.
 func (s *Settings) Validate() error {

@@ -25,6 +25,8 @@ type Settings struct {
 	SecretFile string `yaml:"secret_file"`
 }
 
+var _ config.ChannelSettings = (*Settings)(nil)
+
 // Validate checks the format and the URL.
 func (s *Settings) Validate() error {
 	var errs config.FieldErrors
