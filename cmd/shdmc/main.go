@@ -19,6 +19,8 @@ import (
 	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/demo"
+	"github.com/shdmc/shdmc/internal/netsafe"
+	"github.com/shdmc/shdmc/internal/notify/channels"
 	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -105,7 +107,7 @@ func (g *globals) logger(cfg *config.Config) *slog.Logger {
 }
 
 func (g *globals) load() (*config.Config, error) {
-	cfg, err := config.Load(g.configPath)
+	cfg, err := config.Load(g.configPath, channels.Default())
 	if err != nil {
 		return nil, exitError{2, err}
 	}
@@ -167,7 +169,7 @@ func runCmd(g *globals) *cobra.Command {
 				}()
 				log.Info("dashboard", "url", "http://"+srv.Addr()+"/")
 			}
-			log.Info("shdmc running", "tenants", len(cfg.Tenants), "interval", time.Duration(cfg.Interval), "store", redactDSN(cfg.Store))
+			log.Info("shdmc running", "tenants", len(cfg.Tenants), "interval", time.Duration(cfg.Interval), "store", netsafe.DSN(cfg.Store))
 			return a.Run(cmd.Context())
 		},
 	}
@@ -292,11 +294,11 @@ func configCmd(g *globals) *cobra.Command {
 			if len(args) == 1 {
 				path = args[0]
 			}
-			cfg, err := config.Load(path)
+			cfg, err := config.Load(path, channels.Default())
 			if err != nil {
 				return exitError{2, err}
 			}
-			fmt.Fprintf(g.stdout, "%s: OK (%d tenant(s), %d channel(s), store %s)\n", path, len(cfg.Tenants), len(cfg.Channels), redactDSN(cfg.Store))
+			fmt.Fprintf(g.stdout, "%s: OK (%d tenant(s), %d channel(s), store %s)\n", path, len(cfg.Tenants), len(cfg.Channels), netsafe.DSN(cfg.Store))
 			for _, w := range cfg.Warnings() {
 				fmt.Fprintf(g.stdout, "%s: warning: %s\n", path, w)
 			}

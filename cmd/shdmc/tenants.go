@@ -9,6 +9,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
+	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
@@ -207,7 +208,7 @@ func migrateCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			fmt.Fprintf(g.stdout, "store %s is up to date\n", redactDSN(dsn))
+			fmt.Fprintf(g.stdout, "store %s is up to date\n", netsafe.DSN(dsn))
 			return st.Close()
 		},
 	}

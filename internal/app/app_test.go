@@ -19,7 +19,7 @@ import (
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/demo/scenario"
 	"github.com/shdmc/shdmc/internal/model"
-	"github.com/shdmc/shdmc/internal/notify"
+	"github.com/shdmc/shdmc/internal/notify/file"
 	"github.com/shdmc/shdmc/internal/sim"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -79,7 +79,7 @@ func newEnv(t *testing.T) *env {
 	cfg := config.Default()
 	cfg.Store = e.dsn
 	cfg.Baseline.AnnounceActive = true
-	cfg.Channels = []config.Channel{{Name: "mailbox", Type: "file", Format: "json", Path: e.notices}}
+	cfg.Channels = []config.Channel{{Name: "mailbox", Type: "file", Settings: &file.Settings{Format: "json", Path: e.notices}}}
 	st := sc.Tenants[0]
 	cfg.Tenants = []config.Tenant{{
 		ID: "demo", Name: "Demo tenant", TenantID: st.ID, ClientID: st.ClientID, Auth: "client_secret",
@@ -101,7 +101,7 @@ func (e *env) newApp(t *testing.T, ctx context.Context) *app.App {
 	return a
 }
 
-func readNotices(t *testing.T, path string) []notify.FileRecord {
+func readNotices(t *testing.T, path string) []file.Record {
 	t.Helper()
 	f, err := os.Open(path)
 	if os.IsNotExist(err) {
@@ -111,13 +111,13 @@ func readNotices(t *testing.T, path string) []notify.FileRecord {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	var out []notify.FileRecord
+	var out []file.Record
 	sc := bufio.NewScanner(f)
 	sc.Buffer(make([]byte, 0, 1<<20), 16<<20)
 	for sc.Scan() {
-		var r notify.FileRecord
+		var r file.Record
 		if err := json.Unmarshal(sc.Bytes(), &r); err != nil {
-			t.Fatalf("line %d of %s is not a FileRecord: %v", len(out)+1, path, err)
+			t.Fatalf("line %d of %s is not a file.Record: %v", len(out)+1, path, err)
 		}
 		if r.Event == nil || r.Subject == "" || r.Text == "" {
 			t.Fatalf("line %d is incomplete: %+v", len(out)+1, r)
@@ -155,7 +155,7 @@ func TestDemoScenarioEndToEnd(t *testing.T) {
 	defer a.Close()
 
 	// Play every step; remember which notices each step produced.
-	perStep := make([][]notify.FileRecord, len(e.sc.Steps))
+	perStep := make([][]file.Record, len(e.sc.Steps))
 	seen := 0
 	for i, st := range e.sc.Steps {
 		e.clock.Set(st.Time)
@@ -203,7 +203,7 @@ func TestDemoScenarioEndToEnd(t *testing.T) {
 		}
 		var gotSteps []int
 		var gotStatus []string
-		var restored *notify.FileRecord
+		var restored *file.Record
 		for i, recs := range perStep {
 			for k, r := range recs {
 				if r.Event.ItemID != "EX559755" {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/notify/file"
 	"github.com/shdmc/shdmc/internal/sim"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -32,8 +33,8 @@ func TestGroupTenants(t *testing.T) {
 		e.cfg.Tenants = append(e.cfg.Tenants, tc)
 	}
 	e.cfg.Channels = []config.Channel{
-		{Name: "grouped", Type: "file", Format: "json", Path: path("grouped")},
-		{Name: "each", Type: "file", Format: "json", Path: path("each")},
+		{Name: "grouped", Type: "file", Settings: &file.Settings{Format: "json", Path: path("grouped")}},
+		{Name: "each", Type: "file", Settings: &file.Settings{Format: "json", Path: path("each")}},
 	}
 	e.cfg.Routes = []config.Route{
 		{Name: "mc-once", Match: config.Match{Sources: []string{"mc"}}, Channels: []string{"grouped"}, GroupTenants: true},

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/shdmc/shdmc/internal/config"
+	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
 // heartbeat calls the configured URL after successful cycles: a dead man's
@@ -74,7 +75,7 @@ func (h *heartbeat) ping(ctx context.Context, force bool, sum beatSummary) error
 	}
 	req, err := http.NewRequestWithContext(ctx, method, h.cfg.URL.Reveal(), body)
 	if err != nil {
-		return fmt.Errorf("heartbeat: build request: %s", redactURL(err.Error(), h.cfg.URL))
+		return fmt.Errorf("heartbeat: build request: %s", netsafe.Secrets(err.Error(), h.cfg.URL.Reveal()))
 	}
 	req.Header.Set("User-Agent", "shdmc")
 	if body != nil {
@@ -83,7 +84,7 @@ func (h *heartbeat) ping(ctx context.Context, force bool, sum beatSummary) error
 	resp, err := h.client.Do(req)
 	if err != nil {
 		// The URL is a secret: the error text of net/http names it.
-		return fmt.Errorf("heartbeat: %s", redactURL(err.Error(), h.cfg.URL))
+		return fmt.Errorf("heartbeat: %s", netsafe.Secrets(err.Error(), h.cfg.URL.Reveal()))
 	}
 	defer resp.Body.Close()
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, 64<<10))
@@ -91,12 +92,4 @@ func (h *heartbeat) ping(ctx context.Context, force bool, sum beatSummary) error
 		return fmt.Errorf("heartbeat: HTTP %d", resp.StatusCode)
 	}
 	return nil
-}
-
-// redactURL removes the secret URL from s.
-func redactURL(s string, u config.Secret) string {
-	if u == "" {
-		return s
-	}
-	return strings.ReplaceAll(s, u.Reveal(), "<heartbeat url>")
 }

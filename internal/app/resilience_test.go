@@ -17,7 +17,8 @@ import (
 	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/model"
-	"github.com/shdmc/shdmc/internal/notify"
+	"github.com/shdmc/shdmc/internal/notify/file"
+	msteams "github.com/shdmc/shdmc/internal/notify/teams"
 	"github.com/shdmc/shdmc/internal/sim"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -114,8 +115,8 @@ func newResEnv(t *testing.T) *resEnv {
 	cfg.Store = "sqlite://" + filepath.Join(dir, "shdmc.db")
 	cfg.Outage.PublicStatus.Poll = config.PublicStatusNever
 	cfg.Channels = []config.Channel{
-		{Name: "mailbox", Type: "file", Format: "json", Path: e.mailbox, Independent: true},
-		{Name: "chat", Type: "file", Format: "json", Path: e.chat},
+		{Name: "mailbox", Type: "file", Settings: &file.Settings{Format: "json", Path: e.mailbox}, Independent: true},
+		{Name: "chat", Type: "file", Settings: &file.Settings{Format: "json", Path: e.chat}},
 	}
 	st := sc.Tenants[0]
 	cfg.Tenants = []config.Tenant{{
@@ -315,7 +316,7 @@ func TestTeamsDownFailover(t *testing.T) {
 	}))
 	defer teams.Close()
 	e := newResEnv(t)
-	e.cfg.Channels = append(e.cfg.Channels, config.Channel{Name: "teams", Type: "teams", URL: config.Secret(teams.URL + "/workflows/hook")})
+	e.cfg.Channels = append(e.cfg.Channels, config.Channel{Name: "teams", Type: "teams", Settings: &msteams.Settings{URL: config.Secret(teams.URL + "/workflows/hook")}})
 	e.cfg.Routes = []config.Route{{Name: "ops", Channels: []string{"teams"}, Failover: config.Failover{Channel: "mailbox", After: config.Duration(15 * time.Minute)}}}
 	if w := e.cfg.Warnings(); len(w) != 0 {
 		t.Errorf("warnings with an independent mailbox: %q", w)
@@ -381,14 +382,14 @@ func TestMalformedPageRetried(t *testing.T) {
 	got := summary(t, e.chat)
 	wantLines(t, "caught up", got, []string{"issue.new TM999001", "issue.status TM999001"})
 	_ = fmt.Sprint
-	_ = notify.FileRecord{}
+	_ = file.Record{}
 }
 
 // TestStatusShowsStaleState: `shdmc status` marks a failing source stale
 // with its age and shows the outbox.
 func TestStatusShowsStaleState(t *testing.T) {
 	e := newResEnv(t)
-	e.cfg.Channels[0].Path = filepath.Join(t.TempDir(), "no-such-dir", "x.jsonl") // the mailbox cannot be written
+	e.cfg.Channels[0].Settings.(*file.Settings).Path = filepath.Join(t.TempDir(), "no-such-dir", "x.jsonl") // the mailbox cannot be written
 	a := e.newApp(t)
 	e.run(t, a, 5*time.Minute, 5*time.Minute)
 	e.srv.SetFaults([]sim.Fault{{PathPrefix: "token", Kind: sim.FaultStatus, Status: 401}, {PathPrefix: "graph", Kind: sim.FaultStatus, Status: 401}})

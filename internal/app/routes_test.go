@@ -9,6 +9,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/notify/file"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
@@ -23,9 +24,9 @@ func TestRoutesDigestAndQuietHours(t *testing.T) {
 	dir := filepath.Dir(e.notices)
 	path := func(n string) string { return filepath.Join(dir, n+".jsonl") }
 	e.cfg.Channels = []config.Channel{
-		{Name: "oncall", Type: "file", Format: "json", Path: path("oncall")},
-		{Name: "night", Type: "file", Format: "json", Path: path("night")},
-		{Name: "digest", Type: "file", Format: "json", Path: path("digest")},
+		{Name: "oncall", Type: "file", Settings: &file.Settings{Format: "json", Path: path("oncall")}},
+		{Name: "night", Type: "file", Settings: &file.Settings{Format: "json", Path: path("night")}},
+		{Name: "digest", Type: "file", Settings: &file.Settings{Format: "json", Path: path("digest")}},
 	}
 	e.cfg.Routes = []config.Route{
 		{Name: "outages", Match: config.Match{Sources: []string{"shd"}, StatusTo: []string{"serviceRestored"}}, Channels: []string{"oncall"}},

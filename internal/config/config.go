@@ -7,8 +7,8 @@
 // Values of the form ${NAME} in any string setting are replaced by the
 // environment variable NAME (an unset variable is an error; write $${ for a
 // literal "${"). Secrets can also be read from files (client_secret_file,
-// certificate_password_file, store_password_file), which suits container
-// secret mounts. Relative paths of files that are read (secret files,
+// certificate_password_file, store_password_file, and the *_file keys of
+// channels such as url_file), which suits container secret mounts. Relative paths of files that are read (secret files,
 // certificate_file, ca_file) are resolved against the directory of the
 // configuration file; the store path and output file paths are relative to
 // the working directory.
@@ -19,6 +19,12 @@
 //
 // Top-level keys starting with "x-" are ignored, so that they can hold YAML
 // anchors shared through merge keys ("<<: *common").
+//
+// Config knows no channel type. A channel entry holds the keys every
+// channel has (Channel) and those of its type, which the channel's own
+// package declares as a settings struct; Load and Parse take the list of
+// types (ChannelTypes, internal/notify/channels.Default()) and decode each
+// entry through its type as strictly as the rest of the file.
 //
 // Secrets are held in the Secret type, which prints "<secret>" whichever way
 // it is formatted, encoded or logged.
@@ -106,6 +112,8 @@ type Config struct {
 	Outage Outage `yaml:"outage"`
 
 	pos map[string]position // where each key path was set; see errAt
+	// channelTypes names the channel types Parse knew, for messages.
+	channelTypes []string
 	// deprecated lists keys read under an old name, for Warnings.
 	deprecated []string
 }
@@ -226,91 +234,6 @@ type Tenant struct {
 	Interval Duration `yaml:"interval"`
 	// Disabled keeps the tenant in the file without polling it.
 	Disabled bool `yaml:"disabled"`
-}
-
-// Channel types that exist and that are planned.
-const (
-	ChannelStdout = "stdout"
-	ChannelFile   = "file"
-)
-
-// The channel types.
-const (
-	ChannelSMTP    = "smtp"
-	ChannelTeams   = "teams"
-	ChannelSlack   = "slack"
-	ChannelWebhook = "webhook"
-)
-
-// ChannelTypes lists every channel type.
-func ChannelTypes() []string {
-	return []string{ChannelStdout, ChannelFile, ChannelSMTP, ChannelTeams, ChannelSlack, ChannelWebhook}
-}
-
-// Channel is one destination for notices. Which keys apply depends on
-// Type; the others must be left out.
-type Channel struct {
-	// Name identifies the channel in routes and in the delivery log; unique.
-	Name string `yaml:"name"`
-	// Type is stdout, file, smtp, teams, slack or webhook.
-	Type string `yaml:"type"`
-	// Format is text, markdown or json for stdout and file (defaults: text
-	// for stdout; json for file, which writes JSON Lines of the event and
-	// its rendered text), and json or cloudevents for webhook.
-	Format string `yaml:"format"`
-	// Path is the output file of a file channel (relative to the working
-	// directory), appended to.
-	Path string `yaml:"path"`
-	// TimeZone overrides Config.TimeZone for this channel.
-	TimeZone string `yaml:"time_zone"`
-	// URL is the endpoint of a teams (Workflows webhook), slack (incoming
-	// webhook) or webhook channel. Webhook URLs carry their own signature,
-	// so URL is a secret: use ${NAME} or url_file.
-	URL Secret `yaml:"url"`
-	// URLFile is a file holding URL.
-	URLFile string `yaml:"url_file"`
-	// Secret is the HMAC-SHA256 key a webhook channel signs bodies with.
-	Secret Secret `yaml:"secret"`
-	// SecretFile is a file holding Secret.
-	SecretFile string `yaml:"secret_file"`
-	// BotToken is a Slack bot token (xoxb-…); with SlackChannel it posts
-	// through chat.postMessage so that updates of one item form a thread.
-	BotToken Secret `yaml:"bot_token"`
-	// BotTokenFile is a file holding BotToken.
-	BotTokenFile string `yaml:"bot_token_file"`
-	// SlackChannel is the Slack channel ID for BotToken.
-	SlackChannel string `yaml:"slack_channel"`
-	// SMTP configures an smtp channel.
-	SMTP SMTP `yaml:"smtp"`
-	// Timeout bounds one send (default 30s).
-	Timeout Duration `yaml:"timeout"`
-	// Rate caps requests per second to one Teams webhook (default 4).
-	Rate int `yaml:"rate"`
-	// Independent marks a channel that does not depend on Microsoft 365
-	// (not Teams, not mail through Exchange Online): "source unavailable"
-	// notices go to these channels by default.
-	Independent bool `yaml:"independent"`
-}
-
-// SMTP configures an email channel.
-type SMTP struct {
-	// Host and Port of the mail server (port default 587, or 465 with tls).
-	Host string `yaml:"host"`
-	Port int    `yaml:"port"`
-	// TLS is starttls (default), tls (implicit, port 465) or none (only
-	// to a loopback relay).
-	TLS string `yaml:"tls"`
-	// Auth is plain, login, xoauth2 or empty for none.
-	Auth string `yaml:"auth"`
-	// Username and Password (or PasswordFile) for Auth; for xoauth2 the
-	// password is the OAuth access token.
-	Username     string `yaml:"username"`
-	Password     Secret `yaml:"password"`
-	PasswordFile string `yaml:"password_file"`
-	// From is the sender address; To and Cc the recipients.
-	From string   `yaml:"from"`
-	To   []string `yaml:"to"`
-	Cc   []string `yaml:"cc"`
 }
 
 // Route says which events go to which channels and how they read. Every
@@ -472,34 +395,22 @@ func Default() *Config {
 
 // Load reads the configuration file at path with the process environment
 // (for ${NAME} values and the SHDMC_* overlay), decodes it strictly,
-// applies defaults and validates it. When the file cannot be read the
-// error wraps the os error (errors.Is(err, fs.ErrNotExist) works);
-// otherwise a failure is an Errors listing every problem found.
-func Load(path string) (*Config, error) {
+// applies defaults and validates it. channels are the channel types the
+// file may use (internal/notify/channels.Default()). When the file cannot
+// be read the error wraps the os error (errors.Is(err, fs.ErrNotExist)
+// works); otherwise a failure is an Errors listing every problem found.
+func Load(path string, channels ChannelTypes) (*Config, error) {
 	data, err := os.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("load config: %w", err)
 	}
-	return Parse(data, path, os.LookupEnv)
+	return Parse(data, path, os.LookupEnv, channels)
 }
 
 // Location returns the time zone of TimeZone, or UTC if it is not valid
 // (Validate reports that).
 func (c *Config) Location() *time.Location {
 	return loadLocation(c.TimeZone)
-}
-
-// Location returns the channel's time zone, or fallback when the channel
-// has none or an invalid one.
-func (ch *Channel) Location(fallback *time.Location) *time.Location {
-	if ch.TimeZone == "" {
-		return fallback
-	}
-	loc, err := time.LoadLocation(ch.TimeZone)
-	if err != nil {
-		return fallback
-	}
-	return loc
 }
 
 func loadLocation(name string) *time.Location {

@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"bytes"
@@ -17,6 +17,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/shdmc/shdmc/internal/config"
+	"github.com/shdmc/shdmc/internal/notify/channels"
+	"github.com/shdmc/shdmc/internal/notify/file"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files in testdata")
@@ -40,13 +44,13 @@ func testEnv(extra map[string]string) func(string) (string, bool) {
 	}
 }
 
-func parseFile(t *testing.T, path string, env func(string) (string, bool)) (*Config, error) {
+func parseFile(t *testing.T, path string, env func(string) (string, bool)) (*config.Config, error) {
 	t.Helper()
 	data, err := os.ReadFile(path)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return Parse(data, path, env)
+	return config.Parse(data, path, env, channels.Default())
 }
 
 // golden compares got with the golden file, or rewrites it with -update.
@@ -81,7 +85,7 @@ func TestBadConfigs(t *testing.T) {
 			if cfg != nil {
 				t.Errorf("Parse returned a config along with errors")
 			}
-			var errs Errors
+			var errs config.Errors
 			if !errors.As(err, &errs) || len(errs) == 0 {
 				t.Fatalf("error is %T, want a non-empty Errors", err)
 			}
@@ -197,7 +201,7 @@ tenants:
 	if err := os.WriteFile(path, []byte(cfgText), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := Load(path)
+	cfg, err := config.Load(path, channels.Default())
 	if err != nil {
 		t.Fatalf("Load: %v", err)
 	}
@@ -248,7 +252,7 @@ tenants:
 }
 
 func TestSecretFormatting(t *testing.T) {
-	s := Secret("hunter2")
+	s := config.Secret("hunter2")
 	tests := []struct {
 		name string
 		got  string
@@ -275,7 +279,7 @@ func TestSecretFormatting(t *testing.T) {
 func TestSample(t *testing.T) {
 	// Parsed as if it lived in testdata/sample, next to certs/fabrikam.pem.
 	env := testEnv(map[string]string{"CONTOSO_CLIENT_SECRET": leakMarker + "-sample"})
-	cfg, err := Parse(Sample(), "testdata/sample/shdmc.yaml", env)
+	cfg, err := config.Parse(config.Sample(), "testdata/sample/shdmc.yaml", env, channels.Default())
 	if err != nil {
 		t.Fatalf("sample does not validate:\n%v", err)
 	}
@@ -286,11 +290,11 @@ func TestSample(t *testing.T) {
 	// channels it must equal Default().
 	got := *cfg
 	got.Tenants, got.Channels, got.Routes, got.Path = nil, nil, nil, ""
-	if diff := cmp.Diff(Default(), &got, cmpopts.IgnoreUnexported(Config{})); diff != "" {
+	if diff := cmp.Diff(config.Default(), &got, cmpopts.IgnoreUnexported(config.Config{})); diff != "" {
 		t.Errorf("sample top-level values differ from Default() (-default +sample):\n%s", diff)
 	}
 	// Without the environment variable, the sample says what is missing.
-	_, err = Parse(Sample(), "testdata/sample/shdmc.yaml", nil)
+	_, err = config.Parse(config.Sample(), "testdata/sample/shdmc.yaml", nil, channels.Default())
 	if err == nil || !strings.Contains(err.Error(), "tenants[0].client_secret: environment variable CONTOSO_CLIENT_SECRET is not set") {
 		t.Errorf("Parse without env: got %v", err)
 	}
@@ -299,12 +303,26 @@ func TestSample(t *testing.T) {
 // TestSampleDocumentsEveryKey keeps sample.yaml complete: every key of
 // every struct appears in it (possibly commented out).
 func TestSampleDocumentsEveryKey(t *testing.T) {
-	sample := string(Sample())
-	for _, typ := range []any{Config{}, Tenant{}, Channel{}, Sources{}, Log{}, Baseline{}, Serve{},
-		SMTP{}, Route{}, Match{}, Failover{}, QuietHours{}, Digest{}, Translator{}, Serve{}} {
-		for _, f := range fieldsOf(reflectTypeOf(typ)) {
-			if !strings.Contains(sample, f.name+":") {
-				t.Errorf("sample.yaml does not mention %q", f.name)
+	sample := string(config.Sample())
+	types := []reflect.Type{}
+	for _, typ := range []any{config.Config{}, config.Tenant{}, config.Channel{}, config.Sources{}, config.Log{}, config.Baseline{}, config.Serve{},
+		config.Route{}, config.Match{}, config.Failover{}, config.QuietHours{}, config.Digest{}, config.Translator{}, config.Serve{}} {
+		types = append(types, reflectTypeOf(typ))
+	}
+	// The settings of every channel type, and the structs in them (smtp).
+	for _, ct := range channels.Default() {
+		st := reflect.TypeOf(ct.NewSettings()).Elem()
+		types = append(types, st)
+		for i := range st.NumField() {
+			if ft := st.Field(i).Type; ft.Kind() == reflect.Struct {
+				types = append(types, ft)
+			}
+		}
+	}
+	for _, typ := range types {
+		for _, name := range config.YAMLKeys(typ) {
+			if !strings.Contains(sample, name+":") {
+				t.Errorf("sample.yaml does not mention %q (%s)", name, typ)
 			}
 		}
 	}
@@ -314,20 +332,20 @@ func TestEnvOverlay(t *testing.T) {
 	tests := []struct {
 		name    string
 		env     map[string]string
-		check   func(*Config) string
+		check   func(*config.Config) string
 		wantErr string
 	}{
 		{
 			name: "all four",
 			env:  map[string]string{"SHDMC_STORE": "sqlite:///var/lib/shdmc.db", "SHDMC_INTERVAL": "90s", "SHDMC_TIME_ZONE": "Asia/Tokyo", "SHDMC_LOG_LEVEL": "debug"},
-			check: func(c *Config) string {
+			check: func(c *config.Config) string {
 				return fmt.Sprint(c.Store, " ", c.Interval, " ", c.TimeZone, " ", c.Log.Level, " ", c.Location())
 			},
 		},
 		{
 			name:  "empty values are ignored",
 			env:   map[string]string{"SHDMC_STORE": "", "SHDMC_INTERVAL": ""},
-			check: func(c *Config) string { return fmt.Sprint(c.Store, " ", c.Interval) },
+			check: func(c *config.Config) string { return fmt.Sprint(c.Store, " ", c.Interval) },
 		},
 		{
 			name:    "bad interval",
@@ -369,14 +387,14 @@ func TestEnvOverlay(t *testing.T) {
 }
 
 func TestDefaultsAndHelpers(t *testing.T) {
-	cfg, err := Parse(nil, "", nil)
+	cfg, err := config.Parse(nil, "", nil, channels.Default())
 	if err != nil {
 		t.Fatalf("empty config: %v", err)
 	}
-	if diff := cmp.Diff(Default(), cfg, cmpopts.IgnoreUnexported(Config{})); diff != "" {
+	if diff := cmp.Diff(config.Default(), cfg, cmpopts.IgnoreUnexported(config.Config{})); diff != "" {
 		t.Errorf("empty config differs from Default() (-want +got):\n%s", diff)
 	}
-	if err := Default().Validate(); err != nil {
+	if err := config.Default().Validate(); err != nil {
 		t.Errorf("Default().Validate() = %v", err)
 	}
 	full, err := parseFile(t, "testdata/good/full.yaml", testEnv(nil))
@@ -396,21 +414,21 @@ func TestDefaultsAndHelpers(t *testing.T) {
 		{"channel fallback", full.Channels[0].Location(full.Location()).String(), "Asia/Tokyo"},
 		{"tenant interval", full.IntervalFor(&full.Tenants[0]), time.Minute},
 		{"global interval", full.IntervalFor(&full.Tenants[1]), 2 * time.Minute},
-		{"gcc is global", full.Tenants[0].Cloud, CloudGlobal},
+		{"gcc is global", full.Tenants[0].Cloud, config.CloudGlobal},
 		{"usgovl4", endpoints(&full.Tenants[1]), "https://graph.microsoft.us https://login.microsoftonline.us"},
 		{"usgovl5", endpoints(&full.Tenants[2]), "https://dod-graph.microsoft.us https://login.microsoftonline.us"},
 		{"china", endpoints(&full.Tenants[3]), "https://microsoftgraph.chinacloudapi.cn https://login.chinacloudapi.cn"},
 		{"override", endpoints(&full.Tenants[4]), "http://127.0.0.1:8081 https://login.example.com/"},
-		{"inferred secret auth", full.Tenants[0].Auth, AuthClientSecret},
-		{"inferred cert auth", full.Tenants[1].Auth, AuthCertificate},
+		{"inferred secret auth", full.Tenants[0].Auth, config.AuthClientSecret},
+		{"inferred cert auth", full.Tenants[1].Auth, config.AuthCertificate},
 		{"resolved cert path", full.Tenants[1].CertificateFile, filepath.Join("testdata", "certs", "client.pfx")},
-		{"messages off", Enabled(full.Tenants[0].Sources.Messages), false},
-		{"issues default on", Enabled(full.Tenants[0].Sources.Issues), true},
+		{"messages off", config.Enabled(full.Tenants[0].Sources.Messages), false},
+		{"issues default on", config.Enabled(full.Tenants[0].Sources.Issues), true},
 		{"display name", full.Tenants[1].DisplayName(), "fabrikam_gov"},
-		{"file default format", full.Channels[1].Format, "json"},
-		{"duration string", Duration(90 * time.Minute).String(), "1h30m"},
-		{"duration seconds", Duration(90 * time.Second).String(), "1m30s"},
-		{"duration json round trip", jsonRoundTrip(t, Duration(2*time.Hour)), Duration(2 * time.Hour)},
+		{"file default format", full.Channels[1].Settings.(*file.Settings).Format, "json"},
+		{"duration string", config.Duration(90 * time.Minute).String(), "1h30m"},
+		{"duration seconds", config.Duration(90 * time.Second).String(), "1m30s"},
+		{"duration json round trip", jsonRoundTrip(t, config.Duration(2*time.Hour)), config.Duration(2 * time.Hour)},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -423,24 +441,24 @@ func TestDefaultsAndHelpers(t *testing.T) {
 
 func TestErrorsAs(t *testing.T) {
 	_, err := parseFile(t, "testdata/bad/unknown_key.yaml", testEnv(nil))
-	var p *Errors
+	var p *config.Errors
 	if !errors.As(err, &p) || len(*p) != 4 {
 		t.Fatalf("errors.As(*Errors) on %v", err)
 	}
-	var one Error
+	var one config.Error
 	if !errors.As(err, &one) || one.Line != 1 || one.Key != "intervall" {
 		t.Errorf("errors.As(Error) = %+v", one)
 	}
 	e := (*p)[1]
-	want := Error{File: "testdata/bad/unknown_key.yaml", Line: 6, Column: 5, Key: "tenants[0].client_secrt", Msg: "unknown key (did you mean client_secret?)"}
+	want := config.Error{File: "testdata/bad/unknown_key.yaml", Line: 6, Column: 5, Key: "tenants[0].client_secrt", Msg: "unknown key (did you mean client_secret?)"}
 	if diff := cmp.Diff(want, e); diff != "" {
 		t.Errorf("(-want +got):\n%s", diff)
 	}
 }
 
 func TestValidateBuiltInCode(t *testing.T) {
-	cfg := Default()
-	cfg.Tenants = []Tenant{{ID: "x", TenantID: "x.onmicrosoft.com", ClientID: "11111111-2222-3333-4444-555555555555", Auth: AuthClientSecret}}
+	cfg := config.Default()
+	cfg.Tenants = []config.Tenant{{ID: "x", TenantID: "x.onmicrosoft.com", ClientID: "11111111-2222-3333-4444-555555555555", Auth: config.AuthClientSecret}}
 	err := cfg.Validate()
 	want := "tenants[0].client_secret: auth client_secret needs client_secret or client_secret_file"
 	if err == nil || err.Error() != want {
@@ -453,7 +471,7 @@ func TestValidateBuiltInCode(t *testing.T) {
 }
 
 func TestLoadMissingFile(t *testing.T) {
-	_, err := Load(filepath.Join(t.TempDir(), "nope.yaml"))
+	_, err := config.Load(filepath.Join(t.TempDir(), "nope.yaml"), channels.Default())
 	if !errors.Is(err, os.ErrNotExist) || !strings.HasPrefix(err.Error(), "load config: ") {
 		t.Errorf("got %v", err)
 	}
@@ -461,18 +479,18 @@ func TestLoadMissingFile(t *testing.T) {
 
 func reflectTypeOf(v any) reflect.Type { return reflect.TypeOf(v) }
 
-func endpoints(t *Tenant) string {
+func endpoints(t *config.Tenant) string {
 	g, a := t.Endpoints()
 	return g + " " + a
 }
 
-func jsonRoundTrip(t *testing.T, d Duration) Duration {
+func jsonRoundTrip(t *testing.T, d config.Duration) config.Duration {
 	t.Helper()
 	b, err := json.Marshal(d)
 	if err != nil {
 		t.Fatal(err)
 	}
-	var got Duration
+	var got config.Duration
 	if err := json.Unmarshal(b, &got); err != nil {
 		t.Fatalf("unmarshal %s: %v", b, err)
 	}

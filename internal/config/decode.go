@@ -20,18 +20,24 @@ import (
 // Parse decodes a configuration from data as Load does; path names the
 // file in errors and is the base of relative file paths. lookupEnv resolves
 // ${NAME} values and the SHDMC_* overlay; nil means an empty environment.
-func Parse(data []byte, path string, lookupEnv func(string) (string, bool)) (*Config, error) {
+// channels are the channel types the configuration may use; with nil,
+// every channel is of an unknown type.
+func Parse(data []byte, path string, lookupEnv func(string) (string, bool), channels ChannelTypes) (*Config, error) {
 	if lookupEnv == nil {
 		lookupEnv = func(string) (string, bool) { return "", false }
 	}
 	d := &decoder{
-		file:   path,
-		env:    lookupEnv,
-		pos:    map[string]position{},
-		failed: map[string]bool{},
+		file:     path,
+		env:      lookupEnv,
+		channels: channels,
+		pos:      map[string]position{},
+		failed:   map[string]bool{},
 	}
 	cfg := Default()
 	cfg.Path = path
+	if channels != nil {
+		cfg.channelTypes = channels.ChannelTypeNames()
+	}
 
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -103,11 +109,12 @@ func problemLine(data []byte, reported int) int {
 // yaml struct tags, collecting every problem instead of stopping at the
 // first, and remembering where each key was set.
 type decoder struct {
-	file   string
-	env    func(string) (string, bool)
-	errs   Errors
-	pos    map[string]position
-	failed map[string]bool // key paths with a reported problem
+	file     string
+	env      func(string) (string, bool)
+	channels ChannelTypes // nil: no channel type is known
+	errs     Errors
+	pos      map[string]position
+	failed   map[string]bool // key paths with a reported problem
 	// deprecated lists keys read under an old name.
 	deprecated []string
 }
@@ -142,6 +149,7 @@ func (d *decoder) suppressed(key string) bool {
 var (
 	secretType   = reflect.TypeFor[Secret]()
 	durationType = reflect.TypeFor[Duration]()
+	channelType  = reflect.TypeFor[Channel]()
 )
 
 // kindName describes a node for "expected X, got Y" messages.
@@ -229,6 +237,8 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, key string, secret bool)
 		if len(d.errs) == before {
 			v.Set(p)
 		}
+	case t == channelType:
+		d.decodeChannel(n, v.Addr().Interface().(*Channel), key)
 	case t.Kind() == reflect.Struct:
 		d.decodeStruct(n, v, key)
 	case t.Kind() == reflect.Slice:
@@ -370,13 +380,183 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 				// Problems of the key meant follow from the typo.
 				d.failed[join(path, s)] = true
 			} else if path == "" {
-				msg += misplacedHint(name)
+				msg += d.misplacedHint(name)
 			}
 			d.errAt(k, key, "%s", msg)
 			continue
 		}
 		d.pos[key] = position{line: k.Line, col: k.Column}
 		d.decode(val, v.Field(i), key, false)
+	}
+}
+
+// decodeChannel decodes one channels entry: the keys every channel has
+// into ch, the others into the settings of its type (which may be set
+// after them, or through a merge key), as strictly as decodeStruct. A key
+// that belongs to another type is reported as not used by this one when it
+// holds a value. With a missing or unknown type, which validation reports,
+// each key is still checked against the type it belongs to.
+func (d *decoder) decodeChannel(n *yaml.Node, ch *Channel, path string) {
+	if n.Kind != yaml.MappingNode {
+		d.errAt(n, keyOr(path), "expected a mapping (key: value lines), got %s", kindName(n))
+		return
+	}
+	pairs := d.pairs(n, 0)
+	typ := d.channelTypeOf(pairs)
+	var settings reflect.Value // the struct the type's keys go to
+	if s, ok := d.newChannelSettings(typ); ok {
+		ch.Settings = s
+		settings = reflect.ValueOf(s).Elem()
+	}
+	common := reflect.ValueOf(ch).Elem()
+	commonFields := fieldsOf(channelType)
+	seen := map[string]int{}
+	for _, pair := range pairs {
+		k, val := pair[0], pair[1]
+		name := k.Value
+		key := join(path, name)
+		if pair[2] == nil { // own key, not merged
+			if line, dup := seen[name]; dup {
+				d.errAt(k, key, "duplicate key (first set on line %d)", line)
+				continue
+			}
+			seen[name] = k.Line
+		}
+		if i := fieldIndex(commonFields, name); i >= 0 {
+			d.pos[key] = position{line: k.Line, col: k.Column}
+			d.decode(val, common.Field(i), key, false)
+			continue
+		}
+		if settings.IsValid() {
+			if i := fieldIndex(fieldsOf(settings.Type()), name); i >= 0 {
+				d.pos[key] = position{line: k.Line, col: k.Column}
+				d.decode(val, settings.Field(i), key, false)
+				continue
+			}
+		}
+		if other, ok := d.otherChannelField(name, typ); ok {
+			// Decoded all the same, so that its own mistakes show.
+			d.pos[key] = position{line: k.Line, col: k.Column}
+			before := len(d.errs)
+			d.decode(val, other, key, false)
+			if settings.IsValid() && len(d.errs) == before && !isEmpty(other) {
+				d.errAt(k, key, "%s is not used by %s channels", name, typ)
+			}
+			continue
+		}
+		msg := "unknown key"
+		if s := suggest(name, d.channelKeys()); s != "" {
+			msg += " (did you mean " + s + "?)"
+			d.failed[join(path, s)] = true
+		}
+		d.errAt(k, key, "%s", msg)
+	}
+}
+
+// channelTypeOf returns the type of a channels entry from its pairs (the
+// last one wins: own keys come after merged ones), or "".
+func (d *decoder) channelTypeOf(pairs [][3]*yaml.Node) string {
+	typ := ""
+	for _, p := range pairs {
+		v := p[1]
+		if v.Kind == yaml.AliasNode && v.Alias != nil {
+			v = v.Alias
+		}
+		if p[0].Value != "type" || v.Kind != yaml.ScalarNode {
+			continue
+		}
+		typ = ""
+		if s, err := expandEnv(v.Value, d.env); err == nil {
+			typ = s
+		}
+	}
+	return typ
+}
+
+// newChannelSettings returns new settings of a channel type, when the
+// type is known and its settings are a pointer to a struct.
+func (d *decoder) newChannelSettings(typ string) (ChannelSettings, bool) {
+	if d.channels == nil || typ == "" {
+		return nil, false
+	}
+	s, ok := d.channels.NewChannelSettings(typ)
+	if !ok || s == nil {
+		return nil, false
+	}
+	if v := reflect.ValueOf(s); v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
+		return nil, false
+	}
+	return s, true
+}
+
+// otherChannelField returns a new value of the field a channel type other
+// than skip has for key name, to decode into; false when no type has it.
+func (d *decoder) otherChannelField(name, skip string) (reflect.Value, bool) {
+	if d.channels == nil {
+		return reflect.Value{}, false
+	}
+	for _, typ := range d.channels.ChannelTypeNames() {
+		if typ == skip {
+			continue
+		}
+		s, ok := d.newChannelSettings(typ)
+		if !ok {
+			continue
+		}
+		t := reflect.TypeOf(s).Elem()
+		if i := fieldIndex(fieldsOf(t), name); i >= 0 {
+			return reflect.New(t.Field(i).Type).Elem(), true
+		}
+	}
+	return reflect.Value{}, false
+}
+
+// channelKeys lists the keys a channels entry may hold: the common ones,
+// then those of each type in turn, each once.
+func (d *decoder) channelKeys() []field {
+	keys := fieldsOf(channelType)
+	if d.channels == nil {
+		return keys
+	}
+	for _, typ := range d.channels.ChannelTypeNames() {
+		s, ok := d.newChannelSettings(typ)
+		if !ok {
+			continue
+		}
+		for _, f := range fieldsOf(reflect.TypeOf(s).Elem()) {
+			if fieldIndex(keys, f.name) < 0 {
+				keys = append(keys, f)
+			}
+		}
+	}
+	return keys
+}
+
+// fieldIndex returns the struct field index of key name, or -1.
+func fieldIndex(fields []field, name string) int {
+	for _, f := range fields {
+		if f.name == name {
+			return f.index
+		}
+	}
+	return -1
+}
+
+// isEmpty reports whether v holds nothing: the zero value, or an empty
+// list, also inside a struct.
+func isEmpty(v reflect.Value) bool {
+	switch v.Kind() {
+	case reflect.Slice, reflect.Map:
+		return v.Len() == 0
+	case reflect.Struct:
+		for i := range v.NumField() {
+			if !isEmpty(v.Field(i)) {
+				return false
+			}
+		}
+		return true
+	default:
+		return v.IsZero()
 	}
 }
 
@@ -411,13 +591,13 @@ func (d *decoder) pairs(n *yaml.Node, depth int) [][3]*yaml.Node {
 }
 
 // misplacedHint explains a top-level key that belongs in a list entry.
-func misplacedHint(name string) string {
+func (d *decoder) misplacedHint(name string) string {
 	for _, f := range fieldsOf(reflect.TypeFor[Tenant]()) {
 		if f.name == name {
 			return " (it belongs in a tenants entry)"
 		}
 	}
-	for _, f := range fieldsOf(reflect.TypeFor[Channel]()) {
+	for _, f := range d.channelKeys() {
 		if f.name == name {
 			return " (it belongs in a channels entry)"
 		}
@@ -571,26 +751,39 @@ func (d *decoder) resolve(cfg *Config, dir string) {
 	tr.KeyFile = resolvePath(dir, tr.KeyFile)
 	tr.GlossaryFile = resolvePath(dir, tr.GlossaryFile)
 	for i := range cfg.Channels {
-		ch := &cfg.Channels[i]
-		p := fmt.Sprintf("channels[%d]", i)
-		ch.URL = d.secretFromFile(ch.URL, ch.URLFile, dir, p+".url", p+".url_file")
-		ch.URLFile = resolvePath(dir, ch.URLFile)
-		ch.Secret = d.secretFromFile(ch.Secret, ch.SecretFile, dir, p+".secret", p+".secret_file")
-		ch.SecretFile = resolvePath(dir, ch.SecretFile)
-		ch.BotToken = d.secretFromFile(ch.BotToken, ch.BotTokenFile, dir, p+".bot_token", p+".bot_token_file")
-		ch.BotTokenFile = resolvePath(dir, ch.BotTokenFile)
-		ch.SMTP.Password = d.secretFromFile(ch.SMTP.Password, ch.SMTP.PasswordFile, dir, p+".smtp.password", p+".smtp.password_file")
-		ch.SMTP.PasswordFile = resolvePath(dir, ch.SMTP.PasswordFile)
-		if ch.Type == ChannelWebhook && ch.Format == "" {
-			ch.Format = "json"
-		}
-		if ch.Format == "" {
-			switch ch.Type {
-			case ChannelStdout:
-				ch.Format = "text"
-			case ChannelFile:
-				ch.Format = "json"
+		if s := cfg.Channels[i].Settings; s != nil {
+			if v := reflect.ValueOf(s); v.Kind() == reflect.Pointer && !v.IsNil() {
+				d.secretFiles(v.Elem(), fmt.Sprintf("channels[%d]", i), dir)
 			}
+		}
+	}
+}
+
+// secretFiles reads, for every Secret field K of the struct v (and of the
+// structs in it), the file named by its string field K_file, and resolves
+// that path; path is the key path of v.
+func (d *decoder) secretFiles(v reflect.Value, path, dir string) {
+	if v.Kind() != reflect.Struct {
+		return
+	}
+	fields := fieldsOf(v.Type())
+	for _, f := range fields {
+		fv := v.Field(f.index)
+		if fv.Kind() == reflect.Struct {
+			d.secretFiles(fv, join(path, f.name), dir)
+			continue
+		}
+		if fv.Type() != secretType {
+			continue
+		}
+		for _, g := range fields {
+			fileField := v.Field(g.index)
+			if g.name != f.name+"_file" || fileField.Kind() != reflect.String {
+				continue
+			}
+			secret := d.secretFromFile(Secret(fv.String()), fileField.String(), dir, join(path, f.name), join(path, g.name))
+			fv.SetString(string(secret))
+			fileField.SetString(resolvePath(dir, fileField.String()))
 		}
 	}
 }

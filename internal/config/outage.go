@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
 // Public status polling modes (PublicStatus.Poll).
@@ -127,28 +129,10 @@ func checkHTTPURL(s string) error {
 	if err != nil || u.Host == "" {
 		return fmt.Errorf("invalid URL %q", s)
 	}
-	if u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname())) {
+	if u.Scheme != "https" && !(u.Scheme == "http" && netsafe.IsLoopback(u.Hostname())) {
 		return fmt.Errorf("URL %q must be https (http only for a loopback host)", s)
 	}
 	return nil
-}
-
-// DependsOnM365 reports whether a channel goes through Microsoft 365 and
-// so may fail together with it: a Teams webhook, or SMTP through Exchange
-// Online (smtp.office365.com, *.mail.protection.outlook.com). A channel
-// marked independent never does.
-func (ch *Channel) DependsOnM365() bool {
-	if ch.Independent {
-		return false
-	}
-	switch ch.Type {
-	case ChannelTeams:
-		return true
-	case ChannelSMTP:
-		h := strings.ToLower(strings.TrimSuffix(ch.SMTP.Host, "."))
-		return h == "smtp.office365.com" || h == "smtp-mail.outlook.com" || strings.HasSuffix(h, ".mail.protection.outlook.com")
-	}
-	return false
 }
 
 // SourceEvents names the event types of source health, for routes.

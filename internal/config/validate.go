@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"net"
-	"net/mail"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -17,6 +16,8 @@ import (
 	"time"
 
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
 var (
@@ -103,7 +104,7 @@ func (c *Config) validate() []problem {
 	}
 	if _, _, err := net.SplitHostPort(c.Serve.Addr); err != nil {
 		v.errf("serve.addr", "invalid listen address %q: want host:port such as 127.0.0.1:8080", c.Serve.Addr)
-	} else if host, _, _ := net.SplitHostPort(c.Serve.Addr); !isLoopbackHost(host) && c.Serve.Token == "" && c.Serve.Username == "" {
+	} else if host, _, _ := net.SplitHostPort(c.Serve.Addr); !netsafe.IsLoopback(host) && c.Serve.Token == "" && c.Serve.Username == "" {
 		v.errf("serve.addr", "%s is reachable beyond this machine: set serve.token (or token_file) or serve.username and password first", c.Serve.Addr)
 	}
 	if (c.Serve.Username == "") != (c.Serve.Password == "") {
@@ -139,11 +140,7 @@ func (v *validator) store() {
 			v.errf("store", "invalid PostgreSQL URL: want postgres://user@host:5432/dbname")
 		}
 	default:
-		shown := s
-		if u, err := url.Parse(s); err == nil {
-			shown = u.Redacted()
-		}
-		v.errf("store", "unsupported store %q: use sqlite://path or postgres://user@host/dbname", shown)
+		v.errf("store", "unsupported store %q: use sqlite://path or postgres://user@host/dbname", netsafe.DSN(s))
 	}
 }
 
@@ -276,21 +273,13 @@ func checkURL(s string) error {
 	case "https":
 		return nil
 	case "http":
-		if isLoopback(u.Hostname()) {
+		if netsafe.IsLoopback(u.Hostname()) {
 			return nil
 		}
 		return fmt.Errorf("%q must use https (http is allowed only for loopback addresses)", s)
 	default:
 		return fmt.Errorf("%q must be an https URL", s)
 	}
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // maxCertFile bounds certificate and CA files.
@@ -381,26 +370,20 @@ func (v *validator) channel(i int, names map[string]int) {
 	} else {
 		names[ch.Name] = i
 	}
-	types := strings.Join(ChannelTypes(), ", ")
+	types := strings.Join(v.c.channelTypes, ", ")
 	switch {
-	case slices.Contains(ChannelTypes(), ch.Type):
+	case ch.Type == "" && types == "":
+		v.errf(p+".type", "missing type")
+		return
 	case ch.Type == "":
 		v.errf(p+".type", "missing type (%s)", types)
 		return
-	default:
+	case ch.Settings == nil && types == "":
+		v.errf(p+".type", "no settings for channel type %q", ch.Type)
+		return
+	case ch.Settings == nil:
 		v.errf(p+".type", "unknown channel type %q (want one of %s)", ch.Type, types)
 		return
-	}
-	formats := map[string][]string{
-		ChannelStdout: {"text", "markdown", "json"}, ChannelFile: {"text", "markdown", "json"},
-		ChannelWebhook: {"json", "cloudevents"},
-	}[ch.Type]
-	if ch.Format != "" && !slices.Contains(formats, ch.Format) {
-		if len(formats) == 0 {
-			v.errf(p+".format", "format is not used by %s channels", ch.Type)
-		} else {
-			v.errf(p+".format", "unknown format %q (want %s)", ch.Format, strings.Join(formats, " or "))
-		}
 	}
 	if ch.TimeZone != "" {
 		v.timeZone(p+".time_zone", ch.TimeZone)
@@ -408,122 +391,12 @@ func (v *validator) channel(i int, names map[string]int) {
 	if ch.Timeout < 0 {
 		v.errf(p+".timeout", "must not be negative")
 	}
-	// unused reports keys set for a type that does not read them.
-	unused := func(key string, set bool) {
-		if set {
-			v.errf(p+"."+key, "%s is not used by %s channels", key, ch.Type)
+	for _, e := range fieldErrors(ch.Settings.Validate()) {
+		related := make([]string, len(e.Related))
+		for j, r := range e.Related {
+			related[j] = join(p, r)
 		}
-	}
-	webhookURL := func(what string) {
-		u := ch.URL.Reveal()
-		if u == "" {
-			v.errfRelated(p+".url", []string{p + ".url", p + ".url_file"}, "a %s channel needs url (or url_file)", ch.Type)
-			return
-		}
-		pu, err := url.Parse(u)
-		if err != nil || pu.Host == "" || (pu.Scheme != "https" && !(pu.Scheme == "http" && isLoopbackHost(pu.Hostname()))) {
-			// The URL is a secret: name its problem, never its value.
-			v.errf(p+".url", "%s must be an https URL (http only for a loopback host)", what)
-		}
-	}
-	unused("path", ch.Path != "" && ch.Type != ChannelFile)
-	unused("smtp", !reflectZeroSMTP(ch.SMTP) && ch.Type != ChannelSMTP)
-	unused("url", ch.URL != "" && !slices.Contains([]string{ChannelTeams, ChannelSlack, ChannelWebhook}, ch.Type))
-	unused("secret", ch.Secret != "" && ch.Type != ChannelWebhook)
-	unused("bot_token", ch.BotToken != "" && ch.Type != ChannelSlack)
-	unused("slack_channel", ch.SlackChannel != "" && ch.Type != ChannelSlack)
-	unused("rate", ch.Rate != 0 && ch.Type != ChannelTeams)
-	switch ch.Type {
-	case ChannelFile:
-		if ch.Path == "" {
-			v.errf(p+".path", "a file channel needs path")
-		}
-	case ChannelTeams:
-		webhookURL("the Workflows webhook URL")
-		if u, err := url.Parse(ch.URL.Reveal()); err == nil && (strings.HasSuffix(u.Hostname(), ".webhook.office.com") ||
-			(u.Hostname() == "outlook.office.com" && strings.HasPrefix(u.Path, "/webhook"))) {
-			v.errf(p+".url", "this is an Office 365 connector URL (webhook.office.com); Microsoft retired those connectors. "+
-				"Create a Workflows webhook in Teams (channel → ⋯ → Workflows → \"Post to a channel when a webhook request is received\") and use its URL")
-		}
-		if ch.Rate < 0 {
-			v.errf(p+".rate", "must not be negative")
-		}
-	case ChannelSlack:
-		switch {
-		case ch.BotToken != "" && ch.URL != "":
-			v.errf(p+".bot_token", "set either url (incoming webhook) or bot_token with slack_channel, not both")
-		case ch.BotToken != "":
-			if ch.SlackChannel == "" {
-				v.errf(p+".slack_channel", "bot_token needs slack_channel (a channel ID such as C0123456789)")
-			}
-		default:
-			webhookURL("the incoming webhook URL")
-		}
-	case ChannelWebhook:
-		webhookURL("url")
-	case ChannelSMTP:
-		v.smtp(p+".smtp", &ch.SMTP)
-	}
-}
-
-func reflectZeroSMTP(s SMTP) bool {
-	return s.Host == "" && s.Port == 0 && s.TLS == "" && s.Auth == "" && s.Username == "" && s.Password == "" &&
-		s.PasswordFile == "" && s.From == "" && len(s.To) == 0 && len(s.Cc) == 0
-}
-
-func isLoopbackHost(h string) bool {
-	if h == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(h)
-	return ip != nil && ip.IsLoopback()
-}
-
-func (v *validator) smtp(p string, s *SMTP) {
-	if s.Host == "" {
-		v.errf(p+".host", "missing host")
-	}
-	if s.Port < 0 || s.Port > 65535 {
-		v.errf(p+".port", "port %d is out of range", s.Port)
-	}
-	switch s.TLS {
-	case "", "starttls", "tls":
-	case "none":
-		if s.Host != "" && !isLoopbackHost(s.Host) {
-			v.errf(p+".tls", "tls: none sends the password and the mail in clear text; it is only allowed to a loopback relay")
-		}
-	default:
-		v.errf(p+".tls", "unknown tls %q (want starttls, tls or none)", s.TLS)
-	}
-	switch s.Auth {
-	case "":
-		if s.Username != "" || s.Password != "" {
-			v.errf(p+".auth", "username/password given without auth (plain, login or xoauth2)")
-		}
-	case "plain", "login", "xoauth2":
-		if s.Username == "" {
-			v.errf(p+".username", "auth %s needs username", s.Auth)
-		}
-		if s.Password == "" {
-			v.errfRelated(p+".password", []string{p + ".password", p + ".password_file"}, "auth %s needs password (or password_file)", s.Auth)
-		}
-	default:
-		v.errf(p+".auth", "unknown auth %q (want plain, login or xoauth2)", s.Auth)
-	}
-	if _, err := mail.ParseAddress(s.From); err != nil {
-		v.errf(p+".from", "invalid sender address %q", s.From)
-	}
-	if len(s.To) == 0 {
-		v.errf(p+".to", "no recipients")
-	}
-	for i, a := range append(slices.Clone(s.To), s.Cc...) {
-		if _, err := mail.ParseAddress(a); err != nil {
-			key := fmt.Sprintf("%s.to[%d]", p, i)
-			if i >= len(s.To) {
-				key = fmt.Sprintf("%s.cc[%d]", p, i-len(s.To))
-			}
-			v.errf(key, "invalid address %q", a)
-		}
+		v.errfRelated(join(p, e.Key), related, "%s", e.Msg)
 	}
 }
 
@@ -670,7 +543,7 @@ func (v *validator) translator() {
 		return
 	}
 	if t.URL != "" {
-		if u, err := url.Parse(t.URL); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && isLoopbackHost(u.Hostname()))) {
+		if u, err := url.Parse(t.URL); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && netsafe.IsLoopback(u.Hostname()))) {
 			v.errf(p+".url", "url must be an https URL (http only for a loopback host such as a local model server)")
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/demo/scenario"
+	"github.com/shdmc/shdmc/internal/notify/file"
 	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/sim"
 	"github.com/shdmc/shdmc/internal/store"
@@ -84,8 +85,8 @@ func Run(ctx context.Context, o Options) error {
 	cfg.Outage.PublicStatus.Poll = "never" // the demo never leaves this machine
 	jsonl := filepath.Join(o.Dir, "notices.jsonl")
 	cfg.Channels = []config.Channel{
-		{Name: "terminal", Type: "stdout", Format: "text"},
-		{Name: "mailbox", Type: "file", Format: "json", Path: jsonl},
+		{Name: "terminal", Type: "stdout", Settings: &file.StdoutSettings{Format: file.FormatText}},
+		{Name: "mailbox", Type: "file", Settings: &file.Settings{Format: file.FormatJSON, Path: jsonl}},
 	}
 	for i, t := range sc.Tenants {
 		cfg.Tenants = append(cfg.Tenants, config.Tenant{

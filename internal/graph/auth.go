@@ -11,6 +11,8 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/cloud"
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore/policy"
 	"github.com/Azure/azure-sdk-for-go/sdk/azidentity"
+
+	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
 // AuthKind selects how the client signs in to Microsoft Entra ID.
@@ -107,7 +109,7 @@ func credentialFactory(cfg *Config, authority string, hc *http.Client) (func() (
 		}
 		certs, key, err := azidentity.ParseCertificates(cfg.CertificatePEMOrPFX, pw)
 		if err != nil {
-			return nil, fmt.Errorf("parse certificate: %s", redact(err.Error(), cfg.CertificatePassword))
+			return nil, fmt.Errorf("parse certificate: %s", netsafe.Secrets(err.Error(), cfg.CertificatePassword))
 		}
 		return func() (azcore.TokenCredential, error) {
 			return azidentity.NewClientCertificateCredential(cfg.TenantID, cfg.ClientID, certs, key,

@@ -20,7 +20,6 @@ import (
 	"log/slog"
 	"maps"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
 	"os"
@@ -32,6 +31,7 @@ import (
 	"github.com/Azure/azure-sdk-for-go/sdk/azcore"
 
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
 // Defaults of Config.
@@ -156,7 +156,7 @@ func New(cfg Config) (*Client, error) {
 		authority = strings.TrimRight(cfg.AuthorityHost, "/")
 	}
 	root, err := url.Parse(graphRoot)
-	if err != nil || root.Host == "" || (root.Scheme != "https" && !(root.Scheme == "http" && isLoopback(root.Hostname()))) {
+	if err != nil || root.Host == "" || (root.Scheme != "https" && !(root.Scheme == "http" && netsafe.IsLoopback(root.Hostname()))) {
 		return nil, fmt.Errorf("new graph client: graph root %q must be an https URL", graphRoot)
 	}
 	if root.RawQuery != "" || root.Fragment != "" {
@@ -225,23 +225,15 @@ func New(cfg Config) (*Client, error) {
 	if cfg.Credential == nil {
 		build, err := credentialFactory(&cfg, authority, c.httpc)
 		if err != nil {
-			return nil, fmt.Errorf("new graph client: %s", redact(err.Error(), c.tokens.secrets...))
+			return nil, fmt.Errorf("new graph client: %s", netsafe.Secrets(err.Error(), c.tokens.secrets...))
 		}
 		cred, err := build()
 		if err != nil {
-			return nil, fmt.Errorf("new graph client: build credential: %s", redact(err.Error(), c.tokens.secrets...))
+			return nil, fmt.Errorf("new graph client: build credential: %s", netsafe.Secrets(err.Error(), c.tokens.secrets...))
 		}
 		c.tokens.build, c.tokens.cred = build, cred
 	}
 	return c, nil
-}
-
-func isLoopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // NewHTTPClient returns an HTTP client on its own transport that trusts the
@@ -474,7 +466,7 @@ func (c *Client) fetch(ctx context.Context, u string, isList bool, accept func(b
 			continue
 		default:
 			apiErr := DecodeError(a.status, a.body)
-			apiErr.Message = redact(apiErr.Message, tok) // a server echoing the header must not leak it
+			apiErr.Message = netsafe.Secrets(apiErr.Message, tok) // a server echoing the header must not leak it
 			apiErr.RetryAfter = parseRetryAfter(a.header.Get("Retry-After"), c.now())
 			lastErr = fmt.Errorf("get %s: %w", u, apiErr)
 			if !apiErr.Retryable() {

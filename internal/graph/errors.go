@@ -9,6 +9,8 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
 // APIError is a non-success answer from Microsoft Graph, decoded from the
@@ -148,7 +150,7 @@ func newAuthError(ctx context.Context, err error, secrets ...string) *AuthError 
 		e.Timeout = errors.Is(cerr, context.DeadlineExceeded)
 		text = cerr.Error() + ": " + text
 	}
-	e.msg = "acquire token: " + redact(summarizeAuth(text), secrets...)
+	e.msg = "acquire token: " + netsafe.Secrets(summarizeAuth(text), secrets...)
 	return e
 }
 
@@ -194,13 +196,3 @@ func summarizeAuth(text string) string {
 
 // oneLine folds the multi-line azidentity error text into one line.
 func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }
-
-// redact replaces every non-empty secret in s.
-func redact(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "<redacted>")
-		}
-	}
-	return s
-}

@@ -17,6 +17,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
@@ -793,5 +794,5 @@ func (s *Server) readyDetail(r *http.Request) bool {
 		return s.authorized(r)
 	}
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	return err == nil && isLoopback(host)
+	return err == nil && netsafe.IsLoopback(host)
 }

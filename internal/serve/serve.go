@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
 )
@@ -159,19 +160,10 @@ func checkAddr(addr string, a Auth) error {
 	if err != nil {
 		return fmt.Errorf("listen address %q: %w", addr, err)
 	}
-	if a.enabled() || isLoopback(host) {
+	if a.enabled() || netsafe.IsLoopback(host) {
 		return nil
 	}
 	return fmt.Errorf("listen address %q is not loopback: configure serve.token or serve.username/password first", addr)
-}
-
-// isLoopback reports whether host names only loopback interfaces.
-func isLoopback(host string) bool {
-	if strings.EqualFold(host, "localhost") {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Handler returns the HTTP handler of every page, for tests and for
@@ -301,7 +293,7 @@ func loopbackHost(r *http.Request) bool {
 		host, port = strings.TrimSuffix(strings.TrimPrefix(r.Host, "["), "]"), ""
 	}
 	host = strings.TrimSuffix(host, ".")
-	if host == "" || !isLoopback(host) {
+	if host == "" || !netsafe.IsLoopback(host) {
 		return false
 	}
 	if local, ok := r.Context().Value(http.LocalAddrContextKey).(*net.TCPAddr); ok && port != "" {

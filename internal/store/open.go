@@ -8,6 +8,8 @@ import (
 	"log/slog"
 	"strings"
 	"time"
+
+	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
 // Option configures Open.
@@ -84,32 +86,8 @@ func Open(ctx context.Context, dsn string, opts ...Option) (Store, error) {
 	case strings.HasPrefix(lower, "sqlite:"):
 		return openSQLite(ctx, dsn[len("sqlite:"):], o)
 	case strings.Contains(lower, "://"):
-		return nil, fmt.Errorf("open store: unsupported DSN scheme in %q", redactDSN(dsn))
+		return nil, fmt.Errorf("open store: unsupported DSN scheme in %q", netsafe.DSN(dsn))
 	default:
 		return openSQLite(ctx, dsn, o)
 	}
-}
-
-// redactDSN drops any user info and password parameter from a URL-like DSN
-// so that a password never reaches an error message.
-func redactDSN(dsn string) string {
-	scheme, rest, ok := strings.Cut(dsn, "://")
-	if !ok {
-		return dsn
-	}
-	if at := strings.LastIndex(rest, "@"); at >= 0 {
-		if slash := strings.Index(rest, "/"); slash < 0 || at < slash {
-			rest = "<redacted>@" + rest[at+1:]
-		}
-	}
-	if base, query, ok := strings.Cut(rest, "?"); ok {
-		params := strings.Split(query, "&")
-		for i, p := range params {
-			if name, _, _ := strings.Cut(p, "="); strings.EqualFold(name, "password") {
-				params[i] = name + "=<redacted>"
-			}
-		}
-		rest = base + "?" + strings.Join(params, "&")
-	}
-	return scheme + "://" + rest
 }

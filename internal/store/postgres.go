@@ -7,6 +7,8 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" driver
+
+	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
 // postgresConns bounds the connection pool of one process. Every method
@@ -20,7 +22,7 @@ const postgresConns = 8
 // libpq's parameters and PG* environment variables) and migrates it. Reads
 // and writes share one pool: PostgreSQL needs no single writer.
 func openPostgres(ctx context.Context, dsn string, o options) (Store, error) {
-	display := redactDSN(dsn)
+	display := netsafe.DSN(dsn)
 	db, err := sql.Open("pgx", dsn)
 	if err != nil {
 		return nil, fmt.Errorf("open postgres store %s: %w", display, err)

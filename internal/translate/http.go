@@ -12,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
 // HTTPOptions are the transport settings every HTTP provider shares.
@@ -190,12 +192,7 @@ func (d *httpDoer) errorf(format string, args ...any) error {
 	return &redactedError{msg: msg, err: errors.Unwrap(err)}
 }
 
-func (d *httpDoer) redact(s string) string {
-	for _, x := range d.secrets {
-		s = strings.ReplaceAll(s, x, "<secret>")
-	}
-	return s
-}
+func (d *httpDoer) redact(s string) string { return netsafe.Secrets(s, d.secrets...) }
 
 // redactedError carries a cleaned message; Unwrap keeps sentinel checks
 // working but only exposes errors of ours or the standard library.

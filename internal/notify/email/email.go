@@ -56,6 +56,7 @@ import (
 	gomail "github.com/wneessen/go-mail"
 
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/render"
 )
@@ -127,7 +128,7 @@ func New(cfg Config, now func() time.Time) (*Email, error) {
 		cfg.TLS = TLSStartTLS
 	case TLSStartTLS, TLSImplicit:
 	case TLSNone:
-		if !loopback(cfg.Host) {
+		if !netsafe.IsLoopback(cfg.Host) {
 			return nil, fmt.Errorf("email %s: tls none is allowed only for a loopback host; use starttls or tls", cfg.Host)
 		}
 	default:
@@ -182,14 +183,6 @@ func New(cfg Config, now func() time.Time) (*Email, error) {
 		e.cfg.Timeout = DefaultTimeout
 	}
 	return e, nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // ThreadID returns the Message-ID (without angle brackets) of the first
@@ -347,7 +340,7 @@ func (s scrubbed) Error() string {
 	if s.password == "" {
 		return s.err.Error()
 	}
-	return strings.ReplaceAll(s.err.Error(), s.password, "<redacted>")
+	return netsafe.Secrets(s.err.Error(), s.password)
 }
 
 func (s scrubbed) Unwrap() error {

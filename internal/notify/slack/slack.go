@@ -24,12 +24,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/notify/internal/wire"
 	"github.com/shdmc/shdmc/internal/render"
@@ -60,13 +60,7 @@ type Config struct {
 
 // ThreadStore keeps the Slack ts of the first message about an item; the
 // store implements it.
-type ThreadStore interface {
-	// ThreadRef returns the stored reference, or store.ErrNotFound.
-	ThreadRef(ctx context.Context, channel, key string) (string, error)
-	// SetThreadRef stores ref unless one is stored already and returns the
-	// stored one (the first wins).
-	SetThreadRef(ctx context.Context, channel, key, ref string) (string, error)
-}
+type ThreadStore = notify.ThreadStore
 
 // Slack is the Slack channel.
 type Slack struct {
@@ -106,8 +100,8 @@ func New(cfg Config, client *http.Client, threads ThreadStore, now func() time.T
 		if err != nil {
 			return nil, fmt.Errorf("slack webhook: %w", err)
 		}
-		s.target, s.redacted = cfg.WebhookURL, wire.Redact(cfg.WebhookURL)
-		if u.Scheme != "https" && !loopback(u.Hostname()) {
+		s.target, s.redacted = cfg.WebhookURL, netsafe.URL(cfg.WebhookURL)
+		if u.Scheme != "https" && !netsafe.IsLoopback(u.Hostname()) {
 			return nil, fmt.Errorf("slack webhook %s: url must use https", s.redacted)
 		}
 	case cfg.BotToken != "":
@@ -125,7 +119,7 @@ func New(cfg Config, client *http.Client, threads ThreadStore, now func() time.T
 		if err != nil {
 			return nil, fmt.Errorf("slack base url: %w", err)
 		}
-		if u.Scheme != "https" && !loopback(u.Hostname()) {
+		if u.Scheme != "https" && !netsafe.IsLoopback(u.Hostname()) {
 			return nil, fmt.Errorf("slack base url %s: must use https", base)
 		}
 		s.target = strings.TrimSuffix(base, "/") + "/chat.postMessage"
@@ -134,14 +128,6 @@ func New(cfg Config, client *http.Client, threads ThreadStore, now func() time.T
 		return nil, errors.New("slack: a webhook url or a bot token with a channel is required")
 	}
 	return s, nil
-}
-
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // ThreadKey is the ThreadStore key of the item an event is about.
@@ -229,9 +215,9 @@ func (s *Slack) postMessage(ctx context.Context, ev *model.Event, blocks []byte)
 	}
 	action := "post slack message to channel " + s.cfg.Channel
 	if !ans.OK {
-		e := fmt.Errorf("%s: %s", action, wire.Scrub(ans.Error, s.secrets...))
+		e := fmt.Errorf("%s: %s", action, netsafe.Secrets(ans.Error, s.secrets...))
 		if len(ans.Metadata.Messages) > 0 {
-			e = fmt.Errorf("%w (%s)", e, wire.Scrub(strings.Join(ans.Metadata.Messages, "; "), s.secrets...))
+			e = fmt.Errorf("%w (%s)", e, netsafe.Secrets(strings.Join(ans.Metadata.Messages, "; "), s.secrets...))
 		}
 		if retryableAPIErrors[ans.Error] {
 			if d := wire.RetryAfterDelay(resp.Header.Get("Retry-After"), s.now()); d > 0 {
@@ -248,7 +234,7 @@ func (s *Slack) postMessage(ctx context.Context, ev *model.Event, blocks []byte)
 		// The message is sent: a failure to remember its ts must not make
 		// the dispatcher send it again, so it only shows in the receipt.
 		if _, err := s.threads.SetThreadRef(ctx, threadChan, key, ans.TS); err != nil {
-			rc.Detail += " (thread not stored: " + wire.Scrub(err.Error(), s.secrets...) + ")"
+			rc.Detail += " (thread not stored: " + netsafe.Secrets(err.Error(), s.secrets...) + ")"
 		}
 	}
 	return rc, nil

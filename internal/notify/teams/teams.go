@@ -18,13 +18,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"strings"
 	"time"
 
 	"golang.org/x/time/rate"
 
+	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/notify/internal/wire"
 	"github.com/shdmc/shdmc/internal/render"
@@ -71,7 +71,7 @@ func New(cfg Config, client *http.Client, now func() time.Time) (*Teams, error) 
 	if err != nil {
 		return nil, fmt.Errorf("teams: %w", err)
 	}
-	red := wire.Redact(cfg.URL)
+	red := netsafe.URL(cfg.URL)
 	host := strings.ToLower(u.Hostname())
 	if strings.HasSuffix(host, ".webhook.office.com") || host == "webhook.office.com" ||
 		(host == "outlook.office.com" && strings.HasPrefix(strings.ToLower(u.Path), "/webhook")) {
@@ -79,7 +79,7 @@ func New(cfg Config, client *http.Client, now func() time.Time) (*Teams, error) 
 			"open the channel's Workflows, use the template \"Post to a channel when a webhook request is received\", "+
 			"and configure its URL (…logic.azure.com or …environment.api.powerplatform.com)", red)
 	}
-	if u.Scheme != "https" && !loopback(host) {
+	if u.Scheme != "https" && !netsafe.IsLoopback(host) {
 		return nil, fmt.Errorf("teams %s: url must use https", red)
 	}
 	if cfg.Timeout < 0 {
@@ -99,16 +99,6 @@ func New(cfg Config, client *http.Client, now func() time.Time) (*Teams, error) 
 	}
 	return &Teams{cfg: cfg, client: wire.Client(client), now: now, redacted: red,
 		limiter: rate.NewLimiter(rate.Limit(cfg.RatePerSecond), 1)}, nil
-}
-
-// loopback reports whether host is localhost or a loopback address (plain
-// http is allowed there, for tests and local relays).
-func loopback(host string) bool {
-	if host == "localhost" {
-		return true
-	}
-	ip := net.ParseIP(host)
-	return ip != nil && ip.IsLoopback()
 }
 
 // Notify implements notify.Notifier.

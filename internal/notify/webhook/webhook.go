@@ -66,6 +66,7 @@ import (
 	"golang.org/x/net/http/httpguts"
 
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/notify/internal/wire"
 	"github.com/shdmc/shdmc/internal/render"
@@ -128,10 +129,10 @@ func New(cfg Config, client *http.Client, now func() time.Time) (*Webhook, error
 		cfg.Format = FormatJSON
 	case FormatJSON, FormatCloudEvents:
 	default:
-		return nil, fmt.Errorf("webhook %s: format %q: want json or cloudevents", wire.Redact(cfg.URL), cfg.Format)
+		return nil, fmt.Errorf("webhook %s: format %q: want json or cloudevents", netsafe.URL(cfg.URL), cfg.Format)
 	}
 	if cfg.Timeout < 0 {
-		return nil, fmt.Errorf("webhook %s: negative timeout %s", wire.Redact(cfg.URL), cfg.Timeout)
+		return nil, fmt.Errorf("webhook %s: negative timeout %s", netsafe.URL(cfg.URL), cfg.Timeout)
 	}
 	if cfg.Timeout == 0 {
 		cfg.Timeout = DefaultTimeout
@@ -139,7 +140,7 @@ func New(cfg Config, client *http.Client, now func() time.Time) (*Webhook, error
 	if now == nil {
 		now = time.Now
 	}
-	w := &Webhook{cfg: cfg, client: wire.Client(client), now: now, redacted: wire.Redact(cfg.URL), header: http.Header{}}
+	w := &Webhook{cfg: cfg, client: wire.Client(client), now: now, redacted: netsafe.URL(cfg.URL), header: http.Header{}}
 	w.secrets = append(w.secrets, cfg.URL, cfg.Secret)
 	for k, v := range cfg.Headers {
 		if k == "" || strings.ContainsAny(k, " \t\r\n:") || strings.ContainsAny(v, "\r\n") {

@@ -18,21 +18,29 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/shdmc/shdmc/internal/config"
+	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/notify"
 )
 
 // MaxBody is how much of a response body is read.
 const MaxBody = 64 << 10
 
-// Redact returns the scheme and host of a URL followed by "/…", e.g.
-// "https://prod-12.westeurope.logic.azure.com/…": the path and query of a
-// webhook URL carry its credential. An unparsable URL becomes "<url>".
-func Redact(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme == "" || u.Host == "" {
-		return "<url>"
+// CheckURL checks the url setting of an HTTP channel of type typ when its
+// configuration is loaded: it must be set, and https (http only to a
+// loopback host). what names the URL in the message; the URL is a secret
+// and is never quoted.
+func CheckURL(typ, what string, u config.Secret) config.FieldErrors {
+	raw := u.Reveal()
+	if raw == "" {
+		return config.FieldErrors{{Key: "url", Related: []string{"url", "url_file"},
+			Msg: fmt.Sprintf("a %s channel needs url (or url_file)", typ)}}
 	}
-	return u.Scheme + "://" + u.Host + "/…"
+	pu, err := url.Parse(raw)
+	if err != nil || pu.Host == "" || (pu.Scheme != "https" && !(pu.Scheme == "http" && netsafe.IsLoopback(pu.Hostname()))) {
+		return config.FieldErrors{{Key: "url", Msg: what + " must be an https URL (http only for a loopback host)"}}
+	}
+	return nil
 }
 
 // ParseURL checks that raw is an absolute http or https URL; the error
@@ -40,13 +48,13 @@ func Redact(raw string) string {
 func ParseURL(raw string) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil {
-		return nil, fmt.Errorf("parse URL %s: not a valid URL", Redact(raw))
+		return nil, fmt.Errorf("parse URL %s: not a valid URL", netsafe.URL(raw))
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
-		return nil, fmt.Errorf("URL %s: scheme must be https or http", Redact(raw))
+		return nil, fmt.Errorf("URL %s: scheme must be https or http", netsafe.URL(raw))
 	}
 	if u.Host == "" {
-		return nil, fmt.Errorf("URL %s: no host", Redact(raw))
+		return nil, fmt.Errorf("URL %s: no host", netsafe.URL(raw))
 	}
 	return u, nil
 }
@@ -110,7 +118,7 @@ type scrubbedError struct {
 	secret string
 }
 
-func (e scrubbedError) Error() string { return Scrub(e.err.Error(), e.secret) }
+func (e scrubbedError) Error() string { return netsafe.Secrets(e.err.Error(), e.secret) }
 func (e scrubbedError) Unwrap() error { return e.err }
 
 func statusLine(r *http.Response) string {
@@ -120,38 +128,11 @@ func statusLine(r *http.Response) string {
 	return strconv.Itoa(r.StatusCode) + " " + http.StatusText(r.StatusCode)
 }
 
-// Scrub replaces every non-empty secret in s, and every URL path or query
-// that contains one, with "<redacted>".
-func Scrub(s string, secrets ...string) string {
-	for _, sec := range secrets {
-		if sec == "" {
-			continue
-		}
-		s = strings.ReplaceAll(s, sec, "<redacted>")
-		if u, err := url.Parse(sec); err == nil && u.Host != "" {
-			if u.RawQuery != "" {
-				s = strings.ReplaceAll(s, u.RawQuery, "<redacted>")
-				for _, vs := range u.Query() {
-					for _, v := range vs {
-						if len(v) >= 6 { // a signature, not "1" or "1.0"
-							s = strings.ReplaceAll(s, v, "<redacted>")
-						}
-					}
-				}
-			}
-			if len(u.Path) > 1 {
-				s = strings.ReplaceAll(s, u.EscapedPath(), "<redacted>")
-			}
-		}
-	}
-	return s
-}
-
 // Excerpt returns the body as one line of at most n bytes, cut at a rune
 // boundary, with secrets scrubbed.
 func Excerpt(b []byte, n int, secrets ...string) string {
 	s := strings.Join(strings.Fields(strings.ToValidUTF8(string(b), "�")), " ")
-	s = Scrub(s, secrets...)
+	s = netsafe.Secrets(s, secrets...)
 	if len(s) <= n {
 		return s
 	}

@@ -22,17 +22,12 @@ func TestRetryAfterDelay(t *testing.T) {
 	}
 }
 
-func TestRedactScrubExcerpt(t *testing.T) {
+// Redact and Scrub moved to internal/netsafe (URL and Secrets), with their
+// assertions (TestURL, TestSecretsWireScrub).
+func TestExcerpt(t *testing.T) {
 	u := "https://prod-12.westeurope.logic.azure.com:443/workflows/abc/triggers/manual/paths/invoke?api-version=1&sig=SECRET42"
-	if got := Redact(u); got != "https://prod-12.westeurope.logic.azure.com:443/…" {
-		t.Errorf("Redact = %q", got)
-	}
-	if got := Redact("::not a url"); got != "<url>" {
-		t.Errorf("Redact(bad) = %q", got)
-	}
-	s := Scrub("failed for "+u+" and /workflows/abc/triggers/manual/paths/invoke and sig=SECRET42", u)
-	if strings.Contains(s, "SECRET") || strings.Contains(s, "/workflows/abc") {
-		t.Errorf("Scrub left a secret: %q", s)
+	if s := Excerpt([]byte("failed for "+u+" and sig=SECRET42"), 300, u); strings.Contains(s, "SECRET") || strings.Contains(s, "/workflows/abc") {
+		t.Errorf("Excerpt left a secret: %q", s)
 	}
 	ex := Excerpt([]byte("障害\n  情報です"), 7)
 	if ex != "障害…" { // 7 bytes would cut "情" in the middle

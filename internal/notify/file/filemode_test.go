@@ -1,11 +1,11 @@
-package notify_test
+package file_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/shdmc/shdmc/internal/notify"
+	"github.com/shdmc/shdmc/internal/notify/file"
 	"github.com/shdmc/shdmc/internal/render"
 )
 
@@ -14,7 +14,7 @@ import (
 func TestFileChannelMode(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "notices.jsonl")
 	ev := sampleEvent()
-	if err := send(notify.NewFile(path, render.Options{}), &ev); err != nil {
+	if err := send(file.New(path, render.Options{}), &ev); err != nil {
 		t.Fatal(err)
 	}
 	fi, err := os.Stat(path)
