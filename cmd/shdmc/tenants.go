@@ -7,9 +7,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/store"
+	"github.com/shdmc/shdmc/internal/tenants"
 )
 
 // withStore gives c the --store and --time-zone flags and makes it run fn
@@ -42,7 +42,7 @@ func tenantsCmd(g *globals) *cobra.Command {
 			"read by each worker when it starts; the database never holds a secret.",
 	}
 	var (
-		r   app.TenantRecord
+		r   tenants.Record
 		off bool
 	)
 	add := withStore(g, &cobra.Command{
@@ -51,7 +51,7 @@ func tenantsCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 	}, func(cmd *cobra.Command, st store.Store, args []string) error {
 		r.ID, r.Disabled = args[0], off
-		if err := app.AddTenant(cmd.Context(), st, r, time.Now()); err != nil {
+		if err := tenants.Add(cmd.Context(), st, r, time.Now()); err != nil {
 			return exitError{2, err}
 		}
 		fmt.Fprintf(g.stdout, "added tenant %s\n", r.ID)
@@ -78,7 +78,7 @@ func tenantsCmd(g *globals) *cobra.Command {
 		Short: "List the database tenants",
 		Args:  cobra.NoArgs,
 	}, func(cmd *cobra.Command, st store.Store, _ []string) error {
-		rs, err := app.ListTenants(cmd.Context(), st)
+		rs, err := tenants.List(cmd.Context(), st)
 		if err != nil {
 			return err
 		}
@@ -116,7 +116,7 @@ func tenantStateCmd(g *globals, use, short string, disabled bool) *cobra.Command
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 	}, func(cmd *cobra.Command, st store.Store, args []string) error {
-		if err := app.SetTenantDisabled(cmd.Context(), st, args[0], disabled, time.Now()); err != nil {
+		if err := tenants.SetDisabled(cmd.Context(), st, args[0], disabled, time.Now()); err != nil {
 			return err
 		}
 		fmt.Fprintf(g.stdout, "%sd tenant %s\n", use, args[0])
@@ -130,7 +130,7 @@ func tenantRemoveCmd(g *globals) *cobra.Command {
 		Short: "Delete a database tenant's settings (its items, events and history stay)",
 		Args:  cobra.ExactArgs(1),
 	}, func(cmd *cobra.Command, st store.Store, args []string) error {
-		if err := app.RemoveTenant(cmd.Context(), st, args[0]); err != nil {
+		if err := tenants.Remove(cmd.Context(), st, args[0]); err != nil {
 			return err
 		}
 		fmt.Fprintf(g.stdout, "removed tenant %s\n", args[0])
