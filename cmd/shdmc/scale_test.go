@@ -312,6 +312,16 @@ tenants:
 		len(ids), n, len(recs), len(ds), end.Sub(start).Round(time.Second), kill.Sub(start).Round(time.Second))
 }
 
+// write writes text to the file name in dir and returns its path.
+func write(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
 // tail returns the end of a log file for a failure message.
 func tail(path string) string {
 	f, err := os.Open(path)

@@ -21,6 +21,7 @@ import (
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/poll"
 	"github.com/shdmc/shdmc/internal/route"
+	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
 )
@@ -49,6 +50,12 @@ type Options struct {
 	// Observe, when set, is told about every poll of a tenant (the
 	// dashboard's /metrics feeds on it).
 	Observe func(Observation)
+	// Dashboard makes Run serve the dashboard, JSON API, feeds and
+	// /metrics of the store while it polls (serve.* of the config, unless
+	// serve.disabled), every poll feeding the metrics (dashboard.go).
+	Dashboard bool
+	// DashboardAddr, when set, replaces serve.addr of the config.
+	DashboardAddr string
 }
 
 // Observation describes one poll of one tenant.
@@ -82,6 +89,8 @@ type App struct {
 	// groupWindow is how long the deliveries of a group_tenants route wait
 	// for the other tenants of the cycle (hold.go).
 	groupWindow time.Duration
+	// dash is the dashboard Run serves, if any (dashboard.go).
+	dash *serve.Server
 }
 
 // tenant is one polled tenant. Its Graph client and poller are built at
@@ -250,6 +259,10 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 		a.tenants = append(a.tenants, &tenant{cfg: t, gc: gc, set: set, interval: iv, budget: budgets[bk], budgetKey: bk})
 	}
+	if err := a.initDashboard(o); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.initResilience()
 	return a, nil
 }
@@ -368,7 +381,8 @@ func (a *App) pollTenant(ctx context.Context, t *tenant) (r poll.Result, due boo
 }
 
 // Run polls every tenant at its interval (with jitter) and delivers
-// notices until ctx is done.
+// notices until ctx is done, serving the dashboard meanwhile when
+// Options.Dashboard asked for it.
 func (a *App) Run(ctx context.Context) error {
 	if len(a.tenants) == 0 {
 		return errors.New("no enabled tenants in config")
@@ -378,6 +392,7 @@ func (a *App) Run(ctx context.Context) error {
 		return err
 	}
 	var wg sync.WaitGroup
+	a.serveDashboard(ctx, &wg) // stops with ctx (dashboard.go)
 	wg.Add(1)
 	go func() { defer wg.Done(); co.run(ctx) }()
 	sem := make(chan struct{}, a.conc)

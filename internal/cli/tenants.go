@@ -1,7 +1,8 @@
-package main
+package cli
 
 import (
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
@@ -82,32 +83,38 @@ func tenantsCmd(g *globals) *cobra.Command {
 		if err != nil {
 			return err
 		}
-		w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tSTATE\tTENANT\tCLIENT\tAUTH\tCLOUD\tSECRET")
-		for _, r := range rs {
-			state, cloud, auth := "enabled", r.Cloud, r.Auth
-			if r.Disabled {
-				state = "disabled"
-			}
-			if cloud == "" {
-				cloud = "global"
-			}
-			if auth == "" {
-				auth = "-"
-			}
-			ref := r.ClientSecretRef
-			if ref == "" {
-				ref = "-"
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, state, r.TenantID, r.ClientID, auth, cloud, ref)
-		}
-		return w.Flush()
+		return writeTenants(g.stdout, rs)
 	})
 	c.AddCommand(add, list,
 		tenantStateCmd(g, "disable", "Stop polling a database tenant (its history stays)", true),
 		tenantStateCmd(g, "enable", "Poll a disabled database tenant again", false),
 		tenantRemoveCmd(g))
 	return c
+}
+
+// writeTenants prints database tenants as `shdmc tenants list` shows
+// them: secrets by reference only.
+func writeTenants(w io.Writer, rs []tenants.Record) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tTENANT\tCLIENT\tAUTH\tCLOUD\tSECRET")
+	for _, r := range rs {
+		state, cloud, auth := "enabled", r.Cloud, r.Auth
+		if r.Disabled {
+			state = "disabled"
+		}
+		if cloud == "" {
+			cloud = "global"
+		}
+		if auth == "" {
+			auth = "-"
+		}
+		ref := r.ClientSecretRef
+		if ref == "" {
+			ref = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, state, r.TenantID, r.ClientID, auth, cloud, ref)
+	}
+	return tw.Flush()
 }
 
 func tenantStateCmd(g *globals, use, short string, disabled bool) *cobra.Command {
