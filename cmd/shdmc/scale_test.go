@@ -22,9 +22,9 @@ import (
 
 	_ "github.com/jackc/pgx/v5/stdlib"
 
-	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/sim"
 	"github.com/shdmc/shdmc/internal/store"
+	"github.com/shdmc/shdmc/internal/tenants"
 )
 
 // scaleScenario: one active issue (announced at each tenant's first poll,
@@ -166,9 +166,9 @@ tenants:
 		t.Fatal(err)
 	}
 	for i, id := range ids[1:] {
-		r := app.TenantRecord{ID: fmt.Sprintf("t%03d", i+1), TenantID: id, ClientID: clientID,
+		r := tenants.Record{ID: fmt.Sprintf("t%03d", i+1), TenantID: id, ClientID: clientID,
 			ClientSecretRef: "env:SCALE_SECRET", GraphRoot: srv.URL(), AuthorityHost: srv.URL(), CAFile: ca}
-		if err := app.AddTenant(ctx, st, r, time.Now()); err != nil {
+		if err := tenants.Add(ctx, st, r, time.Now()); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -310,6 +310,16 @@ tenants:
 	}
 	t.Logf("%d tenants, %d polls, %d requests, %d notices in %s; worker 1 killed at %s",
 		len(ids), n, len(recs), len(ds), end.Sub(start).Round(time.Second), kill.Sub(start).Round(time.Second))
+}
+
+// write writes text to the file name in dir and returns its path.
+func write(t *testing.T, dir, name, text string) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, []byte(text), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
 }
 
 // tail returns the end of a log file for a failure message.

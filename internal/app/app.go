@@ -22,6 +22,7 @@ import (
 	"github.com/shdmc/shdmc/internal/outage"
 	"github.com/shdmc/shdmc/internal/poll"
 	"github.com/shdmc/shdmc/internal/route"
+	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/source"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
@@ -52,6 +53,12 @@ type Options struct {
 	// GroupWindow is how long the deliveries of a group_tenants route
 	// wait for the other tenants of the cycle; 0 = notify.DefaultGroupWindow.
 	GroupWindow time.Duration
+	// Dashboard makes Run serve the dashboard, JSON API, feeds and
+	// /metrics of the store while it polls (serve.* of the config, unless
+	// serve.disabled), every poll feeding the metrics (dashboard.go).
+	Dashboard bool
+	// DashboardAddr, when set, replaces serve.addr of the config.
+	DashboardAddr string
 }
 
 // Observation describes one poll of one tenant.
@@ -78,6 +85,8 @@ type App struct {
 	// polled and kick are signalled by the scheduler during Run: after
 	// every poll (the heartbeat's cycle), and when deliveries may be due.
 	polled, kick chan struct{}
+	// dash is the dashboard Run serves, if any (dashboard.go).
+	dash *serve.Server
 }
 
 // New builds an App from a validated config.
@@ -174,6 +183,10 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		}
 		scheduled = append(scheduled, poll.Tenant{ID: t.ID, Graph: gc, BudgetKey: bk, Settings: set, Interval: iv})
 	}
+	if err := a.initDashboard(&o); err != nil {
+		a.Close()
+		return nil, err
+	}
 	hc := cfg.Outage
 	a.sched = poll.NewScheduler(poll.Options{
 		Store: a.st, Tenants: scheduled, Public: publicSources(cfg.Outage.PublicStatus, a.router.Match),
@@ -257,11 +270,13 @@ func (a *App) PollPublicStatus(ctx context.Context) error {
 }
 
 // Run polls every tenant at its interval (with jitter) and delivers
-// notices until ctx is done.
+// notices until ctx is done, serving the dashboard meanwhile when
+// Options.Dashboard asked for it.
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
+	a.serveDashboard(ctx, &wg) // stops with ctx (dashboard.go)
 	wg.Add(1)
 	go func() { defer wg.Done(); a.deliver(ctx) }()
 	err := a.sched.Run(ctx)

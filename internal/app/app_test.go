@@ -16,6 +16,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/shdmc/shdmc/internal/app"
+	"github.com/shdmc/shdmc/internal/cli"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/demo/scenario"
 	"github.com/shdmc/shdmc/internal/model"
@@ -360,7 +361,7 @@ func TestDemoScenarioEndToEnd(t *testing.T) {
 			t.Errorf("%d revisions, want %d", len(revs), changes)
 		}
 		var b bytes.Buffer
-		if err := app.WriteHistory(&b, revs, time.UTC); err != nil {
+		if err := cli.WriteHistory(&b, revs, time.UTC); err != nil {
 			t.Fatal(err)
 		}
 		out := b.String()

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/shdmc/shdmc/internal/app"
+	"github.com/shdmc/shdmc/internal/cli"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify/file"
@@ -395,7 +396,7 @@ func TestStatusShowsStaleState(t *testing.T) {
 	e.srv.SetFaults([]sim.Fault{{PathPrefix: "token", Kind: sim.FaultStatus, Status: 401}, {PathPrefix: "graph", Kind: sim.FaultStatus, Status: 401}})
 	e.run(t, a, 20*time.Minute, 5*time.Minute)
 	var b bytes.Buffer
-	if err := app.WriteStatus(context.Background(), &b, a.Store(), time.UTC, e.clock.Now()); err != nil {
+	if err := cli.WriteStatus(context.Background(), &b, a.Store(), time.UTC, e.clock.Now()); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()

@@ -16,6 +16,11 @@
 // After the file, an environment overlay is applied: SHDMC_STORE,
 // SHDMC_INTERVAL, SHDMC_TIME_ZONE and SHDMC_LOG_LEVEL, when set and not
 // empty, replace the top-level keys store, interval, time_zone and log.level.
+// When the file sets neither serve.token (or token_file) nor serve.username,
+// the dashboard's credentials come from SHDMC_SERVE_TOKEN (or
+// SHDMC_SERVE_TOKEN_FILE), SHDMC_SERVE_USERNAME and SHDMC_SERVE_PASSWORD (or
+// SHDMC_SERVE_PASSWORD_FILE), a *_FILE variable naming a file that holds
+// the value.
 //
 // Top-level keys starting with "x-" are ignored, so that they can hold YAML
 // anchors shared through merge keys ("<<: *common").

@@ -386,6 +386,84 @@ func TestEnvOverlay(t *testing.T) {
 	}
 }
 
+// TestServeEnvOverlay: the dashboard's credentials come from the
+// SHDMC_SERVE_* variables (a *_FILE variable wins over its value) unless
+// the config sets a token or a username, and count for serve.addr.
+func TestServeEnvOverlay(t *testing.T) {
+	dir := t.TempDir()
+	tokenFile := filepath.Join(dir, "token")
+	if err := os.WriteFile(tokenFile, []byte("  "+leakMarker+"-token-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	passwordFile := filepath.Join(dir, "password")
+	if err := os.WriteFile(passwordFile, []byte(leakMarker+"-password-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	const (
+		loopback   = ""
+		everywhere = "serve:\n  addr: 0.0.0.0:8080\n"
+		withToken  = "serve:\n  token: " + leakMarker + "-config-token\n"
+		withUser   = "serve:\n  username: cfg\n  password: " + leakMarker + "-config-password\n"
+	)
+	tests := []struct {
+		name    string
+		yaml    string
+		env     map[string]string
+		want    string // token username password, revealed
+		wantErr string
+	}{
+		{"none", loopback, nil, "  ", ""},
+		{"token", loopback, map[string]string{"SHDMC_SERVE_TOKEN": leakMarker + "-token"}, leakMarker + "-token  ", ""},
+		{"token file wins", loopback, map[string]string{"SHDMC_SERVE_TOKEN": leakMarker + "-token", "SHDMC_SERVE_TOKEN_FILE": tokenFile},
+			leakMarker + "-token-file  ", ""},
+		{"basic auth", loopback, map[string]string{"SHDMC_SERVE_USERNAME": "ops", "SHDMC_SERVE_PASSWORD": leakMarker + "-password"},
+			" ops " + leakMarker + "-password", ""},
+		{"password file", loopback, map[string]string{"SHDMC_SERVE_USERNAME": "ops", "SHDMC_SERVE_PASSWORD_FILE": passwordFile},
+			" ops " + leakMarker + "-password-file", ""},
+		{"token and basic auth", loopback, map[string]string{"SHDMC_SERVE_TOKEN": leakMarker + "-token",
+			"SHDMC_SERVE_USERNAME": "ops", "SHDMC_SERVE_PASSWORD": leakMarker + "-password"},
+			leakMarker + "-token ops " + leakMarker + "-password", ""},
+		{"empty values are ignored", loopback, map[string]string{"SHDMC_SERVE_TOKEN": "", "SHDMC_SERVE_TOKEN_FILE": "",
+			"SHDMC_SERVE_USERNAME": "", "SHDMC_SERVE_PASSWORD": ""}, "  ", ""},
+		{"the config's token wins", withToken, map[string]string{"SHDMC_SERVE_TOKEN": leakMarker + "-token",
+			"SHDMC_SERVE_USERNAME": "ops", "SHDMC_SERVE_TOKEN_FILE": filepath.Join(dir, "missing")}, leakMarker + "-config-token  ", ""},
+		{"the config's username wins", withUser, map[string]string{"SHDMC_SERVE_TOKEN": leakMarker + "-token"},
+			" cfg " + leakMarker + "-config-password", ""},
+		{"username without password", loopback, map[string]string{"SHDMC_SERVE_USERNAME": "ops"}, "",
+			"x.yaml: serve.password: SHDMC_SERVE_USERNAME and SHDMC_SERVE_PASSWORD must be set together"},
+		{"password without username", loopback, map[string]string{"SHDMC_SERVE_PASSWORD": leakMarker + "-password"}, "",
+			"x.yaml: serve.password: SHDMC_SERVE_USERNAME and SHDMC_SERVE_PASSWORD must be set together"},
+		{"unreadable token file", loopback, map[string]string{"SHDMC_SERVE_TOKEN_FILE": filepath.Join(dir, "missing")}, "",
+			"x.yaml: serve.token: from SHDMC_SERVE_TOKEN_FILE: cannot read the secret: open " + filepath.Join(dir, "missing") + ": no such file or directory"},
+		{"unreadable password file", loopback, map[string]string{"SHDMC_SERVE_USERNAME": "ops", "SHDMC_SERVE_PASSWORD_FILE": filepath.Join(dir, "missing")}, "",
+			"x.yaml: serve.password: from SHDMC_SERVE_PASSWORD_FILE: cannot read the secret: open " + filepath.Join(dir, "missing") + ": no such file or directory"},
+		{"beyond loopback with a token", everywhere, map[string]string{"SHDMC_SERVE_TOKEN": leakMarker + "-token"}, leakMarker + "-token  ", ""},
+		{"beyond loopback without", everywhere, nil, "",
+			"x.yaml:2: serve.addr: 0.0.0.0:8080 is reachable beyond this machine: set serve.token (or token_file) or serve.username and password first"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			cfg, err := config.Parse([]byte(tt.yaml), "x.yaml", testEnv(tt.env), channels.Default())
+			if tt.wantErr != "" {
+				if err == nil || err.Error() != tt.wantErr {
+					t.Fatalf("got error\n%v\nwant\n%s", err, tt.wantErr)
+				}
+				if strings.Contains(err.Error(), leakMarker) {
+					t.Errorf("the error shows a secret: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			sv := cfg.Serve
+			if got := sv.Token.Reveal() + " " + sv.Username + " " + sv.Password.Reveal(); got != tt.want {
+				t.Errorf("got %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
 func TestDefaultsAndHelpers(t *testing.T) {
 	cfg, err := config.Parse(nil, "", nil, channels.Default())
 	if err != nil {

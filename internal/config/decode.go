@@ -50,6 +50,7 @@ func Parse(data []byte, path string, lookupEnv func(string) (string, bool), chan
 	}
 	d.overlay(cfg)
 	d.resolve(cfg, filepath.Dir(path))
+	d.overlayServe(&cfg.Serve)
 	cfg.pos = d.pos
 	cfg.deprecated = d.deprecated
 
@@ -693,6 +694,58 @@ func (d *decoder) overlay(cfg *Config) {
 			cfg.Log.Level = val
 		}
 	}
+}
+
+// overlayServe applies the dashboard's credentials from the environment
+// when the config sets neither serve.token (or token_file) nor
+// serve.username: SHDMC_SERVE_TOKEN, SHDMC_SERVE_USERNAME and
+// SHDMC_SERVE_PASSWORD, where SHDMC_SERVE_TOKEN_FILE and
+// SHDMC_SERVE_PASSWORD_FILE, when set, name a file holding the value
+// (relative to the working directory, surrounding white space trimmed).
+// It runs after resolve, so that the config's secret files are read.
+func (d *decoder) overlayServe(sv *Serve) {
+	if sv.Token != "" || sv.TokenFile != "" || sv.Username != "" {
+		return // the config wins
+	}
+	token, tokenFrom, ok := d.envSecret("SHDMC_SERVE_TOKEN", "serve.token")
+	if !ok {
+		return
+	}
+	username, _ := d.env("SHDMC_SERVE_USERNAME")
+	password, passwordFrom, ok := d.envSecret("SHDMC_SERVE_PASSWORD", "serve.password")
+	if !ok {
+		return
+	}
+	if (username == "") != (password == "") {
+		d.errs = append(d.errs, Error{File: d.file, Key: "serve.password",
+			Msg: "SHDMC_SERVE_USERNAME and SHDMC_SERVE_PASSWORD must be set together"})
+		d.failed["serve.password"] = true
+		return
+	}
+	if token != "" {
+		sv.Token, d.pos["serve.token"] = token, position{env: tokenFrom}
+	}
+	if username != "" {
+		sv.Username, d.pos["serve.username"] = username, position{env: "SHDMC_SERVE_USERNAME"}
+		sv.Password, d.pos["serve.password"] = password, position{env: passwordFrom}
+	}
+}
+
+// envSecret reads the secret of the environment variable name, or of the
+// file that name_FILE names (which wins); from is the variable used. ok
+// is false when the file cannot be read (the problem is recorded at key).
+func (d *decoder) envSecret(name, key string) (s Secret, from string, ok bool) {
+	if file, _ := d.env(name + "_FILE"); file != "" {
+		b, err := readLimited(file, maxSecretFile)
+		if err != nil {
+			d.errs = append(d.errs, Error{File: d.file, Key: key, Msg: fmt.Sprintf("from %s_FILE: cannot read the secret: %v", name, err)})
+			d.failed[key] = true
+			return "", "", false
+		}
+		return Secret(strings.TrimSpace(string(b))), name + "_FILE", true
+	}
+	v, _ := d.env(name)
+	return Secret(v), name, true
 }
 
 // resolve fills in values that follow from others: secrets read from

@@ -3,8 +3,6 @@ package translate
 import (
 	"context"
 	"fmt"
-	"io"
-	"text/tabwriter"
 
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -47,22 +45,4 @@ func Usage(ctx context.Context, mem Memory, month string, budgets map[string]int
 		out[i] = UsageLine{TranslationUsage: u, Budget: budgets[u.Provider]}
 	}
 	return out, nil
-}
-
-// WriteUsage prints usage lines as a table.
-func WriteUsage(w io.Writer, lines []UsageLine) error {
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "MONTH\tPROVIDER\tCHARS SENT\tREQUESTS\tHITS\tMISSES\tHIT RATE\tFAILURES\tBUDGET\tLEFT\t")
-	for _, u := range lines {
-		budget, left := "none", "-"
-		if u.Budget > 0 {
-			budget, left = fmt.Sprint(u.Budget), fmt.Sprint(u.Remaining())
-		}
-		fmt.Fprintf(tw, "%s\t%s\t%d\t%d\t%d\t%d\t%.1f%%\t%d\t%s\t%s\t\n", u.Month, u.Provider, u.Chars, u.Requests,
-			u.Hits, u.Misses, 100*u.HitRate(), u.Failures, budget, left)
-	}
-	if err := tw.Flush(); err != nil {
-		return fmt.Errorf("write usage: %w", err)
-	}
-	return nil
 }

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"errors"
@@ -7,7 +7,6 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/graph"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/poll"
@@ -17,7 +16,7 @@ import (
 func TestObserveInto(t *testing.T) {
 	m := serve.NewMetrics()
 	observe := observeInto(m)
-	observe(app.Observation{Tenant: "contoso",
+	observe(Observation{Tenant: "contoso",
 		Sources: map[model.Source]poll.SourceResult{
 			model.SourceSHD: {Took: 120 * time.Millisecond},
 			model.SourceMC:  {Took: time.Second, Err: errors.New("503")},

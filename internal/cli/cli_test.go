@@ -1,9 +1,11 @@
-package main
+package cli
 
 import (
 	"bytes"
 	"context"
 	"errors"
+	"net"
+	"net/http"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,13 +15,16 @@ import (
 	"time"
 )
 
+// version is the version the tests' command line is built with.
+const version = "v0.0.0-test"
+
 // run executes the CLI in-process and returns its stdout, stderr and error.
 func run(t *testing.T, args ...string) (string, string, error) {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 40*time.Second)
 	defer cancel()
 	var out, errOut bytes.Buffer
-	root := newRoot(&out, &errOut)
+	root := newRoot(version, &out, &errOut)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
 	return out.String(), errOut.String(), err
@@ -110,7 +115,7 @@ func TestConfigSampleValidates(t *testing.T) {
 	const secret = "sample-secret-value-123"
 	t.Setenv("CONTOSO_CLIENT_SECRET", secret)
 	dir := t.TempDir()
-	cert, err := os.ReadFile(filepath.Join("..", "..", "internal", "config", "testdata", "certs", "client.pem"))
+	cert, err := os.ReadFile(filepath.Join("..", "config", "testdata", "certs", "client.pem"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -182,7 +187,7 @@ func TestDemoThenHistory(t *testing.T) {
 
 func TestDemoReplay(t *testing.T) {
 	dir := t.TempDir()
-	out, _, err := run(t, "demo", "--replay", filepath.Join("..", "..", "internal", "sim", "testdata", "replay"), "--dir", dir)
+	out, _, err := run(t, "demo", "--replay", filepath.Join("..", "sim", "testdata", "replay"), "--dir", dir)
 	if err != nil {
 		t.Fatalf("demo --replay: %v\n%s", err, out)
 	}
@@ -275,5 +280,108 @@ func TestDemoJapanese(t *testing.T) {
 	sout, _, err := run(t, "translate", "stats", "--store", "sqlite://"+filepath.Join(dir, "shdmc.db"))
 	if err != nil || !strings.Contains(sout, "memory") {
 		t.Fatalf("translate stats: %q, %v", sout, err)
+	}
+}
+
+// TestExecute: the exit status is 0, 2 for a bad config or usage, 1 for
+// other failures, which are reported on stderr after "shdmc:".
+func TestExecute(t *testing.T) {
+	dir := t.TempDir()
+	dsn := "sqlite://" + filepath.Join(dir, "s.db")
+	tests := []struct {
+		name   string
+		args   []string
+		code   int
+		stdout string
+		stderr string
+	}{
+		{"version", []string{"version"}, 0, "shdmc v9.9.9\n", ""},
+		{"missing config", []string{"check", "-c", filepath.Join(dir, "nope.yaml")}, 2, "", "shdmc: load config: open " + filepath.Join(dir, "nope.yaml")},
+		{"bad delivery ID", []string{"outbox", "retry", "x", "--store", dsn}, 2, "", `shdmc: delivery ID "x" is not a number`},
+		{"unknown item", []string{"history", "EX000000", "--store", dsn}, 1, "", "shdmc: history of EX000000: "},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var out, errOut bytes.Buffer
+			code := Execute(context.Background(), "v9.9.9", tt.args, &out, &errOut)
+			if code != tt.code {
+				t.Errorf("exit status %d, want %d (stderr %q)", code, tt.code, errOut.String())
+			}
+			if tt.stdout != "" && out.String() != tt.stdout {
+				t.Errorf("stdout %q, want %q", out.String(), tt.stdout)
+			}
+			if !strings.HasPrefix(errOut.String(), tt.stderr) || (tt.stderr == "") != (errOut.Len() == 0) {
+				t.Errorf("stderr %q, want it to start with %q", errOut.String(), tt.stderr)
+			}
+		})
+	}
+}
+
+// TestServeCredentialsFromEnv: `shdmc serve` takes its bearer token from
+// SHDMC_SERVE_TOKEN_FILE and basic auth from SHDMC_SERVE_USERNAME and
+// SHDMC_SERVE_PASSWORD, and refuses requests without them.
+func TestServeCredentialsFromEnv(t *testing.T) {
+	dir := t.TempDir()
+	token := write(t, dir, "token", "env-token-123\n")
+	t.Setenv("SHDMC_SERVE_TOKEN_FILE", token)
+	t.Setenv("SHDMC_SERVE_USERNAME", "ops")
+	t.Setenv("SHDMC_SERVE_PASSWORD", "env-password-456")
+	cfg := write(t, dir, "shdmc.yaml", "store: sqlite://"+filepath.Join(dir, "s.db")+"\n")
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	var out, errOut bytes.Buffer
+	root := newRoot(version, &out, &errOut)
+	root.SetArgs([]string{"serve", "-c", cfg, "--addr", addr})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx) }()
+	status := func(set func(*http.Request)) int {
+		req, err := http.NewRequestWithContext(ctx, "GET", "http://"+addr+"/api/v1/tenants", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		set(req)
+		for {
+			resp, err := http.DefaultClient.Do(req)
+			if err == nil {
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			select {
+			case err := <-done:
+				t.Fatalf("serve ended: %v\n%s", err, errOut.String())
+			case <-ctx.Done():
+				t.Fatal(ctx.Err())
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}
+	for _, c := range []struct {
+		name string
+		set  func(*http.Request)
+		want int
+	}{
+		{"no credentials", func(*http.Request) {}, http.StatusUnauthorized},
+		{"token", func(r *http.Request) { r.Header.Set("Authorization", "Bearer env-token-123") }, http.StatusOK},
+		{"wrong token", func(r *http.Request) { r.Header.Set("Authorization", "Bearer env-token-124") }, http.StatusUnauthorized},
+		{"basic auth", func(r *http.Request) { r.SetBasicAuth("ops", "env-password-456") }, http.StatusOK},
+		{"wrong password", func(r *http.Request) { r.SetBasicAuth("ops", "env-password-457") }, http.StatusUnauthorized},
+	} {
+		if got := status(c.set); got != c.want {
+			t.Errorf("%s: status %d, want %d", c.name, got, c.want)
+		}
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
+	}
+	if !strings.Contains(out.String(), "shdmc serve: http://"+addr+"/") {
+		t.Errorf("stdout %q", out.String())
 	}
 }

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -8,15 +8,36 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/shdmc/shdmc/internal/outage"
 	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
-// Status prints the health of every tenant's sources (up or down since
-// when, the failure class, the last success and how stale the last known
-// state is at now) and the pending deliveries (outbox depth, oldest).
-func Status(ctx context.Context, w io.Writer, dsn string, loc *time.Location, now time.Time) error {
+// statusCmd prints per-tenant source health and the outbox.
+func statusCmd(g *globals) *cobra.Command {
+	var sf storeFlags
+	c := &cobra.Command{
+		Use:   "status",
+		Short: "Show each tenant's source health (up/down, since, failure, last success, staleness) and pending deliveries",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			dsn, loc, err := sf.resolve(g)
+			if err != nil {
+				return err
+			}
+			return printStatus(cmd.Context(), g.stdout, dsn, loc, time.Now())
+		},
+	}
+	sf.add(c)
+	return c
+}
+
+// printStatus prints the health of every tenant's sources (up or down
+// since when, the failure class, the last success and how stale the last
+// known state is at now) and the pending deliveries (outbox depth, oldest).
+func printStatus(ctx context.Context, w io.Writer, dsn string, loc *time.Location, now time.Time) error {
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
@@ -25,7 +46,7 @@ func Status(ctx context.Context, w io.Writer, dsn string, loc *time.Location, no
 	return WriteStatus(ctx, w, st, loc, now)
 }
 
-// WriteStatus is Status on an open store.
+// WriteStatus prints what `shdmc status` shows of an open store.
 func WriteStatus(ctx context.Context, w io.Writer, st store.Store, loc *time.Location, now time.Time) error {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(tw, "TENANT\tSOURCE\tSTATE\tSINCE\tFAILURE\tLAST SUCCESS\tSTALE")

@@ -2,75 +2,11 @@ package app
 
 import (
 	"context"
-	"fmt"
-	"io"
-	"text/tabwriter"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify"
-	"github.com/shdmc/shdmc/internal/render"
-	"github.com/shdmc/shdmc/internal/store"
 )
-
-// Outbox prints deliveries in the given states (pending, retrying and dead
-// when none are given), newest first.
-func Outbox(ctx context.Context, w io.Writer, dsn string, states []store.DeliveryState, limit int, loc *time.Location) error {
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
-	}
-	defer st.Close()
-	if len(states) == 0 {
-		states = []store.DeliveryState{store.DeliveryPending, store.DeliveryRetrying, store.DeliveryDead}
-	}
-	ds, err := st.Deliveries(ctx, states, limit)
-	if err != nil {
-		return fmt.Errorf("list deliveries: %w", err)
-	}
-	if len(ds) == 0 {
-		_, err := fmt.Fprintln(w, "no deliveries in that state")
-		return err
-	}
-	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
-	fmt.Fprintln(tw, "ID\tSTATE\tCHANNEL\tROUTE\tITEM\tEVENT\tATTEMPTS\tCREATED\tNEXT ATTEMPT\tLAST ERROR")
-	for _, d := range ds {
-		next := ""
-		if d.State == store.DeliveryPending || d.State == store.DeliveryRetrying {
-			next = render.FormatTime(d.NextAttempt, loc)
-		}
-		fmt.Fprintf(tw, "%d\t%s\t%s\t%s\t%s/%s\t%s\t%d\t%s\t%s\t%s\n", d.ID, d.State, d.Channel, d.Route,
-			d.Event.Tenant, d.Event.ItemID, d.Event.Type, d.Attempts, render.FormatTime(d.CreatedAt, loc), next,
-			oneLine(d.LastError, 100))
-	}
-	return tw.Flush()
-}
-
-// RetryDelivery makes a delivery due again now.
-func RetryDelivery(ctx context.Context, dsn string, id int64) error {
-	st, err := store.Open(ctx, dsn)
-	if err != nil {
-		return fmt.Errorf("open store: %w", err)
-	}
-	defer st.Close()
-	if err := st.RequeueDelivery(ctx, id, time.Now()); err != nil {
-		return fmt.Errorf("requeue delivery %d: %w", id, err)
-	}
-	return nil
-}
-
-func oneLine(s string, max int) string {
-	r := []rune(s)
-	for i, c := range r {
-		if c == '\n' || c == '\r' || c == '\t' {
-			r[i] = ' '
-		}
-	}
-	if len(r) > max {
-		return string(r[:max-1]) + "…"
-	}
-	return string(r)
-}
 
 // TestChannel sends a sample notice (the final update of EX559755, marked
 // as a test) through the named channel and returns what the far end

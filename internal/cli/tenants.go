@@ -1,16 +1,17 @@
-package main
+package cli
 
 import (
 	"fmt"
+	"io"
 	"text/tabwriter"
 	"time"
 
 	"github.com/spf13/cobra"
 
-	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/store"
+	"github.com/shdmc/shdmc/internal/tenants"
 )
 
 // withStore gives c the --store and --time-zone flags and makes it run fn
@@ -43,7 +44,7 @@ func tenantsCmd(g *globals) *cobra.Command {
 			"read by each worker when it starts; the database never holds a secret.",
 	}
 	var (
-		r   app.TenantRecord
+		r   tenants.Record
 		off bool
 	)
 	add := withStore(g, &cobra.Command{
@@ -52,7 +53,7 @@ func tenantsCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 	}, func(cmd *cobra.Command, st store.Store, args []string) error {
 		r.ID, r.Disabled = args[0], off
-		if err := app.AddTenant(cmd.Context(), st, r, time.Now()); err != nil {
+		if err := tenants.Add(cmd.Context(), st, r, time.Now()); err != nil {
 			return exitError{2, err}
 		}
 		fmt.Fprintf(g.stdout, "added tenant %s\n", r.ID)
@@ -79,30 +80,11 @@ func tenantsCmd(g *globals) *cobra.Command {
 		Short: "List the database tenants",
 		Args:  cobra.NoArgs,
 	}, func(cmd *cobra.Command, st store.Store, _ []string) error {
-		rs, err := app.ListTenants(cmd.Context(), st)
+		rs, err := tenants.List(cmd.Context(), st)
 		if err != nil {
 			return err
 		}
-		w := tabwriter.NewWriter(g.stdout, 0, 4, 2, ' ', 0)
-		fmt.Fprintln(w, "ID\tSTATE\tTENANT\tCLIENT\tAUTH\tCLOUD\tSECRET")
-		for _, r := range rs {
-			state, cloud, auth := "enabled", r.Cloud, r.Auth
-			if r.Disabled {
-				state = "disabled"
-			}
-			if cloud == "" {
-				cloud = "global"
-			}
-			if auth == "" {
-				auth = "-"
-			}
-			ref := r.ClientSecretRef
-			if ref == "" {
-				ref = "-"
-			}
-			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, state, r.TenantID, r.ClientID, auth, cloud, ref)
-		}
-		return w.Flush()
+		return writeTenants(g.stdout, rs)
 	})
 	c.AddCommand(add, list,
 		tenantStateCmd(g, "disable", "Stop polling a database tenant (its history stays)", true),
@@ -111,13 +93,38 @@ func tenantsCmd(g *globals) *cobra.Command {
 	return c
 }
 
+// writeTenants prints database tenants as `shdmc tenants list` shows
+// them: secrets by reference only.
+func writeTenants(w io.Writer, rs []tenants.Record) error {
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ID\tSTATE\tTENANT\tCLIENT\tAUTH\tCLOUD\tSECRET")
+	for _, r := range rs {
+		state, cloud, auth := "enabled", r.Cloud, r.Auth
+		if r.Disabled {
+			state = "disabled"
+		}
+		if cloud == "" {
+			cloud = "global"
+		}
+		if auth == "" {
+			auth = "-"
+		}
+		ref := r.ClientSecretRef
+		if ref == "" {
+			ref = "-"
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", r.ID, state, r.TenantID, r.ClientID, auth, cloud, ref)
+	}
+	return tw.Flush()
+}
+
 func tenantStateCmd(g *globals, use, short string, disabled bool) *cobra.Command {
 	return withStore(g, &cobra.Command{
 		Use:   use + " ID",
 		Short: short,
 		Args:  cobra.ExactArgs(1),
 	}, func(cmd *cobra.Command, st store.Store, args []string) error {
-		if err := app.SetTenantDisabled(cmd.Context(), st, args[0], disabled, time.Now()); err != nil {
+		if err := tenants.SetDisabled(cmd.Context(), st, args[0], disabled, time.Now()); err != nil {
 			return err
 		}
 		fmt.Fprintf(g.stdout, "%sd tenant %s\n", use, args[0])
@@ -131,7 +138,7 @@ func tenantRemoveCmd(g *globals) *cobra.Command {
 		Short: "Delete a database tenant's settings (its items, events and history stay)",
 		Args:  cobra.ExactArgs(1),
 	}, func(cmd *cobra.Command, st store.Store, args []string) error {
-		if err := app.RemoveTenant(cmd.Context(), st, args[0]); err != nil {
+		if err := tenants.Remove(cmd.Context(), st, args[0]); err != nil {
 			return err
 		}
 		fmt.Fprintf(g.stdout, "removed tenant %s\n", args[0])

@@ -1,4 +1,4 @@
-package app
+package cli
 
 import (
 	"context"
@@ -9,15 +9,40 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/cobra"
+
 	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
-// History prints every stored revision of an item and every post it ever
-// had, with times in loc.
-func History(ctx context.Context, w io.Writer, dsn, tenant, id string, loc *time.Location) error {
+// historyCmd prints every stored revision and post of an item.
+func historyCmd(g *globals) *cobra.Command {
+	var (
+		sf     storeFlags
+		tenant string
+	)
+	cmd := &cobra.Command{
+		Use:   "history ITEM-ID",
+		Short: "Show every stored revision and post of an item (e.g. EX559755, MC123456)",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			dsn, loc, err := sf.resolve(g)
+			if err != nil {
+				return err
+			}
+			return printHistory(cmd.Context(), g.stdout, dsn, tenant, args[0], loc)
+		},
+	}
+	sf.add(cmd)
+	cmd.Flags().StringVar(&tenant, "tenant", "", "only this tenant (default: all)")
+	return cmd
+}
+
+// printHistory prints every stored revision of an item and every post it
+// ever had, with times in loc.
+func printHistory(ctx context.Context, w io.Writer, dsn, tenant, id string, loc *time.Location) error {
 	st, err := store.Open(ctx, dsn)
 	if err != nil {
 		return fmt.Errorf("open store: %w", err)
@@ -30,7 +55,8 @@ func History(ctx context.Context, w io.Writer, dsn, tenant, id string, loc *time
 	return WriteHistory(w, revs, loc)
 }
 
-// WriteHistory formats revisions as History prints them.
+// WriteHistory formats revisions as `shdmc history` prints them: each
+// revision with its main fields, then every distinct post.
 func WriteHistory(w io.Writer, revs []store.Revision, loc *time.Location) error {
 	var b strings.Builder
 	lastTenant := ""
