@@ -579,6 +579,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	handler := func(w http.ResponseWriter) { s.route(w, r, kind, rc) }
 	if f := s.matchFault(r, kind, tenant, start); f != nil {
 		faultKind = string(f.Kind)
+		if f.Kind.content() {
+			rc.alter = f
+			handler(rw)
+			return
+		}
 		s.applyFault(rw, r, kind, rc, f, handler)
 		return
 	}
@@ -611,6 +616,7 @@ type reqCtx struct {
 	token              *tokenInfo
 	throttled          bool
 	issuedToken        bool
+	alter              *Fault // a content fault for the list this request reads
 }
 
 func bearer(r *http.Request) (string, bool) {
