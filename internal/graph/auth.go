@@ -68,14 +68,16 @@ func (s *tokenSource) token(ctx context.Context, fresh bool) (string, error) {
 }
 
 // credentialFactory checks cfg and returns a function that builds a fresh
-// azidentity credential for it.
+// azidentity credential for it. The credential talks through hc, which
+// follows no redirect (so a client secret or assertion is never re-sent
+// elsewhere), and reads no answer over MaxTokenResponseBytes.
 func credentialFactory(cfg *Config, authority string, hc *http.Client) (func() (azcore.TokenCredential, error), error) {
 	opts := azcore.ClientOptions{
 		Cloud: cloud.Configuration{
 			ActiveDirectoryAuthorityHost: authority + "/",
 			Services:                     map[cloud.ServiceName]cloud.ServiceConfiguration{},
 		},
-		Transport: hc,
+		Transport: &limitTransport{hc: hc, max: MaxTokenResponseBytes},
 	}
 	noDiscovery := !publicAuthority(authority)
 	kind := cfg.Auth

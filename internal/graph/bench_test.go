@@ -1,7 +1,9 @@
 package graph
 
 import (
+	"bytes"
 	"fmt"
+	"io"
 	"strings"
 	"testing"
 )
@@ -48,6 +50,33 @@ func BenchmarkDecodeMessages(b *testing.B) {
 		items, _, err := DecodeMessages(data)
 		if err != nil || len(items) != 1000 {
 			b.Fatal(err, len(items))
+		}
+	}
+}
+
+// BenchmarkReadJSON reads a page of 1,000 messages the way the client does
+// (chunks, strings over the limit cut); BenchmarkReadAll is the plain read
+// it replaced.
+func BenchmarkReadJSON(b *testing.B) {
+	data := bigPage(1000, messageJSON)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out, _, _, err := readJSON(bytes.NewReader(data), int64(len(data)), DefaultMaxBodyBytes, DefaultMaxPageBytes, DefaultMaxTextBytes)
+		if err != nil || len(out) != len(data) {
+			b.Fatal(err, len(out))
+		}
+	}
+}
+
+func BenchmarkReadAll(b *testing.B) {
+	data := bigPage(1000, messageJSON)
+	b.SetBytes(int64(len(data)))
+	b.ReportAllocs()
+	for b.Loop() {
+		out, err := io.ReadAll(io.LimitReader(bytes.NewReader(data), DefaultMaxBodyBytes+1))
+		if err != nil || len(out) != len(data) {
+			b.Fatal(err, len(out))
 		}
 	}
 }

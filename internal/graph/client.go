@@ -7,6 +7,13 @@
 // keeps each tenant under Microsoft's request limits (240 per minute, 800 per
 // hour) with a shared Budget, retries throttling and transient failures, and
 // decodes leniently into the types of internal/model.
+//
+// What Graph and the token authority send is treated as untrusted: no
+// redirect is followed (RedirectError), @odata.nextLink must stay on the
+// Graph root, and every answer is read within a size limit (see
+// DefaultMaxTextBytes and the other Default* limits); duplicate ids in a
+// listing collapse to the newest copy and entries without an id are
+// dropped, both with a warning.
 // https://learn.microsoft.com/graph/api/resources/service-communications-api-overview
 package graph
 
@@ -42,7 +49,6 @@ const (
 	DefaultBackoffBase   = time.Second
 	DefaultBackoffCap    = 60 * time.Second
 	DefaultMaxRetryAfter = 5 * time.Minute
-	DefaultMaxBodyBytes  = 64 << 20
 	maxPages             = 10000
 )
 
@@ -82,7 +88,9 @@ type Config struct {
 	Credential azcore.TokenCredential
 	// HTTPClient is the base HTTP client; nil means a client on a clone of
 	// http.DefaultTransport. CAFile is added to its transport when that is
-	// an *http.Transport (or nil).
+	// an *http.Transport (or nil). The client uses a copy whose
+	// CheckRedirect refuses every redirect (see RedirectError), for Graph
+	// and for the credential built from Auth.
 	HTTPClient *http.Client
 	// Logger receives request and retry logs; nil discards them.
 	Logger *slog.Logger
@@ -98,8 +106,21 @@ type Config struct {
 	// MaxRetryAfter is the longest Retry-After the client waits out itself;
 	// a longer one is returned as an *APIError with RetryAfter set. 0 means 5 min.
 	MaxRetryAfter time.Duration
-	// MaxBodyBytes bounds a response body; 0 means 64 MiB.
+	// MaxBodyBytes bounds a JSON page as it arrives, before long strings
+	// are cut; 0 means DefaultMaxBodyBytes (64 MiB).
 	MaxBodyBytes int64
+	// MaxPageBytes bounds the part of a JSON page kept in memory, after
+	// every string longer than MaxTextBytes was cut; a page over it fails
+	// the listing. 0 means DefaultMaxPageBytes (32 MiB).
+	MaxPageBytes int64
+	// MaxTextBytes is the longest string kept from a page, as sent (a
+	// message body, a post, any field). A longer one is cut and ends with
+	// the note "[truncated by shdmc: N bytes]" (in HTML, as a paragraph of
+	// its own). 0 means DefaultMaxTextBytes (1 MiB).
+	MaxTextBytes int
+	// MaxReportBytes bounds an incident report document; 0 means
+	// DefaultMaxReportBytes (20 MiB).
+	MaxReportBytes int64
 }
 
 // Stats are a client's cumulative request counters.
@@ -137,6 +158,9 @@ type Client struct {
 	backoffCap    time.Duration
 	maxRetryAfter time.Duration
 	maxBody       int64
+	maxPage       int64
+	maxText       int
+	maxReport     int64
 
 	mu    sync.Mutex
 	stats Stats
@@ -175,6 +199,9 @@ func New(cfg Config) (*Client, error) {
 		backoffCap:    cfg.BackoffCap,
 		maxRetryAfter: cfg.MaxRetryAfter,
 		maxBody:       cfg.MaxBodyBytes,
+		maxPage:       cfg.MaxPageBytes,
+		maxText:       cfg.MaxTextBytes,
+		maxReport:     cfg.MaxReportBytes,
 		stats:         Stats{ByStatus: map[int]int64{}},
 	}
 	switch {
@@ -213,6 +240,15 @@ func New(cfg Config) (*Client, error) {
 	if c.maxBody <= 0 {
 		c.maxBody = DefaultMaxBodyBytes
 	}
+	if c.maxPage <= 0 {
+		c.maxPage = DefaultMaxPageBytes
+	}
+	if c.maxText <= 0 {
+		c.maxText = DefaultMaxTextBytes
+	}
+	if c.maxReport <= 0 {
+		c.maxReport = DefaultMaxReportBytes
+	}
 	c.httpc, err = httpClient(cfg.HTTPClient, cfg.CAFile)
 	if err != nil {
 		return nil, fmt.Errorf("new graph client: %w", err)
@@ -237,18 +273,20 @@ func New(cfg Config) (*Client, error) {
 }
 
 // NewHTTPClient returns an HTTP client on its own transport that trusts the
-// system roots plus the certificates in caFile (none when ""). Clients of
-// many tenants should share one: a transport holds the connections and a
-// copy of the certificate pool.
+// system roots plus the certificates in caFile (none when ""), and that
+// follows no redirect (see RedirectError). Clients of many tenants should
+// share one: a transport holds the connections and a copy of the
+// certificate pool.
 func NewHTTPClient(caFile string) (*http.Client, error) { return httpClient(nil, caFile) }
 
 // httpClient returns a copy of base (or a new client) whose transport also
-// trusts the certificates in caFile.
+// trusts the certificates in caFile and which follows no redirect.
 func httpClient(base *http.Client, caFile string) (*http.Client, error) {
 	hc := &http.Client{}
 	if base != nil {
 		*hc = *base
 	}
+	hc.CheckRedirect = refuseRedirect
 	if caFile == "" {
 		if hc.Transport == nil {
 			hc.Transport = http.DefaultTransport.(*http.Transport).Clone()
@@ -300,40 +338,46 @@ func (c *Client) count(f func(s *Stats)) {
 
 // HealthOverviews lists the health of every service of the tenant.
 func (c *Client) HealthOverviews(ctx context.Context) ([]model.ServiceHealth, error) {
-	return list(ctx, c, "health overviews", c.base+"healthOverviews", DecodeHealthOverviews)
+	return list(ctx, c, "health overviews", c.base+"healthOverviews", decodeHealth,
+		func(h *model.ServiceHealth) (string, time.Time) { return h.ID, time.Time{} })
 }
 
 // Issues lists service health issues. A zero since lists all of them;
 // otherwise only those modified at or after since (to the second).
 func (c *Client) Issues(ctx context.Context, since time.Time) ([]model.Issue, error) {
-	return list(ctx, c, "issues", c.base+"issues"+sinceFilter(since), DecodeIssues)
+	return list(ctx, c, "issues", c.base+"issues"+sinceFilter(since), decodeIssue,
+		func(i *model.Issue) (string, time.Time) { return i.ID, i.LastModified })
 }
 
 // Messages lists Message Center posts, all of them or those modified at or
 // after since.
 func (c *Client) Messages(ctx context.Context, since time.Time) ([]model.Message, error) {
-	return list(ctx, c, "messages", c.base+"messages"+sinceFilter(since), DecodeMessages)
+	return list(ctx, c, "messages", c.base+"messages"+sinceFilter(since), decodeMessage,
+		func(m *model.Message) (string, time.Time) { return m.ID, m.LastModified })
 }
 
 // Attachments lists the attachments (metadata) of one Message Center post.
+// The attachments' content is not downloaded.
 func (c *Client) Attachments(ctx context.Context, messageID string) ([]model.Attachment, error) {
 	if messageID == "" {
 		return nil, errors.New("list attachments: empty message id")
 	}
 	what := "attachments of " + messageID
-	return list(ctx, c, what, c.base+"messages/"+url.PathEscape(messageID)+"/attachments", DecodeAttachments)
+	return list(ctx, c, what, c.base+"messages/"+url.PathEscape(messageID)+"/attachments", decodeAttachment,
+		func(a *model.Attachment) (string, time.Time) { return a.ID, a.LastModified })
 }
 
 // IncidentReport downloads the post-incident review document of an issue
 // (only published for issues in status postIncidentReviewPublished) and
-// returns its bytes and content type.
+// returns its bytes and content type. A document over Config.MaxReportBytes
+// is an error.
 func (c *Client) IncidentReport(ctx context.Context, issueID string) (body []byte, contentType string, err error) {
 	if issueID == "" {
 		return nil, "", errors.New("get incident report: empty issue id")
 	}
 	u := c.base + "issues/" + url.PathEscape(issueID) + "/incidentReport"
-	err = c.fetch(ctx, u, false, func(b []byte, ct string) error {
-		body, contentType = b, ct
+	err = c.fetch(ctx, u, false, func(r *response) error {
+		body, contentType = r.body, r.header.Get("Content-Type")
 		return nil
 	})
 	if err != nil {
@@ -351,22 +395,47 @@ func sinceFilter(since time.Time) string {
 	return "?$filter=" + url.PathEscape(expr)
 }
 
+// maxLoggedIDs bounds the ids named in one duplicate warning, and
+// maxLoggedSkips the entries without an id logged one by one per listing.
+const (
+	maxLoggedIDs   = 20
+	maxLoggedSkips = 10
+)
+
 // list fetches every page of a collection. It is all or nothing: a page that
-// still fails after retries fails the whole list.
-func list[T any](ctx context.Context, c *Client, what, first string, decode func([]byte) ([]T, string, error)) ([]T, error) {
+// still fails after retries fails the whole list. Entries without an id are
+// dropped with a warning; of items sharing an id the one with the newest
+// modification time (by key) is kept, on a tie the later one, with one
+// warning per listing.
+func list[T any](ctx context.Context, c *Client, what, first string, item func(*decoder, *T) (bool, error), key func(*T) (string, time.Time)) ([]T, error) {
+	info := listInfoFrom(ctx)
+	*info = ListInfo{Start: c.now()}
 	var all []T
 	seen := map[string]bool{first: true}
 	u := first
 	for page := 1; page <= maxPages; page++ {
 		var items []T
 		var next string
-		err := c.fetch(ctx, u, true, func(body []byte, _ string) error {
+		var skipped []int
+		err := c.fetch(ctx, u, true, func(r *response) error {
 			var err error
-			items, next, err = decode(body)
+			items, next, skipped, err = decodePage(what, r.body, item)
+			if err == nil {
+				info.Truncated += r.cut
+				if page == 1 {
+					info.ServerDate, _ = http.ParseTime(r.header.Get("Date"))
+				}
+			}
 			return err
 		})
 		if err != nil {
 			return nil, fmt.Errorf("list %s: page %d: %w", what, page, err)
+		}
+		info.Pages = page
+		for _, pos := range skipped {
+			if info.Skipped++; info.Skipped <= maxLoggedSkips {
+				c.logger.Warn("graph entry without an id skipped", "list", what, "page", page, "position", pos)
+			}
 		}
 		if all == nil {
 			all = items
@@ -376,6 +445,15 @@ func list[T any](ctx context.Context, c *Client, what, first string, decode func
 		if next == "" {
 			if all == nil {
 				all = []T{}
+			}
+			if info.Skipped > maxLoggedSkips {
+				c.logger.Warn("graph entries without an id skipped", "list", what, "skipped", info.Skipped, "logged", maxLoggedSkips)
+			}
+			var dups []string
+			all, dups, info.Duplicates = dedupe(all, key)
+			if len(dups) > 0 {
+				c.logger.Warn("graph list has duplicate ids, kept the newest of each", "list", what,
+					"ids", strings.Join(dups[:min(len(dups), maxLoggedIDs)], ","), "distinct", len(dups), "dropped", info.Duplicates)
 			}
 			return all, nil
 		}
@@ -390,9 +468,43 @@ func list[T any](ctx context.Context, c *Client, what, first string, decode func
 	return nil, fmt.Errorf("list %s: more than %d pages", what, maxPages)
 }
 
+// dedupe keeps one item per id, in the place of the id's first occurrence:
+// the one modified last, on a tie the later one. It returns the items, the
+// ids that occurred more than once and the number of items dropped.
+func dedupe[T any](items []T, key func(*T) (string, time.Time)) ([]T, []string, int) {
+	at := make(map[string]int, len(items))
+	out := items[:0]
+	var dups []string
+	var dupSeen map[string]bool
+	dropped := 0
+	for i := range items {
+		id, mod := key(&items[i])
+		j, ok := at[id]
+		if !ok {
+			at[id] = len(out)
+			out = append(out, items[i])
+			continue
+		}
+		if dupSeen == nil {
+			dupSeen = map[string]bool{}
+		}
+		if !dupSeen[id] {
+			dupSeen[id] = true
+			dups = append(dups, id)
+		}
+		dropped++
+		if _, prev := key(&out[j]); !mod.Before(prev) {
+			out[j] = items[i]
+		}
+	}
+	return out, dups, dropped
+}
+
 // checkNextLink returns the URL of the next page: next verbatim when it is
 // absolute, else resolved against the current page. It refuses a link to
-// another scheme or host than the Graph root, so the token goes nowhere else.
+// another origin (scheme, host, port; an explicit default port is the same
+// origin) than the Graph root, and one with user info, so the token goes
+// nowhere else.
 func (c *Client) checkNextLink(current, next string) (string, error) {
 	nu, err := url.Parse(next)
 	if err != nil {
@@ -406,29 +518,52 @@ func (c *Client) checkNextLink(current, next string) (string, error) {
 		nu = cu.ResolveReference(nu)
 		next = nu.String()
 	}
-	if !strings.EqualFold(nu.Scheme, c.root.Scheme) || !strings.EqualFold(nu.Host, c.root.Host) {
+	if !sameOrigin(nu, c.root) || nu.User != nil {
 		return "", fmt.Errorf("refuse @odata.nextLink to %s://%s: not the graph root %s://%s", nu.Scheme, nu.Host, c.root.Scheme, c.root.Host)
 	}
 	return next, nil
 }
 
-// errBodyTooLarge marks a response over the body size limit.
-var errBodyTooLarge = errors.New("response body too large")
+// sameOrigin compares scheme, host and port, an absent port being the
+// scheme's default.
+func sameOrigin(a, b *url.URL) bool {
+	port := func(u *url.URL) string {
+		if p := u.Port(); p != "" {
+			return p
+		}
+		switch strings.ToLower(u.Scheme) {
+		case "https":
+			return "443"
+		case "http":
+			return "80"
+		}
+		return ""
+	}
+	return strings.EqualFold(a.Scheme, b.Scheme) && strings.EqualFold(a.Hostname(), b.Hostname()) && port(a) == port(b)
+}
 
 // attempt is the outcome of one HTTP request.
 type attempt struct {
 	status int
-	header http.Header
+	response
+	err error // transport or body read failure
+}
+
+// response is a 2xx answer: its body (for a list, with long strings cut),
+// its header and the number of strings cut.
+type response struct {
 	body   []byte
-	err    error // transport or body read failure
+	header http.Header
+	cut    int
 }
 
 // fetch GETs u until accept takes the body of a 2xx answer, within the
 // retry policy: Retry-After on 429/503, backoff with full jitter on 5xx,
 // timeouts, broken connections and bodies accept rejects (malformed JSON),
-// one fresh token on 401, no retry on other statuses. Every attempt passes
+// one fresh token on 401, no retry on other statuses, on redirects (which
+// are never followed) and on bodies over a size limit. Every attempt passes
 // the budget.
-func (c *Client) fetch(ctx context.Context, u string, isList bool, accept func(body []byte, contentType string) error) error {
+func (c *Client) fetch(ctx context.Context, u string, isList bool, accept func(r *response) error) error {
 	retries, refreshed, fresh := 0, false, false
 	for n := 0; n < c.maxRetries+2; n++ {
 		if n > 0 {
@@ -448,13 +583,16 @@ func (c *Client) fetch(ctx context.Context, u string, isList bool, accept func(b
 		}
 		var wait time.Duration
 		var lastErr error
+		var re *RedirectError
 		switch {
+		case errors.As(a.err, &re):
+			return fmt.Errorf("get %s: %w", u, re)
 		case errors.Is(a.err, errBodyTooLarge):
 			return fmt.Errorf("get %s: %w", u, a.err)
 		case a.err != nil:
 			lastErr = fmt.Errorf("get %s: %w", u, a.err)
 		case a.status >= 200 && a.status < 300:
-			err := accept(a.body, a.header.Get("Content-Type"))
+			err := accept(&a.response)
 			if err == nil {
 				return nil
 			}
@@ -515,7 +653,9 @@ func (c *Client) backoff(retry int) time.Duration {
 	return rand.N(d + 1)
 }
 
-// do sends one GET and reads the whole body within the per-attempt timeout.
+// do sends one GET and reads the body within the per-attempt timeout and
+// the size limits: a list page through readJSON, a document up to
+// maxReport bytes, an error body up to maxErrorBodyBytes.
 func (c *Client) do(ctx context.Context, u, token string, isList bool) attempt {
 	actx, cancel := context.WithTimeout(ctx, c.timeout)
 	defer cancel()
@@ -533,24 +673,51 @@ func (c *Client) do(ctx context.Context, u, token string, isList bool) attempt {
 	resp, err := c.httpc.Do(req)
 	c.count(func(s *Stats) { s.Requests++ })
 	if err != nil {
+		var re *RedirectError
+		if errors.As(err, &re) {
+			c.count(func(s *Stats) { s.ByStatus[re.Status]++ })
+			return attempt{status: re.Status, err: re}
+		}
 		if actx.Err() != nil && ctx.Err() == nil {
 			return attempt{err: fmt.Errorf("attempt timed out after %s: %w", c.timeout, err)}
 		}
 		return attempt{err: err}
 	}
 	defer resp.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(resp.Body, c.maxBody+1))
+	a := attempt{status: resp.StatusCode, response: response{header: resp.Header}}
+	var n int64
+	ok := resp.StatusCode >= 200 && resp.StatusCode < 300
+	switch {
+	case ok && isList:
+		if resp.ContentLength > c.maxBody {
+			err = fmt.Errorf("%w: more than %d bytes", errBodyTooLarge, c.maxBody)
+			break
+		}
+		a.body, a.cut, n, err = readJSON(resp.Body, resp.ContentLength, c.maxBody, c.maxPage, c.maxText)
+	case ok:
+		if resp.ContentLength > c.maxReport {
+			err = fmt.Errorf("%w: document over %d bytes", errBodyTooLarge, c.maxReport)
+			break
+		}
+		a.body, err = io.ReadAll(io.LimitReader(resp.Body, c.maxReport+1))
+		n = int64(len(a.body))
+		if err == nil && n > c.maxReport {
+			err = fmt.Errorf("%w: document over %d bytes", errBodyTooLarge, c.maxReport)
+		}
+	default:
+		a.body, err = io.ReadAll(io.LimitReader(resp.Body, maxErrorBodyBytes))
+		n = int64(len(a.body))
+	}
 	c.count(func(s *Stats) {
-		s.BytesRead += int64(len(body))
+		s.BytesRead += n
 		s.ByStatus[resp.StatusCode]++
 	})
-	c.logger.Debug("graph request", "url", u, "status", resp.StatusCode, "bytes", len(body), "duration", time.Since(start))
-	a := attempt{status: resp.StatusCode, header: resp.Header, body: body}
+	c.logger.Debug("graph request", "url", u, "status", resp.StatusCode, "bytes", n, "duration", time.Since(start))
 	switch {
+	case errors.Is(err, errBodyTooLarge):
+		a.err = err
 	case err != nil:
 		a.err = fmt.Errorf("read response body (HTTP %d): %w", resp.StatusCode, err)
-	case int64(len(body)) > c.maxBody:
-		a.err = fmt.Errorf("%w: more than %d bytes", errBodyTooLarge, c.maxBody)
 	}
 	return a
 }

@@ -37,20 +37,24 @@ type decoder struct {
 	kvs   []model.KeyValue
 	strs  []string
 	atts  []model.Attachment
+	// skipped are the positions (1-based) of the elements of the page's
+	// "value" array that were dropped: not objects, or without an id.
+	skipped []int
 }
 
 var errNoValue = errors.New(`no "value" array in the body`)
 
 // decodePage decodes one collection page of what, calling item for each
 // object in its "value" array; item reports whether to keep it (items
-// without an id are dropped). Non-object elements are skipped.
-func decodePage[T any](what string, data []byte, item func(*decoder, *T) (bool, error)) ([]T, string, error) {
+// without an id are dropped). Non-object elements are skipped. skipped
+// holds the positions (1-based) of the elements dropped.
+func decodePage[T any](what string, data []byte, item func(*decoder, *T) (bool, error)) (items []T, next string, skipped []int, err error) {
 	d := decoder{scanner: scanner{data: data}}
-	items, next, err := pageBody(&d, item)
+	items, next, err = pageBody(&d, item)
 	if err != nil {
-		return nil, "", fmt.Errorf("decode %s page: %w", what, err)
+		return nil, "", nil, fmt.Errorf("decode %s page: %w", what, err)
 	}
-	return items, next, nil
+	return items, next, d.skipped, nil
 }
 
 func pageBody[T any](d *decoder, item func(*decoder, *T) (bool, error)) ([]T, string, error) {
@@ -141,8 +145,9 @@ func pageItems[T any](d *decoder, item func(*decoder, *T) (bool, error)) ([]T, e
 		return nil, err
 	}
 	items := make([]T, 0, 16)
+	d.skipped = d.skipped[:0]
 	var zero T
-	for first := true; ; first = false {
+	for pos, first := 1, true; ; pos, first = pos+1, false {
 		more, err := d.nextElem(first)
 		if err != nil {
 			return nil, err
@@ -158,6 +163,7 @@ func pageItems[T any](d *decoder, item func(*decoder, *T) (bool, error)) ([]T, e
 			if err := d.skip(); err != nil {
 				return nil, err
 			}
+			d.skipped = append(d.skipped, pos)
 			continue
 		}
 		items = append(items, zero)
@@ -167,6 +173,7 @@ func pageItems[T any](d *decoder, item func(*decoder, *T) (bool, error)) ([]T, e
 		}
 		if !keep {
 			items = items[:len(items)-1]
+			d.skipped = append(d.skipped, pos)
 		}
 	}
 }
@@ -191,7 +198,8 @@ func kindOf(c byte) string {
 // returns its items and its @odata.nextLink ("" on the last page). Items
 // without an id are dropped.
 func DecodeIssues(data []byte) (items []model.Issue, nextLink string, err error) {
-	return decodePage("issues", data, decodeIssue)
+	items, nextLink, _, err = decodePage("issues", data, decodeIssue)
+	return items, nextLink, err
 }
 
 func decodeIssue(d *decoder, is *model.Issue) (bool, error) {
@@ -276,6 +284,9 @@ func (d *decoder) postList(dst *[]model.Post) error {
 	return nil
 }
 
+// post decodes a serviceHealthIssuePost. It also takes the shape of an
+// older beta, with contentType and content on the post itself; description
+// wins where both are present.
 func (d *decoder) post(p *model.Post) error {
 	c, err := d.value()
 	if err != nil || c != '{' {
@@ -284,12 +295,22 @@ func (d *decoder) post(p *model.Post) error {
 	if err := d.open(); err != nil {
 		return err
 	}
+	var flatType, flat string
 	for first := true; ; first = false {
 		k, more, err := d.nextKey(first)
 		if err != nil {
 			return err
 		}
 		if !more {
+			if p.Content == "" && flat != "" {
+				p.Content = flat
+			}
+			if p.ContentType == "" {
+				p.ContentType = flatType
+			}
+			if p.ContentType == "html" {
+				p.Content = cutHTML(p.Content)
+			}
 			return nil
 		}
 		switch field(k) {
@@ -299,6 +320,14 @@ func (d *decoder) post(p *model.Post) error {
 			err = enum(d, &p.Type, postTypeOf)
 		case fDescription:
 			err = d.itemBody(&p.ContentType, &p.Content)
+		case fContentType:
+			var b []byte
+			var ok bool
+			if b, ok, err = d.strVal(); ok {
+				flatType = lowerOf(b)
+			}
+		case fContent:
+			err = d.text(&flat)
 		default:
 			err = d.skip()
 		}
@@ -346,7 +375,8 @@ func (d *decoder) itemBody(contentType, content *string) error {
 
 // DecodeMessages decodes one page of /admin/serviceAnnouncement/messages.
 func DecodeMessages(data []byte) ([]model.Message, string, error) {
-	return decodePage("messages", data, decodeMessage)
+	items, next, _, err := decodePage("messages", data, decodeMessage)
+	return items, next, err
 }
 
 func decodeMessage(d *decoder, m *model.Message) (bool, error) {
@@ -360,6 +390,9 @@ func decodeMessage(d *decoder, m *model.Message) (bool, error) {
 		}
 		if !more {
 			m.HasAttachments = m.HasAttachments || len(m.Attachments) > 0
+			if m.BodyType == "html" {
+				m.Body = cutHTML(m.Body)
+			}
 			return m.ID != "", nil
 		}
 		switch field(k) {
@@ -405,7 +438,8 @@ func decodeMessage(d *decoder, m *model.Message) (bool, error) {
 // DecodeHealthOverviews decodes one page of
 // /admin/serviceAnnouncement/healthOverviews.
 func DecodeHealthOverviews(data []byte) ([]model.ServiceHealth, string, error) {
-	return decodePage("health overviews", data, decodeHealth)
+	items, next, _, err := decodePage("health overviews", data, decodeHealth)
+	return items, next, err
 }
 
 func decodeHealth(d *decoder, h *model.ServiceHealth) (bool, error) {
@@ -439,7 +473,8 @@ func decodeHealth(d *decoder, h *model.ServiceHealth) (bool, error) {
 // DecodeAttachments decodes one page of
 // /admin/serviceAnnouncement/messages/{id}/attachments.
 func DecodeAttachments(data []byte) ([]model.Attachment, string, error) {
-	return decodePage("attachments", data, decodeAttachment)
+	items, next, _, err := decodePage("attachments", data, decodeAttachment)
+	return items, next, err
 }
 
 func decodeAttachment(d *decoder, a *model.Attachment) (bool, error) {

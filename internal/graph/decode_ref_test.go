@@ -34,6 +34,9 @@ type refWirePost struct {
 	CreatedDateTime string      `json:"createdDateTime"`
 	PostType        string      `json:"postType"`
 	Description     refWireBody `json:"description"`
+	// ContentType and Content are the flat shape of an older beta.
+	ContentType string `json:"contentType"`
+	Content     string `json:"content"`
 }
 
 type refWireIssue struct {
@@ -176,6 +179,15 @@ func (w *refWireIssue) refIssue(id string) model.Issue {
 				ContentType: lower(p.Description.ContentType),
 				Content:     str(p.Description.Content),
 			}
+			if is.Posts[k].Content == "" {
+				is.Posts[k].Content = str(p.Content)
+			}
+			if is.Posts[k].ContentType == "" {
+				is.Posts[k].ContentType = lower(p.ContentType)
+			}
+			if is.Posts[k].ContentType == "html" {
+				is.Posts[k].Content = cutHTML(is.Posts[k].Content)
+			}
 		}
 	}
 	return is
@@ -210,6 +222,9 @@ func refDecodeMessages(data []byte) ([]model.Message, string, error) {
 			Body:             str(w.Body.Content),
 			HasAttachments:   bool(w.HasAttachments),
 			Details:          refDetails(w.Details),
+		}
+		if m.BodyType == "html" {
+			m.Body = cutHTML(m.Body)
 		}
 		if len(w.Attachments) > 0 {
 			m.Attachments = refAttachments(w.Attachments)

@@ -150,8 +150,24 @@ func newAuthError(ctx context.Context, err error, secrets ...string) *AuthError 
 		e.Timeout = errors.Is(cerr, context.DeadlineExceeded)
 		text = cerr.Error() + ": " + text
 	}
-	e.msg = "acquire token: " + netsafe.Secrets(summarizeAuth(text), secrets...)
+	e.msg = "acquire token: " + shorten(netsafe.Secrets(summarizeAuth(text), secrets...), maxAuthText)
 	return e
+}
+
+// maxAuthText bounds an AuthError's text: azidentity quotes a malformed
+// token response whole, and that may be up to MaxTokenResponseBytes.
+const maxAuthText = 2000
+
+// shorten cuts s to at most n bytes of valid UTF-8, marking the cut.
+func shorten(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	s = s[:n]
+	for !utf8.ValidString(s) {
+		s = s[:len(s)-1]
+	}
+	return s + " …(shortened)"
 }
 
 var responseStatus = regexp.MustCompile(`RESPONSE (\d{3})`)

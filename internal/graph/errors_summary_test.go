@@ -1,6 +1,11 @@
 package graph
 
-import "testing"
+import (
+	"context"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
 
 func TestSummarizeAuth(t *testing.T) {
 	tests := []struct{ in, want string }{
@@ -20,5 +25,16 @@ func TestSummarizeAuth(t *testing.T) {
 		if got := summarizeAuth(tt.in); got != tt.want {
 			t.Errorf("summarizeAuth(%q)\n got %q\nwant %q", tt.in, got, tt.want)
 		}
+	}
+}
+
+func TestAuthErrorShortened(t *testing.T) {
+	raw := "ClientSecretCredential: json decode error: unexpected EOF raw message was: {\"access_token\":\"" + strings.Repeat("é", 1<<19)
+	e := newAuthError(context.Background(), errString(raw), "s3cr3t-value")
+	if n := len(e.Error()); n > maxAuthText+100 || !strings.HasSuffix(e.Error(), "…(shortened)") || !utf8.ValidString(e.Error()) {
+		t.Errorf("error of %d bytes: …%q", n, e.Error()[max(0, n-40):])
+	}
+	if !strings.HasPrefix(e.Error(), "acquire token: ClientSecretCredential: json decode error") {
+		t.Errorf("error starts %q", e.Error()[:60])
 	}
 }

@@ -3,6 +3,8 @@ package graph
 import (
 	"context"
 	"encoding/pem"
+	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -116,4 +118,9 @@ func page(next string, ids ...string) string {
 		s += `,"@odata.nextLink":"` + next + `"`
 	}
 	return s + "}"
+}
+
+// newTestLogger logs warnings and above as text to w.
+func newTestLogger(w io.Writer) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: slog.LevelWarn}))
 }

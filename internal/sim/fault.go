@@ -27,7 +27,50 @@ const (
 	FaultHTML FaultKind = "html"
 	// FaultReset closes the connection without a response.
 	FaultReset FaultKind = "reset"
+	// FaultRedirect answers Status (default 307 for a POST such as the token
+	// request, 302 otherwise) with Location set to Location followed by the
+	// request's path and query. Point Location at a Trap to see whether a
+	// client follows the redirect and what credentials it carries along.
+	// Neither Graph nor Entra redirects these requests.
+	FaultRedirect FaultKind = "redirect"
 )
+
+// The content faults change what a Graph list of issues or messages
+// returns, in ways Graph's schema does not promise but clients must
+// survive. They apply only to those lists (a page of
+// /admin/serviceAnnouncement/issues or /messages, before $filter and
+// paging, so a filter sees the altered item as Graph would); Item selects
+// the item by id, "" the first item of the list, "*" every item.
+const (
+	// FaultFutureTime sets the item's lastModifiedDateTime to
+	// 9999-12-31T23:59:59.9999999Z, as seen in Microsoft's test data.
+	FaultFutureTime FaultKind = "future_time"
+	// FaultDuplicateID lists the item twice: the second copy, an hour
+	// older and with " (stale copy)" added to its title, at the end of the
+	// list — on the same page or a later one, depending on the page size.
+	FaultDuplicateID FaultKind = "duplicate_id"
+	// FaultMissingID drops the item's "id" member.
+	FaultMissingID FaultKind = "missing_id"
+	// FaultFlatPost sends an issue's posts in an older beta shape, with
+	// contentType and content on the post instead of in description.
+	FaultFlatPost FaultKind = "flat_post"
+	// FaultOversize pads the item's text (a message's body, an issue's
+	// first post) with Size bytes of HTML (default 50 MiB), streamed
+	// without holding it in memory.
+	FaultOversize FaultKind = "oversize"
+)
+
+// DefaultOversize is the padding FaultOversize adds when Size is 0.
+const DefaultOversize = 50 << 20
+
+// content reports whether k is one of the content faults.
+func (k FaultKind) content() bool {
+	switch k {
+	case FaultFutureTime, FaultDuplicateID, FaultMissingID, FaultFlatPost, FaultOversize:
+		return true
+	}
+	return false
+}
 
 // Fault injects a failure into matching requests.
 type Fault struct {
@@ -35,7 +78,9 @@ type Fault struct {
 	Tenant string
 	// PathPrefix selects requests by path prefix ("" = all). "{tenant}" in
 	// it stands for the request's tenant. Shorthands: "token" (the token
-	// endpoint), "openid" (the OpenID configuration), "graph" (all of Graph).
+	// endpoint), "openid" (the OpenID configuration), "graph" (all of Graph),
+	// "attachments" (the attachments of any message:
+	// /messages/{id}/attachments and below).
 	PathPrefix string
 	// Kind is how the response breaks.
 	Kind FaultKind
@@ -51,6 +96,14 @@ type Fault struct {
 	Delay time.Duration
 	// From and Until bound the fault to a wall-time window (zero = open).
 	From, Until time.Time
+	// Location is where FaultRedirect sends the client: a base URL such as
+	// Trap.URL(); the request's path and query are appended.
+	Location string
+	// Item selects the item a content fault changes: its id, "" for the
+	// first item of the list, "*" for every item.
+	Item string
+	// Size is the padding FaultOversize adds, in bytes (0 = DefaultOversize).
+	Size int64
 }
 
 type faultState struct {
@@ -102,11 +155,18 @@ func (fs *faultState) matches(r *http.Request, kind reqKind, tenant string, now 
 		if kind != kindGraph {
 			return false
 		}
+	case "attachments":
+		if kind != kindGraph || !isAttachmentsPath(r.URL.Path) {
+			return false
+		}
 	default:
 		p = strings.ReplaceAll(p, "{tenant}", tenant)
 		if len(r.URL.Path) < len(p) || !strings.EqualFold(r.URL.Path[:len(p)], p) {
 			return false
 		}
+	}
+	if f.Kind.content() && (kind != kindGraph || itemList(r.URL.Path) == "") {
+		return false
 	}
 	fs.seen++
 	if fs.seen <= f.After || f.Count > 0 && fs.hits >= f.Count {
@@ -152,6 +212,28 @@ func (s *Server) matchFault(r *http.Request, kind reqKind, tenant string, now ti
 		}
 	}
 	return nil
+}
+
+// isAttachmentsPath reports whether p is /{version}/admin/serviceAnnouncement/messages/{id}/attachments
+// or below it.
+func isAttachmentsPath(p string) bool {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	return len(segs) >= 6 && strings.EqualFold(segs[1], "admin") && strings.EqualFold(segs[2], "serviceAnnouncement") &&
+		strings.EqualFold(segs[3], "messages") && strings.EqualFold(segs[5], "attachments")
+}
+
+// itemList returns "issues" or "messages" when p is the list of that
+// collection, else "".
+func itemList(p string) string {
+	segs := strings.Split(strings.Trim(p, "/"), "/")
+	if len(segs) != 4 || !strings.EqualFold(segs[1], "admin") || !strings.EqualFold(segs[2], "serviceAnnouncement") {
+		return ""
+	}
+	switch c := strings.ToLower(segs[3]); c {
+	case "issues", "messages":
+		return c
+	}
+	return ""
 }
 
 // entraStatusError maps a status to an Entra error code and AADSTS number.
@@ -248,6 +330,16 @@ func (s *Server) applyFault(w *recWriter, r *http.Request, kind reqKind, rc *req
 		w.WriteHeader(st)
 		_, _ = fmt.Fprintf(w, "<!DOCTYPE html>\r\n<html><head><title>%d %s</title></head>\r\n<body><h1>%s</h1>\r\n<p>The service is temporarily unable to process your request. Please try again later.</p>\r\n<p>Reference: %s</p></body></html>\r\n",
 			st, http.StatusText(st), http.StatusText(st), rc.reqID)
+	case FaultRedirect:
+		st := f.Status
+		if st == 0 {
+			st = http.StatusFound
+			if r.Method == http.MethodPost {
+				st = http.StatusTemporaryRedirect
+			}
+		}
+		w.Header().Set("Location", strings.TrimRight(f.Location, "/")+r.URL.RequestURI())
+		w.WriteHeader(st)
 	case FaultReset:
 		conn, _, err := http.NewResponseController(w).Hijack()
 		if err != nil {

@@ -286,7 +286,8 @@ func (s *Server) serveHealth(w http.ResponseWriter, r *http.Request, rc *reqCtx,
 	s.serveList(w, r, rc, items, ctxBase+"healthOverviews", q)
 }
 
-// serveList filters and pages a collection.
+// serveList filters and pages a collection. A content fault of the request
+// (rc.alter) changes the items first.
 func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rc *reqCtx, all []*item, ctx string, q url.Values) {
 	isHealth := strings.HasSuffix(ctx, "healthOverviews")
 	pred, err := parseFilter(q.Get("$filter"), !isHealth)
@@ -319,13 +320,17 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rc *reqCtx, a
 			skip = n
 		}
 	}
-	var matched [][]byte
+	var pad map[*item]int64
+	if rc.alter != nil && !isHealth {
+		all, pad = alterList(rc.alter, all)
+	}
+	var matched []*item
 	for _, it := range all {
 		if pred(it) {
-			matched = append(matched, it.raw)
+			matched = append(matched, it)
 		}
 	}
-	var page [][]byte
+	var page []*item
 	if skip < len(matched) {
 		page = matched[skip:min(len(matched), skip+size)]
 	}
@@ -336,18 +341,20 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rc *reqCtx, a
 	if applied != "" {
 		w.Header().Set("Preference-Applied", applied)
 	}
-	writeCollection(w, ctx, page, next)
+	raws := make([][]byte, len(page))
+	for i, it := range page {
+		raws[i] = it.raw
+	}
+	if len(pad) == 0 {
+		writeCollection(w, ctx, raws, next)
+		return
+	}
+	writeCollectionPadded(w, ctx, page, next, pad)
 }
 
 func writeCollection(w http.ResponseWriter, ctx string, page [][]byte, next string) {
 	var b bytes.Buffer
-	b.WriteString(`{"@odata.context":`)
-	writeJSONString(&b, ctx)
-	if next != "" {
-		b.WriteString(`,"@odata.nextLink":`)
-		writeJSONString(&b, next)
-	}
-	b.WriteString(`,"value":[`)
+	collectionHead(&b, ctx, next)
 	for i, raw := range page {
 		if i > 0 {
 			b.WriteByte(',')
@@ -356,6 +363,44 @@ func writeCollection(w http.ResponseWriter, ctx string, page [][]byte, next stri
 	}
 	b.WriteString("]}")
 	w.Header().Set("Content-Type", odataJSON)
+	_, _ = w.Write(b.Bytes())
+}
+
+func collectionHead(b *bytes.Buffer, ctx, next string) {
+	b.WriteString(`{"@odata.context":`)
+	writeJSONString(b, ctx)
+	if next != "" {
+		b.WriteString(`,"@odata.nextLink":`)
+		writeJSONString(b, next)
+	}
+	b.WriteString(`,"value":[`)
+}
+
+// writeCollectionPadded writes a page whose items in pad get padded text
+// (FaultOversize), streaming the padding.
+func writeCollectionPadded(w http.ResponseWriter, ctx string, page []*item, next string, pad map[*item]int64) {
+	w.Header().Set("Content-Type", odataJSON)
+	var b bytes.Buffer
+	collectionHead(&b, ctx, next)
+	for i, it := range page {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		n, ok := pad[it]
+		if !ok {
+			b.Write(it.raw)
+			continue
+		}
+		if _, err := w.Write(b.Bytes()); err != nil {
+			return
+		}
+		b.Reset()
+		if err := writePadded(w, it.raw, n); err != nil {
+			return
+		}
+		flush(w)
+	}
+	b.WriteString("]}")
 	_, _ = w.Write(b.Bytes())
 }
 

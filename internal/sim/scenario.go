@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"net/url"
 	"os"
 	"slices"
 	"sort"
@@ -167,6 +168,9 @@ type yFault struct {
 	Delay      string `yaml:"delay"`
 	From       string `yaml:"from"` // RFC 3339 wall time (rarely useful in files)
 	Until      string `yaml:"until"`
+	Location   string `yaml:"location"`
+	Item       string `yaml:"item"`
+	Size       int64  `yaml:"size"`
 }
 
 // LoadScenarioFile reads and parses a scenario YAML file.
@@ -267,11 +271,19 @@ func decodeStrict(n *yaml.Node, out any) error {
 
 func convertFault(f yFault) (Fault, error) {
 	out := Fault{Tenant: f.Tenant, PathPrefix: f.PathPrefix, Kind: FaultKind(f.Kind), Status: f.Status,
-		RetryAfter: f.RetryAfter, Count: f.Count, After: f.After}
+		RetryAfter: f.RetryAfter, Count: f.Count, After: f.After, Location: f.Location, Item: f.Item, Size: f.Size}
 	switch out.Kind {
-	case FaultStatus, FaultTimeout, FaultSlow, FaultMalformed, FaultHTML, FaultReset:
+	case FaultStatus, FaultTimeout, FaultSlow, FaultMalformed, FaultHTML, FaultReset,
+		FaultFutureTime, FaultDuplicateID, FaultMissingID, FaultFlatPost, FaultOversize:
+	case FaultRedirect:
+		if u, err := url.Parse(f.Location); err != nil || u.Scheme == "" || u.Host == "" {
+			return out, fmt.Errorf("redirect fault: location %q must be an absolute URL", f.Location)
+		}
 	default:
 		return out, fmt.Errorf("unknown fault kind %q", f.Kind)
+	}
+	if f.Size < 0 {
+		return out, fmt.Errorf("size %d is negative", f.Size)
 	}
 	if f.Delay != "" {
 		d, err := time.ParseDuration(f.Delay)

@@ -153,6 +153,8 @@ func TestParseScenarioErrors(t *testing.T) {
 		{"missing start", "name: x\n", "start is required"},
 		{"bad fault kind", "start: 2023-01-01T00:00:00Z\nsteps:\n  - at: 0s\n    faults: [{kind: explode}]\n", "unknown fault kind"},
 		{"unknown fault key", "start: 2023-01-01T00:00:00Z\nsteps:\n  - at: 0s\n    faults: [{kind: status, sttus: 500}]\n", "sttus"},
+		{"redirect without location", "start: 2023-01-01T00:00:00Z\nsteps:\n  - at: 0s\n    faults: [{kind: redirect, path_prefix: token}]\n", "location"},
+		{"negative size", "start: 2023-01-01T00:00:00Z\nsteps:\n  - at: 0s\n    faults: [{kind: oversize, size: -1}]\n", "negative"},
 		{"issue without id", "start: 2023-01-01T00:00:00Z\nsteps:\n  - at: 0s\n    issues: [{title: x}]\n", "id is required"},
 	}
 	for _, tt := range tests {

@@ -10,8 +10,15 @@
 // Content comes from a Scenario (a timeline of upserts applied as the
 // scenario Clock passes each step) or from a Replay directory of recorded
 // Graph responses. Faults (status codes, timeouts, slow or malformed bodies,
-// HTML error pages, connection resets) and Graph's per-app-per-tenant
-// throttling can be injected.
+// HTML error pages, connection resets, redirects to a Trap that records
+// whether credentials reach it) and Graph's per-app-per-tenant throttling
+// can be injected, as well as content faults on the lists of a scenario,
+// which Graph does not document but clients must survive: a far-future
+// lastModifiedDateTime, an id listed twice, an entry without an id, the
+// older flat post shape and an oversized body (see FaultKind). In scenario
+// files faults are a step's "faults" list, with the Fault fields in
+// snake_case (kind, path_prefix, status, retry_after, count, after, delay,
+// location, item, size).
 //
 // Accepted token scopes: the client-credentials scope must be
 // "{resource}/.default" where resource is this server's root (as the client
@@ -579,6 +586,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	handler := func(w http.ResponseWriter) { s.route(w, r, kind, rc) }
 	if f := s.matchFault(r, kind, tenant, start); f != nil {
 		faultKind = string(f.Kind)
+		if f.Kind.content() {
+			rc.alter = f
+			handler(rw)
+			return
+		}
 		s.applyFault(rw, r, kind, rc, f, handler)
 		return
 	}
@@ -611,6 +623,7 @@ type reqCtx struct {
 	token              *tokenInfo
 	throttled          bool
 	issuedToken        bool
+	alter              *Fault // a content fault for the list this request reads
 }
 
 func bearer(r *http.Request) (string, bool) {
