@@ -112,6 +112,17 @@ type Message struct {
 	HasAttachments   bool         `json:"hasAttachments,omitempty"`
 	Attachments      []Attachment `json:"attachments,omitempty"`
 	Details          []KeyValue   `json:"details,omitempty"`
+	// AttachmentsError says why shdmc could not list the attachments (a
+	// post the app may not read): the post is stored and announced without
+	// them, and the listing is retried with backoff. Not part of Graph's
+	// schema, and not part of the content hash.
+	AttachmentsError *FetchError `json:"shdmcAttachmentsError,omitempty"`
+}
+
+// FetchError records a part of an item that could not be fetched.
+type FetchError struct {
+	Error string    `json:"error"`
+	Since time.Time `json:"since"` // the first failure
 }
 
 // ServiceHealth mirrors serviceHealth: the overall status of one service.

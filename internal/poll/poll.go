@@ -79,7 +79,7 @@ func New(tenant string, f Fetcher, st store.Store, set Settings, now func() time
 		log = slog.New(slog.DiscardHandler)
 	}
 	on := source.GraphSet{Health: set.Health, Issues: set.Issues, Messages: set.Messages}
-	return NewSources(tenant, source.Graph(f, on, log.With("tenant", tenant)), st, set, now, log)
+	return NewSources(tenant, source.Graph(f, on, log.With("tenant", tenant), now), st, set, now, log)
 }
 
 // NewSources returns a Poller of the given sources of tenant, polled in
@@ -202,7 +202,9 @@ func (p *Poller) pollSource(ctx context.Context, src source.Source) (SourceResul
 	if err != nil {
 		return SourceResult{}, err
 	}
-	list, err := src.Fetch(ctx, since)
+	var info graph.ListInfo
+	fetchStart := p.now()
+	list, err := src.Fetch(graph.WithListInfo(ctx, &info), since)
 	if err != nil {
 		return SourceResult{}, err
 	}
@@ -211,14 +213,30 @@ func (p *Poller) pollSource(ctx context.Context, src source.Source) (SourceResul
 	b.res.Fetched = len(list)
 	ids := make([]string, len(list))
 	seen := make(map[string]bool, len(list))
-	var wm time.Time // the next watermark: the newest modification
+	// The next watermark is the newest modification, but never later than
+	// the fetch began: one item dated 9999-12-31 would otherwise hide every
+	// later change from incremental polls. Dates up to clockSkew ahead are
+	// Graph's clock running ahead of ours; later ones are logged.
+	ceiling := fetchTime(info, fetchStart)
+	var wm time.Time
+	var future []string
 	for i := range list {
 		id, mod := list[i].ID(), list[i].LastModified()
 		ids[i] = id
 		seen[id] = true
+		if mod.After(ceiling) {
+			if mod.After(ceiling.Add(clockSkew)) {
+				future = append(future, id)
+			}
+			mod = ceiling
+		}
 		if mod.After(wm) {
 			wm = mod
 		}
+	}
+	if len(future) > 0 {
+		p.log.Warn("items modified in the future; the watermark stops at the fetch time",
+			"source", name, "items", future[:min(len(future), 10)], "count", len(future), "fetch_time", ceiling)
 	}
 	prev, err := p.prior(ctx, name, ids)
 	if err != nil {
@@ -246,13 +264,29 @@ func (p *Poller) pollSource(ctx context.Context, src source.Source) (SourceResul
 			return b.res, err
 		}
 	}
-	if err := b.commit(ctx, cur, full, wm, keepsCursor(tr)); err != nil {
+	if err := b.commit(ctx, cur, full, wm, ceiling, keepsCursor(tr)); err != nil {
 		return b.res, err
 	}
 	if tr.Incremental {
 		p.reached(name, cur, since, full)
 	}
 	return b.res, nil
+}
+
+// clockSkew is how far Graph's clock may run ahead of ours before an item
+// counts as dated in the future.
+const clockSkew = 5 * time.Minute
+
+// fetchTime is when a listing was made, on Graph's clock when its Date
+// header said (the clock that dates the items), else on ours.
+func fetchTime(info graph.ListInfo, fetchStart time.Time) time.Time {
+	switch {
+	case !info.ServerDate.IsZero():
+		return info.ServerDate
+	case !info.Start.IsZero():
+		return info.Start
+	}
+	return fetchStart
 }
 
 // prior returns the stored items for ids.
@@ -398,10 +432,17 @@ func (b *batch) vanished(ctx context.Context, seen map[string]bool, o detect.Opt
 
 // commit writes the batch with the source's next cursor (when it keeps
 // one); a source without a cursor and without changes writes nothing.
-func (b *batch) commit(ctx context.Context, cur store.Cursor, full bool, watermark time.Time, cursor bool) error {
+//
+// A full listing sets the watermark to its own newest modification, so that
+// a date Microsoft corrected (or one an older shdmc stored from the future)
+// does not stick; an incremental one only moves it forward. It never passes
+// ceiling.
+func (b *batch) commit(ctx context.Context, cur store.Cursor, full bool, watermark, ceiling time.Time, cursor bool) error {
 	if cursor {
 		next := cur
-		if watermark.After(next.Watermark) {
+		if full && !watermark.IsZero() || next.Watermark.After(ceiling) {
+			next.Watermark = watermark
+		} else if watermark.After(next.Watermark) {
 			next.Watermark = watermark
 		}
 		if full {

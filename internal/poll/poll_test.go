@@ -2,9 +2,12 @@ package poll_test
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -386,9 +389,8 @@ func TestSourceErrorIsolated(t *testing.T) {
 		{"issues fail", "issues", model.SourceSHD, []model.Source{model.SourceMC, model.SourceHealth}},
 		{"messages fail", "messages", model.SourceMC, []model.Source{model.SourceSHD, model.SourceHealth}},
 		{"health fails", "health", model.SourceHealth, []model.Source{model.SourceSHD, model.SourceMC}},
-		// MC2's attachments fail after MC1 was already handled: nothing of
-		// the MC batch may be stored.
-		{"attachments fail mid-source", "attachments", model.SourceMC, []model.Source{model.SourceSHD, model.SourceHealth}},
+		// A failing attachments call fails only its message:
+		// TestAttachmentsFailPerMessage.
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -579,5 +581,106 @@ func TestOverlapEvery(t *testing.T) {
 	r.poll(t)
 	if got := evKeys(r.events(t)[before:]); !slices.Equal(got, []string{"issue.new EX2"}) {
 		t.Errorf("late item: events %v", got)
+	}
+}
+
+// TestAttachmentsFailPerMessage: a message whose attachments cannot be
+// listed (403 on a post the app may not read) is stored and announced with
+// the error on it; the other new posts of the pass are stored too; the
+// listing is retried with backoff, and once it works the attachments
+// arrive as an update.
+func TestAttachmentsFailPerMessage(t *testing.T) {
+	boom := errors.New("HTTP 403 Forbidden")
+	r := newRig(t, allOn())
+	r.f.set(func(f *fake) {
+		f.messages = []model.Message{message("MC1", t0, false)}
+	})
+	r.poll(t) // baseline
+	r.clock.add(time.Minute)
+	r.f.set(func(f *fake) {
+		secret := message("MC2", t0.Add(time.Hour), false)
+		secret.HasAttachments = true
+		f.messages = append(f.messages, secret, message("MC3", t0.Add(time.Hour), false))
+		f.errs["attachments"] = boom
+	})
+	res := r.poll(t)
+	if sr := res.Sources[model.SourceMC]; sr.Err != nil || sr.Events != 2 {
+		t.Fatalf("messages: %+v, want 2 events (MC2 and MC3) and no error", sr)
+	}
+	ctx := context.Background()
+	items, err := r.st.Items(ctx, tenant, model.SourceMC, []string{"MC2", "MC3"})
+	if err != nil || len(items) != 2 {
+		t.Fatalf("stored %d of MC2, MC3: %v", len(items), err)
+	}
+	var m model.Message
+	if err := json.Unmarshal(items["MC2"].Data, &m); err != nil || m.AttachmentsError == nil || !strings.Contains(m.AttachmentsError.Error, "403") {
+		t.Fatalf("MC2 stored without its attachment error: %+v, %v", m.AttachmentsError, err)
+	}
+	calls := func() int { r.f.mu.Lock(); defer r.f.mu.Unlock(); return len(r.f.attCalls) }
+	before := calls()
+	r.clock.add(30 * time.Second) // within the first backoff: not asked again
+	r.poll(t)
+	if calls() != before {
+		t.Errorf("attachments asked again %d time(s) within the backoff", calls()-before)
+	}
+	r.f.set(func(f *fake) {
+		delete(f.errs, "attachments")
+		f.atts = map[string][]model.Attachment{"MC2": {{ID: "a1", Name: "plan.pdf", Size: 1000}}}
+	})
+	r.clock.add(2 * time.Minute)
+	res = r.poll(t)
+	if sr := res.Sources[model.SourceMC]; sr.Err != nil || sr.Events != 1 {
+		t.Fatalf("after recovery: %+v, want MC2 updated with its attachments", sr)
+	}
+	items, _ = r.st.Items(ctx, tenant, model.SourceMC, []string{"MC2"})
+	m = model.Message{}
+	if err := json.Unmarshal(items["MC2"].Data, &m); err != nil || m.AttachmentsError != nil || len(m.Attachments) != 1 {
+		t.Errorf("MC2 after recovery: attachments %+v, error %+v", m.Attachments, m.AttachmentsError)
+	}
+}
+
+// TestFutureDateDoesNotBlind: one post dated 9999-12-31 does not move the
+// watermark past the fetch, so posts that come later are still found by
+// incremental polls; once Microsoft corrects the date, the next full
+// listing brings the watermark back to the newest real date.
+func TestFutureDateDoesNotBlind(t *testing.T) {
+	set := allOn()
+	set.Issues, set.Health = false, false
+	set.FullResync = 6 * time.Hour
+	r := newRig(t, set)
+	r.f.set(func(f *fake) { f.messages = []model.Message{message("MC1", t0, false)} })
+	r.poll(t) // baseline
+	far := time.Date(9999, 12, 31, 0, 0, 0, 0, time.UTC)
+	r.clock.add(time.Minute)
+	r.f.set(func(f *fake) { f.messages = append(f.messages, message("MC2", far, false)) })
+	if res := r.poll(t); res.Sources[model.SourceMC].Events != 1 {
+		t.Fatalf("MC2 not announced: %+v", res.Sources[model.SourceMC])
+	}
+	ctx := context.Background()
+	cur, err := r.st.Cursor(ctx, tenant, model.SourceMC)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cur.Watermark.After(r.clock.now()) {
+		t.Fatalf("watermark %s is after the fetch (%s)", cur.Watermark, r.clock.now())
+	}
+	for i := range 3 {
+		r.clock.add(time.Minute)
+		id := fmt.Sprintf("MC%d", 3+i)
+		r.f.set(func(f *fake) { f.messages = append(f.messages, message(id, r.clock.now(), false)) })
+		if res := r.poll(t); res.Full || res.Sources[model.SourceMC].Events != 1 {
+			t.Fatalf("%s not announced by an incremental poll: %+v", id, res.Sources[model.SourceMC])
+		}
+	}
+	// Microsoft corrects the date; an older shdmc may also have stored a
+	// watermark in the future: the next full listing recomputes it.
+	r.f.set(func(f *fake) { f.messages[1].LastModified = t0.Add(2 * time.Minute) })
+	r.clock.add(7 * time.Hour)
+	if res := r.poll(t); !res.Full {
+		t.Fatalf("expected a full resync: %+v", res)
+	}
+	cur, _ = r.st.Cursor(ctx, tenant, model.SourceMC)
+	if cur.Watermark.After(r.clock.now()) || cur.Watermark.Before(t0) {
+		t.Errorf("watermark after the resync: %s", cur.Watermark)
 	}
 }

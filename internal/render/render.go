@@ -350,6 +350,9 @@ func composeMessage(ev *model.Event, m *model.Message, o Options, l *tr) Doc {
 		}
 		d.add(l.t("label.attachments"), strings.Join(names, "; "))
 	}
+	if e := m.AttachmentsError; e != nil {
+		d.add(l.t("label.attachments"), l.t("note.attachmentsUnavailable")+" ("+htmltext.Excerpt(e.Error, 160)+")")
+	}
 	d.Changes = l.changeLines(ev)
 	secs := bodySections(m)
 	if ev.Has(model.ChangeNew) {

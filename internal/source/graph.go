@@ -37,7 +37,8 @@ type GraphSet struct {
 
 // Graph returns the tenant's Graph sources that on switches on, in the
 // order a pass polls them: health overviews, issues, messages.
-func Graph(c GraphClient, on GraphSet, log *slog.Logger) []Source {
+// now is the clock of retries (nil = time.Now).
+func Graph(c GraphClient, on GraphSet, log *slog.Logger, now func() time.Time) []Source {
 	var out []Source
 	if on.Health {
 		out = append(out, &Health{C: c})
@@ -46,7 +47,7 @@ func Graph(c GraphClient, on GraphSet, log *slog.Logger) []Source {
 		out = append(out, &Issues{C: c, Log: log})
 	}
 	if on.Messages {
-		out = append(out, &Messages{C: c})
+		out = append(out, &Messages{C: c, Log: log, Now: now})
 	}
 	return out
 }
@@ -119,7 +120,15 @@ func (s *Issues) Annotate(ctx context.Context, ev *model.Event, it Item) {
 }
 
 // Messages is Message Center posts (MC), fetched since a watermark.
-type Messages struct{ C GraphClient }
+// A Messages source belongs to one tenant's poller, which polls it one
+// pass at a time.
+type Messages struct {
+	C   GraphClient
+	Log *slog.Logger
+	Now func() time.Time // nil = time.Now
+	// retry holds, per message whose attachments failed, when to try again.
+	retry map[string]retryState
+}
 
 // Name implements Source.
 func (*Messages) Name() model.Source { return model.SourceMC }
@@ -142,24 +151,60 @@ func (s *Messages) Fetch(ctx context.Context, since time.Time) ([]Item, error) {
 
 // Complete lists the attachments of a message that has some. They cost a
 // request per message: they are asked for only when the message is new or
-// Microsoft modified it; otherwise the stored ones are kept.
+// Microsoft modified it; otherwise the stored ones are kept. A failure
+// (403 on a post the app may not read) fails only that message's
+// attachments: the post is stored and announced with the error noted on
+// it, and the listing is retried with backoff (1 minute, doubling up to 6
+// hours; in memory, so a restart retries at once).
 func (s *Messages) Complete(ctx context.Context, it *Item, prev *Stored) error {
 	m := it.Message
 	if m == nil || !m.HasAttachments || len(m.Attachments) != 0 {
 		return nil
+	}
+	now := time.Now()
+	if s.Now != nil {
+		now = s.Now()
 	}
 	if prev != nil && prev.LastModified.Equal(m.LastModified) {
 		p, err := Decode(KindMessage, prev.Data)
 		if err != nil {
 			return fmt.Errorf("decode stored message %s: %w", m.ID, err)
 		}
-		m.Attachments = p.Message.Attachments
-		return nil
+		m.Attachments, m.AttachmentsError = p.Message.Attachments, p.Message.AttachmentsError
+		if m.AttachmentsError == nil || now.Before(s.retry[m.ID].next) {
+			return nil
+		}
 	}
 	att, err := s.C.Attachments(ctx, m.ID)
-	if err != nil {
+	if err == nil {
+		m.Attachments, m.AttachmentsError = att, nil
+		delete(s.retry, m.ID)
+		return nil
+	}
+	if ctx.Err() != nil {
 		return fmt.Errorf("list attachments of %s: %w", m.ID, err)
 	}
-	m.Attachments = att
+	if s.retry == nil {
+		s.retry = map[string]retryState{}
+	}
+	r := s.retry[m.ID]
+	r.wait = min(max(2*r.wait, time.Minute), 6*time.Hour)
+	r.next = now.Add(r.wait)
+	s.retry[m.ID] = r
+	since := now
+	if m.AttachmentsError != nil {
+		since = m.AttachmentsError.Since
+	}
+	m.AttachmentsError = &model.FetchError{Error: err.Error(), Since: since}
+	if s.Log != nil {
+		s.Log.Warn("attachments unavailable; the post is stored without them and they are tried again later",
+			"item", m.ID, "retry_in", r.wait, "err", err)
+	}
 	return nil
+}
+
+// retryState is when a message's attachments are tried again.
+type retryState struct {
+	next time.Time
+	wait time.Duration
 }
