@@ -81,7 +81,7 @@ type App struct {
 	log        *slog.Logger
 	now        func() time.Time
 	// beat keeps shdmc honest while Microsoft 365 fails (heartbeat.go).
-	beat *heartbeat
+	beat *outage.Heartbeat
 	// polled and kick are signalled by the scheduler during Run: after
 	// every poll (the heartbeat's cycle), and when deliveries may be due.
 	polled, kick chan struct{}
@@ -119,7 +119,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	a.notifiers = notifiers
 	if o.Translator != nil {
 		a.translator = o.Translator
-	} else if a.translator, err = newTranslator(cfg.Translator, a.st, a.log, a.now); err != nil {
+	} else if a.translator, err = translate.FromConfig(cfg.Translator, a.st, a.log, a.now); err != nil {
 		a.Close()
 		return nil, err
 	}
@@ -195,7 +195,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		Concurrency:   o.Concurrency, Now: a.now, Logger: a.log, Observe: o.Observe,
 		Due: func() { signal(a.kick) }, Polled: func() { signal(a.polled) },
 	})
-	a.beat = newHeartbeat(hc.Heartbeat, heartbeatEvery(cfg, scheduled), a.log)
+	a.beat = outage.NewHeartbeat(hc.Heartbeat, heartbeatEvery(cfg, scheduled), a.log)
 	return a, nil
 }
 

@@ -5,11 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"strconv"
 	"sync"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/config"
+	"github.com/shdmc/shdmc/internal/metrics"
+	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -24,7 +25,7 @@ var ErrDashboard = errors.New("dashboard")
 // replaces serve.addr. metrics may be nil (the server makes its own).
 // `shdmc serve` runs it on its own; Run runs it while it polls
 // (Options.Dashboard). Its errors wrap ErrDashboard.
-func Dashboard(cfg *config.Config, st store.Store, addr string, metrics *serve.Metrics, log *slog.Logger) (*serve.Server, error) {
+func Dashboard(cfg *config.Config, st store.Store, addr string, metrics *metrics.Metrics, log *slog.Logger) (*serve.Server, error) {
 	if addr == "" {
 		addr = cfg.Serve.Addr
 	}
@@ -43,7 +44,7 @@ func (a *App) initDashboard(o *Options) error {
 	if !o.Dashboard || a.cfg.Serve.Disabled {
 		return nil
 	}
-	metrics := serve.NewMetrics()
+	metrics := metrics.New()
 	srv, err := Dashboard(a.cfg, a.st, o.DashboardAddr, metrics, a.log)
 	if err != nil {
 		return err
@@ -75,32 +76,13 @@ func (a *App) serveDashboard(ctx context.Context, wg *sync.WaitGroup) {
 	a.log.Info("dashboard", "url", "http://"+a.dash.Addr()+"/")
 }
 
-// observeInto feeds every poll into the dashboard's Prometheus metrics:
-// the duration of each source's pass, Graph answers by status, and the
-// waits on Retry-After.
-func observeInto(m *serve.Metrics) func(Observation) {
+// observeInto feeds every poll into the dashboard's Prometheus metrics.
+func observeInto(m *metrics.Metrics) func(Observation) {
 	return func(o Observation) {
-		for src, r := range o.Sources {
-			outcome := "ok"
-			if r.Err != nil {
-				outcome = "error"
-			}
-			m.PollDuration.WithLabelValues(string(src), outcome).Observe(r.Took.Seconds())
+		src := make(map[model.Source]metrics.SourceTiming, len(o.Sources))
+		for k, r := range o.Sources {
+			src[k] = metrics.SourceTiming{Took: r.Took, Err: r.Err}
 		}
-		for code, n := range o.Graph.ByStatus {
-			m.GraphRequests.WithLabelValues(strconv.Itoa(code)).Add(float64(n))
-		}
-		if errs := o.Graph.Requests - sum(o.Graph.ByStatus); errs > 0 {
-			m.GraphRequests.WithLabelValues("error").Add(float64(errs)) // no response at all
-		}
-		m.ThrottledWaits.Add(float64(o.Graph.Throttled))
-		m.ThrottledWaitSeconds.Add(o.Graph.ThrottledWait.Seconds())
+		m.ObservePoll(src, o.Graph)
 	}
-}
-
-func sum(m map[int]int64) (n int64) {
-	for _, v := range m {
-		n += v
-	}
-	return n
 }

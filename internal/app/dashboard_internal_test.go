@@ -8,13 +8,13 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/shdmc/shdmc/internal/graph"
+	"github.com/shdmc/shdmc/internal/metrics"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/poll"
-	"github.com/shdmc/shdmc/internal/serve"
 )
 
 func TestObserveInto(t *testing.T) {
-	m := serve.NewMetrics()
+	m := metrics.New()
 	observe := observeInto(m)
 	observe(Observation{Tenant: "contoso",
 		Sources: map[model.Source]poll.SourceResult{

@@ -2,14 +2,13 @@ package app
 
 import (
 	"context"
-	"net/http"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/outage"
 	"github.com/shdmc/shdmc/internal/poll"
 	"github.com/shdmc/shdmc/internal/route"
-	"github.com/shdmc/shdmc/internal/source"
 	"github.com/shdmc/shdmc/internal/source/publicstatus"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -32,28 +31,12 @@ func (a *App) sourceTargets(ev *model.Event) []route.Target {
 	return out
 }
 
-// publicSources builds the public status sources of the config: Microsoft
-// 365 status (its JSON posts and RSS feed read as one source), then Azure
-// status.
+// publicSources are the public status pages of the config, polled as
+// sources of their own.
 func publicSources(c config.PublicStatus, targets func(*model.Event) []route.Target) poll.Public {
-	if c.Poll == config.PublicStatusNever {
+	srcs := publicstatus.Sources(c)
+	if len(srcs) == 0 {
 		return poll.Public{}
-	}
-	f := &publicstatus.Fetcher{Client: &http.Client{Timeout: 30 * time.Second}}
-	var m365 []publicstatus.Endpoint
-	if c.M365URL != "" {
-		m365 = append(m365, publicstatus.Endpoint{URL: c.M365URL, Kind: publicstatus.KindPosts})
-	}
-	if c.M365FeedURL != "" {
-		m365 = append(m365, publicstatus.Endpoint{URL: c.M365FeedURL, Kind: publicstatus.KindRSS})
-	}
-	var srcs []source.Source
-	if len(m365) > 0 {
-		srcs = append(srcs, publicstatus.NewSource(model.SourceM365Status, f, m365...))
-	}
-	if c.AzureURL != "" {
-		srcs = append(srcs, publicstatus.NewSource(model.SourceAzureStatus, f,
-			publicstatus.Endpoint{URL: c.AzureURL, Kind: publicstatus.KindRSS}))
 	}
 	return poll.Public{Sources: srcs, Always: c.Poll == config.PublicStatusAlways, Every: c.Interval.Std(), Targets: targets}
 }
@@ -76,11 +59,11 @@ func (a *App) afterCycle(ctx context.Context, force bool, drainErr error) {
 	if a.beat == nil || drainErr != nil || ctx.Err() != nil {
 		return
 	}
-	sum := beatSummary{Tenants: a.sched.Tenants(), Failing: a.sched.Failing()}
+	sum := outage.BeatSummary{Tenants: a.sched.Tenants(), Failing: a.sched.Failing()}
 	if ds, err := a.st.Deliveries(ctx, []store.DeliveryState{store.DeliveryPending, store.DeliveryRetrying}, 10000); err == nil {
 		sum.Outbox = len(ds)
 	}
-	if err := a.beat.ping(ctx, force, sum); err != nil {
+	if err := a.beat.Ping(ctx, force, sum); err != nil {
 		a.log.Warn("heartbeat failed", "err", err)
 	}
 }

@@ -326,7 +326,7 @@ func (b *batch) change(ctx context.Context, it *source.Item, old store.Item, had
 		prev = &v
 	}
 	if had || !it.Quiet {
-		if ev, ok := it.Detect(b.p.tenant, prev, old.Revision, reappeared(o, had && old.Removed)); ok {
+		if ev, ok := detectItem(b.p.tenant, it, prev, old.Revision, reappeared(o, had && old.Removed)); ok {
 			ev.Source = b.b.Source
 			if a, ok := b.src.(source.Annotator); ok {
 				a.Annotate(ctx, &ev, *it)
@@ -459,4 +459,32 @@ func (b *batch) commit(ctx context.Context, cur store.Cursor, full bool, waterma
 	}
 	b.res.Full = full
 	return nil
+}
+
+// detectItem compares prev (nil when never seen, or removed) with the item
+// and returns the event to raise, as the detect function of its kind does.
+// The event's Source is that of the kind's Graph source; the caller sets
+// the source the item came from.
+func detectItem(tenant string, it *source.Item, prev *source.Item, prevRev int, o detect.Options) (model.Event, bool) {
+	switch {
+	case it.Issue != nil:
+		var p *model.Issue
+		if prev != nil {
+			p = prev.Issue
+		}
+		return detect.Issue(tenant, p, prevRev, it.Issue, o)
+	case it.Message != nil:
+		var p *model.Message
+		if prev != nil {
+			p = prev.Message
+		}
+		return detect.Message(tenant, p, prevRev, it.Message, o)
+	case it.Service != nil:
+		var p *model.ServiceHealth
+		if prev != nil {
+			p = prev.Service
+		}
+		return detect.Service(tenant, p, prevRev, it.Service, o)
+	}
+	return model.Event{}, false
 }

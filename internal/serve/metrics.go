@@ -7,58 +7,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 )
 
-// Metrics holds the collectors that code outside serve feeds: the poller
-// observes PollDuration and GraphRequests, the Graph client ThrottledWaits.
-// Everything the store knows (items, events, deliveries, outbox, source
-// health, translation usage) is read at scrape time instead.
-type Metrics struct {
-	// PollDuration observes one pass of one tenant and source, in seconds
-	// (labels: source, outcome = "ok" | "error").
-	PollDuration *prometheus.HistogramVec
-	// GraphRequests counts Microsoft Graph requests by HTTP status code
-	// (label: code, e.g. "200", "429", or "error" without a response).
-	GraphRequests *prometheus.CounterVec
-	// ThrottledWaits counts waits on Retry-After (429/503) and the seconds
-	// waited.
-	ThrottledWaits       prometheus.Counter
-	ThrottledWaitSeconds prometheus.Counter
-}
-
-// NewMetrics makes unregistered collectors; New registers them.
-func NewMetrics() *Metrics {
-	return &Metrics{
-		PollDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
-			Name: "shdmc_poll_duration_seconds", Help: "Duration of one poll pass of a tenant and source.",
-			Buckets: []float64{0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60},
-		}, []string{"source", "outcome"}),
-		GraphRequests: prometheus.NewCounterVec(prometheus.CounterOpts{
-			Name: "shdmc_graph_requests_total", Help: "Microsoft Graph requests by HTTP status.",
-		}, []string{"code"}),
-		ThrottledWaits: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "shdmc_graph_throttled_waits_total", Help: "Waits on Retry-After after 429 or 503 answers.",
-		}),
-		ThrottledWaitSeconds: prometheus.NewCounter(prometheus.CounterOpts{
-			Name: "shdmc_graph_throttled_wait_seconds_total", Help: "Seconds spent waiting on Retry-After.",
-		}),
-	}
-}
-
-// Describe implements prometheus.Collector.
-func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
-	m.PollDuration.Describe(ch)
-	m.GraphRequests.Describe(ch)
-	m.ThrottledWaits.Describe(ch)
-	m.ThrottledWaitSeconds.Describe(ch)
-}
-
-// Collect implements prometheus.Collector.
-func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
-	m.PollDuration.Collect(ch)
-	m.GraphRequests.Collect(ch)
-	m.ThrottledWaits.Collect(ch)
-	m.ThrottledWaitSeconds.Collect(ch)
-}
-
 var (
 	descItems         = prometheus.NewDesc("shdmc_items", "Stored items (not removed) by source, kind and active flag.", []string{"source", "kind", "active"}, nil)
 	descEvents        = prometheus.NewDesc("shdmc_events_total", "Stored events by type.", []string{"type"}, nil)

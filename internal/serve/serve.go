@@ -32,6 +32,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/shdmc/shdmc/internal/metrics"
 	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
@@ -76,7 +77,7 @@ type Options struct {
 	// Metrics receives the poller's and dispatcher's observations; New
 	// makes one when nil. Its collectors are exported on /metrics together
 	// with the store's totals.
-	Metrics *Metrics
+	Metrics *metrics.Metrics
 	// Logger gets request errors; nil discards.
 	Logger *slog.Logger
 	// Now is the clock for staleness and feed stamps; nil means time.Now.
@@ -92,7 +93,7 @@ type Server struct {
 	now     func() time.Time
 	tmpl    *template.Template
 	ui      map[string]map[string]string
-	metrics *Metrics
+	metrics *metrics.Metrics
 	reg     *prometheus.Registry
 	handler http.Handler
 	// authorized reports whether a request carries valid credentials
@@ -134,7 +135,7 @@ func New(o Options) (*Server, error) {
 		o.Now = time.Now
 	}
 	if o.Metrics == nil {
-		o.Metrics = NewMetrics()
+		o.Metrics = metrics.New()
 	}
 	s := &Server{o: o, st: o.Store, rd: rd, log: o.Logger, now: o.Now, ui: uiCatalog(), metrics: o.Metrics}
 	tmpl, err := s.parseTemplates()
@@ -171,7 +172,7 @@ func checkAddr(addr string, a Auth) error {
 func (s *Server) Handler() http.Handler { return s.handler }
 
 // Metrics returns the collectors the poller and dispatcher feed.
-func (s *Server) Metrics() *Metrics { return s.metrics }
+func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 
 // Addr returns the configured listen address.
 func (s *Server) Addr() string { return s.o.Addr }

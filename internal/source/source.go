@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/shdmc/shdmc/internal/detect"
 	"github.com/shdmc/shdmc/internal/fingerprint"
 	"github.com/shdmc/shdmc/internal/model"
 )
@@ -43,7 +42,7 @@ type Traits struct {
 	// resync. Other sources are listed whole at every pass.
 	Incremental bool
 	// Baseline stores what the first full fetch finds silently (see
-	// detect.Options.Baseline). Sources without it announce from the
+	// the detect package's Options.Baseline). Sources without it announce from the
 	// first sight, except Quiet items.
 	Baseline bool
 }
@@ -173,34 +172,6 @@ func (it Item) Value() any {
 		return it.Service
 	}
 	return nil
-}
-
-// Detect compares prev (nil when never seen, or removed) with the item
-// and returns the event to raise, as the detect function of its kind does.
-// The event's Source is that of the kind's Graph source; the caller sets
-// the source the item came from.
-func (it Item) Detect(tenant string, prev *Item, prevRev int, o detect.Options) (model.Event, bool) {
-	switch {
-	case it.Issue != nil:
-		var p *model.Issue
-		if prev != nil {
-			p = prev.Issue
-		}
-		return detect.Issue(tenant, p, prevRev, it.Issue, o)
-	case it.Message != nil:
-		var p *model.Message
-		if prev != nil {
-			p = prev.Message
-		}
-		return detect.Message(tenant, p, prevRev, it.Message, o)
-	case it.Service != nil:
-		var p *model.ServiceHealth
-		if prev != nil {
-			p = prev.Service
-		}
-		return detect.Service(tenant, p, prevRev, it.Service, o)
-	}
-	return model.Event{}, false
 }
 
 // AttachTo sets the item as ev's snapshot (Issue, Message or Service).

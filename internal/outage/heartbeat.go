@@ -1,4 +1,4 @@
-package app
+package outage
 
 import (
 	"bytes"
@@ -16,10 +16,10 @@ import (
 	"github.com/shdmc/shdmc/internal/netsafe"
 )
 
-// heartbeat calls the configured URL after successful cycles: a dead man's
+// Heartbeat calls the configured URL after successful cycles: a dead man's
 // switch for an outside monitor (healthchecks.io and the like), which
 // raises its own alarm when the calls stop.
-type heartbeat struct {
+type Heartbeat struct {
 	cfg    config.Heartbeat
 	client *http.Client
 	log    *slog.Logger
@@ -31,27 +31,27 @@ type heartbeat struct {
 	last time.Time
 }
 
-// newHeartbeat returns nil when no heartbeat URL is configured.
-func newHeartbeat(cfg config.Heartbeat, every time.Duration, log *slog.Logger) *heartbeat {
+// NewHeartbeat returns nil when no heartbeat URL is configured.
+func NewHeartbeat(cfg config.Heartbeat, every time.Duration, log *slog.Logger) *Heartbeat {
 	if cfg.URL == "" {
 		return nil
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = config.Duration(10 * time.Second)
 	}
-	return &heartbeat{cfg: cfg, client: &http.Client{Timeout: cfg.Timeout.Std()}, log: log, every: every}
+	return &Heartbeat{cfg: cfg, client: &http.Client{Timeout: cfg.Timeout.Std()}, log: log, every: every}
 }
 
-// beatSummary is the body of a POST heartbeat (healthchecks.io shows it).
-type beatSummary struct {
+// BeatSummary is the body of a POST heartbeat (healthchecks.io shows it).
+type BeatSummary struct {
 	Tenants int `json:"tenants"`
 	Failing int `json:"failing"`
 	Outbox  int `json:"outbox"`
 }
 
-// ping calls the URL unless one was made less than every ago (force
+// Ping calls the URL unless one was made less than every ago (force
 // ignores that). Errors are returned for the log; they never stop shdmc.
-func (h *heartbeat) ping(ctx context.Context, force bool, sum beatSummary) error {
+func (h *Heartbeat) Ping(ctx context.Context, force bool, sum BeatSummary) error {
 	if h == nil {
 		return nil
 	}
