@@ -6,7 +6,7 @@
 # root file system can be mounted read-only.
 #
 #   docker build -t shdmc \
-#       --build-arg VERSION="$(git describe --tags --always --dirty)" \
+#       --build-arg VERSION="$(git describe --tags --dirty)" \
 #       --build-arg REVISION="$(git rev-parse HEAD)" .
 #   docker run -d --name shdmc --read-only --tmpfs /tmp \
 #       -v shdmc-state:/var/lib/shdmc \
