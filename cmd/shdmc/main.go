@@ -7,17 +7,18 @@ import (
 	"context"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/shdmc/shdmc/internal/cli"
+	"github.com/shdmc/shdmc/internal/version"
 )
-
-// version is set at build time with -ldflags "-X main.version=…".
-var version = "dev"
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := cli.Execute(ctx, version, os.Args[1:], os.Stdout, os.Stderr)
+	// "v0.3.0 (abc1234, dirty) go1.26.8", from the build info.
+	v := strings.TrimPrefix(version.Read().String(), "shdmc ")
+	code := cli.Execute(ctx, v, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	os.Exit(code)
 }
