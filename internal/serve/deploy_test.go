@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/shdmc/shdmc/internal/metrics"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -19,7 +20,7 @@ import (
 func exportedMetrics(t *testing.T) map[string]bool {
 	t.Helper()
 	ch := make(chan *prometheus.Desc, 64)
-	NewMetrics().Describe(ch)
+	metrics.New().Describe(ch)
 	(&storeCollector{}).Describe(ch)
 	close(ch)
 	fq := regexp.MustCompile(`fqName: "([^"]+)"`)
