@@ -138,7 +138,60 @@ func issueChanges(prev, cur *model.Issue) []model.Change {
 	add(model.ChangeFeature, "featureGroup", fingerprint.CanonText(prev.FeatureGroup), fingerprint.CanonText(cur.FeatureGroup))
 	add(model.ChangeFeature, "feature", fingerprint.CanonText(prev.Feature), fingerprint.CanonText(cur.Feature))
 	add(model.ChangeOrigin, "", string(prev.Origin), string(cur.Origin))
+	// An issue's details (NotifyInApp…) are switches of the admin center,
+	// not news: they are stored with the revision but announce nothing.
 	return cs
+}
+
+// detailChanges lists the name/value details of a Message Center post
+// (ExternalLink, RoadmapIds, Platforms, Summary…) whose value was set, changed or
+// cleared, by name.
+func detailChanges(prev, cur []model.KeyValue) []model.Change {
+	values := func(kvs []model.KeyValue) map[string]string {
+		m := make(map[string]string, len(kvs))
+		for _, kv := range kvs {
+			if m[kv.Name] != "" {
+				m[kv.Name] += ", "
+			}
+			m[kv.Name] += fingerprint.CanonText(kv.Value)
+		}
+		return m
+	}
+	p, c := values(prev), values(cur)
+	names := make([]string, 0, len(p)+len(c))
+	for n := range p {
+		names = append(names, n)
+	}
+	for n := range c {
+		if _, ok := p[n]; !ok {
+			names = append(names, n)
+		}
+	}
+	slices.Sort(names)
+	var cs []model.Change
+	for _, n := range names {
+		if p[n] != c[n] {
+			cs = append(cs, model.Change{Kind: model.ChangeDetails, Field: n, From: p[n], To: c[n]})
+		}
+	}
+	return cs
+}
+
+// replacedAttachments lists the attachments present in both versions under
+// the same name whose file changed (another id, size or date).
+func replacedAttachments(prev, cur []model.Attachment) []string {
+	old := make(map[string]model.Attachment, len(prev))
+	for _, a := range prev {
+		old[a.Name] = a
+	}
+	var out []string
+	for _, a := range cur {
+		o, ok := old[a.Name]
+		if ok && a.Name != "" && (o.ID != a.ID || o.Size != a.Size || !o.LastModified.Equal(a.LastModified)) {
+			out = append(out, a.Name)
+		}
+	}
+	return out
 }
 
 // postChanges matches posts by creation time and content: a current post
@@ -225,6 +278,10 @@ func messageChanges(prev, cur *model.Message) []model.Change {
 	add(model.ChangeStart, timeText(prev.Start), timeText(cur.Start))
 	add(model.ChangeEnd, timeText(prev.End), timeText(cur.End))
 	add(model.ChangeAttachments, attachmentList(prev.Attachments), attachmentList(cur.Attachments))
+	if r := replacedAttachments(prev.Attachments, cur.Attachments); len(r) > 0 {
+		cs = append(cs, model.Change{Kind: model.ChangeAttachments, Field: "replaced", To: list(r)})
+	}
+	cs = append(cs, detailChanges(prev.Details, cur.Details)...)
 	if fingerprint.CanonText(prev.Body) != fingerprint.CanonText(cur.Body) {
 		cs = append(cs, sectionChanges(htmltext.Sections(prev.Body), htmltext.Sections(cur.Body))...)
 	}

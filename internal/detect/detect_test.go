@@ -410,3 +410,27 @@ func TestServiceAndRemoved(t *testing.T) {
 		}
 	}
 }
+
+// TestMessageFilesAndDetails: an attachment replaced under the same name
+// and a changed detail are news, not a silent revision.
+func TestMessageFilesAndDetails(t *testing.T) {
+	prev := &model.Message{ID: "MC1", Title: "t", Body: "<p>b</p>",
+		Attachments: []model.Attachment{{ID: "a1", Name: "plan.pdf", Size: 100, LastModified: now}},
+		Details:     []model.KeyValue{{Name: "RoadmapIds", Value: "117520"}, {Name: "Summary", Value: "old"}}}
+	cur := *prev
+	cur.Attachments = []model.Attachment{{ID: "a2", Name: "plan.pdf", Size: 120, LastModified: now.Add(time.Hour)}}
+	cur.Details = []model.KeyValue{{Name: "RoadmapIds", Value: "117520, 123456"}, {Name: "ExternalLink", Value: "https://example.com"}}
+	ev, ok := Message("contoso", prev, 1, &cur, Options{Now: now})
+	if !ok {
+		t.Fatal("no event for a replaced attachment and changed details")
+	}
+	want := []model.Change{
+		{Kind: model.ChangeAttachments, Field: "replaced", To: "plan.pdf"},
+		{Kind: model.ChangeDetails, Field: "ExternalLink", To: "https://example.com"},
+		{Kind: model.ChangeDetails, Field: "RoadmapIds", From: "117520", To: "117520, 123456"},
+		{Kind: model.ChangeDetails, Field: "Summary", From: "old"},
+	}
+	if diff := cmp.Diff(want, ev.Changes); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+}

@@ -69,7 +69,8 @@ const (
 	ChangeMajor          ChangeKind = "major_change"
 	ChangeActionDate     ChangeKind = "action_required_by"
 	ChangeBodySection    ChangeKind = "body_section" // Field holds the section heading
-	ChangeAttachments    ChangeKind = "attachments"
+	ChangeAttachments    ChangeKind = "attachments" // Field "replaced": same names, new files
+	ChangeDetails        ChangeKind = "details"     // Field holds the detail's name
 	// ChangeIncidentReport: the post-incident report became available;
 	// Field holds its content type and To its size in bytes.
 	ChangeIncidentReport ChangeKind = "incident_report"

@@ -88,7 +88,12 @@ func (l *tr) changeLine(ev *model.Event, c model.Change) string {
 	case model.ChangeTags:
 		return l.setChange(l.t("label.tags"), "tag", c.From, c.To)
 	case model.ChangeAttachments:
+		if c.Field == "replaced" {
+			return l.f("change.attachmentsReplaced", "items", c.To)
+		}
 		return l.setChange(l.t("label.attachments"), "", c.From, c.To)
+	case model.ChangeDetails:
+		return l.textChange(l.f("change.detail", "name", c.Field), short(c.From), short(c.To))
 	case model.ChangeMajor:
 		if c.To == "true" {
 			return l.t("change.majorOn")
