@@ -2,11 +2,8 @@ package config
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
-	"io"
 	"net/url"
-	"os"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -275,45 +272,6 @@ func (d *decoder) scalar(n *yaml.Node, key, want string, secret bool) (string, b
 	return s, true
 }
 
-// expandEnv replaces ${NAME} with the value of the environment variable
-// NAME; "$${" stands for a literal "${". The value itself is never part of
-// an error, as it may be a secret.
-func expandEnv(s string, lookup func(string) (string, bool)) (string, error) {
-	if !strings.Contains(s, "${") {
-		return s, nil
-	}
-	var b strings.Builder
-	for {
-		i := strings.Index(s, "${")
-		if i < 0 {
-			b.WriteString(s)
-			return b.String(), nil
-		}
-		if i > 0 && s[i-1] == '$' {
-			b.WriteString(s[:i-1] + "${")
-			s = s[i+2:]
-			continue
-		}
-		b.WriteString(s[:i])
-		end := strings.IndexByte(s[i:], '}')
-		if end < 0 {
-			return "", errors.New("unterminated ${ (write $${ for a literal ${)")
-		}
-		name := s[i+2 : i+end]
-		if !envNameRE.MatchString(name) {
-			return "", fmt.Errorf("invalid environment variable name %q in ${…}", name)
-		}
-		val, ok := lookup(name)
-		if !ok {
-			return "", fmt.Errorf("environment variable %s is not set", name)
-		}
-		b.WriteString(val)
-		s = s[i+end+1:]
-	}
-}
-
-var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
-
 // field is one settable key of a struct.
 type field struct {
 	name  string
@@ -391,148 +349,6 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 	}
 }
 
-// decodeChannel decodes one channels entry: the keys every channel has
-// into ch, the others into the settings of its type (which may be set
-// after them, or through a merge key), as strictly as decodeStruct. A key
-// that belongs to another type is reported as not used by this one when it
-// holds a value. With a missing or unknown type, which validation reports,
-// each key is still checked against the type it belongs to.
-func (d *decoder) decodeChannel(n *yaml.Node, ch *Channel, path string) {
-	if n.Kind != yaml.MappingNode {
-		d.errAt(n, keyOr(path), "expected a mapping (key: value lines), got %s", kindName(n))
-		return
-	}
-	pairs := d.pairs(n, 0)
-	typ := d.channelTypeOf(pairs)
-	var settings reflect.Value // the struct the type's keys go to
-	if s, ok := d.newChannelSettings(typ); ok {
-		ch.Settings = s
-		settings = reflect.ValueOf(s).Elem()
-	}
-	common := reflect.ValueOf(ch).Elem()
-	commonFields := fieldsOf(channelType)
-	seen := map[string]int{}
-	for _, pair := range pairs {
-		k, val := pair[0], pair[1]
-		name := k.Value
-		key := join(path, name)
-		if pair[2] == nil { // own key, not merged
-			if line, dup := seen[name]; dup {
-				d.errAt(k, key, "duplicate key (first set on line %d)", line)
-				continue
-			}
-			seen[name] = k.Line
-		}
-		if i := fieldIndex(commonFields, name); i >= 0 {
-			d.pos[key] = position{line: k.Line, col: k.Column}
-			d.decode(val, common.Field(i), key, false)
-			continue
-		}
-		if settings.IsValid() {
-			if i := fieldIndex(fieldsOf(settings.Type()), name); i >= 0 {
-				d.pos[key] = position{line: k.Line, col: k.Column}
-				d.decode(val, settings.Field(i), key, false)
-				continue
-			}
-		}
-		if other, ok := d.otherChannelField(name, typ); ok {
-			// Decoded all the same, so that its own mistakes show.
-			d.pos[key] = position{line: k.Line, col: k.Column}
-			before := len(d.errs)
-			d.decode(val, other, key, false)
-			if settings.IsValid() && len(d.errs) == before && !isEmpty(other) {
-				d.errAt(k, key, "%s is not used by %s channels", name, typ)
-			}
-			continue
-		}
-		msg := "unknown key"
-		if s := suggest(name, d.channelKeys()); s != "" {
-			msg += " (did you mean " + s + "?)"
-			d.failed[join(path, s)] = true
-		}
-		d.errAt(k, key, "%s", msg)
-	}
-}
-
-// channelTypeOf returns the type of a channels entry from its pairs (the
-// last one wins: own keys come after merged ones), or "".
-func (d *decoder) channelTypeOf(pairs [][3]*yaml.Node) string {
-	typ := ""
-	for _, p := range pairs {
-		v := p[1]
-		if v.Kind == yaml.AliasNode && v.Alias != nil {
-			v = v.Alias
-		}
-		if p[0].Value != "type" || v.Kind != yaml.ScalarNode {
-			continue
-		}
-		typ = ""
-		if s, err := expandEnv(v.Value, d.env); err == nil {
-			typ = s
-		}
-	}
-	return typ
-}
-
-// newChannelSettings returns new settings of a channel type, when the
-// type is known and its settings are a pointer to a struct.
-func (d *decoder) newChannelSettings(typ string) (ChannelSettings, bool) {
-	if d.channels == nil || typ == "" {
-		return nil, false
-	}
-	s, ok := d.channels.NewChannelSettings(typ)
-	if !ok || s == nil {
-		return nil, false
-	}
-	if v := reflect.ValueOf(s); v.Kind() != reflect.Pointer || v.IsNil() || v.Elem().Kind() != reflect.Struct {
-		return nil, false
-	}
-	return s, true
-}
-
-// otherChannelField returns a new value of the field a channel type other
-// than skip has for key name, to decode into; false when no type has it.
-func (d *decoder) otherChannelField(name, skip string) (reflect.Value, bool) {
-	if d.channels == nil {
-		return reflect.Value{}, false
-	}
-	for _, typ := range d.channels.ChannelTypeNames() {
-		if typ == skip {
-			continue
-		}
-		s, ok := d.newChannelSettings(typ)
-		if !ok {
-			continue
-		}
-		t := reflect.TypeOf(s).Elem()
-		if i := fieldIndex(fieldsOf(t), name); i >= 0 {
-			return reflect.New(t.Field(i).Type).Elem(), true
-		}
-	}
-	return reflect.Value{}, false
-}
-
-// channelKeys lists the keys a channels entry may hold: the common ones,
-// then those of each type in turn, each once.
-func (d *decoder) channelKeys() []field {
-	keys := fieldsOf(channelType)
-	if d.channels == nil {
-		return keys
-	}
-	for _, typ := range d.channels.ChannelTypeNames() {
-		s, ok := d.newChannelSettings(typ)
-		if !ok {
-			continue
-		}
-		for _, f := range fieldsOf(reflect.TypeOf(s).Elem()) {
-			if fieldIndex(keys, f.name) < 0 {
-				keys = append(keys, f)
-			}
-		}
-	}
-	return keys
-}
-
 // fieldIndex returns the struct field index of key name, or -1.
 func fieldIndex(fields []field, name string) int {
 	for _, f := range fields {
@@ -591,21 +407,6 @@ func (d *decoder) pairs(n *yaml.Node, depth int) [][3]*yaml.Node {
 	return append(merged, own...)
 }
 
-// misplacedHint explains a top-level key that belongs in a list entry.
-func (d *decoder) misplacedHint(name string) string {
-	for _, f := range fieldsOf(reflect.TypeFor[Tenant]()) {
-		if f.name == name {
-			return " (it belongs in a tenants entry)"
-		}
-	}
-	for _, f := range d.channelKeys() {
-		if f.name == name {
-			return " (it belongs in a channels entry)"
-		}
-	}
-	return ""
-}
-
 func join(path, name string) string {
 	if path == "" {
 		return name
@@ -618,134 +419,6 @@ func keyOr(path string) string {
 		return "(top level)"
 	}
 	return path
-}
-
-// suggest returns the known key closest to name, if it is close enough to
-// be a typo.
-func suggest(name string, fields []field) string {
-	best, bestDist := "", 0
-	for _, f := range fields {
-		dist := levenshtein(strings.ToLower(name), f.name)
-		if best == "" || dist < bestDist {
-			best, bestDist = f.name, dist
-		}
-	}
-	if best == "" || bestDist > 2+len(name)/6 || bestDist >= len(name) {
-		return ""
-	}
-	return best
-}
-
-// levenshtein is the edit distance between a and b, treating '-' and '_'
-// as equal so that client-secret suggests client_secret.
-func levenshtein(a, b string) int {
-	a = strings.ReplaceAll(a, "-", "_")
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
-}
-
-// envOverlay lists the environment variables that replace top-level keys.
-func envOverlay() []struct{ env, key string } {
-	return []struct{ env, key string }{
-		{"SHDMC_STORE", "store"},
-		{"SHDMC_INTERVAL", "interval"},
-		{"SHDMC_TIME_ZONE", "time_zone"},
-		{"SHDMC_LOG_LEVEL", "log.level"},
-	}
-}
-
-// overlay applies the SHDMC_* environment variables.
-func (d *decoder) overlay(cfg *Config) {
-	for _, o := range envOverlay() {
-		val, ok := d.env(o.env)
-		if !ok || val == "" {
-			continue
-		}
-		d.pos[o.key] = position{env: o.env}
-		switch o.key {
-		case "store":
-			cfg.Store = val
-		case "interval":
-			dur, err := parseDuration(val)
-			if err != nil {
-				d.errs = append(d.errs, Error{File: d.file, Key: o.key, Msg: fmt.Sprintf("from %s: %v", o.env, err)})
-				d.failed[o.key] = true
-				continue
-			}
-			cfg.Interval = Duration(dur)
-		case "time_zone":
-			cfg.TimeZone = val
-		case "log.level":
-			cfg.Log.Level = val
-		}
-	}
-}
-
-// overlayServe applies the dashboard's credentials from the environment
-// when the config sets neither serve.token (or token_file) nor
-// serve.username: SHDMC_SERVE_TOKEN, SHDMC_SERVE_USERNAME and
-// SHDMC_SERVE_PASSWORD, where SHDMC_SERVE_TOKEN_FILE and
-// SHDMC_SERVE_PASSWORD_FILE, when set, name a file holding the value
-// (relative to the working directory, surrounding white space trimmed).
-// It runs after resolve, so that the config's secret files are read.
-func (d *decoder) overlayServe(sv *Serve) {
-	if sv.Token != "" || sv.TokenFile != "" || sv.Username != "" {
-		return // the config wins
-	}
-	token, tokenFrom, ok := d.envSecret("SHDMC_SERVE_TOKEN", "serve.token")
-	if !ok {
-		return
-	}
-	username, _ := d.env("SHDMC_SERVE_USERNAME")
-	password, passwordFrom, ok := d.envSecret("SHDMC_SERVE_PASSWORD", "serve.password")
-	if !ok {
-		return
-	}
-	if (username == "") != (password == "") {
-		d.errs = append(d.errs, Error{File: d.file, Key: "serve.password",
-			Msg: "SHDMC_SERVE_USERNAME and SHDMC_SERVE_PASSWORD must be set together"})
-		d.failed["serve.password"] = true
-		return
-	}
-	if token != "" {
-		sv.Token, d.pos["serve.token"] = token, position{env: tokenFrom}
-	}
-	if username != "" {
-		sv.Username, d.pos["serve.username"] = username, position{env: "SHDMC_SERVE_USERNAME"}
-		sv.Password, d.pos["serve.password"] = password, position{env: passwordFrom}
-	}
-}
-
-// envSecret reads the secret of the environment variable name, or of the
-// file that name_FILE names (which wins); from is the variable used. ok
-// is false when the file cannot be read (the problem is recorded at key).
-func (d *decoder) envSecret(name, key string) (s Secret, from string, ok bool) {
-	if file, _ := d.env(name + "_FILE"); file != "" {
-		b, err := readLimited(file, maxSecretFile)
-		if err != nil {
-			d.errs = append(d.errs, Error{File: d.file, Key: key, Msg: fmt.Sprintf("from %s_FILE: cannot read the secret: %v", name, err)})
-			d.failed[key] = true
-			return "", "", false
-		}
-		return Secret(strings.TrimSpace(string(b))), name + "_FILE", true
-	}
-	v, _ := d.env(name)
-	return Secret(v), name, true
 }
 
 // resolve fills in values that follow from others: secrets read from
@@ -812,35 +485,6 @@ func (d *decoder) resolve(cfg *Config, dir string) {
 	}
 }
 
-// secretFiles reads, for every Secret field K of the struct v (and of the
-// structs in it), the file named by its string field K_file, and resolves
-// that path; path is the key path of v.
-func (d *decoder) secretFiles(v reflect.Value, path, dir string) {
-	if v.Kind() != reflect.Struct {
-		return
-	}
-	fields := fieldsOf(v.Type())
-	for _, f := range fields {
-		fv := v.Field(f.index)
-		if fv.Kind() == reflect.Struct {
-			d.secretFiles(fv, join(path, f.name), dir)
-			continue
-		}
-		if fv.Type() != secretType {
-			continue
-		}
-		for _, g := range fields {
-			fileField := v.Field(g.index)
-			if g.name != f.name+"_file" || fileField.Kind() != reflect.String {
-				continue
-			}
-			secret := d.secretFromFile(Secret(fv.String()), fileField.String(), dir, join(path, f.name), join(path, g.name))
-			fv.SetString(string(secret))
-			fileField.SetString(resolvePath(dir, fileField.String()))
-		}
-	}
-}
-
 // node returns a stand-in node carrying the position of a key, for errors
 // raised after decoding.
 func (d *decoder) node(key string) *yaml.Node {
@@ -849,59 +493,4 @@ func (d *decoder) node(key string) *yaml.Node {
 		return nil
 	}
 	return &yaml.Node{Line: p.line, Column: p.col}
-}
-
-// maxSecretFile bounds what is read from a secret file; secrets are short.
-const maxSecretFile = 64 << 10
-
-// secretFromFile returns the secret from the file named by the key
-// fileKey, or value when no file is set. Setting both is an error. Errors
-// name the file, never its content.
-func (d *decoder) secretFromFile(value Secret, file, dir, valueKey, fileKey string) Secret {
-	if file == "" {
-		return value
-	}
-	if _, both := d.pos[valueKey]; both {
-		d.errAt(d.node(fileKey), fileKey, "set either %s or %s, not both", lastKey(valueKey), lastKey(fileKey))
-		return value
-	}
-	path := resolvePath(dir, file)
-	b, err := readLimited(path, maxSecretFile)
-	if err != nil {
-		d.errAt(d.node(fileKey), fileKey, "cannot read the secret: %v", err)
-		d.failed[valueKey] = true
-		return ""
-	}
-	s := strings.TrimSpace(string(b))
-	if s == "" {
-		d.errAt(d.node(fileKey), fileKey, "file %s is empty", path)
-		d.failed[valueKey] = true
-	}
-	return Secret(s)
-}
-
-func lastKey(key string) string {
-	if i := strings.LastIndexByte(key, '.'); i >= 0 {
-		return key[i+1:]
-	}
-	return key
-}
-
-// readLimited reads at most limit bytes of a file and fails if it is
-// larger, so that a mistaken path such as /dev/zero cannot hang Load.
-func readLimited(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	var buf bytes.Buffer
-	n, err := io.Copy(&buf, io.LimitReader(f, limit+1))
-	if err != nil {
-		return nil, err
-	}
-	if n > limit {
-		return nil, fmt.Errorf("%s is larger than %d bytes", path, limit)
-	}
-	return buf.Bytes(), nil
 }

@@ -1,0 +1,60 @@
+package config
+
+import (
+	"reflect"
+	"strings"
+)
+
+// misplacedHint explains a top-level key that belongs in a list entry.
+func (d *decoder) misplacedHint(name string) string {
+	for _, f := range fieldsOf(reflect.TypeFor[Tenant]()) {
+		if f.name == name {
+			return " (it belongs in a tenants entry)"
+		}
+	}
+	for _, f := range d.channelKeys() {
+		if f.name == name {
+			return " (it belongs in a channels entry)"
+		}
+	}
+	return ""
+}
+
+// suggest returns the known key closest to name, if it is close enough to
+// be a typo.
+func suggest(name string, fields []field) string {
+	best, bestDist := "", 0
+	for _, f := range fields {
+		dist := levenshtein(strings.ToLower(name), f.name)
+		if best == "" || dist < bestDist {
+			best, bestDist = f.name, dist
+		}
+	}
+	if best == "" || bestDist > 2+len(name)/6 || bestDist >= len(name) {
+		return ""
+	}
+	return best
+}
+
+// levenshtein is the edit distance between a and b, treating '-' and '_'
+// as equal so that client-secret suggests client_secret.
+func levenshtein(a, b string) int {
+	a = strings.ReplaceAll(a, "-", "_")
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}
