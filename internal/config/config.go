@@ -293,6 +293,9 @@ type Match struct {
 	Tags       []string `yaml:"tags"`
 	// MajorChange, when set, matches MC posts with that isMajorChange.
 	MajorChange *bool `yaml:"major_change"`
+	// Relevant matches Message Center posts that concern the tenant (true)
+	// or not (false), judged from its licences or its service health.
+	Relevant *bool `yaml:"relevant"`
 	// ActionRequiredWithin matches MC posts whose action-required date is
 	// within this duration of the event (e.g. 720h).
 	ActionRequiredWithin Duration `yaml:"action_required_within"`

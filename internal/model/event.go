@@ -69,8 +69,8 @@ const (
 	ChangeMajor          ChangeKind = "major_change"
 	ChangeActionDate     ChangeKind = "action_required_by"
 	ChangeBodySection    ChangeKind = "body_section" // Field holds the section heading
-	ChangeAttachments    ChangeKind = "attachments" // Field "replaced": same names, new files
-	ChangeDetails        ChangeKind = "details"     // Field holds the detail's name
+	ChangeAttachments    ChangeKind = "attachments"  // Field "replaced": same names, new files
+	ChangeDetails        ChangeKind = "details"      // Field holds the detail's name
 	// ChangeIncidentReport: the post-incident report became available;
 	// Field holds its content type and To its size in bytes.
 	ChangeIncidentReport ChangeKind = "incident_report"
@@ -95,17 +95,20 @@ type Change struct {
 // Event is one detected change of one item, with the item as it is now.
 // Exactly one of Issue, Message and Service is set, matching Source.
 type Event struct {
-	ID         int64          `json:"id,omitempty"` // assigned by the store
-	Tenant     string         `json:"tenant"`
-	Source     Source         `json:"source"`
-	ItemID     string         `json:"itemId"`
-	Type       EventType      `json:"type"`
-	Revision   int            `json:"revision"` // revision number of the item after the change
-	Changes    []Change       `json:"changes,omitempty"`
-	DetectedAt time.Time      `json:"detectedAt"`
-	Issue      *Issue         `json:"issue,omitempty"`
-	Message    *Message       `json:"message,omitempty"`
-	Service    *ServiceHealth `json:"service,omitempty"`
+	ID         int64     `json:"id,omitempty"` // assigned by the store
+	Tenant     string    `json:"tenant"`
+	Source     Source    `json:"source"`
+	ItemID     string    `json:"itemId"`
+	Type       EventType `json:"type"`
+	Revision   int       `json:"revision"` // revision number of the item after the change
+	Changes    []Change  `json:"changes,omitempty"`
+	DetectedAt time.Time `json:"detectedAt"`
+	Issue      *Issue    `json:"issue,omitempty"`
+	Message    *Message  `json:"message,omitempty"`
+	// Relevance says whether a Message Center post concerns the tenant
+	// (set by the poller on Message Center events).
+	Relevance *Relevance     `json:"relevance,omitempty"`
+	Service   *ServiceHealth `json:"service,omitempty"`
 	// Items are the events a digest summarizes (Type EventDigest only).
 	Items []Event `json:"items,omitempty"`
 }
@@ -126,3 +129,11 @@ func (e *Event) Has(k ChangeKind) bool {
 // FieldReappeared is the Field of the ChangeNew change of an item that comes
 // back after it had been marked removed.
 const FieldReappeared = "reappeared"
+
+// Relevance says whether a Message Center post concerns its tenant, on
+// what basis ("licences", "service health", "everyone", "unknown") and why.
+type Relevance struct {
+	Relevant bool   `json:"relevant"`
+	Basis    string `json:"basis"`
+	Reason   string `json:"reason"`
+}

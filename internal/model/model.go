@@ -139,3 +139,18 @@ type ItemKey struct {
 	Source Source `json:"source"`
 	ID     string `json:"id"`
 }
+
+// SubscribedSku mirrors the parts of Graph's subscribedSku that tell which
+// services a tenant has: a commercial subscription and its service plans.
+// https://learn.microsoft.com/graph/api/resources/subscribedsku
+type SubscribedSku struct {
+	SkuPartNumber    string        `json:"skuPartNumber"`
+	CapabilityStatus string        `json:"capabilityStatus,omitempty"` // Enabled, Warning, Suspended, Deleted, LockedOut
+	ServicePlans     []ServicePlan `json:"servicePlans,omitempty"`
+}
+
+// ServicePlan mirrors servicePlanInfo.
+type ServicePlan struct {
+	ServicePlanName    string `json:"servicePlanName"`
+	ProvisioningStatus string `json:"provisioningStatus,omitempty"` // Success, Disabled, PendingProvisioning…
+}

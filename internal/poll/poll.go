@@ -51,6 +51,9 @@ type Settings struct {
 	NoBaseline bool
 	// Issues, Messages and Health switch the sources on.
 	Issues, Messages, Health bool
+	// NoLicences never reads the tenant's subscribed SKUs: relevance rests
+	// on service health alone.
+	NoLicences bool
 	// Targets returns the deliveries of an event (route.Router.Match).
 	// When nil, every event goes to every one of Channels through the
 	// default route.
@@ -71,6 +74,8 @@ type Poller struct {
 	// reachedBack is when each source last fetched with the overlap;
 	// in memory only, so a restart begins with a reaching-back fetch.
 	reachedBack map[model.Source]time.Time
+	// rel is what is known of the tenant's services (relevance.go).
+	rel relevanceState
 }
 
 // New returns a Poller of tenant's Graph sources, those set switches on.
@@ -79,7 +84,11 @@ func New(tenant string, f Fetcher, st store.Store, set Settings, now func() time
 		log = slog.New(slog.DiscardHandler)
 	}
 	on := source.GraphSet{Health: set.Health, Issues: set.Issues, Messages: set.Messages}
-	return NewSources(tenant, source.Graph(f, on, log.With("tenant", tenant), now), st, set, now, log)
+	p := NewSources(tenant, source.Graph(f, on, log.With("tenant", tenant), now), st, set, now, log)
+	if lr, ok := f.(LicenseReader); ok && set.Messages && !set.NoLicences {
+		p.rel.reader = lr
+	}
+	return p
 }
 
 // NewSources returns a Poller of the given sources of tenant, polled in
@@ -123,6 +132,7 @@ func (p *Poller) Poll(ctx context.Context) (Result, error) {
 	res := Result{Sources: map[model.Source]SourceResult{}}
 	var errs []error
 	for _, src := range p.sources {
+		p.rel.listed = false // service health is read again when a post needs it
 		start := time.Now()
 		r, err := p.pollSource(ctx, src)
 		r.Took = time.Since(start)
@@ -331,7 +341,7 @@ func (b *batch) change(ctx context.Context, it *source.Item, old store.Item, had
 			if a, ok := b.src.(source.Annotator); ok {
 				a.Annotate(ctx, &ev, *it)
 			}
-			b.event(ev)
+			b.event(ctx, ev)
 		}
 	}
 	return b.item(it.ID(), old.Revision+1, h, it.LastModified(), it.Value())
@@ -350,7 +360,8 @@ func (b *batch) item(id string, rev int, hash string, lastMod time.Time, v any) 
 	return nil
 }
 
-func (b *batch) event(ev model.Event) {
+func (b *batch) event(ctx context.Context, ev model.Event) {
+	b.p.markRelevance(ctx, &ev)
 	b.b.Events = append(b.b.Events, ev)
 	idx := len(b.b.Events) - 1
 	var targets []route.Target
@@ -424,7 +435,7 @@ func (b *batch) vanished(ctx context.Context, seen map[string]bool, o detect.Opt
 			if last, err := source.Decode(b.kind, it.Data); err == nil {
 				last.AttachTo(&ev)
 			}
-			b.event(ev)
+			b.event(ctx, ev)
 		}
 	}
 	return nil

@@ -12,7 +12,9 @@ import (
 // composeDigest summarizes the events a digest route collected: Message
 // Center posts with an action-required date first (soonest deadline
 // first), then the others grouped by category, then anything else; each
-// line says whether the post is new or what changed in it.
+// line says whether the post is new or what changed in it. Within each
+// group, posts that concern the tenant come before those that do not,
+// which are marked.
 func composeDigest(ev *model.Event, l *tr) Doc {
 	items := ev.Items
 	d := Doc{Subject: l.f("digest.subject", "count", strconv.Itoa(len(items)), "time", l.time(ev.DetectedAt))}
@@ -43,6 +45,9 @@ func composeDigest(ev *model.Event, l *tr) Doc {
 		if it.Tenant != "" {
 			b.WriteString(" · " + it.Tenant)
 		}
+		if !relevant(it) {
+			b.WriteString(" · " + l.t("digest.notRelevant"))
+		}
 		return "- " + b.String()
 	}
 	var action, other []*model.Event
@@ -59,8 +64,11 @@ func composeDigest(ev *model.Event, l *tr) Doc {
 		}
 	}
 	slices.SortStableFunc(action, func(a, b *model.Event) int {
-		return a.Message.ActionRequiredBy.Compare(b.Message.ActionRequiredBy)
+		return cmp.Or(relevantFirst(a, b), a.Message.ActionRequiredBy.Compare(b.Message.ActionRequiredBy))
 	})
+	for _, evs := range byCat {
+		slices.SortStableFunc(evs, relevantFirst)
+	}
 	if len(action) > 0 {
 		var lines []string
 		for _, it := range action {
@@ -99,4 +107,19 @@ func composeDigest(ev *model.Event, l *tr) Doc {
 		d.Blocks = append(d.Blocks, Block{Title: l.t("digest.other"), Text: strings.Join(lines, "\n")})
 	}
 	return d
+}
+
+// relevant reports whether an event's post concerns its tenant (unknown
+// counts as relevant).
+func relevant(ev *model.Event) bool { return ev.Relevance == nil || ev.Relevance.Relevant }
+
+// relevantFirst orders relevant posts before the others.
+func relevantFirst(a, b *model.Event) int {
+	switch ra, rb := relevant(a), relevant(b); {
+	case ra && !rb:
+		return -1
+	case rb && !ra:
+		return 1
+	}
+	return 0
 }

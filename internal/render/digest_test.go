@@ -55,3 +55,23 @@ func TestDigest(t *testing.T) {
 		t.Error("digest HTML lacks an item")
 	}
 }
+
+// TestDigestRelevantFirst: posts that concern the tenant come first in
+// their group; the others are marked.
+func TestDigestRelevantFirst(t *testing.T) {
+	no := &model.Relevance{Relevant: false, Basis: "licences", Reason: "no licence for Power BI"}
+	ev := model.Event{Type: model.EventDigest, ItemID: "digest", DetectedAt: time.Date(2024, 6, 3, 8, 0, 0, 0, time.UTC), Items: []model.Event{
+		{Tenant: "contoso", Source: model.SourceMC, ItemID: "MC2", Type: model.EventMessageNew, Relevance: no,
+			Changes: []model.Change{{Kind: model.ChangeNew}}, Message: &model.Message{ID: "MC2", Title: "Power BI", Category: model.CategoryPlanForChange}},
+		{Tenant: "contoso", Source: model.SourceMC, ItemID: "MC1", Type: model.EventMessageNew,
+			Changes: []model.Change{{Kind: model.ChangeNew}}, Message: &model.Message{ID: "MC1", Title: "Exchange", Category: model.CategoryPlanForChange}},
+	}}
+	_, body := Notice(&ev, Options{Format: FormatText})
+	i1, i2 := strings.Index(body, "MC1"), strings.Index(body, "MC2")
+	if i1 < 0 || i2 < 0 || i1 > i2 {
+		t.Errorf("relevant MC1 not before MC2:\n%s", body)
+	}
+	if !strings.Contains(body, "MC2 ") || !strings.Contains(body[i2:], "not for this tenant") {
+		t.Errorf("MC2 not marked:\n%s", body)
+	}
+}

@@ -39,6 +39,8 @@ type compiled struct {
 	keywords   []string
 	majorSet   bool
 	major      bool
+	relSet     bool
+	relevant   bool
 	actionSpan time.Duration
 }
 
@@ -86,6 +88,9 @@ func New(routes []config.Route, channels []string) (*Router, error) {
 		}
 		if m.MajorChange != nil {
 			c.majorSet, c.major = true, *m.MajorChange
+		}
+		if m.Relevant != nil {
+			c.relSet, c.relevant = true, *m.Relevant
 		}
 		c.actionSpan = time.Duration(m.ActionRequiredWithin)
 		r.routes = append(r.routes, c)
@@ -155,7 +160,7 @@ func (c *compiled) matches(ev *model.Event) bool {
 	if is == nil && slices.ContainsFunc(issueOnly, c.set) {
 		return false
 	}
-	if m == nil && (slices.ContainsFunc(mcOnly, c.set) || c.majorSet || c.actionSpan > 0) {
+	if m == nil && (slices.ContainsFunc(mcOnly, c.set) || c.majorSet || c.relSet || c.actionSpan > 0) {
 		return false
 	}
 	var services []string
@@ -180,6 +185,10 @@ func (c *compiled) matches(ev *model.Event) bool {
 			return false
 		}
 		if c.majorSet && m.IsMajorChange != c.major {
+			return false
+		}
+		// Unknown relevance (no service list yet) counts as relevant.
+		if c.relSet && (ev.Relevance == nil || ev.Relevance.Relevant) != c.relevant {
 			return false
 		}
 		if c.actionSpan > 0 && (m.ActionRequiredBy.IsZero() || m.ActionRequiredBy.Sub(ev.DetectedAt) > c.actionSpan) {

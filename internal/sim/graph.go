@@ -98,6 +98,10 @@ func (s *Server) handleGraph(w http.ResponseWriter, r *http.Request, rc *reqCtx)
 	p := strings.TrimPrefix(r.URL.Path, "/")
 	version, rest, _ := strings.Cut(p, "/")
 	segs := strings.Split(strings.TrimSuffix(rest, "/"), "/")
+	if len(segs) == 1 && strings.EqualFold(segs[0], "subscribedSkus") {
+		s.serveSkus(w, r, rc, s.baseFor(r)+"/"+version)
+		return
+	}
 	if len(segs) < 3 || !strings.EqualFold(segs[0], "admin") || !strings.EqualFold(segs[1], "serviceAnnouncement") {
 		last := rest
 		if len(segs) > 0 {
@@ -570,4 +574,54 @@ func formatRetryAfter(d time.Duration) string {
 		return strconv.FormatFloat(math.Ceil(sec*1000)/1000, 'f', -1, 64)
 	}
 	return strconv.Itoa(int(math.Ceil(sec)))
+}
+
+// serveSkus answers GET /subscribedSkus for the request's tenant: its
+// Tenant.SubscribedSkus, or 403 when the app may not read licences.
+func (s *Server) serveSkus(w http.ResponseWriter, r *http.Request, rc *reqCtx, base string) {
+	reg := s.tenant(rc.tenant)
+	if reg == nil || reg.t.SubscribedSkus == nil {
+		s.graphError(w, rc, http.StatusForbidden, "Authorization_RequestDenied", "Insufficient privileges to complete the operation.")
+		return
+	}
+	type plan struct {
+		ServicePlanID      string `json:"servicePlanId"`
+		ServicePlanName    string `json:"servicePlanName"`
+		ProvisioningStatus string `json:"provisioningStatus"`
+		AppliesTo          string `json:"appliesTo"`
+	}
+	type sku struct {
+		ID               string `json:"id"`
+		SkuID            string `json:"skuId"`
+		SkuPartNumber    string `json:"skuPartNumber"`
+		AppliesTo        string `json:"appliesTo"`
+		CapabilityStatus string `json:"capabilityStatus"`
+		ConsumedUnits    int    `json:"consumedUnits"`
+		ServicePlans     []plan `json:"servicePlans"`
+	}
+	out := make([]sku, 0, len(reg.t.SubscribedSkus))
+	for i, k := range reg.t.SubscribedSkus {
+		id := fmt.Sprintf("00000000-0000-4000-a000-%012d", i+1)
+		v := sku{ID: rc.tenant + "_" + id, SkuID: id, SkuPartNumber: k.SkuPartNumber, AppliesTo: "User",
+			CapabilityStatus: k.CapabilityStatus, ConsumedUnits: 25, ServicePlans: []plan{}}
+		if v.CapabilityStatus == "" {
+			v.CapabilityStatus = "Enabled"
+		}
+		for j, p := range k.ServicePlans {
+			st := p.ProvisioningStatus
+			if st == "" {
+				st = "Success"
+			}
+			v.ServicePlans = append(v.ServicePlans, plan{ServicePlanID: fmt.Sprintf("00000000-0000-4000-b%03d-%012d", i+1, j+1),
+				ServicePlanName: p.ServicePlanName, ProvisioningStatus: st, AppliesTo: "User"})
+		}
+		out = append(out, v)
+	}
+	body, err := json.Marshal(map[string]any{"@odata.context": base + "/$metadata#subscribedSkus", "value": out})
+	if err != nil {
+		s.graphError(w, rc, http.StatusInternalServerError, "InternalServerError", err.Error())
+		return
+	}
+	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
+	_, _ = w.Write(body)
 }

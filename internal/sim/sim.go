@@ -53,6 +53,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/shdmc/shdmc/internal/model"
 )
 
 // Options configures a Server.
@@ -97,6 +99,10 @@ type Tenant struct {
 	// CertificatePEM holds the application's certificate(s); client
 	// assertions signed by a matching RSA key are accepted.
 	CertificatePEM []byte
+	// SubscribedSkus is what GET /subscribedSkus lists. nil stands for an
+	// app without LicenseAssignment.Read.All or Organization.Read.All: the
+	// request is refused with 403 Authorization_RequestDenied, as Graph does.
+	SubscribedSkus []model.SubscribedSku
 }
 
 // RequestRecord is one request the server saw.
