@@ -333,6 +333,9 @@ type Translator struct {
 	URL string `yaml:"url"`
 	// Model is the openai model name.
 	Model string `yaml:"model"`
+	// Formality is DeepL's formality: default, more, less, prefer_more or
+	// prefer_less (default: prefer_more for Japanese, です・ます).
+	Formality string `yaml:"formality"`
 	// MonthlyCharBudget caps the characters sent per calendar month; past
 	// it, notices go out untranslated with a visible note. 0 = no cap.
 	MonthlyCharBudget int `yaml:"monthly_char_budget"`
