@@ -360,4 +360,3 @@ func (p *DeepL) createGlossary(ctx context.Context, name, src, dst, tsv string) 
 	}
 	return gl.ID, nil
 }
-

@@ -27,7 +27,7 @@ type Glossary struct {
 	keep    []string
 	terms   map[string][]Term // by target language ("ja")
 	version string
-	keepRE  *regexp.Regexp            // nil when there are no names to keep
+	keepRE  *regexp.Regexp              // nil when there are no names to keep
 	termRE  map[string]*regexp.Regexp   // the enforced terms of a language
 	termOne map[string][]*regexp.Regexp // each term of terms[lang] alone
 	byTerm  map[string]map[string]Term
