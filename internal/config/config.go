@@ -339,8 +339,8 @@ type Translator struct {
 	// MonthlyCharBudget caps the characters sent per calendar month; past
 	// it, notices go out untranslated with a visible note. 0 = no cap.
 	MonthlyCharBudget int `yaml:"monthly_char_budget"`
-	// GlossaryFile replaces the shipped glossary of protected product and
-	// feature names (one term per line).
+	// GlossaryFile replaces the shipped glossary: names never translated
+	// and, per language, terms with their translation (see README).
 	GlossaryFile string `yaml:"glossary_file"`
 	// FollowUp sends the translation as an update when it was not ready
 	// for the notice (the translator was down): true by default.
