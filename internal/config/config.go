@@ -336,11 +336,14 @@ type Translator struct {
 	URL string `yaml:"url"`
 	// Model is the openai model name.
 	Model string `yaml:"model"`
+	// Formality is DeepL's formality: default, more, less, prefer_more or
+	// prefer_less (default: prefer_more for Japanese, です・ます).
+	Formality string `yaml:"formality"`
 	// MonthlyCharBudget caps the characters sent per calendar month; past
 	// it, notices go out untranslated with a visible note. 0 = no cap.
 	MonthlyCharBudget int `yaml:"monthly_char_budget"`
-	// GlossaryFile replaces the shipped glossary of protected product and
-	// feature names (one term per line).
+	// GlossaryFile replaces the shipped glossary: names never translated
+	// and, per language, terms with their translation (see README).
 	GlossaryFile string `yaml:"glossary_file"`
 	// FollowUp sends the translation as an update when it was not ready
 	// for the notice (the translator was down): true by default.

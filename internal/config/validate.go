@@ -556,6 +556,9 @@ func (v *validator) translator() {
 	if t.Plan != "" && (t.Provider != TranslatorDeepL || (t.Plan != "free" && t.Plan != "pro")) {
 		v.errf(p+".plan", "plan is free or pro, for deepl only")
 	}
+	if t.Formality != "" && (t.Provider != TranslatorDeepL || !slices.Contains([]string{"default", "more", "less", "prefer_more", "prefer_less"}, t.Formality)) {
+		v.errf(p+".formality", "formality is default, more, less, prefer_more or prefer_less, for deepl only")
+	}
 	if t.MonthlyCharBudget < 0 {
 		v.errf(p+".monthly_char_budget", "must not be negative")
 	}

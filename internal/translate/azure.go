@@ -28,7 +28,11 @@ type AzureConfig struct {
 
 // Azure translates with Azure AI Translator v3 (POST
 // /translate?api-version=3.0, body [{"Text": …}], textType=html with
-// class="notranslate" around protected tokens).
+// class="notranslate" around protected tokens and the glossary's terms in
+// its dynamic dictionary markup, <mstrans:dictionary
+// translation="管理センター">admin center</mstrans:dictionary>, which needs
+// from= and English on one side). Azure has no formality setting; its
+// Japanese is usually です・ます already.
 type Azure struct {
 	cfg  AzureConfig
 	base string
@@ -59,8 +63,8 @@ func (p *Azure) Name() string { return "azure" }
 // characters), kept lower so one request stays small.
 func (p *Azure) Limits() Limits { return Limits{MaxTextsPerRequest: 100, MaxCharsPerRequest: 40000} }
 
-// Markup returns MarkupHTML.
-func (p *Azure) Markup() Markup { return MarkupHTML }
+// Markup returns MarkupHTMLDictionary.
+func (p *Azure) Markup() Markup { return MarkupHTMLDictionary }
 
 // Translate sends texts in one request.
 func (p *Azure) Translate(ctx context.Context, texts []string, src, dst string) ([]string, error) {

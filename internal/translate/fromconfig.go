@@ -25,7 +25,7 @@ func FromConfig(cfg config.Translator, st store.Store, log *slog.Logger, now fun
 	key := cfg.Key.Reveal()
 	switch cfg.Provider {
 	case config.TranslatorDeepL:
-		p, err = NewDeepL(DeepLConfig{Key: key, Plan: cfg.Plan, BaseURL: cfg.URL, HTTP: hc})
+		p, err = NewDeepL(DeepLConfig{Key: key, Plan: cfg.Plan, BaseURL: cfg.URL, Formality: cfg.Formality, HTTP: hc, Logger: log})
 	case config.TranslatorAzure:
 		p, err = NewAzure(AzureConfig{Key: key, Region: cfg.Region, BaseURL: cfg.URL, HTTP: hc})
 	case config.TranslatorGoogle:

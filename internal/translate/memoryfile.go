@@ -39,6 +39,7 @@ type MemoryProvider struct {
 	src, dst string
 	comment  string
 	byHash   map[string]string
+	sources  map[string]string // hash → the entry's source text
 }
 
 var (
@@ -58,7 +59,7 @@ func LoadMemoryFile(data []byte) (*MemoryProvider, error) {
 	if f.Source == "" || f.Target == "" {
 		return nil, fmt.Errorf("load translation memory file: source and target languages are required")
 	}
-	m := &MemoryProvider{src: f.Source, dst: f.Target, comment: f.Comment, byHash: map[string]string{}}
+	m := &MemoryProvider{src: f.Source, dst: f.Target, comment: f.Comment, byHash: map[string]string{}, sources: map[string]string{}}
 	for i, e := range f.Entries {
 		if strings.TrimSpace(e.Source) == "" || strings.TrimSpace(e.Target) == "" {
 			return nil, fmt.Errorf("load translation memory file: entry %d: empty text", i)
@@ -68,6 +69,7 @@ func LoadMemoryFile(data []byte) (*MemoryProvider, error) {
 			return nil, fmt.Errorf("load translation memory file: entry %d: %.40q translated twice, differently", i, e.Source)
 		}
 		m.byHash[h] = e.Target
+		m.sources[h] = e.Source
 	}
 	return m, nil
 }
@@ -115,6 +117,26 @@ func (m *MemoryProvider) Seed(ctx context.Context, mem Memory, glossaryVersion s
 	for h, t := range m.byHash {
 		k := store.TranslationKey{Hash: h, Source: m.src, Target: m.dst, Provider: MemoryProviderName, GlossaryVersion: glossaryVersion}
 		if err := mem.PutTranslation(ctx, k, t, at); err != nil {
+			return fmt.Errorf("seed translation memory: %w", err)
+		}
+	}
+	return nil
+}
+
+// SeedGlossary is Seed under g's version with each entry passed through
+// g's checks as the Service passes a translation: a term of g's list for
+// the target language that the entry kept in English becomes its
+// translation ("Exchange admin center の" → "Exchange 管理センターの"). An
+// entry that fails the checks (a lost product name) is an error.
+func (m *MemoryProvider) SeedGlossary(ctx context.Context, mem Memory, g *Glossary, at time.Time) error {
+	for h, t := range m.byHash {
+		p := g.protect(m.sources[h], MarkupNone, termsAsText, m.dst)
+		tr, err := g.restore(t, p, MarkupNone)
+		if err != nil {
+			return fmt.Errorf("seed translation memory: entry %.40q: %w", m.sources[h], err)
+		}
+		k := store.TranslationKey{Hash: h, Source: m.src, Target: m.dst, Provider: MemoryProviderName, GlossaryVersion: g.Version()}
+		if err := mem.PutTranslation(ctx, k, tr, at); err != nil {
 			return fmt.Errorf("seed translation memory: %w", err)
 		}
 	}

@@ -3,11 +3,13 @@ package translate
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
 
 	"github.com/shdmc/shdmc/internal/render"
+	"github.com/shdmc/shdmc/internal/store"
 )
 
 const demoMemoryPath = "../demo/scenario/translations.ja.json"
@@ -152,3 +154,30 @@ func TestDemoMemoryThroughService(t *testing.T) {
 }
 
 func jsonUnmarshal(b []byte, v any) error { return json.Unmarshal(b, v) }
+
+func TestSeedGlossary(t *testing.T) {
+	ctx := context.Background()
+	m := loadDemoMemory(t)
+	g := DefaultGlossary()
+	st := newStore(t)
+	if err := m.SeedGlossary(ctx, st, g, testNow); err != nil {
+		t.Fatal(err)
+	}
+	src := "Use the SMTP AUTH Clients report in the Exchange admin center to find the accounts still using Basic authentication."
+	k := store.TranslationKey{Hash: TextHash(src), Source: "en", Target: "ja", Provider: MemoryProviderName, GlossaryVersion: g.Version()}
+	got, err := st.Translation(ctx, k)
+	if want := "Exchange 管理センターの SMTP AUTH Clients レポートを使って、まだ基本認証を使用しているアカウントを見つけてください。"; err != nil || got != want {
+		t.Errorf("seeded %q, %v; want %q", got, err, want)
+	}
+	// A Service over the seeded memory answers without the provider.
+	p := &fakeProvider{name: MemoryProviderName}
+	out, rep, err := New(Config{Glossary: g}, p, st, WithNow(fixedNow)).TranslateAll(ctx, []string{src}, "en", "ja")
+	if err != nil || out[src] != got || rep.Hits != 1 || len(p.calls) != 0 {
+		t.Errorf("lookup %q, %+v, %v", out[src], rep, err)
+	}
+	// An entry that lost a product name is refused.
+	bad, _ := LoadMemoryFile([]byte(`{"source":"en","target":"ja","entries":[{"en":"Exchange Online is slow.","ja":"エクスチェンジが遅いです。"}]}`))
+	if err := bad.SeedGlossary(ctx, newStore(t), g, testNow); !errors.Is(err, ErrProtectedToken) {
+		t.Errorf("err = %v, want ErrProtectedToken", err)
+	}
+}

@@ -31,13 +31,17 @@ type OpenAIConfig struct {
 
 // OpenAI translates with a chat completions endpoint: the texts travel as a
 // JSON array of strings and come back as one, with protected tokens as ⟦n⟧
-// placeholders the prompt asks to keep verbatim.
+// placeholders the prompt asks to keep verbatim, and the glossary's terms
+// found in the texts listed in the prompt with their translation.
 type OpenAI struct {
 	cfg OpenAIConfig
 	d   *httpDoer
 }
 
-var _ Provider = (*OpenAI)(nil)
+var (
+	_ Provider       = (*OpenAI)(nil)
+	_ TermTranslator = (*OpenAI)(nil)
+)
 
 // NewOpenAI returns an OpenAI-compatible provider.
 func NewOpenAI(cfg OpenAIConfig) (*OpenAI, error) {
@@ -71,27 +75,62 @@ func langName(tag string) string {
 	return tag
 }
 
-// OpenAISystemPrompt is the instruction sent with every request.
-func OpenAISystemPrompt(src, dst string) string {
-	return fmt.Sprintf("You translate Microsoft 365 service health and Message Center texts from %s to %s for IT administrators. "+
+// OpenAISystemPrompt is the instruction sent with a request whose texts
+// contain the glossary entries terms (nil: none). For Japanese it asks for
+// です・ます and Microsoft's own Japanese terminology.
+func OpenAISystemPrompt(src, dst string, terms []Term) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "You translate Microsoft 365 service health and Message Center texts from %s to %s for IT administrators. "+
 		"The user message is a JSON array of strings. Answer with only a JSON array of the same length, "+
 		"each element the faithful, complete %s translation of the element at the same position, in a neutral, polite register. "+
 		"Do not add, drop, merge or explain anything. Keep every placeholder such as ⟦0⟧ exactly as written, once, "+
+		"with the same brackets ⟦ ⟧ and ASCII digits, "+
 		"and keep product names, item IDs, URLs and code unchanged.",
 		langName(src), langName(dst), langName(dst))
+	if baseLang(dst) == "ja" {
+		b.WriteString(" Write polite Japanese in the です・ます style throughout, and use the terminology of Microsoft's " +
+			"Japanese Microsoft 365 admin center and Microsoft Learn documentation (for example サービス正常性, メッセージ センター, " +
+			"管理センター, テナント), with a half-width space between Latin words and Japanese.")
+	}
+	var must, may []string
+	for _, t := range terms {
+		line := "- " + t.Source + " → " + t.Target
+		if t.Preferred {
+			may = append(may, line)
+		} else {
+			must = append(must, line)
+		}
+	}
+	if len(must) > 0 {
+		b.WriteString("\nAlways translate these terms exactly as given:\n" + strings.Join(must, "\n"))
+	}
+	if len(may) > 0 {
+		b.WriteString("\nPrefer these translations where the meaning fits:\n" + strings.Join(may, "\n"))
+	}
+	return b.String()
 }
 
-// Translate sends texts in one chat completion.
+// Translate sends texts in one chat completion, without glossary terms.
 func (p *OpenAI) Translate(ctx context.Context, texts []string, src, dst string) ([]string, error) {
+	return p.TranslateTerms(ctx, texts, src, dst, nil)
+}
+
+// TranslateTerms sends texts in one chat completion whose prompt lists the
+// entries of g for dst that occur in texts.
+func (p *OpenAI) TranslateTerms(ctx context.Context, texts []string, src, dst string, g *Glossary) ([]string, error) {
 	in, err := json.Marshal(texts)
 	if err != nil {
 		return nil, fmt.Errorf("openai translate: encode texts: %w", err)
+	}
+	var terms []Term
+	if g != nil {
+		terms = g.TermsIn(texts, dst)
 	}
 	req := map[string]any{
 		"model":       p.cfg.Model,
 		"temperature": 0,
 		"messages": []map[string]string{
-			{"role": "system", "content": OpenAISystemPrompt(src, dst)},
+			{"role": "system", "content": OpenAISystemPrompt(src, dst, terms)},
 			{"role": "user", "content": string(in)},
 		},
 	}

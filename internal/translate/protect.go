@@ -1,11 +1,6 @@
 package translate
 
 import (
-	"bufio"
-	"bytes"
-	"crypto/sha256"
-	_ "embed"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"html"
@@ -13,81 +8,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 	"unicode/utf8"
 )
-
-//go:embed glossary.txt
-var defaultGlossary []byte
-
-// Glossary is the list of product and feature names that are never sent to
-// a translator, with a version (a hash of its text) that is part of every
-// memory key. A Glossary is immutable and safe for concurrent use.
-type Glossary struct {
-	terms   []string
-	version string
-	re      *regexp.Regexp // nil when there are no terms
-}
-
-// DefaultGlossary returns the glossary shipped with shdmc (glossary.txt).
-func DefaultGlossary() *Glossary {
-	g, err := ParseGlossary(defaultGlossary)
-	if err != nil {
-		// The embedded file is tested; a failure here is a build defect.
-		panic(fmt.Sprintf("parse embedded glossary: %v", err))
-	}
-	return g
-}
-
-// ParseGlossary reads a glossary: one term per line, blank lines and lines
-// starting with "#" ignored, surrounding white space trimmed. Its version is
-// the first 12 hex digits of the SHA-256 of data.
-func ParseGlossary(data []byte) (*Glossary, error) {
-	sum := sha256.Sum256(data)
-	g := &Glossary{version: hex.EncodeToString(sum[:])[:12]}
-	seen := map[string]bool{}
-	sc := bufio.NewScanner(bytes.NewReader(data))
-	line := 0
-	for sc.Scan() {
-		line++
-		t := strings.TrimSpace(sc.Text())
-		if t == "" || strings.HasPrefix(t, "#") {
-			continue
-		}
-		if !utf8.ValidString(t) {
-			return nil, fmt.Errorf("parse glossary: line %d: invalid UTF-8", line)
-		}
-		t = collapseSpace(t)
-		if !seen[t] {
-			seen[t] = true
-			g.terms = append(g.terms, t)
-		}
-	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("parse glossary: %w", err)
-	}
-	if len(g.terms) > 0 {
-		byLen := append([]string(nil), g.terms...)
-		sort.SliceStable(byLen, func(i, j int) bool { return len(byLen[i]) > len(byLen[j]) })
-		alts := make([]string, len(byLen))
-		for i, t := range byLen {
-			alts[i] = regexp.QuoteMeta(t)
-		}
-		// \b is ASCII-only, so a term followed by Japanese ("Teamsの") still
-		// matches, and "OME" does not match inside "OMEv2".
-		re, err := regexp.Compile(`(?:^|\b)(?:` + strings.Join(alts, "|") + `)(?:\b|$)`)
-		if err != nil {
-			return nil, fmt.Errorf("parse glossary: %w", err)
-		}
-		g.re = re
-	}
-	return g, nil
-}
-
-// Version identifies the glossary's content.
-func (g *Glossary) Version() string { return g.version }
-
-// Terms returns the glossary's terms in file order.
-func (g *Glossary) Terms() []string { return append([]string(nil), g.terms...) }
 
 // The protected token patterns besides the glossary, in priority order: a
 // code span wins over anything inside it, a URL over an e-mail address or
@@ -100,22 +23,83 @@ var tokenPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`\b(?:Add|Approve|Backup|Block|Clear|Close|Compare|Complete|Compress|Confirm|Connect|Convert|Copy|Debug|Deny|Disable|Disconnect|Dismount|Edit|Enable|Enter|Exit|Expand|Export|Find|Format|Get|Grant|Import|Initialize|Install|Invoke|Join|Limit|Lock|Measure|Merge|Mount|Move|New|Optimize|Out|Pop|Protect|Publish|Push|Read|Register|Remove|Rename|Repair|Request|Reset|Resolve|Restore|Resume|Revoke|Save|Search|Select|Send|Set|Show|Skip|Sort|Split|Start|Stop|Submit|Suspend|Sync|Test|Trace|Unblock|Undo|Uninstall|Unlock|Unprotect|Unpublish|Unregister|Update|Use|Wait|Watch|Write)-[A-Z][A-Za-z0-9]+\b`),
 }
 
-// span is a protected token's byte range in a text.
-type span struct{ start, end int }
+// dateOnlyRE finds a date without a time as Microsoft writes it in prose:
+// "June 30, 2024", "Thursday, June 13, 2023", "early June 2024", "mid-July
+// 2023", "August 2023". The words around it ("by", "in", "starting") are
+// left to the translator; the date itself travels as a protected token, so
+// that no translator rewrites it into another date. A date followed by a
+// time is left alone (render masks the dates with a time before they get
+// here).
+var dateOnlyRE = regexp.MustCompile(`\b(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?` +
+	`(?:(?i:early|mid|late)(?:-|\s+))?` +
+	`(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?` +
+	`(?:\s+(\d{1,2})(?:st|nd|rd|th)?)?,?\s+((?:19|20)\d{2})\b`)
 
-// tokenSpans finds the protected tokens of text: the leftmost, then longest
-// match wins and matches never overlap.
-func (g *Glossary) tokenSpans(text string) []span {
+// timeAfterRE tells a date that a time follows ("June 13, 2023 at 10:00 AM").
+var timeAfterRE = regexp.MustCompile(`^,?\s*(?:at\s+)?\d{1,2}(?::\d{2}|\s*[AaPp]\.?[Mm]\b)`)
+
+// dateSpans returns the date-only phrases of text.
+func dateSpans(text string) [][2]int {
+	var out [][2]int
+	for _, m := range dateOnlyRE.FindAllStringSubmatchIndex(text, -1) {
+		if timeAfterRE.MatchString(text[m[1]:]) {
+			continue
+		}
+		if m[4] >= 0 { // a day: it must exist in that month
+			day, _ := strconv.Atoi(text[m[4]:m[5]])
+			year, _ := strconv.Atoi(text[m[6]:m[7]])
+			mon, ok := monthNumber(text[m[2]:m[3]])
+			if !ok || day < 1 || time.Date(year, mon, day, 0, 0, 0, 0, time.UTC).Day() != day {
+				continue
+			}
+		}
+		out = append(out, [2]int{m[0], m[1]})
+	}
+	return out
+}
+
+func monthNumber(name string) (time.Month, bool) {
+	for m := time.January; m <= time.December; m++ {
+		if strings.HasPrefix(m.String(), name[:3]) {
+			return m, true
+		}
+	}
+	return 0, false
+}
+
+// spanKind says what a span of a text is.
+type spanKind int
+
+const (
+	// kindToken must come back verbatim: an ID, URL, e-mail address,
+	// cmdlet, code span or a name never to translate.
+	kindToken spanKind = iota
+	// kindDate is a date-only phrase: protected and checked like a token
+	// where the markup can protect it.
+	kindDate
+	// kindTerm is a glossary term with its translation for the target
+	// language.
+	kindTerm
+)
+
+// span is a protected token's or glossary term's byte range in a text.
+type span struct {
+	start, end int
+	kind       spanKind
+}
+
+// spans finds the protected tokens, date-only phrases and (for the target
+// language lang; none when lang is "") glossary terms of text: the
+// leftmost match wins, then the one of higher priority (a code span over a
+// URL inside it, a URL over an e-mail address or ID inside it), and among
+// names and terms the longest, a name on a tie. Matches never overlap.
+func (g *Glossary) spans(text, lang string) []span {
 	type cand struct {
 		span
 		prio int
 	}
 	var cs []cand
-	pats := tokenPatterns
-	if g != nil && g.re != nil {
-		pats = append(append([]*regexp.Regexp(nil), tokenPatterns...), g.re)
-	}
-	for prio, re := range pats {
+	for prio, re := range tokenPatterns {
 		for _, m := range re.FindAllStringIndex(text, -1) {
 			s, e := m[0], m[1]
 			if prio == 1 { // a URL does not end in sentence punctuation
@@ -127,18 +111,36 @@ func (g *Glossary) tokenSpans(text string) []span {
 				}
 			}
 			if e > s {
-				cs = append(cs, cand{span{s, e}, prio})
+				cs = append(cs, cand{span{s, e, kindToken}, prio})
 			}
 		}
 	}
+	names := len(tokenPatterns)
+	if g != nil && g.keepRE != nil {
+		for _, m := range g.keepRE.FindAllStringIndex(text, -1) {
+			cs = append(cs, cand{span{m[0], m[1], kindToken}, names})
+		}
+	}
+	if re := g.termsRE(lang); re != nil {
+		for _, m := range re.FindAllStringIndex(text, -1) {
+			cs = append(cs, cand{span{m[0], m[1], kindTerm}, names})
+		}
+	}
+	for _, m := range dateSpans(text) {
+		cs = append(cs, cand{span{m[0], m[1], kindDate}, names + 1})
+	}
 	sort.Slice(cs, func(i, j int) bool {
-		if cs[i].start != cs[j].start {
-			return cs[i].start < cs[j].start
+		a, b := cs[i], cs[j]
+		if a.start != b.start {
+			return a.start < b.start
 		}
-		if cs[i].prio != cs[j].prio {
-			return cs[i].prio < cs[j].prio
+		if a.prio != b.prio {
+			return a.prio < b.prio
 		}
-		return cs[i].end > cs[j].end
+		if a.end != b.end {
+			return a.end > b.end
+		}
+		return a.kind < b.kind
 	})
 	var out []span
 	end := 0
@@ -152,20 +154,56 @@ func (g *Glossary) tokenSpans(text string) []span {
 	return out
 }
 
+// termsRE is the pattern of the enforced terms for lang, or nil.
+func (g *Glossary) termsRE(lang string) *regexp.Regexp {
+	if g == nil || lang == "" {
+		return nil
+	}
+	return g.termRE[baseLang(lang)]
+}
+
+// term returns the entry of lang whose source is s.
+func (g *Glossary) term(lang, s string) Term { return g.byTerm[baseLang(lang)][s] }
+
 // Tokens returns the protected tokens of text in order: item IDs, URLs,
-// e-mail addresses, PowerShell cmdlets, code spans and glossary terms.
+// e-mail addresses, PowerShell cmdlets, code spans and the names never to
+// translate. Glossary terms with a translation and dates are not tokens.
 func (g *Glossary) Tokens(text string) []string {
 	var out []string
-	for _, s := range g.tokenSpans(text) {
-		out = append(out, text[s.start:s.end])
+	for _, s := range g.spans(text, "") {
+		if s.kind == kindToken {
+			out = append(out, text[s.start:s.end])
+		}
 	}
 	return out
 }
 
+// termHandling says how glossary terms with a translation travel to a
+// provider.
+type termHandling int
+
+// The ways a provider can be given the glossary's terms.
+const (
+	// termsReplaced sends each term already translated, protected like a
+	// token (translators without a glossary feature).
+	termsReplaced termHandling = iota
+	// termsAsText sends the term as it is: the provider applies the
+	// entries itself (a DeepL glossary, the prompt of a model, the
+	// shipped memory).
+	termsAsText
+	// termsDictionary wraps each term in Azure's dynamic dictionary markup,
+	// <mstrans:dictionary translation="…">term</mstrans:dictionary>.
+	termsDictionary
+)
+
 // protected is one text prepared for a provider.
 type protected struct {
 	sent   string   // what the provider receives
-	tokens []string // the protected tokens, in order
+	subst  []string // what placeholder n stands for (MarkupPlaceholder)
+	keep   []string // what must come back verbatim, in order
+	terms  []Term   // the enforced glossary terms of the text, in order
+	lang   string   // the target language
+	strict bool     // the text itself has bracketed numbers: accept only ⟦n⟧
 }
 
 const (
@@ -173,33 +211,64 @@ const (
 	xmlClose  = "</x>"
 	htmlOpen  = `<span class="notranslate">`
 	htmlClose = "</span>"
+	dictClose = "</mstrans:dictionary>"
 )
 
-// protect marks the protected tokens of text in the markup m.
-func (g *Glossary) protect(text string, m Markup) protected {
-	spans := g.tokenSpans(text)
-	p := protected{tokens: make([]string, len(spans))}
+// protect marks the protected tokens, dates and glossary terms of text
+// for a provider with markup m that takes terms as th, translating into
+// lang.
+func (g *Glossary) protect(text string, m Markup, th termHandling, lang string) protected {
+	if m == MarkupNone {
+		th = termsAsText
+	}
+	p := protected{lang: lang, strict: placeholderVariantRE.MatchString(text)}
 	var b strings.Builder
 	esc := func(s string) string { return s }
-	if m == MarkupXML || m == MarkupHTML {
+	if m != MarkupPlaceholder && m != MarkupNone {
 		esc = html.EscapeString
 	}
-	last := 0
-	for i, s := range spans {
-		tok := text[s.start:s.end]
-		p.tokens[i] = tok
-		b.WriteString(esc(text[last:s.start]))
+	// mark writes s as a protected token that comes back as back.
+	mark := func(s, back string) {
 		switch m {
 		case MarkupXML:
-			b.WriteString(xmlOpen + esc(tok) + xmlClose)
-		case MarkupHTML:
-			b.WriteString(htmlOpen + esc(tok) + htmlClose)
+			b.WriteString(xmlOpen + esc(s) + xmlClose)
+		case MarkupHTML, MarkupHTMLDictionary:
+			b.WriteString(htmlOpen + esc(s) + htmlClose)
 		case MarkupPlaceholder:
-			b.WriteString(placeholder(i))
+			b.WriteString(placeholder(len(p.subst)))
+			p.subst = append(p.subst, back)
 		default:
-			b.WriteString(tok)
+			b.WriteString(s)
 		}
+	}
+	last := 0
+	for _, s := range g.spans(text, lang) {
+		tok := text[s.start:s.end]
+		b.WriteString(esc(text[last:s.start]))
 		last = s.end
+		switch s.kind {
+		case kindToken:
+			p.keep = append(p.keep, tok)
+			mark(tok, tok)
+		case kindDate:
+			if m == MarkupNone {
+				b.WriteString(tok)
+				continue
+			}
+			p.keep = append(p.keep, tok)
+			mark(tok, tok)
+		case kindTerm:
+			t := g.term(lang, tok)
+			p.terms = append(p.terms, t)
+			switch th {
+			case termsAsText:
+				b.WriteString(esc(tok))
+			case termsDictionary:
+				b.WriteString(`<mstrans:dictionary translation="` + html.EscapeString(t.Target) + `">` + esc(tok) + dictClose)
+			default:
+				mark(t.Target, t.Target)
+			}
+		}
 	}
 	b.WriteString(esc(text[last:]))
 	p.sent = b.String()
@@ -209,34 +278,60 @@ func (g *Glossary) protect(text string, m Markup) protected {
 func placeholder(i int) string { return "⟦" + strconv.Itoa(i) + "⟧" }
 
 var (
-	placeholderRE = regexp.MustCompile(`⟦\s*(\d+)\s*⟧`)
-	spanOpenRE    = regexp.MustCompile(`<span\s+class\s*=\s*["']?notranslate["']?\s*>`)
-	xmlTagRE      = regexp.MustCompile(`<x\s*>|</x\s*>|<x\s*/>`)
+	// placeholderRE reads ⟦n⟧ and what models make of it: other brackets
+	// (【0】, 〚0〛, 〖0〗, ［0］, [[0]]) and full-width digits (⟦０⟧).
+	placeholderRE = regexp.MustCompile(`(?:⟦|【|〚|〖|〘|\[\[|［［?)\s*([0-9０-９]+)\s*(?:⟧|】|〛|〗|〙|\]\]|］］?)`)
+	// strictPlaceholderRE is for a text that itself has such brackets.
+	strictPlaceholderRE  = regexp.MustCompile(`⟦\s*([0-9０-９]+)\s*⟧`)
+	placeholderVariantRE = regexp.MustCompile(`(?:【|〚|〖|〘|\[\[|［)\s*[0-9０-９]+\s*(?:】|〛|〗|〙|\]\]|］)`)
+	spanOpenRE           = regexp.MustCompile(`<span\s+class\s*=\s*["']?notranslate["']?\s*>`)
+	dictTagRE            = regexp.MustCompile(`<mstrans:dictionary\b[^>]*>|</mstrans:dictionary\s*>`)
+	xmlTagRE             = regexp.MustCompile(`<x\s*>|</x\s*>|<x\s*/>`)
 )
 
-// restore turns a provider's output back into plain text and checks that
-// every protected token survived exactly (the same tokens, each as often as
-// in the source). On failure it returns an error wrapping
-// ErrProtectedToken.
+// placeholderIndex reads the number of a placeholder, full-width digits
+// included.
+func placeholderIndex(digits string) (int, error) {
+	var b strings.Builder
+	for _, r := range digits {
+		if r >= '０' && r <= '９' {
+			r = '0' + (r - '０')
+		}
+		b.WriteRune(r)
+	}
+	return strconv.Atoi(b.String())
+}
+
+// restore turns a provider's output back into plain text and checks it:
+// every protected token survived exactly (the same tokens, each as often
+// as in the source) and every glossary term of the source appears in its
+// translation. A term the translator left in English is replaced by its
+// translation first. On failure it returns an error wrapping
+// ErrProtectedToken or ErrGlossaryTerm.
 func (g *Glossary) restore(out string, p protected, m Markup) (string, error) {
 	switch m {
 	case MarkupXML:
 		out = html.UnescapeString(xmlTagRE.ReplaceAllString(out, ""))
-	case MarkupHTML:
+	case MarkupHTML, MarkupHTMLDictionary:
 		out = spanOpenRE.ReplaceAllString(out, "")
+		out = dictTagRE.ReplaceAllString(out, "")
 		out = strings.ReplaceAll(out, htmlClose, "")
 		out = html.UnescapeString(out)
 	case MarkupPlaceholder:
-		seen := make([]int, len(p.tokens))
+		re := placeholderRE
+		if p.strict {
+			re = strictPlaceholderRE
+		}
+		seen := make([]int, len(p.subst))
 		var bad error
-		out = placeholderRE.ReplaceAllStringFunc(out, func(s string) string {
-			n, err := strconv.Atoi(placeholderRE.FindStringSubmatch(s)[1])
-			if err != nil || n >= len(p.tokens) {
+		out = re.ReplaceAllStringFunc(out, func(s string) string {
+			n, err := placeholderIndex(re.FindStringSubmatch(s)[1])
+			if err != nil || n >= len(p.subst) {
 				bad = fmt.Errorf("unknown placeholder %q: %w", s, ErrProtectedToken)
 				return s
 			}
 			seen[n]++
-			return p.tokens[n]
+			return p.subst[n]
 		})
 		if bad != nil {
 			return "", bad
@@ -250,14 +345,89 @@ func (g *Glossary) restore(out string, p protected, m Markup) (string, error) {
 	if strings.TrimSpace(out) == "" {
 		return "", ErrNoTranslation
 	}
-	if err := g.check(p.tokens, out); err != nil {
+	out = g.enforce(out, p.terms, p.lang)
+	rest := out
+	for _, t := range p.terms {
+		rest = strings.ReplaceAll(rest, t.Target, " ")
+	}
+	if err := g.check(p.keep, rest); err != nil {
 		return "", err
+	}
+	var missing []string
+	for i, t := range p.terms {
+		if !strings.Contains(out, t.Target) && !slicesContainsTerm(p.terms[:i], t) {
+			missing = append(missing, fmt.Sprintf("%q as %q", t.Source, t.Target))
+		}
+	}
+	if len(missing) > 0 {
+		return "", fmt.Errorf("check glossary terms: %w: %s", ErrGlossaryTerm, strings.Join(missing, ", "))
 	}
 	return out, nil
 }
 
+func slicesContainsTerm(ts []Term, t Term) bool {
+	for _, x := range ts {
+		if x == t {
+			return true
+		}
+	}
+	return false
+}
+
+// enforce replaces the glossary terms of terms that the translation still
+// has in English (outside protected tokens) by their translation, and
+// drops the space that then stands between two Japanese characters
+// ("… Current Channel または …" → "…最新チャネルまたは…").
+func (g *Glossary) enforce(out string, terms []Term, lang string) string {
+	if len(terms) == 0 {
+		return out
+	}
+	want := map[string]Term{}
+	for _, t := range terms {
+		want[t.Source] = t
+	}
+	var b strings.Builder
+	last := 0
+	for _, sp := range g.spans(out, lang) {
+		t, ok := want[out[sp.start:sp.end]]
+		if sp.kind != kindTerm || !ok {
+			continue
+		}
+		before := out[last:sp.start]
+		if r, _ := utf8.DecodeRuneInString(t.Target); isJapanese(r) && strings.HasSuffix(before, " ") {
+			if p, _ := utf8.DecodeLastRuneInString(strings.TrimSuffix(before, " ")); isJapanese(p) {
+				before = strings.TrimSuffix(before, " ")
+			}
+		}
+		b.WriteString(before)
+		b.WriteString(t.Target)
+		last = sp.end
+		if r, _ := utf8.DecodeLastRuneInString(t.Target); isJapanese(r) && strings.HasPrefix(out[last:], " ") {
+			if n, _ := utf8.DecodeRuneInString(out[last+1:]); isJapanese(n) {
+				last++
+			}
+		}
+	}
+	b.WriteString(out[last:])
+	return b.String()
+}
+
+// isJapanese reports whether r is kana, a kanji, Japanese punctuation or a
+// full-width form: a character Microsoft's Japanese puts no space next to
+// when its neighbour is Japanese too.
+func isJapanese(r rune) bool {
+	switch {
+	case r >= 0x3000 && r <= 0x30FF, // punctuation, hiragana, katakana
+		r >= 0x3400 && r <= 0x4DBF, r >= 0x4E00 && r <= 0x9FFF, r >= 0xF900 && r <= 0xFAFF, // kanji
+		r >= 0xFF00 && r <= 0xFFEF: // full-width forms
+		return true
+	}
+	return false
+}
+
 // check verifies that out contains each of want exactly as often as want
-// lists it, scanning out with the same rules as the source.
+// lists it, scanning out with the same rules as the source (dates
+// included).
 func (g *Glossary) check(want []string, out string) error {
 	if len(want) == 0 {
 		return nil
@@ -267,8 +437,8 @@ func (g *Glossary) check(want []string, out string) error {
 		need[t]++
 	}
 	got := map[string]int{}
-	for _, t := range g.Tokens(out) {
-		got[t]++
+	for _, s := range g.spans(out, "") {
+		got[out[s.start:s.end]]++
 	}
 	var errs []error
 	for _, t := range want {

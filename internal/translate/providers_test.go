@@ -4,16 +4,23 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/shdmc/shdmc/internal/config"
 )
 
 const testKey = "k3y-SECRET-0123456789:fx"
@@ -61,20 +68,111 @@ const sample = "Users can't open EX559755 mail in Exchange Online & \"OME\"; see
 
 func wantSample() string { return strings.Replace(sample, "Users", "ユーザー", 1) }
 
+// deeplGlossaryFake is a glossary as the DeepL fake keeps it.
+type deeplGlossaryFake struct {
+	name, src, dst string
+	entries        map[string]string
+}
+
+// applyEntries does what a DeepL glossary does: it puts the entries'
+// translations in place of their sources, outside markup tags.
+func applyEntries(s string, entries map[string]string) string {
+	var b strings.Builder
+	last := 0
+	rep := func(t string) string {
+		for k, v := range entries {
+			t = strings.ReplaceAll(t, k, v)
+		}
+		return t
+	}
+	for _, m := range tagRE.FindAllStringIndex(s, -1) {
+		b.WriteString(rep(s[last:m[0]]))
+		b.WriteString(s[m[0]:m[1]])
+		last = m[1]
+	}
+	b.WriteString(rep(s[last:]))
+	return b.String()
+}
+
 func TestDeepL(t *testing.T) {
 	var mu sync.Mutex
 	var status []int // statuses to answer before succeeding
 	var got map[string]any
+	// The glossary side: glossaries by ID, the requests made, and a status
+	// that every glossary request answers with when set.
+	glossaries := map[string]*deeplGlossaryFake{}
+	var created []map[string]any
+	lists, nextID, glossaryStatus := 0, 0, 0
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		mu.Lock()
 		defer mu.Unlock()
-		if r.URL.Path != "/v2/translate" || r.Method != http.MethodPost {
-			http.Error(w, `{"message":"not found"}`, 404)
-			return
-		}
 		if r.Header.Get("Authorization") != "DeepL-Auth-Key "+testKey {
 			w.WriteHeader(403)
 			io.WriteString(w, `{"message":"Wrong endpoint. Use https://api.deepl.com"}`)
+			return
+		}
+		if r.URL.Path == "/v3/glossaries" {
+			if glossaryStatus != 0 {
+				w.WriteHeader(glossaryStatus)
+				io.WriteString(w, `{"message":"glossaries are unavailable"}`)
+				return
+			}
+			switch r.Method {
+			case http.MethodGet:
+				lists++
+				var out []map[string]any
+				for id, g := range glossaries {
+					out = append(out, map[string]any{"glossary_id": id, "name": g.name, "creation_time": "2023-05-26T00:00:00Z",
+						"dictionaries": []map[string]any{{"source_lang": g.src, "target_lang": g.dst, "entry_count": len(g.entries)}}})
+				}
+				json.NewEncoder(w).Encode(map[string]any{"glossaries": out})
+			case http.MethodPost:
+				// The v3 contract: name, dictionaries[] of source_lang,
+				// target_lang, entries and entries_format; TSV is one
+				// "source<TAB>target" per line.
+				var req struct {
+					Name         string `json:"name"`
+					Dictionaries []struct {
+						SourceLang    string `json:"source_lang"`
+						TargetLang    string `json:"target_lang"`
+						Entries       string `json:"entries"`
+						EntriesFormat string `json:"entries_format"`
+					} `json:"dictionaries"`
+				}
+				var raw map[string]any
+				b, _ := io.ReadAll(r.Body)
+				json.Unmarshal(b, &raw)
+				if err := json.Unmarshal(b, &req); err != nil || req.Name == "" || len(req.Dictionaries) != 1 ||
+					req.Dictionaries[0].EntriesFormat != "tsv" || req.Dictionaries[0].SourceLang == "" || req.Dictionaries[0].TargetLang == "" {
+					w.WriteHeader(400)
+					io.WriteString(w, `{"message":"Invalid glossary"}`)
+					return
+				}
+				d := req.Dictionaries[0]
+				g := &deeplGlossaryFake{name: req.Name, src: d.SourceLang, dst: d.TargetLang, entries: map[string]string{}}
+				for _, line := range strings.Split(strings.TrimSuffix(d.Entries, "\n"), "\n") {
+					k, v, ok := strings.Cut(line, "\t")
+					if !ok || k == "" || v == "" || strings.ContainsAny(k+v, "\t\r") {
+						w.WriteHeader(400)
+						io.WriteString(w, `{"message":"Invalid TSV entry"}`)
+						return
+					}
+					g.entries[k] = v
+				}
+				nextID++
+				id := fmt.Sprintf("def3a26b-%04d", nextID)
+				glossaries[id] = g
+				created = append(created, raw)
+				w.WriteHeader(201)
+				json.NewEncoder(w).Encode(map[string]any{"glossary_id": id, "name": g.name, "creation_time": "2023-05-26T00:00:00Z",
+					"dictionaries": []map[string]any{{"source_lang": g.src, "target_lang": g.dst, "entry_count": len(g.entries)}}})
+			default:
+				w.WriteHeader(405)
+			}
+			return
+		}
+		if r.URL.Path != "/v2/translate" || r.Method != http.MethodPost {
+			http.Error(w, `{"message":"not found"}`, 404)
 			return
 		}
 		if len(status) > 0 {
@@ -101,11 +199,35 @@ func TestDeepL(t *testing.T) {
 			http.Error(w, err.Error(), 400)
 			return
 		}
+		var entries map[string]string
+		if id, ok := got["glossary_id"].(string); ok {
+			g := glossaries[id]
+			switch {
+			case got["source_lang"] == nil:
+				w.WriteHeader(400)
+				io.WriteString(w, `{"message":"Use of a glossary requires the source_lang parameter to be set."}`)
+				return
+			case g == nil:
+				w.WriteHeader(404)
+				io.WriteString(w, `{"message":"Glossary not found"}`)
+				return
+			case !strings.EqualFold(g.src, got["source_lang"].(string)) || !strings.HasPrefix(strings.ToLower(got["target_lang"].(string)), g.dst):
+				w.WriteHeader(400)
+				io.WriteString(w, `{"message":"Language pair of the glossary doesn't match the language pair of the request"}`)
+				return
+			}
+			entries = g.entries
+		}
+		if f, ok := got["formality"]; ok && !slices.Contains([]any{"default", "more", "less", "prefer_more", "prefer_less"}, f) {
+			w.WriteHeader(400)
+			io.WriteString(w, `{"message":"Value for 'formality' not supported."}`)
+			return
+		}
 		var resp struct {
 			Translations []map[string]string `json:"translations"`
 		}
 		for _, x := range got["text"].([]any) {
-			resp.Translations = append(resp.Translations, map[string]string{"detected_source_language": "EN", "text": fakeJA(x.(string))})
+			resp.Translations = append(resp.Translations, map[string]string{"detected_source_language": "EN", "text": fakeJA(applyEntries(x.(string), entries))})
 		}
 		json.NewEncoder(w).Encode(resp)
 	}))
@@ -187,11 +309,158 @@ func TestDeepL(t *testing.T) {
 			noSecret(t, err)
 		})
 	}
+
+	// The glossary's [ja] terms become one DeepL glossary per glossary
+	// version, made once and found again by name; formality defaults to
+	// prefer_more for Japanese.
+	terms := "Check the Exchange admin center before you move devices to Current Channel; a fix ships in early June 2024."
+	wantTerms := "Check the Exchange 管理センター before you move devices to 最新チャネル; a fix ships in early June 2024."
+	g := DefaultGlossary()
+	newDeepL := func(cfg DeepLConfig) *DeepL {
+		cfg.Key, cfg.BaseURL, cfg.HTTP = testKey, srv.URL, (&sleeps{}).opts(srv.Client())
+		p, err := NewDeepL(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	reset := func() {
+		mu.Lock()
+		defer mu.Unlock()
+		clear(glossaries)
+		created, lists, nextID, glossaryStatus = nil, 0, 0, 0
+	}
+	t.Run("glossary and formality", func(t *testing.T) {
+		reset()
+		p := newDeepL(DeepLConfig{})
+		s := New(Config{Glossary: g}, p, newStore(t), WithNow(fixedNow))
+		out, rep, err := s.TranslateAll(context.Background(), []string{terms}, "en", "ja")
+		if err != nil || out[terms] != wantTerms {
+			t.Fatalf("translation %q, %v (%+v); want %q", out[terms], err, rep, wantTerms)
+		}
+		if len(created) != 1 || lists != 1 {
+			t.Fatalf("created %d glossaries after %d lists, want 1 after 1", len(created), lists)
+		}
+		dict := created[0]["dictionaries"].([]any)[0].(map[string]any)
+		if created[0]["name"] != "shdmc "+g.Version()+" en-ja" || dict["source_lang"] != "en" || dict["target_lang"] != "ja" {
+			t.Errorf("glossary = %v", created[0])
+		}
+		tsv := dict["entries"].(string)
+		for _, e := range []string{"admin center\t管理センター\n", "Current Channel\t最新チャネル\n", "classic Outlook for Windows\t従来の Outlook for Windows\n"} {
+			if !strings.Contains(tsv, e) {
+				t.Errorf("entries lack %q:\n%s", e, tsv)
+			}
+		}
+		if strings.Contains(tsv, "修正プログラム") {
+			t.Errorf("entries hold the preference for \"fix\":\n%s", tsv)
+		}
+		if got["glossary_id"] != "def3a26b-0001" || got["formality"] != "prefer_more" || got["source_lang"] != "EN" {
+			t.Errorf("request = %v", got)
+		}
+		sent := got["text"].([]any)[0].(string)
+		if !strings.Contains(sent, "<x>Exchange</x> admin center") || !strings.Contains(sent, "<x>early June 2024</x>") {
+			t.Errorf("sent %q: want the term as text, the name and the date in <x>", sent)
+		}
+		// The glossary ID is kept: the next texts go without a lookup.
+		if _, _, err := s.TranslateAll(context.Background(), []string{"Users open the Microsoft 365 admin center."}, "en", "ja"); err != nil {
+			t.Fatal(err)
+		}
+		if len(created) != 1 || lists != 1 || got["glossary_id"] != "def3a26b-0001" {
+			t.Errorf("second call: created %d, lists %d, glossary_id %v", len(created), lists, got["glossary_id"])
+		}
+		// After a restart it is found by name, not made again.
+		p2 := newDeepL(DeepLConfig{})
+		if _, err := p2.TranslateTerms(context.Background(), []string{"x"}, "en", "ja", g); err != nil {
+			t.Fatal(err)
+		}
+		if len(created) != 1 || lists != 2 || got["glossary_id"] != "def3a26b-0001" {
+			t.Errorf("after restart: created %d, lists %d, glossary_id %v", len(created), lists, got["glossary_id"])
+		}
+		// Another target language has no entries: no glossary, no formality.
+		if _, err := p2.TranslateTerms(context.Background(), []string{"x"}, "en", "de", g); err != nil {
+			t.Fatal(err)
+		}
+		if _, ok := got["glossary_id"]; ok || got["formality"] != nil || len(created) != 1 {
+			t.Errorf("de: request %v, created %d", got, len(created))
+		}
+	})
+	t.Run("deleted glossary is made again", func(t *testing.T) {
+		reset()
+		p := newDeepL(DeepLConfig{})
+		if _, err := p.TranslateTerms(context.Background(), []string{"x"}, "en", "ja", g); err != nil {
+			t.Fatal(err)
+		}
+		mu.Lock()
+		clear(glossaries) // someone deleted it in the DeepL account
+		mu.Unlock()
+		out, err := p.TranslateTerms(context.Background(), []string{"Users open the admin center."}, "en", "ja", g)
+		if err != nil || out[0] != "ユーザー open the 管理センター." || len(created) != 2 || got["glossary_id"] != "def3a26b-0002" {
+			t.Errorf("out %q, %v; created %d, glossary_id %v", out, err, len(created), got["glossary_id"])
+		}
+	})
+	t.Run("glossary unavailable", func(t *testing.T) {
+		reset()
+		glossaryStatus = 403
+		var logs strings.Builder
+		p := newDeepL(DeepLConfig{Logger: slog.New(slog.NewTextHandler(&logs, nil))})
+		s := New(Config{Glossary: g}, p, newStore(t), WithNow(fixedNow))
+		// DeepL keeps the terms in English without the glossary; the Service
+		// puts Microsoft's Japanese in and the check passes.
+		out, _, err := s.TranslateAll(context.Background(), []string{terms}, "en", "ja")
+		if err != nil || out[terms] != wantTerms {
+			t.Errorf("translation %q, %v", out[terms], err)
+		}
+		if _, ok := got["glossary_id"]; ok || !strings.Contains(logs.String(), "deepl_glossary_unavailable") {
+			t.Errorf("request %v; logs %s", got, logs.String())
+		}
+		if strings.Contains(logs.String(), testKey) {
+			t.Errorf("log reveals the key: %s", logs.String())
+		}
+		// Not asked for again at once.
+		before := lists
+		if _, err := p.TranslateTerms(context.Background(), []string{"x"}, "en", "ja", g); err != nil || lists != before {
+			t.Errorf("glossary asked for again: lists %d → %d, %v", before, lists, err)
+		}
+	})
+	t.Run("formality configured", func(t *testing.T) {
+		reset()
+		for _, f := range []string{"more", "less", "default"} {
+			if _, err := newDeepL(DeepLConfig{Formality: f}).Translate(context.Background(), []string{"x"}, "en", "ja"); err != nil {
+				t.Fatal(err)
+			}
+			if got["formality"] != f {
+				t.Errorf("formality %q sent as %v", f, got["formality"])
+			}
+		}
+	})
+	t.Run("from config", func(t *testing.T) {
+		reset()
+		file := filepath.Join(t.TempDir(), "glossary.txt")
+		os.WriteFile(file, []byte("Contoso Portal\n[ja]\nwidget center = ウィジェット センター\n"), 0o600)
+		s, err := FromConfig(config.Translator{Provider: config.TranslatorDeepL, Key: config.Secret(testKey), URL: srv.URL,
+			Formality: "prefer_less", GlossaryFile: file}, newStore(t), nil, fixedNow)
+		if err != nil {
+			t.Fatal(err)
+		}
+		text := "Open the widget center in Contoso Portal."
+		out, _, err := s.TranslateAll(context.Background(), []string{text}, "en", "ja")
+		if err != nil || out[text] != "Open the ウィジェット センター in Contoso Portal." {
+			t.Errorf("translation %q, %v", out[text], err)
+		}
+		dict := created[0]["dictionaries"].([]any)[0].(map[string]any)
+		if got["formality"] != "prefer_less" || dict["entries"] != "widget center\tウィジェット センター\n" {
+			t.Errorf("request %v, entries %q", got, dict["entries"])
+		}
+	})
 }
+
+// azureDictRE is Azure's dynamic dictionary markup.
+var azureDictRE = regexp.MustCompile(`<mstrans:dictionary translation="([^"]*)">([^<]*)</mstrans:dictionary>`)
 
 func TestAzure(t *testing.T) {
 	var gotQuery url.Values
 	var gotHeader http.Header
+	var gotTexts []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		gotQuery, gotHeader = r.URL.Query(), r.Header.Clone()
 		if r.Header.Get("Ocp-Apim-Subscription-Key") != testKey {
@@ -216,9 +485,21 @@ func TestAzure(t *testing.T) {
 			io.WriteString(w, `{"error":{"code":400000,"message":"One of the request inputs is not valid."}}`)
 			return
 		}
+		gotTexts = nil
 		var out []map[string]any
 		for _, x := range in {
-			out = append(out, map[string]any{"translations": []map[string]string{{"text": fakeJA(x["Text"]), "to": "ja"}}})
+			text := x["Text"]
+			gotTexts = append(gotTexts, text)
+			// The dynamic dictionary works only with from= and English on
+			// one side; the element becomes its translation.
+			if strings.Contains(text, "<mstrans:dictionary") && (r.URL.Query().Get("from") == "" ||
+				(r.URL.Query().Get("from") != "en" && r.URL.Query().Get("to") != "en")) {
+				w.WriteHeader(400)
+				io.WriteString(w, `{"error":{"code":400000,"message":"One of the request inputs is not valid."}}`)
+				return
+			}
+			text = azureDictRE.ReplaceAllString(text, "$1")
+			out = append(out, map[string]any{"translations": []map[string]string{{"text": fakeJA(text), "to": "ja"}}})
 		}
 		json.NewEncoder(w).Encode(out)
 	}))
@@ -238,6 +519,21 @@ func TestAzure(t *testing.T) {
 		gotHeader.Get("Ocp-Apim-Subscription-Region") != "japaneast" {
 		t.Errorf("query %v, region %q", gotQuery, gotHeader.Get("Ocp-Apim-Subscription-Region"))
 	}
+	t.Run("dynamic dictionary", func(t *testing.T) {
+		text := "Users open the SharePoint admin center & the Message Center by June 30, 2024."
+		out, _, err := New(Config{}, p, newStore(t), WithNow(fixedNow)).TranslateAll(context.Background(), []string{text}, "en", "ja")
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := `Users open the <span class="notranslate">SharePoint</span> <mstrans:dictionary translation="管理センター">admin center</mstrans:dictionary> &amp; ` +
+			`the <mstrans:dictionary translation="メッセージ センター">Message Center</mstrans:dictionary> by <span class="notranslate">June 30, 2024</span>.`
+		if len(gotTexts) != 1 || gotTexts[0] != want {
+			t.Errorf("sent %q\nwant %q", gotTexts, want)
+		}
+		if w := "ユーザー open the SharePoint 管理センター & the メッセージ センター by June 30, 2024."; out[text] != w {
+			t.Errorf("translation %q, want %q", out[text], w)
+		}
+	})
 	for _, tt := range []struct {
 		name, key, to string
 		want          error
@@ -295,6 +591,13 @@ func TestGoogle(t *testing.T) {
 	}
 	if got["format"] != "html" || got["source"] != "en" {
 		t.Errorf("request = %v", got)
+	}
+	// Google has no glossary here: the term goes already translated, as a
+	// protected token.
+	terms := "Users open the admin center."
+	out, _, err = New(Config{}, p, newStore(t), WithNow(fixedNow)).TranslateAll(context.Background(), []string{terms}, "en", "ja")
+	if sent := got["q"].([]any)[0]; err != nil || sent != `Users open the <span class="notranslate">管理センター</span>.` || out[terms] != "ユーザー open the 管理センター." {
+		t.Errorf("sent %q, translation %q, %v", sent, out[terms], err)
 	}
 	_, err = p.Translate(context.Background(), []string{"x"}, "en", "xx")
 	if !errors.Is(err, ErrUnsupportedLanguage) {
@@ -383,6 +686,9 @@ func TestLibreTranslate(t *testing.T) {
 func TestOpenAI(t *testing.T) {
 	var system string
 	var fence bool
+	// rewrite, when set, is what the "model" does to each text besides
+	// fakeJA: follow the glossary, mangle placeholders.
+	var rewrite func(string) string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.URL.Path != "/v1/chat/completions" {
 			http.NotFound(w, r)
@@ -406,6 +712,9 @@ func TestOpenAI(t *testing.T) {
 		}
 		for i := range in {
 			in[i] = fakeJA(in[i])
+			if rewrite != nil {
+				in[i] = rewrite(in[i])
+			}
 		}
 		b, _ := json.Marshal(in)
 		content := string(b)
@@ -433,6 +742,54 @@ func TestOpenAI(t *testing.T) {
 	if !strings.Contains(system, "Japanese") || !strings.Contains(system, "⟦0⟧") {
 		t.Errorf("system prompt = %q", system)
 	}
+	t.Run("prompt and glossary", func(t *testing.T) {
+		// The model writes 【n】 and full-width digits for the placeholders
+		// and follows the glossary of its prompt.
+		rewrite = func(s string) string {
+			s = regexp.MustCompile(`⟦(\d+)⟧`).ReplaceAllStringFunc(s, func(m string) string {
+				d := strings.Trim(m, "⟦⟧")
+				if d == "1" {
+					return "⟦１⟧"
+				}
+				return "【" + d + "】"
+			})
+			return strings.NewReplacer("admin center", "管理センター", "Current Channel", "最新チャネル").Replace(s)
+		}
+		defer func() { rewrite = nil }()
+		text := "Users of EX559755 in the Exchange admin center move to Current Channel before a fix, by June 30, 2024."
+		out, rep, err := New(Config{}, p, newStore(t), WithNow(fixedNow)).TranslateAll(context.Background(), []string{text}, "en", "ja")
+		want := "ユーザー of EX559755 in the Exchange 管理センター move to 最新チャネル before a fix, by June 30, 2024."
+		if err != nil || out[text] != want {
+			t.Errorf("translation %q, %v (%+v); want %q", out[text], err, rep, want)
+		}
+		for _, w := range []string{"です・ます", "Microsoft's Japanese Microsoft 365 admin center",
+			"Always translate these terms exactly as given:\n- admin center → 管理センター\n- Current Channel → 最新チャネル",
+			"Prefer these translations where the meaning fits:\n- fix → 修正プログラム"} {
+			if !strings.Contains(system, w) {
+				t.Errorf("system prompt lacks %q:\n%s", w, system)
+			}
+		}
+		if strings.Contains(system, "Targeted Release") || strings.Contains(system, "展開") {
+			t.Errorf("system prompt lists terms the texts do not have:\n%s", system)
+		}
+	})
+	t.Run("term the model ignored", func(t *testing.T) {
+		rewrite = func(s string) string { return strings.ReplaceAll(s, "Current Channel", "カレント チャネル") }
+		defer func() { rewrite = nil }()
+		text := "Users move to Current Channel."
+		out, rep, err := New(Config{}, p, newStore(t), WithNow(fixedNow)).TranslateAll(context.Background(), []string{text}, "en", "ja")
+		if !errors.Is(err, ErrGlossaryTerm) || len(out) != 0 || rep.GlossaryFailures != 1 {
+			t.Errorf("translation %q, %v (%+v); want ErrGlossaryTerm", out, err, rep)
+		}
+	})
+	t.Run("other language", func(t *testing.T) {
+		if _, err := p.Translate(context.Background(), []string{"x"}, "en", "de"); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(system, "です・ます") || strings.Contains(system, "→") {
+			t.Errorf("German prompt = %q", system)
+		}
+	})
 	bad, _ := NewOpenAI(OpenAIConfig{BaseURL: srv.URL + "/v1", Model: "local", Key: "other", HTTP: (&sleeps{}).opts(srv.Client())})
 	_, err = bad.Translate(context.Background(), []string{"x"}, "en", "ja")
 	if !errors.Is(err, ErrAuth) {

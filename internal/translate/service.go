@@ -42,8 +42,8 @@ type Config struct {
 	// MonthlyCharBudget caps the characters sent to the provider per
 	// calendar month (UTC); 0 means no cap.
 	MonthlyCharBudget int64
-	// Glossary lists the terms never sent to the translator; nil means
-	// DefaultGlossary.
+	// Glossary lists the names never sent to the translator and the terms
+	// with their translation; nil means DefaultGlossary.
 	Glossary *Glossary
 }
 
@@ -124,6 +124,9 @@ type Report struct {
 	// ProtectedTokenFailures is the part of Failures caused by a lost
 	// protected token.
 	ProtectedTokenFailures int
+	// GlossaryFailures is the part of Failures caused by a glossary term
+	// that did not come out in its translated form.
+	GlossaryFailures int
 	// Requests and CharsSent count the calls to the provider and the
 	// characters (runes, markup included) they carried.
 	Requests  int
@@ -178,6 +181,7 @@ func (s *Service) TranslateAll(ctx context.Context, texts []string, src, dst str
 	}
 	rep.Texts = len(jobs)
 
+	th := s.termHandling(src, dst)
 	var errs []error
 	var misses []*job
 	for _, j := range jobs {
@@ -193,7 +197,7 @@ func (s *Service) TranslateAll(ctx context.Context, texts []string, src, dst str
 			// A broken memory read costs a provider call, not the notice.
 			s.log.Warn("translation_memory_read_failed", "err", err)
 		}
-		j.prot = s.cfg.Glossary.protect(j.texts[0], s.markup)
+		j.prot = s.cfg.Glossary.protect(j.texts[0], s.markup, th, dst)
 		j.chars = utf8.RuneCountInString(j.prot.sent)
 		misses = append(misses, j)
 	}
@@ -233,7 +237,8 @@ func (s *Service) TranslateAll(ctx context.Context, texts []string, src, dst str
 				left, s.p.Name(), ErrBudget, used, s.cfg.MonthlyCharBudget, month))
 			break
 		}
-		if err := ctx.Err(); err != nil {
+		err := ctx.Err()
+		if err != nil {
 			errs = append(errs, fmt.Errorf("translate with %s: %w", s.p.Name(), err))
 			break
 		}
@@ -244,7 +249,12 @@ func (s *Service) TranslateAll(ctx context.Context, texts []string, src, dst str
 		rep.Requests++
 		rep.CharsSent += int64(n)
 		used += int64(n)
-		res, err := s.p.Translate(ctx, sent, src, dst)
+		var res []string
+		if tp, ok := s.p.(TermTranslator); ok {
+			res, err = tp.TranslateTerms(ctx, sent, src, dst, s.cfg.Glossary)
+		} else {
+			res, err = s.p.Translate(ctx, sent, src, dst)
+		}
 		if err == nil && len(res) != len(sent) {
 			err = fmt.Errorf("provider returned %d translations for %d texts", len(res), len(sent))
 		}
@@ -261,9 +271,13 @@ func (s *Service) TranslateAll(ctx context.Context, texts []string, src, dst str
 			tr, err := s.cfg.Glossary.restore(res[i], j.prot, s.markup)
 			if err != nil {
 				rep.Failures++
-				if errors.Is(err, ErrProtectedToken) {
+				switch {
+				case errors.Is(err, ErrProtectedToken):
 					rep.ProtectedTokenFailures++
 					s.log.Warn("translation_protected_token_lost", "hash", j.key.Hash, "err", err)
+				case errors.Is(err, ErrGlossaryTerm):
+					rep.GlossaryFailures++
+					s.log.Warn("translation_glossary_term_missing", "hash", j.key.Hash, "err", err)
 				}
 				errs = append(errs, fmt.Errorf("translate text %.12s with %s: %w", j.key.Hash, s.p.Name(), err))
 				continue
@@ -297,6 +311,20 @@ func (s *Service) TranslateAll(ctx context.Context, texts []string, src, dst str
 			len(rep.Untranslated), len(texts), src, dst, errors.Join(errs...))
 	}
 	return out, rep, nil
+}
+
+// termHandling is how the glossary's terms travel to the provider from src
+// to dst: as they are to a TermTranslator, in Azure's dynamic dictionary
+// where it applies (a source language is given and English is one of the
+// two), else already translated.
+func (s *Service) termHandling(src, dst string) termHandling {
+	if _, ok := s.p.(TermTranslator); ok {
+		return termsAsText
+	}
+	if s.markup == MarkupHTMLDictionary && src != "" && (baseLang(src) == "en" || baseLang(dst) == "en") {
+		return termsDictionary
+	}
+	return termsReplaced
 }
 
 // batch splits jobs into requests within l. A text longer than

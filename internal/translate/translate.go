@@ -6,10 +6,13 @@
 // tenant, keyed by the hash of the normalized text, the languages, the
 // provider and the glossary version), sends only the misses to a Provider in
 // batches within the provider's limits and a monthly character budget,
-// protects item IDs, URLs, e-mail addresses, PowerShell cmdlets, code spans
-// and glossary terms so that the translator leaves them alone, checks that
-// every protected token survived, and counts what it did per provider and
-// month. Providers are one file each: DeepL, Azure AI Translator v3, Google
+// protects item IDs, URLs, e-mail addresses, PowerShell cmdlets, code
+// spans, dates and the product names of the glossary so that the
+// translator leaves them alone, gives the provider the glossary's term →
+// translation entries (admin center → 管理センター) in the way it
+// understands, checks that every protected token survived and every term
+// came out translated as the glossary says, and counts what it did per
+// provider and month. Providers are one file each: DeepL, Azure AI Translator v3, Google
 // Cloud Translation v2, LibreTranslate and any OpenAI-compatible chat
 // endpoint; the "memory" provider serves the Japanese shipped with the demo
 // scenario.
@@ -80,6 +83,11 @@ const (
 	// MarkupNone sends the text as it is (the shipped memory); the tokens
 	// are still checked afterwards.
 	MarkupNone
+	// MarkupHTMLDictionary is MarkupHTML with each glossary term wrapped in
+	// Azure's dynamic dictionary markup, <mstrans:dictionary
+	// translation="管理センター">admin center</mstrans:dictionary>, when
+	// the source language is given and English is one of the two.
+	MarkupHTMLDictionary
 )
 
 // Marker is implemented by providers that want a Markup other than
@@ -87,6 +95,18 @@ const (
 type Marker interface {
 	// Markup is the protection markup the provider understands.
 	Markup() Markup
+}
+
+// TermTranslator is implemented by providers that apply a glossary's term
+// → translation entries themselves (a DeepL glossary, a model's prompt).
+// The Service calls TranslateTerms instead of Translate and sends the terms
+// as they are; to other providers it sends each term already translated,
+// protected like a token. Either way it checks afterwards that each term
+// appears in its translation.
+type TermTranslator interface {
+	Provider
+	// TranslateTerms is Translate with the glossary in use.
+	TranslateTerms(ctx context.Context, texts []string, src, dst string, g *Glossary) ([]string, error)
 }
 
 // Memory is the part of the store the translation memory needs;
@@ -122,6 +142,9 @@ var (
 	// ErrProtectedToken means a protected token did not survive translation;
 	// the original text is used instead.
 	ErrProtectedToken = errors.New("protected token lost in translation")
+	// ErrGlossaryTerm means a glossary term is missing from a translation
+	// in its translated form; the original text is used instead.
+	ErrGlossaryTerm = errors.New("glossary term missing from the translation")
 	// ErrNoTranslation means the provider returned no translation for a
 	// text (for the shipped memory: the text is not in it).
 	ErrNoTranslation = errors.New("no translation returned")
