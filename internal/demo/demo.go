@@ -200,7 +200,7 @@ func demoTranslator(ctx context.Context, st store.Store, now func() time.Time, l
 		return nil, fmt.Errorf("demo translations: %w", err)
 	}
 	svc := translate.New(translate.Config{}, mp, st, translate.WithNow(now), translate.WithLogger(log))
-	if err := mp.Seed(ctx, st, svc.Glossary().Version(), now()); err != nil {
+	if err := mp.SeedGlossary(ctx, st, svc.Glossary(), now()); err != nil {
 		return nil, err
 	}
 	return svc, nil
