@@ -44,26 +44,8 @@ func TestOversizedItem(t *testing.T) {
 	const size = 50 << 20
 	bin := buildShdmc(t, "")
 	dir := t.TempDir()
-	sc, err := sim.ParseScenario([]byte(bigScenario), "big.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := sim.NewSteppedClock(sc.Start)
-	srv, err := sim.New(sim.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.LoadScenario(sc); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
-	caFile := filepath.Join(dir, "ca.pem")
-	if err := srv.WriteCAFile(caFile); err != nil {
-		t.Fatal(err)
-	}
+	env := startScenario(t, bigScenario, "big.yaml", dir, nil)
+	sc, clock, srv, caFile := env.sc, env.clock, env.srv, env.caFile
 	notices := filepath.Join(dir, "notices.jsonl")
 	st := sc.Tenants[0]
 	cfgPath := filepath.Join(dir, "shdmc.yaml")

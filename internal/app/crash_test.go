@@ -108,29 +108,11 @@ type crashRun struct {
 func playCrash(t *testing.T, bin string, steps, kills int, sends []bool) crashRun {
 	t.Helper()
 	dir := t.TempDir()
-	sc, err := sim.ParseScenario([]byte(crashScenario), "crash.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := sim.NewSteppedClock(sc.Start)
-	srv, err := sim.New(sim.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.LoadScenario(sc); err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	env := startScenario(t, crashScenario, "crash.yaml", dir, nil)
+	sc, clock, srv, caFile := env.sc, env.clock, env.srv, env.caFile
 	// Graph fails from 40m to 80m of the scenario (the sim's fault windows
 	// run on wall time, so the loop switches it).
 	storm := []sim.Fault{{PathPrefix: "graph", Kind: sim.FaultStatus, Status: 503, RetryAfter: "3600"}}
-	caFile := filepath.Join(dir, "ca.pem")
-	if err := srv.WriteCAFile(caFile); err != nil {
-		t.Fatal(err)
-	}
 
 	var (
 		mu       sync.Mutex

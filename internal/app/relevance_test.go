@@ -44,32 +44,16 @@ steps:
 // real Graph client and the simulator's /subscribedSkus), else from its
 // service health; a route with relevant: true sends only those.
 func TestRelevance(t *testing.T) {
-	sc, err := sim.ParseScenario([]byte(relevanceScenario), "relevance.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	clock := sim.NewSteppedClock(sc.Start)
-	srv, err := sim.New(sim.Options{Clock: clock})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := srv.LoadScenario(sc); err != nil {
-		t.Fatal(err)
-	}
-	a, b := sc.Tenants[0], sc.Tenants[1]
-	srv.AddTenant(sim.Tenant{ID: a.ID, ClientID: a.ClientID, ClientSecret: a.ClientSecret,
-		SubscribedSkus: []model.SubscribedSku{{SkuPartNumber: "EXCHANGESTANDARD", ServicePlans: []model.ServicePlan{
-			{ServicePlanName: "EXCHANGE_S_STANDARD", ProvisioningStatus: "Success"},
-			{ServicePlanName: "SHAREPOINTSTANDARD", ProvisioningStatus: "Success"}}}}})
-	if err := srv.Start(); err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
 	dir := t.TempDir()
-	caFile := filepath.Join(dir, "ca.pem")
-	if err := srv.WriteCAFile(caFile); err != nil {
-		t.Fatal(err)
-	}
+	env := startScenario(t, relevanceScenario, "relevance.yaml", dir, func(srv *sim.Server, sc *sim.Scenario) {
+		a := sc.Tenants[0]
+		srv.AddTenant(sim.Tenant{ID: a.ID, ClientID: a.ClientID, ClientSecret: a.ClientSecret,
+			SubscribedSkus: []model.SubscribedSku{{SkuPartNumber: "EXCHANGESTANDARD", ServicePlans: []model.ServicePlan{
+				{ServicePlanName: "EXCHANGE_S_STANDARD", ProvisioningStatus: "Success"},
+				{ServicePlanName: "SHAREPOINTSTANDARD", ProvisioningStatus: "Success"}}}}})
+	})
+	sc, clock, srv, caFile := env.sc, env.clock, env.srv, env.caFile
+	a, b := sc.Tenants[0], sc.Tenants[1]
 	all, relevant := filepath.Join(dir, "all.jsonl"), filepath.Join(dir, "relevant.jsonl")
 	cfg := config.Default()
 	cfg.Store = "sqlite://" + filepath.Join(dir, "shdmc.db")
