@@ -324,6 +324,11 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rc *reqCtx, a
 			skip = n
 		}
 	}
+	sel, err := parseSelect(q.Get("$select"), ctx)
+	if err != nil {
+		s.graphError(w, rc, http.StatusBadRequest, "BadRequest", err.Error())
+		return
+	}
 	var pad map[*item]int64
 	if rc.alter != nil && !isHealth {
 		all, pad = alterList(rc.alter, all)
@@ -348,6 +353,18 @@ func (s *Server) serveList(w http.ResponseWriter, r *http.Request, rc *reqCtx, a
 	raws := make([][]byte, len(page))
 	for i, it := range page {
 		raws[i] = it.raw
+	}
+	if sel != nil {
+		// Graph answers $select with the selected properties only, and
+		// names them in the context URL.
+		for i := range raws {
+			if raws[i], err = selectProps(raws[i], sel); err != nil {
+				s.graphError(w, rc, http.StatusInternalServerError, "InternalServerError", err.Error())
+				return
+			}
+		}
+		writeCollection(w, ctx+"("+strings.Join(sel, ",")+")", raws, next)
+		return
 	}
 	if len(pad) == 0 {
 		writeCollection(w, ctx, raws, next)
@@ -624,4 +641,67 @@ func (s *Server) serveSkus(w http.ResponseWriter, r *http.Request, rc *reqCtx, b
 	}
 	w.Header().Set("Content-Type", "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false;charset=utf-8")
 	_, _ = w.Write(body)
+}
+
+// selectable are the properties of each collection's type that $select may
+// name (Graph refuses others with 400).
+var selectable = map[string][]string{
+	"issues": {"id", "title", "service", "feature", "featureGroup", "classification", "origin", "status", "impactDescription",
+		"isResolved", "startDateTime", "endDateTime", "lastModifiedDateTime", "details", "posts", "highImpact"},
+	"messages": {"id", "title", "category", "severity", "services", "tags", "isMajorChange", "actionRequiredByDateTime",
+		"startDateTime", "endDateTime", "lastModifiedDateTime", "body", "hasAttachments", "viewPoint", "details", "attachmentsArchive"},
+	"healthOverviews": {"id", "service", "status", "issues"},
+}
+
+// parseSelect reads a $select list of the collection whose context URL is
+// ctx; nil when there is none.
+func parseSelect(v, ctx string) ([]string, error) {
+	if strings.TrimSpace(v) == "" {
+		return nil, nil
+	}
+	coll := ctx[strings.LastIndex(ctx, "/")+1:]
+	typ := map[string]string{"issues": "serviceHealthIssue", "messages": "serviceUpdateMessage", "healthOverviews": "serviceHealth"}[coll]
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		p = strings.TrimSpace(p)
+		ok := false
+		for _, a := range selectable[coll] {
+			if strings.EqualFold(a, p) {
+				p, ok = a, true
+				break
+			}
+		}
+		if !ok {
+			return nil, fmt.Errorf("Could not find a property named '%s' on type 'microsoft.graph.%s'.", p, typ)
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// selectProps keeps the selected properties of one item's JSON, in the
+// order $select names them.
+func selectProps(raw []byte, sel []string) ([]byte, error) {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(raw, &m); err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	n := 0
+	for _, p := range sel {
+		v, ok := m[p]
+		if !ok {
+			continue
+		}
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		writeJSONString(&b, p)
+		b.WriteByte(':')
+		b.Write(v)
+		n++
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }

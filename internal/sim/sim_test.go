@@ -580,3 +580,33 @@ func countFrom(sc *Scenario, sec float64) int {
 func decodeBody(resp *http.Response, v any) error {
 	return json.NewDecoder(resp.Body).Decode(v)
 }
+
+// TestSelect: $select trims each item to the named properties and names
+// them in the context URL; an unknown property is a 400, as in Graph.
+func TestSelect(t *testing.T) {
+	f := start(t, Options{})
+	sc := GenerateScenario(f.clock.Now(), 3, 3)
+	sc.Tenants = nil
+	if err := f.s.LoadScenario(sc); err != nil {
+		t.Fatal(err)
+	}
+	resp, b := f.get(t, tTenant, "/v1.0/admin/serviceAnnouncement/messages?$select=id,lastModifiedDateTime")
+	if resp.StatusCode != 200 {
+		t.Fatalf("status %d: %s", resp.StatusCode, b)
+	}
+	p := decode[listPage](t, b)
+	if !strings.HasSuffix(p.Context, "messages(id,lastModifiedDateTime)") || len(p.Value) != 3 {
+		t.Fatalf("context %q, %d items", p.Context, len(p.Value))
+	}
+	for _, v := range p.Value {
+		m := decode[map[string]any](t, v)
+		if len(m) != 2 || m["id"] == nil || m["lastModifiedDateTime"] == nil {
+			t.Errorf("selected item %s", v)
+		}
+	}
+	resp, b = f.get(t, tTenant, "/v1.0/admin/serviceAnnouncement/issues?$select=id,nonsense")
+	e := decode[graphErr](t, b)
+	if resp.StatusCode != 400 || !strings.Contains(e.Error.Message, "'nonsense'") {
+		t.Errorf("unknown property: %d %s", resp.StatusCode, b)
+	}
+}
