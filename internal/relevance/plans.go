@@ -112,10 +112,10 @@ var Plans = map[string][]string{
 // tenantWide are the services every tenant has, whatever its licences
 // (folded as key folds them).
 var tenantWide = map[string]bool{
-	"microsoft 365 suite":                     true,
-	"microsoft 365 admin center":              true,
-	"microsoft entra":                         true,
-	"identity service":                        true,
+	"microsoft 365 suite":        true,
+	"microsoft 365 admin center": true,
+	"microsoft entra":            true,
+	"identity service":           true,
 }
 
 // aliases fold the names Microsoft used before, and the short forms
