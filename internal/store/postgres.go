@@ -33,11 +33,12 @@ func openPostgres(ctx context.Context, dsn string, o options) (Store, error) {
 		return nil, fmt.Errorf("open postgres store %s: %w", display, err)
 	}
 	s := &sqlStore{
-		d:   postgresDialect(),
-		wdb: db,
-		rdb: db,
-		now: o.now,
-		log: o.logger.With("engine", "postgres", "dsn", display),
+		d:          postgresDialect(),
+		wdb:        db,
+		rdb:        db,
+		now:        o.now,
+		stampEvery: o.stampEvery,
+		log:        o.logger.With("engine", "postgres", "dsn", display),
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()

@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/shdmc/shdmc/internal/model"
 )
@@ -199,28 +198,10 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 		a, b := arg(lm), arg(fid)
 		conds = append(conds, "(x.last_modified < "+a+" OR (x.last_modified = "+a+" AND x.fid < "+b+"))")
 	}
-	for _, w := range strings.Fields(q.Text) {
-		conds = append(conds, s.textCond(w, arg))
-	}
 	if len(conds) == 0 {
 		return "", args, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
-}
-
-// textCond is the condition that word occurs in an item's text.
-func (s *sqlStore) textCond(word string, arg func(any) string) string {
-	if s.d.name == "postgres" {
-		return `x.search LIKE ` + arg("%"+likeEscape(strings.ToLower(word))+"%") + ` ESCAPE '\'`
-	}
-	if utf8.RuneCountInString(word) >= 3 {
-		// The trigram index answers a phrase of three or more characters.
-		return "x.fid IN (SELECT rowid FROM item_fts WHERE item_fts MATCH " +
-			arg(`"`+strings.ReplaceAll(word, `"`, `""`)+`"`) + ")"
-	}
-	// Shorter words have no trigram: scan.
-	p := arg("%" + likeEscape(word) + "%")
-	return "x.fid IN (SELECT rowid FROM item_fts WHERE title LIKE " + p + ` ESCAPE '\' OR body LIKE ` + p + ` ESCAPE '\')`
 }
 
 // parseAfter reads a keyset cursor of ItemPage.Next.
@@ -259,26 +240,13 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 	if !q.NoCount {
 		want = max(want, offset+CountCap+1)
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT x.fid, x.last_modified FROM item_index x`+where+`
-		ORDER BY x.last_modified DESC, x.fid DESC LIMIT `+strconv.Itoa(want), args...)
+	var keys []pageKey
+	if words := strings.Fields(q.Text); len(words) > 0 {
+		keys, err = s.textKeys(ctx, q, words, where, args, want)
+	} else {
+		keys, err = s.pageKeys(ctx, s.rdb, where, args, want, keys)
+	}
 	if err != nil {
-		return ItemPage{}, fmt.Errorf("search items: %w", err)
-	}
-	type key struct {
-		fid int64
-		lm  string
-	}
-	var keys []key
-	for rows.Next() {
-		var k key
-		if err := rows.Scan(&k.fid, &k.lm); err != nil {
-			rows.Close()
-			return ItemPage{}, fmt.Errorf("search items: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return ItemPage{}, fmt.Errorf("search items: %w", err)
 	}
 	var page ItemPage
@@ -338,6 +306,31 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 		page.Items = out
 	}
 	return page, nil
+}
+
+// pageKey is where an item stands in the order of pages.
+type pageKey struct {
+	fid int64
+	lm  string
+}
+
+// pageKeys appends to keys the first n keys of the items matching where,
+// in page order.
+func (s *sqlStore) pageKeys(ctx context.Context, db querier, where string, args []any, n int, keys []pageKey) ([]pageKey, error) {
+	rows, err := db.QueryContext(ctx, `SELECT x.fid, x.last_modified FROM item_index x`+where+`
+		ORDER BY x.last_modified DESC, x.fid DESC LIMIT `+strconv.Itoa(n), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k pageKey
+		if err := rows.Scan(&k.fid, &k.lm); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
 }
 
 // scanIndexedItem reads a row of fid followed by the itemSelect.

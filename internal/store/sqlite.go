@@ -75,11 +75,12 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	}
 
 	s := &sqlStore{
-		d:   sqliteDialect(),
-		wdb: wdb,
-		rdb: wdb,
-		now: o.now,
-		log: o.logger.With("engine", "sqlite", "path", display),
+		d:          sqliteDialect(),
+		wdb:        wdb,
+		rdb:        wdb,
+		now:        o.now,
+		stampEvery: o.stampEvery,
+		log:        o.logger.With("engine", "sqlite", "path", display),
 	}
 	if err := s.migrate(ctx); err != nil {
 		wdb.Close()
