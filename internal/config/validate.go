@@ -123,6 +123,7 @@ func (c *Config) validate() []problem {
 	}
 	v.translator()
 	v.outage()
+	v.retention()
 	return v.problems
 }
 
