@@ -52,6 +52,8 @@ type dialect struct {
 	// deleteDocs removes documents.
 	docText    func(ctx context.Context, ix *indexer, d int64, t docText) error
 	deleteDocs func(ctx context.Context, tx querier, docs []int64) error
+	// reclaim returns space after Prune (SQLite: incremental vacuum).
+	reclaim func(ctx context.Context, s *sqlStore) (int64, error)
 	// textSearch walks the documents of the full-text index numbered in
 	// [floor, below), newest first, at most limit (0: all) of them
 	// (scanned), and returns those that contain every word (docs).
@@ -81,6 +83,7 @@ func sqliteDialect() dialect {
 		docText:    docTextSQLite,
 		deleteDocs: deleteDocsSQLite,
 		textSearch: searchDocsSQLite,
+		reclaim:    reclaimSQLite,
 	}
 }
 
@@ -110,6 +113,7 @@ func postgresDialect() dialect {
 		docText:        docTextPostgres,
 		deleteDocs:     deleteDocsPostgres,
 		textSearch:     searchDocsPostgres,
+		reclaim:        reclaimPostgres,
 	}
 }
 

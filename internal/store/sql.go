@@ -553,6 +553,12 @@ type stmts struct {
 }
 
 func (st *stmts) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) error {
+	_, err := st.execResult(ctx, tx, q, args...)
+	return err
+}
+
+// execResult runs a statement, prepared once, and returns its result.
+func (st *stmts) execResult(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
 	if st.m == nil {
 		st.m = make(map[string]*sql.Stmt)
 	}
@@ -560,12 +566,11 @@ func (st *stmts) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) er
 	if !ok {
 		var err error
 		if p, err = tx.PrepareContext(ctx, q); err != nil {
-			return err
+			return nil, err
 		}
 		st.m[q] = p
 	}
-	_, err := p.ExecContext(ctx, args...)
-	return err
+	return p.ExecContext(ctx, args...)
 }
 
 // queryRow runs a statement that returns one row, prepared once.

@@ -49,7 +49,10 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	}
 	display := name
 
-	writeParams := url.Values{"_pragma": append(sqlitePragmas(), "journal_mode(WAL)")}
+	// A new file uses incremental vacuum, so that Prune can return freed
+	// pages to the file system (an older file switches with Vacuum); the
+	// setting must come before the first table is created.
+	writeParams := url.Values{"_pragma": append(sqlitePragmas(), "auto_vacuum(2)", "journal_mode(WAL)")}
 	writeParams.Set("_txlock", "immediate")
 	readParams := url.Values{"_pragma": sqlitePragmas()}
 

@@ -56,6 +56,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SearchItems", testSearchItems},
 		{"SourceStatesAndCounts", testSourceStatesAndCounts},
 		{"SharedBlobs", testSharedBlobs},
+		{"Retention", testRetention},
+		{"EventPayloads", testEventPayloads},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
