@@ -76,9 +76,11 @@ func (s *sqlStore) Usage(ctx context.Context, p Retention, now time.Time) (Usage
 func (s *sqlStore) sqliteUsage(ctx context.Context, u *Usage) error {
 	var pageSize, pages, free int64
 	var mode int
+	// The write connection sees the file's header as the last write left
+	// it; a pooled reader may still hold an older snapshot.
 	for q, dst := range map[string]any{`PRAGMA page_size`: &pageSize, `PRAGMA page_count`: &pages,
 		`PRAGMA freelist_count`: &free, `PRAGMA auto_vacuum`: &mode} {
-		if err := s.rdb.QueryRowContext(ctx, q).Scan(dst); err != nil {
+		if err := s.wdb.QueryRowContext(ctx, q).Scan(dst); err != nil {
 			return fmt.Errorf("read %s: %w", q, err)
 		}
 	}
