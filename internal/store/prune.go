@@ -13,22 +13,23 @@ import (
 // work. Each period counts from the row's own time; 0 keeps that kind of
 // row forever.
 type Retention struct {
-	// Events are removed this long after detection, with their outbox rows
-	// once those are done (delivered this long after they were queued);
-	// an event with a delivery still pending, retrying or a dead letter
-	// not yet expired is kept.
+	// Events are removed this long after detection, with their delivered
+	// outbox rows (this long after their last attempt was due); an event
+	// with a delivery still pending or retrying, or a dead letter not yet
+	// expired, is kept.
 	Events time.Duration
 	// Revisions other than each item's first and latest are removed this
-	// long after they were stored, except those a delivery still due
-	// refers to (its event's revision and the one before, which its diff
-	// shows).
+	// long after they were stored (counted in whole days), except those an
+	// event shows as its item and those a delivery still due refers to
+	// (its event's revision and the one before, which its diff shows).
 	Revisions time.Duration
 	// DeadLetters (deliveries that gave up) are removed this long after
-	// they were queued.
+	// they gave up.
 	DeadLetters time.Duration
 	// RemovedItems (gone from Microsoft's lists) are removed with all
 	// their revisions and their index row this long after they were
-	// marked removed, unless a delivery still due refers to them.
+	// marked removed, unless a delivery still due refers to them or an
+	// event still shows one of their revisions.
 	RemovedItems time.Duration
 	// Batch is how many rows one transaction removes (default 500): each
 	// batch is short, so polls and deliveries go on in between.
@@ -158,14 +159,14 @@ func affectedRows(res sql.Result) int64 {
 	return n
 }
 
-// pruneOutbox removes outbox rows in state queued before cut.
-func (s *sqlStore) pruneOutbox(ctx context.Context, state DeliveryState, cut string, n int) (int64, error) {
+// deleteBatches runs a DELETE of at most n rows until it removes fewer,
+// each in its own short transaction.
+func (s *sqlStore) deleteBatches(ctx context.Context, n int, q string, args ...any) (int64, error) {
 	var total int64
 	for {
 		var got int64
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			res, err := tx.ExecContext(ctx, `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox
-				WHERE state = $1 AND created_at < $2 ORDER BY state, created_at LIMIT `+strconv.Itoa(n)+`)`, string(state), cut)
+			res, err := tx.ExecContext(ctx, q, args...)
 			if err != nil {
 				return err
 			}
@@ -173,7 +174,7 @@ func (s *sqlStore) pruneOutbox(ctx context.Context, state DeliveryState, cut str
 			return nil
 		})
 		if err != nil {
-			return total, fmt.Errorf("prune %s deliveries: %w", state, err)
+			return total, err
 		}
 		total += got
 		if got < int64(n) {
@@ -182,61 +183,47 @@ func (s *sqlStore) pruneOutbox(ctx context.Context, state DeliveryState, cut str
 	}
 }
 
+// pruneOutbox removes outbox rows in state whose last attempt was due
+// before cut (outbox_due): a delivered row's, or a dead letter's, which
+// gave up then.
+func (s *sqlStore) pruneOutbox(ctx context.Context, state DeliveryState, cut string, n int) (int64, error) {
+	got, err := s.deleteBatches(ctx, n, `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox
+		WHERE state = $1 AND next_attempt < $2 LIMIT `+strconv.Itoa(n)+`)`, string(state), cut)
+	if err != nil {
+		return got, fmt.Errorf("prune %s deliveries: %w", state, err)
+	}
+	return got, nil
+}
+
 // pruneEvents removes events detected before cut that no outbox row refers
-// to any more. Candidates are walked once, oldest first, so that events
-// kept for a pending delivery are not looked at again in every batch.
+// to any more, tenant by tenant through events_by_tenant_time.
 func (s *sqlStore) pruneEvents(ctx context.Context, cut string, n int) (int64, error) {
 	var (
-		total   int64
-		afterAt = ""
-		afterID int64
+		total  int64
+		tenant string
 	)
 	for {
-		var ids []string
-		var last string
-		var lastID int64
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, `SELECT id, detected_at FROM events
-				WHERE detected_at < $1 AND (detected_at > $2 OR (detected_at = $2 AND id > $3))
-				ORDER BY detected_at, id LIMIT `+strconv.Itoa(n), cut, afterAt, afterID)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var id int64
-				if err := rows.Scan(&id, &last); err != nil {
-					rows.Close()
-					return err
-				}
-				lastID = id
-				ids = append(ids, strconv.FormatInt(id, 10))
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil || len(ids) == 0 {
-				return err
-			}
-			// The IDs are our own integers: they are written into the text.
-			res, err := tx.ExecContext(ctx, `DELETE FROM events WHERE id IN (`+strings.Join(ids, ", ")+`)
-				AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = events.id)`)
-			if err != nil {
-				return err
-			}
-			total += affectedRows(res)
-			return nil
-		})
-		if err != nil {
+		var next sql.NullString
+		if err := s.rdb.QueryRowContext(ctx, `SELECT min(tenant) FROM events WHERE tenant > $1`, tenant).Scan(&next); err != nil {
 			return total, fmt.Errorf("prune events: %w", err)
 		}
-		if len(ids) < n {
+		if !next.Valid {
 			return total, nil
 		}
-		afterAt, afterID = last, lastID
+		tenant = next.String
+		got, err := s.deleteBatches(ctx, n, `DELETE FROM events WHERE id IN (SELECT e.id FROM events e
+			WHERE e.tenant = $1 AND e.detected_at < $2 AND NOT EXISTS (SELECT 1 FROM outbox o WHERE o.event_id = e.id)
+			LIMIT `+strconv.Itoa(n)+`)`, tenant, cut)
+		total += got
+		if err != nil {
+			return total, fmt.Errorf("prune events of %s: %w", tenant, err)
+		}
 	}
 }
 
 // undelivered is the condition that a delivery still due (pending or
 // retrying) refers to an event of the item $1/$2/$3, of revision rev
-// (an SQL expression) when rev is not empty.
+// (an SQL expression) or the one after it, when rev is not empty.
 func undelivered(rev string) string {
 	q := `EXISTS (SELECT 1 FROM events e JOIN outbox o ON o.event_id = e.id
 		WHERE e.item_id = $3 AND e.tenant = $1 AND e.source = $2 AND o.state IN ('pending', 'retrying')`
@@ -246,84 +233,60 @@ func undelivered(rev string) string {
 	return q + `)`
 }
 
-// itemKey names one item or revision row.
-type itemKey struct {
-	tenant, source, id string
-	revision           int
-	at                 string
+// shown is the condition that an event shows the JSON of a revision of
+// the item $1/$2/$3 (of revision rev, when not empty) as its item.
+func shown(rev string) string {
+	q := `EXISTS (SELECT 1 FROM events e WHERE e.item_id = $3 AND e.tenant = $1 AND e.source = $2
+		AND e.data_kind <> '' AND e.data_hash = ''`
+	if rev != "" {
+		q += ` AND e.revision = ` + rev
+	}
+	return q + `)`
 }
 
-// pruneRevisions removes revisions stored before cut other than each
-// item's first and latest, unless a delivery still due needs them.
+// revisionKept is the condition under which a revision r (tenant, source,
+// id, revision) that is old enough stays: it is its item's first or
+// latest, a delivery still due needs it, or an event shows it.
+const revisionKept = `(r.revision <= (SELECT min(r2.revision) FROM revisions r2 WHERE r2.tenant = r.tenant AND r2.source = r.source AND r2.id = r.id)
+	OR r.revision >= coalesce((SELECT i.revision FROM items i WHERE i.tenant = r.tenant AND i.source = r.source AND i.id = r.id), r.revision)
+	OR EXISTS (SELECT 1 FROM events e JOIN outbox o ON o.event_id = e.id
+		WHERE e.item_id = r.id AND e.tenant = r.tenant AND e.source = r.source AND o.state IN ('pending', 'retrying')
+		AND (e.revision = r.revision OR e.revision = r.revision + 1))
+	OR EXISTS (SELECT 1 FROM events e WHERE e.item_id = r.id AND e.tenant = r.tenant AND e.source = r.source
+		AND e.data_kind <> '' AND e.data_hash = '' AND e.revision = r.revision))`
+
+// pruneRevisions removes revisions stored before the day of cut
+// (revisions_by_day) that are not kept (revisionKept).
 func (s *sqlStore) pruneRevisions(ctx context.Context, cut string, n int) (int64, error) {
-	var (
-		total int64
-		after itemKey
-	)
-	for {
-		var keys []itemKey
-		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, `SELECT tenant, source, id, revision, seen_at FROM revisions
-				WHERE seen_at < $1 AND (seen_at, tenant, source, id, revision) > ($2, $3, $4, $5, $6)
-				ORDER BY seen_at, tenant, source, id, revision LIMIT `+strconv.Itoa(n),
-				cut, after.at, after.tenant, after.source, after.id, after.revision)
-			if err != nil {
-				return err
-			}
-			for rows.Next() {
-				var k itemKey
-				if err := rows.Scan(&k.tenant, &k.source, &k.id, &k.revision, &k.at); err != nil {
-					rows.Close()
-					return err
-				}
-				keys = append(keys, k)
-			}
-			rows.Close()
-			if err := rows.Err(); err != nil {
-				return err
-			}
-			var st stmts
-			defer st.close()
-			for _, k := range keys {
-				res, err := st.execResult(ctx, tx, `DELETE FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3 AND revision = $4
-					AND revision > (SELECT min(r.revision) FROM revisions r WHERE r.tenant = $1 AND r.source = $2 AND r.id = $3)
-					AND revision < (SELECT i.revision FROM items i WHERE i.tenant = $1 AND i.source = $2 AND i.id = $3)
-					AND NOT `+undelivered("$4"), k.tenant, k.source, k.id, k.revision)
-				if err != nil {
-					return err
-				}
-				total += affectedRows(res)
-			}
-			return nil
-		})
-		if err != nil {
-			return total, fmt.Errorf("prune revisions: %w", err)
-		}
-		if len(keys) < n {
-			return total, nil
-		}
-		after = keys[len(keys)-1]
+	got, err := s.deleteBatches(ctx, n, `DELETE FROM revisions WHERE (tenant, source, id, revision) IN (
+		SELECT r.tenant, r.source, r.id, r.revision FROM revisions r
+		WHERE substr(r.seen_at, 1, 10) < substr($1, 1, 10) AND NOT `+revisionKept+` LIMIT `+strconv.Itoa(n)+`)`, cut)
+	if err != nil {
+		return got, fmt.Errorf("prune revisions: %w", err)
 	}
+	return got, nil
 }
+
+// itemKept is the condition under which an item i marked removed long
+// enough ago stays: a delivery still due refers to it, or an event shows
+// one of its revisions.
+var itemKept = strings.NewReplacer("$1", "i.tenant", "$2", "i.source", "$3", "i.id").Replace(
+	`(` + undelivered("") + ` OR ` + shown("") + `)`)
 
 // pruneItems removes items marked removed before cut with all their
-// revisions and their index row, unless a delivery still due refers to
-// them.
+// revisions and their index row, unless they are kept (itemKept).
 func (s *sqlStore) pruneItems(ctx context.Context, cut string, n int) (items, revisions int64, err error) {
-	var after itemKey
 	for {
-		var keys []itemKey
+		var keys [][3]string
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
-			rows, err := tx.QueryContext(ctx, `SELECT tenant, source, id, seen_at FROM items
-				WHERE removed AND seen_at < $1 AND (seen_at, tenant, source, id) > ($2, $3, $4, $5)
-				ORDER BY seen_at, tenant, source, id LIMIT `+strconv.Itoa(n),
-				cut, after.at, after.tenant, after.source, after.id)
+			rows, err := tx.QueryContext(ctx, `SELECT i.tenant, i.source, i.id FROM items i
+				WHERE i.removed AND i.seen_at < $1 AND NOT `+itemKept+` LIMIT `+strconv.Itoa(n), cut)
 			if err != nil {
 				return err
 			}
 			for rows.Next() {
-				var k itemKey
-				if err := rows.Scan(&k.tenant, &k.source, &k.id, &k.at); err != nil {
+				var k [3]string
+				if err := rows.Scan(&k[0], &k[1], &k[2]); err != nil {
 					rows.Close()
 					return err
 				}
@@ -336,23 +299,18 @@ func (s *sqlStore) pruneItems(ctx context.Context, cut string, n int) (items, re
 			var st stmts
 			defer st.close()
 			for _, k := range keys {
-				res, err := st.execResult(ctx, tx, `DELETE FROM items WHERE tenant = $1 AND source = $2 AND id = $3
-					AND removed AND NOT `+undelivered(""), k.tenant, k.source, k.id)
-				if err != nil {
-					return err
-				}
-				if affectedRows(res) == 0 {
-					continue
+				for _, q := range []string{`DELETE FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3`,
+					`DELETE FROM item_index WHERE tenant = $1 AND source = $2 AND id = $3`,
+					`DELETE FROM items WHERE tenant = $1 AND source = $2 AND id = $3`} {
+					res, err := st.execResult(ctx, tx, q, k[0], k[1], k[2])
+					if err != nil {
+						return err
+					}
+					if strings.HasPrefix(q, "DELETE FROM revisions") {
+						revisions += affectedRows(res)
+					}
 				}
 				items++
-				res, err = st.execResult(ctx, tx, `DELETE FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3`, k.tenant, k.source, k.id)
-				if err != nil {
-					return err
-				}
-				revisions += affectedRows(res)
-				if err := st.exec(ctx, tx, `DELETE FROM item_index WHERE tenant = $1 AND source = $2 AND id = $3`, k.tenant, k.source, k.id); err != nil {
-					return err
-				}
 			}
 			return nil
 		})
@@ -362,7 +320,6 @@ func (s *sqlStore) pruneItems(ctx context.Context, cut string, n int) (items, re
 		if len(keys) < n {
 			return items, revisions, nil
 		}
-		after = keys[len(keys)-1]
 	}
 }
 
@@ -420,9 +377,11 @@ func (s *sqlStore) collectDocs(ctx context.Context, n int) (int64, error) {
 }
 
 // refersTo is the condition that a row of table refers to the blob
-// blobs.hash, through the index on the first 16 characters of data_hash.
+// blobs.hash, through the index on the first 16 characters of data_hash
+// (of events: those with a blob of their own).
 func refersTo(table string) string {
-	return `EXISTS (SELECT 1 FROM ` + table + ` r WHERE substr(r.data_hash, 1, 16) = substr(blobs.hash, 1, 16) AND r.data_hash = blobs.hash)`
+	return `EXISTS (SELECT 1 FROM ` + table + ` r WHERE substr(r.data_hash, 1, 16) = substr(blobs.hash, 1, 16)
+		AND r.data_hash = blobs.hash AND r.data_hash <> '')`
 }
 
 // collectBlobs removes the JSON documents no item, revision or event

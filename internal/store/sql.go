@@ -358,15 +358,25 @@ func (s *sqlStore) cursorQuiet(ctx context.Context, b Batch) (bool, error) {
 // commitTx is one write transaction with its prepared statements and the
 // blobs it has stored or found.
 type commitTx struct {
-	s      *sqlStore
-	tx     *sql.Tx
-	st     stmts
-	blobs  map[string]bool
+	s     *sqlStore
+	tx    *sql.Tx
+	st    stmts
+	blobs map[string]bool
+	// revs are the blobs of the revisions this transaction wrote or read.
+	revs   map[revKey]string
 	locked bool
 }
 
+// revKey names a revision.
+type revKey struct {
+	tenant string
+	source model.Source
+	id     string
+	rev    int
+}
+
 func (s *sqlStore) newCommit(tx *sql.Tx) *commitTx {
-	return &commitTx{s: s, tx: tx, blobs: map[string]bool{}}
+	return &commitTx{s: s, tx: tx, blobs: map[string]bool{}, revs: map[revKey]string{}}
 }
 
 func (c *commitTx) close() { c.st.close() }
@@ -536,6 +546,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		if err := c.exec(ctx, `INSERT INTO revisions (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
 			return fmt.Errorf("insert revision %d of item %s: %w", it.Revision, it.Key.ID, err)
 		}
+		c.revs[revKey{b.Tenant, b.Source, it.Key.ID, it.Revision}] = hashes[i]
 		if hashes[i] != "" {
 			if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, hashes[i], it.Data, it.LastModified, it.Removed); err != nil {
 				return err
@@ -648,7 +659,10 @@ func splitEvent(ev model.Event) (data string, kind string, payload []byte, err e
 	return string(b), kind, payload, nil
 }
 
-// commitEvents inserts b.Events and returns their IDs in order.
+// commitEvents inserts b.Events and returns their IDs in order. An
+// event's item is usually the JSON of the revision it describes (detect's
+// events carry it): the event then refers to that revision and keeps no
+// hash of its own; any other item is stored as a blob of the event's.
 func (s *sqlStore) commitEvents(ctx context.Context, c *commitTx, b Batch, now time.Time) ([]int64, error) {
 	if len(b.Events) == 0 {
 		return nil, nil
@@ -660,14 +674,28 @@ func (s *sqlStore) commitEvents(ctx context.Context, c *commitTx, b Batch, now t
 	splits := make([]split, len(b.Events))
 	payloads := map[string][]byte{}
 	for i, ev := range b.Events {
+		if ev.Tenant == "" {
+			ev.Tenant = b.Tenant
+		}
+		if ev.Source == "" {
+			ev.Source = b.Source
+		}
 		data, kind, payload, err := splitEvent(ev)
 		if err != nil {
 			return nil, fmt.Errorf("encode event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
 		}
 		splits[i] = split{data: data, kind: kind}
-		if payload != nil {
-			splits[i].hash = blobHash(payload)
-			payloads[splits[i].hash] = payload
+		if payload == nil {
+			continue
+		}
+		h := blobHash(payload)
+		rev, err := c.revisionHash(ctx, ev.Tenant, ev.Source, ev.ItemID, ev.Revision)
+		if err != nil {
+			return nil, fmt.Errorf("event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
+		}
+		if rev != h {
+			splits[i].hash = h
+			payloads[h] = payload
 		}
 	}
 	if err := c.putBlobs(ctx, payloads); err != nil {
@@ -694,6 +722,23 @@ func (s *sqlStore) commitEvents(ctx context.Context, c *commitTx, b Batch, now t
 		ids = append(ids, id)
 	}
 	return ids, nil
+}
+
+// revisionHash returns the blob of a stored revision ("" when there is no
+// such revision or it has no JSON), from this transaction's commits first.
+func (c *commitTx) revisionHash(ctx context.Context, tenant string, src model.Source, id string, rev int) (string, error) {
+	k := revKey{tenant, src, id, rev}
+	if h, ok := c.revs[k]; ok {
+		return h, nil
+	}
+	var h string
+	err := c.queryRow(ctx, `SELECT data_hash FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3 AND revision = $4`,
+		tenant, string(src), id, rev).Scan(&h)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read revision %d of %s: %w", rev, id, err)
+	}
+	c.revs[k] = h
+	return h, nil
 }
 
 // commitDeliveries inserts the outbox rows of b, skipping those whose key is
@@ -753,12 +798,16 @@ func (s *sqlStore) History(ctx context.Context, tenant, itemID string) ([]Revisi
 	return out, nil
 }
 
-// eventSelect reads an event row aliased e with its payload's blob
-// aliased eb (see eventFrom); scanEvent reads it.
+// eventSelect reads an event row aliased e with its item's JSON (see
+// eventJoin); eventRow scans it.
 const eventSelect = `e.id, e.tenant, e.source, e.item_id, e.type, e.revision, e.detected_at, e.data, e.data_kind, eb.data`
 
-// eventJoin joins the blob of the payload of events aliased e.
-const eventJoin = ` LEFT JOIN blobs eb ON eb.hash = e.data_hash AND e.data_hash <> ''`
+// eventJoin joins the JSON of the item of events aliased e: the blob of
+// the revision the event describes (ev aliased), or the event's own blob
+// when its item differs from that revision's.
+const eventJoin = ` LEFT JOIN revisions ev ON e.data_kind <> '' AND e.data_hash = ''
+		AND ev.tenant = e.tenant AND ev.source = e.source AND ev.id = e.item_id AND ev.revision = e.revision
+	LEFT JOIN blobs eb ON eb.hash = CASE WHEN e.data_hash <> '' THEN e.data_hash ELSE ev.data_hash END`
 
 // eventRow holds the eventSelect columns of one row.
 type eventRow struct {

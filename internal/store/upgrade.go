@@ -52,19 +52,21 @@ func (s *sqlStore) moveEventData(ctx context.Context, tx *sql.Tx) error {
 		start       = time.Now()
 	)
 	for {
-		rows, err := tx.QueryContext(ctx, `SELECT id, data FROM events WHERE id > $1 AND data_kind = ''
-			ORDER BY id LIMIT `+fmt.Sprint(batch), after)
+		rows, err := tx.QueryContext(ctx, `SELECT id, tenant, source, item_id, revision, data FROM events
+			WHERE id > $1 AND data_kind = '' ORDER BY id LIMIT `+fmt.Sprint(batch), after)
 		if err != nil {
 			return fmt.Errorf("move event data: read: %w", err)
 		}
 		type row struct {
-			id   int64
-			data []byte
+			id                     int64
+			tenant, source, itemID string
+			revision               int
+			data                   []byte
 		}
 		var list []row
 		for rows.Next() {
 			var r row
-			if err := rows.Scan(&r.id, &r.data); err != nil {
+			if err := rows.Scan(&r.id, &r.tenant, &r.source, &r.itemID, &r.revision, &r.data); err != nil {
 				rows.Close()
 				return fmt.Errorf("move event data: read: %w", err)
 			}
@@ -92,7 +94,13 @@ func (s *sqlStore) moveEventData(ctx context.Context, tx *sql.Tx) error {
 			hash := ""
 			if payload != nil {
 				hash = blobHash(payload)
-				if err := c.putBlobs(ctx, map[string][]byte{hash: payload}); err != nil {
+				rev, err := c.revisionHash(ctx, r.tenant, model.Source(r.source), r.itemID, r.revision)
+				if err != nil {
+					return fmt.Errorf("move event data: event %d: %w", r.id, err)
+				}
+				if rev == hash {
+					hash = "" // the revision's blob
+				} else if err := c.putBlobs(ctx, map[string][]byte{hash: payload}); err != nil {
 					return fmt.Errorf("move event data: event %d: %w", r.id, err)
 				}
 			}

@@ -195,25 +195,20 @@ func (s *sqlStore) prunable(ctx context.Context, p Retention, now time.Time) (Pr
 	}
 	var errs []error
 	errs = append(errs,
-		count(&st.Deliveries, `SELECT count(*) FROM outbox WHERE state = 'done' AND created_at < $1`, cutE),
-		count(&st.DeadLetters, `SELECT count(*) FROM outbox WHERE state = 'dead' AND created_at < $1`, cutD),
+		count(&st.Deliveries, `SELECT count(*) FROM outbox WHERE state = 'done' AND next_attempt < $1`, cutE),
+		count(&st.DeadLetters, `SELECT count(*) FROM outbox WHERE state = 'dead' AND next_attempt < $1`, cutD),
 		count(&st.Events, `SELECT count(*) FROM events e WHERE e.detected_at < $1 AND NOT EXISTS (SELECT 1 FROM outbox o
-			WHERE o.event_id = e.id AND NOT (o.state = 'done' AND o.created_at < $1) AND NOT (o.state = 'dead' AND o.created_at < $2))`,
+			WHERE o.event_id = e.id AND NOT (o.state = 'done' AND o.next_attempt < $1) AND NOT (o.state = 'dead' AND o.next_attempt < $2))`,
 			cutE, cutD))
-	itemCols := strings.NewReplacer("$1", "i.tenant", "$2", "i.source", "$3", "i.id")
 	if c := cutoff(now, p.RemovedItems); c != "" {
-		kept := itemCols.Replace(undelivered(""))
 		errs = append(errs,
-			count(&st.Items, `SELECT count(*) FROM items i WHERE i.removed AND i.seen_at < $1 AND NOT `+kept, c),
+			count(&st.Items, `SELECT count(*) FROM items i WHERE i.removed AND i.seen_at < $1 AND NOT `+itemKept, c),
 			count(&st.Revisions, `SELECT count(*) FROM revisions r JOIN items i ON i.tenant = r.tenant AND i.source = r.source AND i.id = r.id
-				WHERE i.removed AND i.seen_at < $1 AND NOT `+kept, c))
+				WHERE i.removed AND i.seen_at < $1 AND NOT `+itemKept, c))
 	}
 	if c := cutoff(now, p.Revisions); c != "" {
-		cond := strings.NewReplacer("$1", "r.tenant", "$2", "r.source", "$3", "r.id", "$4", "r.revision").Replace(
-			`r.revision > (SELECT min(r2.revision) FROM revisions r2 WHERE r2.tenant = $1 AND r2.source = $2 AND r2.id = $3)
-			AND r.revision < (SELECT i.revision FROM items i WHERE i.tenant = $1 AND i.source = $2 AND i.id = $3)
-			AND NOT ` + undelivered("$4"))
-		errs = append(errs, count(&st.Revisions, strings.Replace(`SELECT count(*) FROM revisions r WHERE r.seen_at < ?cut AND `+cond, "?cut", "$1", 1), c))
+		errs = append(errs, count(&st.Revisions, `SELECT count(*) FROM revisions r
+			WHERE substr(r.seen_at, 1, 10) < substr($1, 1, 10) AND NOT `+revisionKept, c))
 	}
 	errs = append(errs,
 		count(&st.Documents, `SELECT count(*) FROM search_docs d WHERE NOT EXISTS (SELECT 1 FROM item_index x WHERE x.doc = d.doc)`),

@@ -11,9 +11,11 @@
 --   (grams, GIN), which trigrams cannot find. item_index.doc points each
 --   item at its document; item_index.search is dropped. Migration 00010
 --   (Go) fills search_docs.
--- * Events keep what changed; the item they describe is the blob
---   events.data_hash (data_kind names the field: issue, message, service).
---   Migration 00010 moves the JSON of stored events there.
+-- * Events keep what changed, and name the field that holds their item
+--   (data_kind: issue, message, service). The item is the JSON of the
+--   revision the event describes (events.revision); an event whose item
+--   differs from that revision's refers to a blob of its own (data_hash).
+--   Migration 00010 moves the JSON of stored events out.
 -- * Indexes for retention and for collecting unreferenced blobs.
 
 -- +goose Up
@@ -24,13 +26,11 @@ DROP FUNCTION shdmc_stamp_cursor();
 
 ALTER TABLE events ADD COLUMN data_hash TEXT COLLATE "C" NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN data_kind TEXT COLLATE "C" NOT NULL DEFAULT '';
-CREATE INDEX events_by_time ON events (detected_at);
-CREATE INDEX events_by_data ON events (substr(data_hash, 1, 16));
+CREATE INDEX events_by_data ON events (substr(data_hash, 1, 16)) WHERE data_hash <> '';
 CREATE INDEX revisions_by_data ON revisions (substr(data_hash, 1, 16));
-CREATE INDEX revisions_by_seen ON revisions (seen_at);
+CREATE INDEX revisions_by_day ON revisions (substr(seen_at, 1, 10));
 CREATE INDEX items_by_data ON items (substr(data_hash, 1, 16));
 CREATE INDEX items_removed ON items (seen_at) WHERE removed;
-CREATE INDEX outbox_by_age ON outbox (state, created_at);
 
 DROP INDEX IF EXISTS item_index_search;
 ALTER TABLE item_index DROP COLUMN search;
@@ -63,13 +63,11 @@ DROP INDEX item_index_by_modified;
 DROP INDEX item_index_by_doc;
 ALTER TABLE item_index DROP COLUMN doc;
 ALTER TABLE item_index ADD COLUMN search TEXT NOT NULL DEFAULT '';
-DROP INDEX outbox_by_age;
 DROP INDEX items_removed;
 DROP INDEX items_by_data;
-DROP INDEX revisions_by_seen;
+DROP INDEX revisions_by_day;
 DROP INDEX revisions_by_data;
 DROP INDEX events_by_data;
-DROP INDEX events_by_time;
 ALTER TABLE events DROP COLUMN data_kind;
 ALTER TABLE events DROP COLUMN data_hash;
 

@@ -12,11 +12,14 @@
 --   two-character substrings (hex tokens, detail=none) that trigrams cannot
 --   find. item_index.doc points each item at its document. The old
 --   per-item item_fts is dropped; migration 00010 (Go) fills the new tables.
--- * Events keep what changed; the item they describe is the blob
---   events.data_hash (data_kind names the field: issue, message, service).
---   Migration 00010 moves the JSON of stored events there.
--- * Indexes for retention (age of events, revisions, outbox rows and
---   removed items) and for collecting unreferenced blobs (a 16-character
+-- * Events keep what changed, and name the field that holds their item
+--   (data_kind: issue, message, service). The item is the JSON of the
+--   revision the event describes (events.revision); an event whose item
+--   differs from that revision's refers to a blob of its own (data_hash).
+--   Migration 00010 moves the JSON of stored events out.
+-- * Indexes for retention (the day revisions were stored, removed items;
+--   events are found through events_by_tenant_time, outbox rows through
+--   outbox_due) and for collecting unreferenced blobs (a 16-character
 --   prefix of the hash is enough to find the rows that refer to a blob).
 
 -- +goose Up
@@ -29,13 +32,11 @@ DROP TABLE item_fts;
 
 ALTER TABLE events ADD COLUMN data_hash TEXT NOT NULL DEFAULT '';
 ALTER TABLE events ADD COLUMN data_kind TEXT NOT NULL DEFAULT '';
-CREATE INDEX events_by_time ON events (detected_at);
-CREATE INDEX events_by_data ON events (substr(data_hash, 1, 16));
+CREATE INDEX events_by_data ON events (substr(data_hash, 1, 16)) WHERE data_hash <> '';
 CREATE INDEX revisions_by_data ON revisions (substr(data_hash, 1, 16));
-CREATE INDEX revisions_by_seen ON revisions (seen_at);
+CREATE INDEX revisions_by_day ON revisions (substr(seen_at, 1, 10));
 CREATE INDEX items_by_data ON items (substr(data_hash, 1, 16));
 CREATE INDEX items_removed ON items (seen_at) WHERE removed;
-CREATE INDEX outbox_by_age ON outbox (state, created_at);
 
 ALTER TABLE item_index ADD COLUMN doc INTEGER NOT NULL DEFAULT 0;
 CREATE INDEX item_index_by_doc ON item_index (doc);
@@ -56,13 +57,11 @@ DROP TABLE search_docs;
 DROP INDEX item_index_by_modified;
 DROP INDEX item_index_by_doc;
 ALTER TABLE item_index DROP COLUMN doc;
-DROP INDEX outbox_by_age;
 DROP INDEX items_removed;
 DROP INDEX items_by_data;
-DROP INDEX revisions_by_seen;
+DROP INDEX revisions_by_day;
 DROP INDEX revisions_by_data;
 DROP INDEX events_by_data;
-DROP INDEX events_by_time;
 ALTER TABLE events DROP COLUMN data_kind;
 ALTER TABLE events DROP COLUMN data_hash;
 
