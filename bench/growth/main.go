@@ -29,6 +29,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"runtime/pprof"
 	"slices"
 	"text/tabwriter"
 	"time"
@@ -53,8 +54,20 @@ func run(args []string, out io.Writer) error {
 	dir := fl.String("dir", "", "directory of the store (default: a temporary one)")
 	keep := fl.Bool("keep", false, "keep the store")
 	every := fl.Int("report", 30, "print a line every this many days")
+	cpuprofile := fl.String("cpuprofile", "", "write a CPU profile to this file")
 	if err := fl.Parse(args); err != nil {
 		return err
+	}
+	if *cpuprofile != "" {
+		f, err := os.Create(*cpuprofile)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "growth")
@@ -106,8 +119,9 @@ func run(args []string, out io.Writer) error {
 
 	fmt.Fprintf(out, "GROWTH: %d tenants, %d simulated days, hourly polls, prune daily with retention events %s, revisions %s, dead_letters %s, removed_items %s\n",
 		*tenants, *days, retention.Events, retention.Revisions, retention.DeadLetters, retention.RemovedItems)
-	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "day\tdb MB\tfree MB\tKB/tenant\tevents\trevisions\titems\toutbox\tblobs\tsearch docs\tevents/tenant/day\tpruned events\tpruned revs\tpruned items\twall\t")
+	const row = "%4v %8v %7v %9v %8v %9v %7v %7v %6v %6v %11v %9v %9v %9v %7v\n"
+	fmt.Fprintf(out, row, "day", "db MB", "free MB", "KB/tenant", "events", "revisions", "items", "outbox", "blobs", "docs",
+		"events/t/day", "pruned ev", "pruned rv", "pruned it", "wall")
 	sizes := make([]int64, *days+1)
 	var (
 		evCount  int
@@ -153,14 +167,12 @@ func run(args []string, out io.Writer) error {
 				_ = raw.QueryRowContext(ctx, `SELECT count(*) FROM `+table).Scan(&v)
 				return v
 			}
-			fmt.Fprintf(tw, "%d\t%.1f\t%.1f\t%.0f\t%d\t%d\t%d\t%d\t%d\t%d\t%.1f\t%d\t%d\t%d\t%v\t\n", day, mb(size), mb(free),
-				float64(size-free)/1024/float64(*tenants), n("events"), n("revisions"), n("items"), n("outbox"), n("blobs"),
-				n("search_docs"), float64(evDay)/float64(*tenants), pruned.Events, pruned.Revisions, pruned.Items,
+			fmt.Fprintf(out, row, day, fmt.Sprintf("%.1f", mb(size)), fmt.Sprintf("%.1f", mb(free)),
+				fmt.Sprintf("%.0f", float64(size-free)/1024/float64(*tenants)), n("events"), n("revisions"), n("items"), n("outbox"), n("blobs"),
+				n("search_docs"), fmt.Sprintf("%.1f", float64(evDay)/float64(*tenants)), pruned.Events, pruned.Revisions, pruned.Items,
 				time.Since(began).Round(time.Second))
-			tw.Flush()
 		}
 	}
-	tw.Flush()
 
 	from, to := 30, min(180, *days)
 	if to > from {
@@ -185,7 +197,7 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "\ntables at day %d:\n", *days)
-	tw = tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
+	tw := tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "table\trows\tMB\tKB/tenant\t")
 	for _, t := range u.Tables {
 		if t.Bytes < 64<<10 {

@@ -52,6 +52,10 @@ type dialect struct {
 	// deleteDocs removes documents.
 	docText    func(ctx context.Context, ix *indexer, d int64, t docText) error
 	deleteDocs func(ctx context.Context, tx querier, docs []int64) error
+	// byDoc names item_index aliased x for a lookup by document numbers:
+	// SQLite would otherwise walk a (source, last_modified) index for the
+	// order of the page and test every row against the few documents.
+	byDoc string
 	// reclaim returns space after Prune (SQLite: incremental vacuum).
 	reclaim func(ctx context.Context, s *sqlStore) (int64, error)
 	// textSearch walks the documents of the full-text index numbered in
@@ -84,6 +88,7 @@ func sqliteDialect() dialect {
 		deleteDocs: deleteDocsSQLite,
 		textSearch: searchDocsSQLite,
 		reclaim:    reclaimSQLite,
+		byDoc:      "item_index x INDEXED BY item_index_by_doc",
 	}
 }
 
@@ -114,6 +119,7 @@ func postgresDialect() dialect {
 		deleteDocs:     deleteDocsPostgres,
 		textSearch:     searchDocsPostgres,
 		reclaim:        reclaimPostgres,
+		byDoc:          "item_index x",
 	}
 }
 

@@ -244,7 +244,7 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 	if words := strings.Fields(q.Text); len(words) > 0 {
 		keys, err = s.textKeys(ctx, q, words, where, args, want)
 	} else {
-		keys, err = s.pageKeys(ctx, s.rdb, where, args, want, keys)
+		keys, err = s.pageKeys(ctx, s.rdb, "item_index x", where, args, want, keys)
 	}
 	if err != nil {
 		return ItemPage{}, fmt.Errorf("search items: %w", err)
@@ -314,10 +314,10 @@ type pageKey struct {
 	lm  string
 }
 
-// pageKeys appends to keys the first n keys of the items matching where,
-// in page order.
-func (s *sqlStore) pageKeys(ctx context.Context, db querier, where string, args []any, n int, keys []pageKey) ([]pageKey, error) {
-	rows, err := db.QueryContext(ctx, `SELECT x.fid, x.last_modified FROM item_index x`+where+`
+// pageKeys appends to keys the first n keys of the items of from
+// (item_index aliased x) matching where, in page order.
+func (s *sqlStore) pageKeys(ctx context.Context, db querier, from, where string, args []any, n int, keys []pageKey) ([]pageKey, error) {
+	rows, err := db.QueryContext(ctx, `SELECT x.fid, x.last_modified FROM `+from+where+`
 		ORDER BY x.last_modified DESC, x.fid DESC LIMIT `+strconv.Itoa(n), args...)
 	if err != nil {
 		return nil, err

@@ -77,7 +77,7 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 			for i, d := range docs {
 				ids[i] = strconv.FormatInt(d, 10)
 			}
-			if keys, err = s.pageKeys(ctx, s.rdb, cond+"x.doc IN ("+strings.Join(ids, ", ")+")", args, want-len(keys), keys); err != nil {
+			if keys, err = s.pageKeys(ctx, s.rdb, s.d.byDoc, cond+"x.doc IN ("+strings.Join(ids, ", ")+")", args, want-len(keys), keys); err != nil {
 				return nil, err
 			}
 		}

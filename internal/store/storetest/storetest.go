@@ -54,6 +54,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BudgetLog", testBudgetLog},
 		{"ManagedTenants", testManagedTenants},
 		{"SearchItems", testSearchItems},
+		{"TextSearchPaging", testTextSearchPaging},
 		{"SourceStatesAndCounts", testSourceStatesAndCounts},
 		{"SharedBlobs", testSharedBlobs},
 		{"Retention", testRetention},
