@@ -39,7 +39,9 @@ CREATE INDEX items_by_data ON items (substr(data_hash, 1, 16));
 CREATE INDEX items_removed ON items (seen_at) WHERE removed;
 
 ALTER TABLE item_index ADD COLUMN doc INTEGER NOT NULL DEFAULT 0;
-CREATE INDEX item_index_by_doc ON item_index (doc);
+-- A search looks items up by document; the index holds what the usual
+-- filters and the order of pages need, so that no row is read for it.
+CREATE INDEX item_index_by_doc ON item_index (doc, source, removed, tenant, last_modified);
 CREATE INDEX item_index_by_modified ON item_index (last_modified);
 
 CREATE TABLE search_docs (
