@@ -14,8 +14,8 @@ import (
 // Reader is the read side that the dashboard, the JSON API, the feeds and
 // the metrics use. Every engine that Open returns implements it (assert
 // with AsReader); it is kept apart from Store so that writers need not
-// know it. The index it reads (migration 00004) is maintained by triggers
-// inside the transaction of every Commit.
+// know it. The index it reads (migrations 00004 and 00009) is written by
+// every Commit in the same transaction.
 type Reader interface {
 	// SearchItems lists the current items matching q, newest
 	// modification first, with the number of matches counted up to
@@ -54,10 +54,11 @@ type ItemQuery struct {
 	ActionBefore time.Time
 	// HasDates keeps MC posts with an action-required, start or end date.
 	HasDates bool
-	// Text is a full-text search over the title and the plain body text
-	// (posts of issues). Every word (split at white space) must occur;
-	// words are matched as substrings, so Japanese text needs no word
-	// breaks.
+	// Text is a full-text search over the title, the ID and the plain
+	// body text (posts of issues). Every word (split at white space) must
+	// occur; words are matched as substrings, case-insensitively, so
+	// Japanese text needs no word breaks and words of one or two
+	// characters are found too.
 	Text           string
 	IncludeRemoved bool      // also items gone from the source
 	ModifiedSince  time.Time // keeps items last modified at or after it
@@ -216,12 +217,14 @@ func parseAfter(after string) (string, int64, error) {
 
 // SearchItems lists the current items matching q.
 //
-// One statement walks the index in the order of the page (last
-// modification, then fid, which the (source, last_modified) index holds in
-// that order, so no sort is needed for one source) and stops after
-// Offset + CountCap + 1 keys: it yields the page, whether more follow, and
-// the capped count, with the full-text match evaluated once. Only then are
-// the page's items (with their large data) read.
+// Without text, one statement walks the index in the order of the page
+// (last modification, then fid, which the (source, last_modified) index
+// holds in that order, so no sort is needed for one source) and stops
+// after Offset + CountCap + 1 keys: it yields the page, whether more
+// follow, and the capped count. With text, the matching documents are
+// walked newest first and their items read in the same order until as
+// many keys are found (search.go). Only then are the page's items (with
+// their large data) read.
 func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, error) {
 	where, args, err := s.itemWhere(q)
 	if err != nil {
