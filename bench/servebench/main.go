@@ -1,9 +1,14 @@
 // Command servebench measures the dashboard and JSON API of shdmc serve
 // with 100 tenants and 100,000 stored items: it fills a SQLite store (or
-// reuses one), serves it on loopback, and runs wrk (Debian package wrk)
-// against the main pages and a full-text search, printing p50/p99.
+// reuses one), serves it on loopback, and runs wrk (Debian package wrk,
+// when installed) against the main pages and a full-text search, printing
+// p50/p99. Then it compares full-text searches (an English word in nearly
+// every item, item IDs, Japanese words of one, two and six characters, a
+// search across sources) with the list pages they filter, at 2 and 8
+// connections of its own HTTP client, printing p50, p99 and the ratio of
+// each search's p50 to its list's.
 //
-//	go run ./bench/servebench -dir /tmp/sb -duration 30s
+//	go run ./bench/servebench -dir /tmp/sb -duration 30s [-search-duration 10s] [-search-conns 2,8]
 package main
 
 import (
@@ -11,13 +16,20 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"io"
 	"log"
 	"math/rand/v2"
 	"net"
+	"net/http"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/model"
@@ -31,6 +43,8 @@ func main() {
 	items := flag.Int("items", 100000, "items in all (MC posts and issues)")
 	dur := flag.Duration("duration", 30*time.Second, "wrk duration per URL")
 	conns := flag.Int("connections", 8, "wrk connections (bounded load)")
+	searchDur := flag.Duration("search-duration", 10*time.Second, "duration of each search-vs-list measurement")
+	searchConns := flag.String("search-conns", "2,8", "connections of the search-vs-list measurements")
 	flag.Parse()
 	if *dir == "" {
 		log.Fatal("-dir is required")
@@ -60,10 +74,26 @@ func main() {
 	defer cancel()
 	go func() { _ = srv.Serve(sctx, ln) }()
 	base := "http://" + ln.Addr().String()
+	if _, err := exec.LookPath("wrk"); err != nil {
+		log.Print("wrk is not installed: skipping the wrk table")
+	} else {
+		runWrk(base, *conns, *dur)
+	}
+	for _, c := range strings.Split(*searchConns, ",") {
+		n, err := strconv.Atoi(strings.TrimSpace(c))
+		if err != nil || n < 1 {
+			log.Fatalf("bad -search-conns %q", *searchConns)
+		}
+		searchVsList(base, n, *searchDur)
+	}
+}
+
+// runWrk runs wrk against the main pages.
+func runWrk(base string, conns int, dur time.Duration) {
 	fmt.Printf("| URL | req/s | p50 | p99 |\n|---|---|---|---|\n")
 	for _, u := range []string{"/", "/messages", "/messages?q=Teams", "/messages?q=" + "%E9%8C%B2%E7%94%BB", "/api/v1/items?source=mc&limit=50",
 		"/api/v1/items?q=mailbox&limit=20", "/items/t042/mc/MC0042042", "/feeds/atom?source=mc"} {
-		out, err := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", *conns), "-d"+dur.String(), "--latency", base+u).CombinedOutput()
+		out, err := exec.Command("wrk", "-t2", fmt.Sprintf("-c%d", conns), "-d"+dur.String(), "--latency", base+u).CombinedOutput()
 		if err != nil {
 			log.Fatalf("wrk %s: %v\n%s", u, err, out)
 		}
@@ -76,6 +106,82 @@ func main() {
 		}
 		fmt.Printf("| `%s` | %s | %s | %s |\n", u, get(`Requests/sec:\s+(\S+)`), get(`(?m)^\s+50%\s+(\S+)`), get(`(?m)^\s+99%\s+(\S+)`))
 	}
+}
+
+// searchVsList measures each search against the list page it filters,
+// with conns concurrent clients for dur each.
+func searchVsList(base string, conns int, dur time.Duration) {
+	type pair struct{ list, search string }
+	pairs := []pair{
+		{"/messages", "/messages?q=Teams"},
+		{"/messages", "/messages?q=MC0042042"},
+		{"/messages", "/messages?q=" + url.QueryEscape("録画")},
+		{"/messages", "/messages?q=" + url.QueryEscape("録")},
+		{"/messages", "/messages?q=" + url.QueryEscape("自動的に削除")},
+		{"/messages", "/messages?q=" + url.QueryEscape("mailbox 録画")},
+		{"/api/v1/items?source=mc&limit=50", "/api/v1/items?source=mc&limit=50&q=retirement"},
+		{"/api/v1/items?limit=20", "/api/v1/items?q=mailbox&limit=20"},
+		{"/api/v1/items?limit=20", "/api/v1/items?q=EX0042004&limit=20"},
+	}
+	fmt.Printf("\nsearch vs list, %d connections, %v each:\n\n", conns, dur)
+	fmt.Printf("| search | p50 | p99 | req/s | list p50 | search/list |\n|---|---|---|---|---|---|\n")
+	lists := map[string]latency{}
+	for _, p := range pairs {
+		l, ok := lists[p.list]
+		if !ok {
+			l = load(base+p.list, conns, dur)
+			lists[p.list] = l
+			fmt.Printf("| (list) `%s` | %v | %v | %.0f | | |\n", p.list, l.p50, l.p99, l.rate)
+		}
+		q := load(base+p.search, conns, dur)
+		fmt.Printf("| `%s` | %v | %v | %.0f | %v | %.1f× |\n", p.search, q.p50, q.p99, q.rate, l.p50, float64(q.p50)/float64(l.p50))
+	}
+}
+
+type latency struct {
+	p50, p99 time.Duration
+	rate     float64
+}
+
+// load requests u from conns goroutines for dur and returns the latency
+// percentiles; any answer but 200 is fatal.
+func load(u string, conns int, dur time.Duration) latency {
+	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns}}
+	var (
+		mu  sync.Mutex
+		all []time.Duration
+		wg  sync.WaitGroup
+	)
+	end := time.Now().Add(dur)
+	for range conns {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			var mine []time.Duration
+			for time.Now().Before(end) {
+				start := time.Now()
+				resp, err := client.Get(u)
+				if err != nil {
+					log.Fatalf("GET %s: %v", u, err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					log.Fatalf("GET %s: %s", u, resp.Status)
+				}
+				mine = append(mine, time.Since(start))
+			}
+			mu.Lock()
+			all = append(all, mine...)
+			mu.Unlock()
+		}()
+	}
+	wg.Wait()
+	slices.Sort(all)
+	pct := func(p float64) time.Duration {
+		return all[min(len(all)-1, int(p*float64(len(all))))].Round(100 * time.Microsecond)
+	}
+	return latency{p50: pct(0.50), p99: pct(0.99), rate: float64(len(all)) / dur.Seconds()}
 }
 
 // fill stores items/tenants MC posts and issues per tenant, a tenth of

@@ -196,6 +196,7 @@ func storeCmd(g *globals) *cobra.Command {
 	}
 	cp.Flags().BoolVar(&force, "force", false, "replace the contents of a non-empty destination")
 	c.AddCommand(cp)
+	c.AddCommand(storeStatsCmd(g), storePruneCmd(g))
 	return c
 }
 

@@ -115,6 +115,8 @@ type Config struct {
 	// Outage configures what happens while a source fails: the outage
 	// threshold, the public status pages, the heartbeat.
 	Outage Outage `yaml:"outage"`
+	// Retention says how long history is kept.
+	Retention Retention `yaml:"retention"`
 
 	pos map[string]position // where each key path was set; see errAt
 	// channelTypes names the channel types Parse knew, for messages.
@@ -400,6 +402,7 @@ func Default() *Config {
 		Log:          Log{Level: "info", Format: "text"},
 		Serve:        Serve{Addr: defaultAddr},
 		Outage:       defaultOutage(),
+		Retention:    defaultRetention(),
 		Translator:   Translator{FollowUp: true},
 	}
 }

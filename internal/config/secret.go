@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -56,8 +57,12 @@ type Duration time.Duration
 // Std returns d as a time.Duration.
 func (d Duration) Std() time.Duration { return time.Duration(d) }
 
-// String formats d compactly: "5m", "1h30m", "90s" rather than "5m0s".
+// String formats d compactly: "5m", "1h30m", "90s" rather than "5m0s",
+// and whole days of two or more as "180d".
 func (d Duration) String() string {
+	if day := Duration(24 * time.Hour); d >= 2*day && d%day == 0 {
+		return strconv.FormatInt(int64(d/day), 10) + "d"
+	}
 	s := time.Duration(d).String()
 	if strings.HasSuffix(s, "m0s") {
 		s = s[:len(s)-2]
@@ -81,10 +86,16 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return nil
 }
 
-// parseDuration parses a Go duration and explains the accepted syntax when it
-// is not one.
+// parseDuration parses a Go duration, or a whole number of days ("180d"),
+// and explains the accepted syntax when it is neither.
 func parseDuration(s string) (time.Duration, error) {
-	v, err := time.ParseDuration(strings.TrimSpace(s))
+	t := strings.TrimSpace(s)
+	if n, ok := strings.CutSuffix(t, "d"); ok {
+		if days, err := strconv.ParseInt(n, 10, 32); err == nil && days >= 0 {
+			return time.Duration(days) * 24 * time.Hour, nil
+		}
+	}
+	v, err := time.ParseDuration(t)
 	if err != nil {
 		return 0, fmt.Errorf("invalid duration %q: write it like 90s, 5m or 1h30m", s)
 	}

@@ -124,6 +124,7 @@ func (c *Config) validate() []problem {
 	}
 	v.translator()
 	v.outage()
+	v.retention()
 	return v.problems
 }
 

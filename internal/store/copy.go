@@ -10,20 +10,22 @@ import (
 )
 
 // copyTables are the tables Copy moves, parents before children (blobs
-// before the items whose triggers read them). Derived
-// tables (item_index and SQLite's item_fts) are not among them: the
-// destination's triggers rebuild them from items as rows arrive, and
-// cursors.updated_at is restamped by its trigger the same way.
+// before the items and events that refer to them). The read index is
+// copied with its numbers (item_index with each item's place in the order
+// of pages, its fid; search_docs with the document numbers), but not the
+// engine's full-text index (SQLite's doc_fts and doc_grams, PostgreSQL's
+// search and grams columns): Copy writes it again from the documents.
 var copyTables = []string{
-	"tenants", "blobs", "items", "revisions", "cursors", "events", "outbox",
+	"tenants", "blobs", "search_docs", "items", "item_index", "revisions", "cursors", "events", "outbox",
 	"threads", "translations", "translation_usage", "leases", "source_health",
 	"workers", "graph_budgets", "managed_tenants",
 }
 
-// identityTables have an ID the database generates; Copy keeps the
-// source's IDs (deliveries refer to events by ID, idempotency keys and
-// outbox commands to deliveries) and moves the generator past them.
-var identityTables = map[string]bool{"events": true, "outbox": true}
+// identityTables have an ID the database generates, in the named column;
+// Copy keeps the source's IDs (deliveries refer to events by ID,
+// idempotency keys and outbox commands to deliveries, keyset page cursors
+// to fids) and moves the generator past them.
+var identityTables = map[string]string{"events": "id", "outbox": "id", "item_index": "fid"}
 
 // CopyOptions tune Copy.
 type CopyOptions struct {
@@ -83,13 +85,11 @@ func Copy(ctx context.Context, src, dst Store, o CopyOptions) (CopyStats, error)
 			}
 		}
 		if d.d.name == "sqlite" {
-			for _, q := range []string{`DELETE FROM item_fts`, `DELETE FROM item_index`} {
-				if _, err := tx.ExecContext(ctx, q); err != nil {
+			for _, stmt := range []string{`DELETE FROM doc_fts`, `DELETE FROM doc_grams`} {
+				if _, err := tx.ExecContext(ctx, stmt); err != nil {
 					return st, fmt.Errorf("copy store: empty destination index: %w", err)
 				}
 			}
-		} else if _, err := tx.ExecContext(ctx, `DELETE FROM item_index`); err != nil {
-			return st, fmt.Errorf("copy store: empty destination index: %w", err)
 		}
 	}
 	for _, t := range copyTables {
@@ -99,6 +99,9 @@ func Copy(ctx context.Context, src, dst Store, o CopyOptions) (CopyStats, error)
 		}
 		st.Tables = append(st.Tables, t)
 		st.Rows[t] = n
+	}
+	if err := d.retext(ctx, tx); err != nil {
+		return st, fmt.Errorf("copy store: %w", err)
 	}
 	if err := tx.Commit(); err != nil {
 		return st, fmt.Errorf("copy store: commit: %w", err)
@@ -144,14 +147,14 @@ func copyTable(ctx context.Context, s, d *sqlStore, tx *sql.Tx, table string) (i
 	}
 	var cols []string
 	for _, c := range srcCols {
-		// updated_at of cursors is stamped by the destination's trigger.
-		if slices.Contains(dstCols, c) && !(table == "cursors" && c == "updated_at") {
+		if slices.Contains(dstCols, c) {
 			cols = append(cols, c)
 		}
 	}
 	list := strings.Join(cols, ", ")
 	ins := `INSERT INTO ` + table + ` (` + list + `)`
-	if identityTables[table] && d.d.name == "postgres" {
+	idCol := identityTables[table]
+	if idCol != "" && d.d.name == "postgres" {
 		ins += ` OVERRIDING SYSTEM VALUE`
 	}
 	ins += ` VALUES (` + placeholders(1, len(cols)) + `)`
@@ -162,8 +165,8 @@ func copyTable(ctx context.Context, s, d *sqlStore, tx *sql.Tx, table string) (i
 	defer stmt.Close()
 
 	order := ""
-	if identityTables[table] {
-		order = ` ORDER BY id`
+	if idCol != "" {
+		order = ` ORDER BY ` + idCol
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT `+list+` FROM `+table+order)
 	if err != nil {
@@ -192,8 +195,8 @@ func copyTable(ctx context.Context, s, d *sqlStore, tx *sql.Tx, table string) (i
 	if err := rows.Err(); err != nil {
 		return n, fmt.Errorf("read source: %w", err)
 	}
-	if identityTables[table] && d.d.name == "postgres" && n > 0 {
-		if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', 'id'), (SELECT max(id) FROM `+table+`))`); err != nil {
+	if idCol != "" && d.d.name == "postgres" && n > 0 {
+		if _, err := tx.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('`+table+`', '`+idCol+`'), (SELECT max(`+idCol+`) FROM `+table+`))`); err != nil {
 			return n, fmt.Errorf("move id generator: %w", err)
 		}
 	}

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"strconv"
 	"strings"
@@ -41,6 +42,26 @@ type dialect struct {
 	// advisory lock) so that workers starting together migrate once. SQLite
 	// needs none: its writers are serialized by the database file's lock.
 	lockMigrations bool
+	// gcLockShared and gcLock take a transaction-scoped lock, shared by
+	// writers and exclusive for Prune's collection of unreferenced blobs
+	// and documents, so that nothing is collected that a concurrent
+	// commit is about to refer to. Empty for SQLite, whose writers are
+	// serialized.
+	gcLockShared, gcLock string
+	// docText writes the text of document d to the full-text index;
+	// deleteDocs removes documents.
+	docText    func(ctx context.Context, ix *indexer, d int64, t docText) error
+	deleteDocs func(ctx context.Context, tx querier, docs []int64) error
+	// byDoc names item_index aliased x for a lookup by document numbers:
+	// SQLite would otherwise walk a (source, last_modified) index for the
+	// order of the page and test every row against the few documents.
+	byDoc string
+	// reclaim returns space after Prune (SQLite: incremental vacuum).
+	reclaim func(ctx context.Context, s *sqlStore) (int64, error)
+	// textSearch walks the documents of the full-text index numbered in
+	// [floor, below), newest first, at most limit (0: all) of them
+	// (scanned), and returns those that contain every word (docs).
+	textSearch func(ctx context.Context, q querier, words []string, floor, below int64, limit int) (docs, scanned []int64, err error)
 }
 
 // sqliteDialect describes modernc.org/sqlite.
@@ -63,6 +84,11 @@ func sqliteDialect() dialect {
 		listTable: func(n int) string {
 			return "json_each($" + strconv.Itoa(n) + ")"
 		},
+		docText:    docTextSQLite,
+		deleteDocs: deleteDocsSQLite,
+		textSearch: searchDocsSQLite,
+		reclaim:    reclaimSQLite,
+		byDoc:      "item_index x INDEXED BY item_index_by_doc",
 	}
 }
 
@@ -87,6 +113,13 @@ func postgresDialect() dialect {
 			return "unnest($" + strconv.Itoa(n) + "::text[]) AS l(value)"
 		},
 		lockMigrations: true,
+		gcLockShared:   `SELECT pg_advisory_xact_lock_shared(7310593858020615012)`,
+		gcLock:         `SELECT pg_advisory_xact_lock(7310593858020615012)`,
+		docText:        docTextPostgres,
+		deleteDocs:     deleteDocsPostgres,
+		textSearch:     searchDocsPostgres,
+		reclaim:        reclaimPostgres,
+		byDoc:          "item_index x",
 	}
 }
 

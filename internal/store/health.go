@@ -86,10 +86,12 @@ func (s *sqlStore) PutSourceHealth(ctx context.Context, h SourceHealth, b Batch)
 	if len(b.Items) > 0 || b.Cursor != nil {
 		return nil, fmt.Errorf("store source health of %s/%s: the batch may hold only events and deliveries", h.Tenant, h.Source)
 	}
-	if ids, err = s.commitEvents(ctx, tx, b, now); err != nil {
+	c := s.newCommit(tx)
+	defer c.close()
+	if ids, err = s.commitEvents(ctx, c, b, now); err != nil {
 		return nil, fmt.Errorf("store source health of %s/%s: %w", h.Tenant, h.Source, err)
 	}
-	if err = s.commitDeliveries(ctx, tx, b, ids, now); err != nil {
+	if err = s.commitDeliveries(ctx, c, b, ids, now); err != nil {
 		return nil, fmt.Errorf("store source health of %s/%s: %w", h.Tenant, h.Source, err)
 	}
 	if _, err = tx.ExecContext(ctx, `INSERT INTO source_health (tenant, source, data, updated_at)

@@ -16,9 +16,10 @@ import (
 type Option func(*options)
 
 type options struct {
-	logger *slog.Logger
-	now    func() time.Time
-	worker string
+	logger     *slog.Logger
+	now        func() time.Time
+	worker     string
+	stampEvery time.Duration
 }
 
 // WithWorker sets the name this process gives the deliveries it claims
@@ -50,6 +51,17 @@ func WithNow(now func() time.Time) Option {
 			o.now = now
 		}
 	}
+}
+
+// WithCursorStamp lets a Commit that changes nothing (no items, events or
+// deliveries, and the cursor as stored: a quiet poll) write nothing at all
+// while the cursor's stamp (SourceState.UpdatedAt, the last successful
+// poll) is younger than every; an older stamp is refreshed. The default, 0,
+// refreshes the stamp at every commit. Readers that call a source stale
+// after k polling intervals stay correct with every up to (k−1) intervals;
+// the polling interval is a good choice.
+func WithCursorStamp(every time.Duration) Option {
+	return func(o *options) { o.stampEvery = every }
 }
 
 // Open opens the store named by dsn and brings its schema up to date. The

@@ -35,12 +35,13 @@ func openPostgres(ctx context.Context, dsn string, o options) (Store, error) {
 		return nil, fmt.Errorf("open postgres store %s: %w", display, err)
 	}
 	s := &sqlStore{
-		d:      postgresDialect(),
-		wdb:    db,
-		rdb:    db,
-		now:    o.now,
-		worker: o.worker,
-		log:    o.logger.With("engine", "postgres", "dsn", display),
+		d:          postgresDialect(),
+		wdb:        db,
+		rdb:        db,
+		now:        o.now,
+		worker:     o.worker,
+		log:        o.logger.With("engine", "postgres", "dsn", display),
+		stampEvery: o.stampEvery,
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()

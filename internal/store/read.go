@@ -7,7 +7,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"github.com/shdmc/shdmc/internal/model"
 )
@@ -15,8 +14,8 @@ import (
 // Reader is the read side that the dashboard, the JSON API, the feeds and
 // the metrics use. Every engine that Open returns implements it (assert
 // with AsReader); it is kept apart from Store so that writers need not
-// know it. The index it reads (migration 00004) is maintained by triggers
-// inside the transaction of every Commit.
+// know it. The index it reads (migrations 00004 and 00009) is written by
+// every Commit in the same transaction.
 type Reader interface {
 	// SearchItems lists the current items matching q, newest
 	// modification first, with the number of matches counted up to
@@ -55,10 +54,11 @@ type ItemQuery struct {
 	ActionBefore time.Time
 	// HasDates keeps MC posts with an action-required, start or end date.
 	HasDates bool
-	// Text is a full-text search over the title and the plain body text
-	// (posts of issues). Every word (split at white space) must occur;
-	// words are matched as substrings, so Japanese text needs no word
-	// breaks.
+	// Text is a full-text search over the title, the ID and the plain
+	// body text (posts of issues). Every word (split at white space) must
+	// occur; words are matched as substrings, case-insensitively, so
+	// Japanese text needs no word breaks and words of one or two
+	// characters are found too.
 	Text           string
 	IncludeRemoved bool      // also items gone from the source
 	ModifiedSince  time.Time // keeps items last modified at or after it
@@ -199,28 +199,10 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 		a, b := arg(lm), arg(fid)
 		conds = append(conds, "(x.last_modified < "+a+" OR (x.last_modified = "+a+" AND x.fid < "+b+"))")
 	}
-	for _, w := range strings.Fields(q.Text) {
-		conds = append(conds, s.textCond(w, arg))
-	}
 	if len(conds) == 0 {
 		return "", args, nil
 	}
 	return " WHERE " + strings.Join(conds, " AND "), args, nil
-}
-
-// textCond is the condition that word occurs in an item's text.
-func (s *sqlStore) textCond(word string, arg func(any) string) string {
-	if s.d.name == "postgres" {
-		return `x.search LIKE ` + arg("%"+likeEscape(strings.ToLower(word))+"%") + ` ESCAPE '\'`
-	}
-	if utf8.RuneCountInString(word) >= 3 {
-		// The trigram index answers a phrase of three or more characters.
-		return "x.fid IN (SELECT rowid FROM item_fts WHERE item_fts MATCH " +
-			arg(`"`+strings.ReplaceAll(word, `"`, `""`)+`"`) + ")"
-	}
-	// Shorter words have no trigram: scan.
-	p := arg("%" + likeEscape(word) + "%")
-	return "x.fid IN (SELECT rowid FROM item_fts WHERE title LIKE " + p + ` ESCAPE '\' OR body LIKE ` + p + ` ESCAPE '\')`
 }
 
 // parseAfter reads a keyset cursor of ItemPage.Next.
@@ -235,12 +217,14 @@ func parseAfter(after string) (string, int64, error) {
 
 // SearchItems lists the current items matching q.
 //
-// One statement walks the index in the order of the page (last
-// modification, then fid, which the (source, last_modified) index holds in
-// that order, so no sort is needed for one source) and stops after
-// Offset + CountCap + 1 keys: it yields the page, whether more follow, and
-// the capped count, with the full-text match evaluated once. Only then are
-// the page's items (with their large data) read.
+// Without text, one statement walks the index in the order of the page
+// (last modification, then fid, which the (source, last_modified) index
+// holds in that order, so no sort is needed for one source) and stops
+// after Offset + CountCap + 1 keys: it yields the page, whether more
+// follow, and the capped count. With text, the matching documents are
+// walked newest first and their items read in the same order until as
+// many keys are found (search.go). Only then are the page's items (with
+// their large data) read.
 func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, error) {
 	where, args, err := s.itemWhere(q)
 	if err != nil {
@@ -259,26 +243,13 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 	if !q.NoCount {
 		want = max(want, offset+CountCap+1)
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT x.fid, x.last_modified FROM item_index x`+where+`
-		ORDER BY x.last_modified DESC, x.fid DESC LIMIT `+strconv.Itoa(want), args...)
+	var keys []pageKey
+	if words := strings.Fields(q.Text); len(words) > 0 {
+		keys, err = s.textKeys(ctx, q, words, where, args, want)
+	} else {
+		keys, err = s.pageKeys(ctx, s.rdb, "item_index x", where, args, want, keys)
+	}
 	if err != nil {
-		return ItemPage{}, fmt.Errorf("search items: %w", err)
-	}
-	type key struct {
-		fid int64
-		lm  string
-	}
-	var keys []key
-	for rows.Next() {
-		var k key
-		if err := rows.Scan(&k.fid, &k.lm); err != nil {
-			rows.Close()
-			return ItemPage{}, fmt.Errorf("search items: %w", err)
-		}
-		keys = append(keys, k)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return ItemPage{}, fmt.Errorf("search items: %w", err)
 	}
 	var page ItemPage
@@ -338,6 +309,31 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 		page.Items = out
 	}
 	return page, nil
+}
+
+// pageKey is where an item stands in the order of pages.
+type pageKey struct {
+	fid int64
+	lm  string
+}
+
+// pageKeys appends to keys the first n keys of the items of from
+// (item_index aliased x) matching where, in page order.
+func (s *sqlStore) pageKeys(ctx context.Context, db querier, from, where string, args []any, n int, keys []pageKey) ([]pageKey, error) {
+	rows, err := db.QueryContext(ctx, `SELECT x.fid, x.last_modified FROM `+from+where+`
+		ORDER BY x.last_modified DESC, x.fid DESC LIMIT `+strconv.Itoa(n), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var k pageKey
+		if err := rows.Scan(&k.fid, &k.lm); err != nil {
+			return nil, err
+		}
+		keys = append(keys, k)
+	}
+	return keys, rows.Err()
 }
 
 // scanIndexedItem reads a row of fid followed by the itemSelect.

@@ -8,8 +8,9 @@ import (
 	"modernc.org/sqlite"
 )
 
-// The SQLite triggers of migration 00004 index the plain text of item
-// bodies, which SQL alone cannot get from HTML: shdmc_plain(html) is
+// The SQLite triggers of migrations 00004 and 00007 (which 00009 replaces
+// with indexing in Go, and whose Down restores) index the plain text of
+// item bodies, which SQL alone cannot get from HTML: shdmc_plain(html) is
 // htmltext.Text registered with the driver. The registration is the
 // driver's own table, written once before any connection is opened.
 // Migration 00007 keys the JSON it moves to blobs with shdmc_sha256(text),

@@ -36,6 +36,8 @@ type sqlStore struct {
 	log      *slog.Logger
 	// worker names this process on the deliveries it claims.
 	worker string
+	// stampEvery: see WithCursorStamp.
+	stampEvery time.Duration
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -49,6 +51,7 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 	popts := []goose.ProviderOption{
 		goose.WithDisableGlobalRegistry(true),
 		goose.WithSlog(s.log),
+		goose.WithGoMigrations(s.goMigrations()...),
 	}
 	if s.d.lockMigrations {
 		// Wait up to 5 minutes, checking every second, for another worker's
@@ -267,8 +270,21 @@ func (s *sqlStore) Cursor(ctx context.Context, tenant string, src model.Source) 
 	return c, nil
 }
 
-// Commit writes one poll's result in a single transaction.
+// Commit writes one poll's result in a single transaction. A batch that
+// changes nothing (no items, events or deliveries, and the cursor as
+// stored) writes nothing, unless the cursor's stamp is older than the
+// store's stamp period (WithCursorStamp).
 func (s *sqlStore) Commit(ctx context.Context, b Batch) (ids []int64, err error) {
+	if len(b.Items) == 0 && len(b.Events) == 0 && len(b.Deliveries) == 0 {
+		if b.Cursor == nil {
+			return nil, nil
+		}
+		if quiet, err := s.cursorQuiet(ctx, b); err != nil {
+			return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+		} else if quiet {
+			return nil, nil
+		}
+	}
 	tx, err := s.wdb.BeginTx(ctx, nil)
 	if err != nil {
 		return nil, fmt.Errorf("commit batch of %s/%s: begin: %w", b.Tenant, b.Source, err)
@@ -278,23 +294,30 @@ func (s *sqlStore) Commit(ctx context.Context, b Batch) (ids []int64, err error)
 			_ = tx.Rollback()
 		}
 	}()
+	c := s.newCommit(tx)
+	defer c.close()
 	now := s.now()
-	if err := s.commitItems(ctx, tx, b, now); err != nil {
+	if err := s.commitItems(ctx, c, b, now); err != nil {
 		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
 	}
-	ids, err = s.commitEvents(ctx, tx, b, now)
+	ids, err = s.commitEvents(ctx, c, b, now)
 	if err != nil {
 		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
 	}
-	if err := s.commitDeliveries(ctx, tx, b, ids, now); err != nil {
+	if err := s.commitDeliveries(ctx, c, b, ids, now); err != nil {
 		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
 	}
 	if b.Cursor != nil {
-		_, err := tx.ExecContext(ctx, `INSERT INTO cursors (tenant, source, watermark, last_full, baselined)
-			VALUES ($1, $2, $3, $4, $5)
+		// The stamp is the wall clock, as the database's own clock was
+		// before: it says when a poll last succeeded, whatever clock the
+		// store's times follow.
+		_, err := tx.ExecContext(ctx, `INSERT INTO cursors (tenant, source, watermark, last_full, baselined, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6)
 			ON CONFLICT (tenant, source) DO UPDATE SET
-				watermark = excluded.watermark, last_full = excluded.last_full, baselined = excluded.baselined`,
-			b.Tenant, string(b.Source), encodeTime(b.Cursor.Watermark), encodeTime(b.Cursor.LastFull), b.Cursor.Baselined)
+				watermark = excluded.watermark, last_full = excluded.last_full, baselined = excluded.baselined,
+				updated_at = excluded.updated_at`,
+			b.Tenant, string(b.Source), encodeTime(b.Cursor.Watermark), encodeTime(b.Cursor.LastFull), b.Cursor.Baselined,
+			encodeTime(time.Now()))
 		if err != nil {
 			return nil, fmt.Errorf("commit batch of %s/%s: store cursor: %w", b.Tenant, b.Source, err)
 		}
@@ -305,11 +328,127 @@ func (s *sqlStore) Commit(ctx context.Context, b Batch) (ids []int64, err error)
 	return ids, nil
 }
 
+// cursorQuiet reports whether the cursor of b is stored as it is, with a
+// stamp younger than the stamp period: then a batch with nothing else
+// need not be written at all.
+func (s *sqlStore) cursorQuiet(ctx context.Context, b Batch) (bool, error) {
+	if s.stampEvery <= 0 {
+		return false, nil
+	}
+	var (
+		wm, full, upd string
+		baselined     bool
+	)
+	err := s.rdb.QueryRowContext(ctx, `SELECT watermark, last_full, baselined, updated_at FROM cursors
+		WHERE tenant = $1 AND source = $2`, b.Tenant, string(b.Source)).Scan(&wm, &full, &baselined, &upd)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read cursor: %w", err)
+	}
+	if wm != encodeTime(b.Cursor.Watermark) || full != encodeTime(b.Cursor.LastFull) || baselined != b.Cursor.Baselined {
+		return false, nil
+	}
+	stamp, err := decodeTime(upd)
+	if err != nil {
+		return false, nil // an unreadable stamp is rewritten
+	}
+	return time.Since(stamp) < s.stampEvery, nil
+}
+
+// commitTx is one write transaction with its prepared statements and the
+// blobs it has stored or found.
+type commitTx struct {
+	s     *sqlStore
+	tx    *sql.Tx
+	st    stmts
+	blobs map[string]bool
+	// revs are the blobs of the revisions this transaction wrote or read.
+	revs   map[revKey]string
+	locked bool
+}
+
+// revKey names a revision.
+type revKey struct {
+	tenant string
+	source model.Source
+	id     string
+	rev    int
+}
+
+func (s *sqlStore) newCommit(tx *sql.Tx) *commitTx {
+	return &commitTx{s: s, tx: tx, blobs: map[string]bool{}, revs: map[revKey]string{}}
+}
+
+func (c *commitTx) close() { c.st.close() }
+
+func (c *commitTx) exec(ctx context.Context, q string, args ...any) error {
+	return c.st.exec(ctx, c.tx, q, args...)
+}
+
+// scanner is a row to scan: *sql.Row, or an error met before it.
+type scanner interface{ Scan(dest ...any) error }
+
+type errScanner struct{ err error }
+
+func (e errScanner) Scan(...any) error { return e.err }
+
+func (c *commitTx) queryRow(ctx context.Context, q string, args ...any) scanner {
+	r, err := c.st.queryRow(ctx, c.tx, q, args...)
+	if err != nil {
+		return errScanner{err}
+	}
+	return r
+}
+
+// share takes the shared side of the lock that Prune's collection of
+// unreferenced blobs and documents takes exclusively (PostgreSQL; SQLite's
+// writers are serialized anyway), so that nothing is collected that this
+// transaction is about to refer to.
+func (c *commitTx) share(ctx context.Context) error {
+	if c.locked || c.s.d.gcLockShared == "" {
+		return nil
+	}
+	if _, err := c.tx.ExecContext(ctx, c.s.d.gcLockShared); err != nil {
+		return fmt.Errorf("lock against collection: %w", err)
+	}
+	c.locked = true
+	return nil
+}
+
+// putBlobs stores documents (keyed by blobHash) not stored yet, in hash
+// order: two transactions writing the same documents (workers polling
+// tenants that share Message Center posts) then wait for each other in the
+// same order and cannot deadlock.
+func (c *commitTx) putBlobs(ctx context.Context, docs map[string][]byte) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	if err := c.share(ctx); err != nil {
+		return err
+	}
+	for _, h := range slices.Sorted(maps.Keys(docs)) {
+		if c.blobs[h] {
+			continue
+		}
+		if err := c.exec(ctx, `INSERT INTO blobs (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
+			h, string(docs[h])); err != nil {
+			return fmt.Errorf("store data %s: %w", h, err)
+		}
+		c.blobs[h] = true
+	}
+	return nil
+}
+
 // commitItems upserts b.Items, appending a revision row for every new
-// revision.
-func (s *sqlStore) commitItems(ctx context.Context, tx *sql.Tx, b Batch, now time.Time) error {
+// revision, and writes their read index.
+func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now time.Time) error {
 	if len(b.Items) == 0 {
 		return nil
+	}
+	if err := c.share(ctx); err != nil {
+		return err
 	}
 	keys := make([]string, 0, len(b.Items))
 	for i, it := range b.Items {
@@ -325,52 +464,50 @@ func (s *sqlStore) commitItems(ctx context.Context, tx *sql.Tx, b Batch, now tim
 		keys = append(keys, it.Key.ID)
 	}
 
-	stored := make(map[string]int, len(keys))
+	type storedItem struct {
+		rev  int
+		hash string
+	}
+	stored := make(map[string]storedItem, len(keys))
 	list, err := s.d.listArg(keys)
 	if err != nil {
 		return fmt.Errorf("read stored revisions: %w", err)
 	}
-	rows, err := tx.QueryContext(ctx, `SELECT id, revision FROM items WHERE tenant = $1 AND source = $2 AND `+
+	rows, err := c.tx.QueryContext(ctx, `SELECT id, revision, data_hash FROM items WHERE tenant = $1 AND source = $2 AND `+
 		s.d.inList("id", 3), b.Tenant, string(b.Source), list)
 	if err != nil {
 		return fmt.Errorf("read stored revisions: %w", err)
 	}
 	for rows.Next() {
 		var (
-			id  string
-			rev int
+			id string
+			si storedItem
 		)
-		if err := rows.Scan(&id, &rev); err != nil {
+		if err := rows.Scan(&id, &si.rev, &si.hash); err != nil {
 			rows.Close()
 			return fmt.Errorf("read stored revisions: %w", err)
 		}
-		stored[id] = rev
+		stored[id] = si
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read stored revisions: %w", err)
 	}
 
-	var st stmts
-	defer st.close()
 	// The JSON of every new revision goes to blobs first, once per distinct
-	// document, in hash order: two transactions writing the same documents
-	// (workers polling tenants that share Message Center posts) then wait
-	// for each other in the same order and cannot deadlock.
+	// document.
 	hashes := make([]string, len(b.Items))
-	blobs := map[string][]byte{}
+	docs := map[string][]byte{}
 	for i, it := range b.Items {
-		if prev, ok := stored[it.Key.ID]; len(it.Data) > 0 && (!ok || it.Revision > prev) {
+		if prev, ok := stored[it.Key.ID]; len(it.Data) > 0 && (!ok || it.Revision > prev.rev) {
 			hashes[i] = blobHash(it.Data)
-			blobs[hashes[i]] = it.Data
+			docs[hashes[i]] = it.Data
 		}
 	}
-	for _, h := range slices.Sorted(maps.Keys(blobs)) {
-		if err := st.exec(ctx, tx, `INSERT INTO blobs (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
-			h, string(blobs[h])); err != nil {
-			return fmt.Errorf("store data %s: %w", h, err)
-		}
+	if err := c.putBlobs(ctx, docs); err != nil {
+		return err
 	}
+	ix := s.newIndexer(c.tx, &c.st)
 	for i, it := range b.Items {
 		seen := it.SeenAt
 		if seen.IsZero() {
@@ -381,28 +518,43 @@ func (s *sqlStore) commitItems(ctx context.Context, tx *sql.Tx, b Batch, now tim
 		prev, ok := stored[it.Key.ID]
 		switch {
 		case !ok:
-			if err := st.exec(ctx, tx, `INSERT INTO items (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
+			if err := c.exec(ctx, `INSERT INTO items (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
 				return fmt.Errorf("insert item %s: %w", it.Key.ID, err)
 			}
-		case it.Revision > prev:
-			if err := st.exec(ctx, tx, `UPDATE items SET revision = $4, hash = $5, last_modified = $6, seen_at = $7,
+		case it.Revision > prev.rev:
+			if err := c.exec(ctx, `UPDATE items SET revision = $4, hash = $5, last_modified = $6, seen_at = $7,
 				removed = $8, data = $9, data_hash = $10 WHERE tenant = $1 AND source = $2 AND id = $3`, full...); err != nil {
 				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
 			}
-		case it.Revision == prev:
-			if err := st.exec(ctx, tx, `UPDATE items SET last_modified = $4, removed = $5
+		case it.Revision == prev.rev:
+			if err := c.exec(ctx, `UPDATE items SET last_modified = $4, removed = $5
 				WHERE tenant = $1 AND source = $2 AND id = $3`,
 				b.Tenant, string(b.Source), it.Key.ID, encodeTime(it.LastModified), it.Removed); err != nil {
 				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
 			}
+			if prev.hash != "" {
+				var data []byte
+				if err := c.tx.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = $1`, prev.hash).Scan(&data); err != nil {
+					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
+				}
+				if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, prev.hash, data, it.LastModified, it.Removed); err != nil {
+					return err
+				}
+			}
 			continue
 		default:
-			return fmt.Errorf("item %s: revision %d is older than the stored revision %d", it.Key.ID, it.Revision, prev)
+			return fmt.Errorf("item %s: revision %d is older than the stored revision %d", it.Key.ID, it.Revision, prev.rev)
 		}
-		if err := st.exec(ctx, tx, `INSERT INTO revisions (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
+		if err := c.exec(ctx, `INSERT INTO revisions (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
 			return fmt.Errorf("insert revision %d of item %s: %w", it.Revision, it.Key.ID, err)
 		}
-		stored[it.Key.ID] = it.Revision
+		c.revs[revKey{b.Tenant, b.Source, it.Key.ID, it.Revision}] = hashes[i]
+		if hashes[i] != "" {
+			if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, hashes[i], it.Data, it.LastModified, it.Removed); err != nil {
+				return err
+			}
+		}
+		stored[it.Key.ID] = storedItem{it.Revision, hashes[i]}
 	}
 	return nil
 }
@@ -414,6 +566,12 @@ type stmts struct {
 }
 
 func (st *stmts) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) error {
+	_, err := st.execResult(ctx, tx, q, args...)
+	return err
+}
+
+// execResult runs a statement, prepared once, and returns its result.
+func (st *stmts) execResult(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
 	if st.m == nil {
 		st.m = make(map[string]*sql.Stmt)
 	}
@@ -421,12 +579,27 @@ func (st *stmts) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) er
 	if !ok {
 		var err error
 		if p, err = tx.PrepareContext(ctx, q); err != nil {
-			return err
+			return nil, err
 		}
 		st.m[q] = p
 	}
-	_, err := p.ExecContext(ctx, args...)
-	return err
+	return p.ExecContext(ctx, args...)
+}
+
+// queryRow runs a statement that returns one row, prepared once.
+func (st *stmts) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Row, error) {
+	if st.m == nil {
+		st.m = make(map[string]*sql.Stmt)
+	}
+	p, ok := st.m[q]
+	if !ok {
+		var err error
+		if p, err = tx.PrepareContext(ctx, q); err != nil {
+			return nil, err
+		}
+		st.m[q] = p
+	}
+	return p.QueryRowContext(ctx, args...), nil
 }
 
 func (st *stmts) close() {
@@ -435,15 +608,101 @@ func (st *stmts) close() {
 	}
 }
 
-// commitEvents inserts b.Events and returns their IDs in order. The stored
-// JSON carries the assigned ID.
-func (s *sqlStore) commitEvents(ctx context.Context, tx *sql.Tx, b Batch, now time.Time) ([]int64, error) {
+// Event payloads: the item an event describes is stored as a blob (the
+// same one as the item's revision, when the event carries that revision's
+// JSON, as detect's events do), and the event row keeps what changed.
+const (
+	kindIssue   = "issue"
+	kindMessage = "message"
+	kindService = "service"
+)
+
+// eventColumnKeys are the JSON keys of model.Event that the events table
+// holds in columns (or, for the payload, in blobs): they are left out of
+// its stored JSON.
+var eventColumnKeys = []string{"id", "tenant", "source", "itemId", "type", "revision", "detectedAt", "issue", "message", "service"}
+
+// splitEvent returns the stored JSON of ev (what changed, and anything
+// else model.Event may carry) and its payload: the JSON of its Issue,
+// Message or Service and which of them it is.
+func splitEvent(ev model.Event) (data string, kind string, payload []byte, err error) {
+	var v any
+	switch {
+	case ev.Issue != nil:
+		kind, v = kindIssue, ev.Issue
+	case ev.Message != nil:
+		kind, v = kindMessage, ev.Message
+	case ev.Service != nil:
+		kind, v = kindService, ev.Service
+	}
+	if v != nil {
+		if payload, err = json.Marshal(v); err != nil {
+			return "", "", nil, err
+		}
+	}
+	ev.Issue, ev.Message, ev.Service = nil, nil, nil
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return "", "", nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return "", "", nil, err
+	}
+	for _, k := range eventColumnKeys {
+		delete(m, k)
+	}
+	if len(m) == 0 {
+		return "", kind, payload, nil
+	}
+	if b, err = json.Marshal(m); err != nil {
+		return "", "", nil, err
+	}
+	return string(b), kind, payload, nil
+}
+
+// commitEvents inserts b.Events and returns their IDs in order. An
+// event's item is usually the JSON of the revision it describes (detect's
+// events carry it): the event then refers to that revision and keeps no
+// hash of its own; any other item is stored as a blob of the event's.
+func (s *sqlStore) commitEvents(ctx context.Context, c *commitTx, b Batch, now time.Time) ([]int64, error) {
 	if len(b.Events) == 0 {
 		return nil, nil
 	}
 	ids := make([]int64, 0, len(b.Events))
-	var st stmts
-	defer st.close()
+	type split struct {
+		data, kind, hash string
+	}
+	splits := make([]split, len(b.Events))
+	payloads := map[string][]byte{}
+	for i, ev := range b.Events {
+		if ev.Tenant == "" {
+			ev.Tenant = b.Tenant
+		}
+		if ev.Source == "" {
+			ev.Source = b.Source
+		}
+		data, kind, payload, err := splitEvent(ev)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
+		}
+		splits[i] = split{data: data, kind: kind}
+		if payload == nil {
+			continue
+		}
+		h := blobHash(payload)
+		rev, err := c.revisionHash(ctx, ev.Tenant, ev.Source, ev.ItemID, ev.Revision)
+		if err != nil {
+			return nil, fmt.Errorf("event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
+		}
+		if rev != h {
+			splits[i].hash = h
+			payloads[h] = payload
+		}
+	}
+	if err := c.putBlobs(ctx, payloads); err != nil {
+		return nil, err
+	}
 	for i, ev := range b.Events {
 		if ev.Tenant == "" {
 			ev.Tenant = b.Tenant
@@ -454,32 +713,39 @@ func (s *sqlStore) commitEvents(ctx context.Context, tx *sql.Tx, b Batch, now ti
 		if ev.DetectedAt.IsZero() {
 			ev.DetectedAt = now
 		}
-		ev.DetectedAt = ev.DetectedAt.UTC()
 		var id int64
-		err := tx.QueryRowContext(ctx, `INSERT INTO events (tenant, source, item_id, type, revision, detected_at, data)
-			VALUES ($1, $2, $3, $4, $5, $6, '') RETURNING id`,
-			ev.Tenant, string(ev.Source), ev.ItemID, string(ev.Type), ev.Revision, encodeTime(ev.DetectedAt)).Scan(&id)
+		err := c.queryRow(ctx, `INSERT INTO events (tenant, source, item_id, type, revision, detected_at, data, data_hash, data_kind)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			ev.Tenant, string(ev.Source), ev.ItemID, string(ev.Type), ev.Revision, encodeTime(ev.DetectedAt),
+			splits[i].data, splits[i].hash, splits[i].kind).Scan(&id)
 		if err != nil {
 			return nil, fmt.Errorf("insert event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
-		}
-		ev.ID = id
-		data, err := json.Marshal(ev)
-		if err != nil {
-			return nil, fmt.Errorf("encode event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
-		}
-		if err := st.exec(ctx, tx, `UPDATE events SET data = $1 WHERE id = $2`, string(data), id); err != nil {
-			return nil, fmt.Errorf("store event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
 		}
 		ids = append(ids, id)
 	}
 	return ids, nil
 }
 
+// revisionHash returns the blob of a stored revision ("" when there is no
+// such revision or it has no JSON), from this transaction's commits first.
+func (c *commitTx) revisionHash(ctx context.Context, tenant string, src model.Source, id string, rev int) (string, error) {
+	k := revKey{tenant, src, id, rev}
+	if h, ok := c.revs[k]; ok {
+		return h, nil
+	}
+	var h string
+	err := c.queryRow(ctx, `SELECT data_hash FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3 AND revision = $4`,
+		tenant, string(src), id, rev).Scan(&h)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read revision %d of %s: %w", rev, id, err)
+	}
+	c.revs[k] = h
+	return h, nil
+}
+
 // commitDeliveries inserts the outbox rows of b, skipping those whose key is
 // already stored.
-func (s *sqlStore) commitDeliveries(ctx context.Context, tx *sql.Tx, b Batch, ids []int64, now time.Time) error {
-	var st stmts
-	defer st.close()
+func (s *sqlStore) commitDeliveries(ctx context.Context, c *commitTx, b Batch, ids []int64, now time.Time) error {
 	zero, at := encodeTime(time.Time{}), encodeTime(now)
 	for i, d := range b.Deliveries {
 		if d.Event < 0 || d.Event >= len(ids) {
@@ -488,7 +754,7 @@ func (s *sqlStore) commitDeliveries(ctx context.Context, tx *sql.Tx, b Batch, id
 		if d.Key == "" || d.Channel == "" {
 			return fmt.Errorf("delivery %d needs a channel and a key", i)
 		}
-		err := st.exec(ctx, tx, `INSERT INTO outbox
+		err := c.exec(ctx, `INSERT INTO outbox
 			(event_id, channel, route, key, state, attempts, next_attempt, lease_until, last_error, created_at, done_at, kind)
 			VALUES ($1, $2, $7, $3, $4, 0, $5, $6, '', $5, $6, $8)
 			ON CONFLICT (key) DO NOTHING`,
@@ -534,13 +800,71 @@ func (s *sqlStore) History(ctx context.Context, tenant, itemID string) ([]Revisi
 	return out, nil
 }
 
-// decodeEvent parses a stored event; id is authoritative over the JSON.
-func decodeEvent(id int64, data []byte) (model.Event, error) {
+// eventSelect reads an event row aliased e with its item's JSON (see
+// eventJoin); eventRow scans it.
+const eventSelect = `e.id, e.tenant, e.source, e.item_id, e.type, e.revision, e.detected_at, e.data, e.data_kind, eb.data`
+
+// eventJoin joins the JSON of the item of events aliased e: the blob of
+// the revision the event describes (ev aliased), or the event's own blob
+// when its item differs from that revision's.
+const eventJoin = ` LEFT JOIN revisions ev ON e.data_kind <> '' AND e.data_hash = ''
+		AND ev.tenant = e.tenant AND ev.source = e.source AND ev.id = e.item_id AND ev.revision = e.revision
+	LEFT JOIN blobs eb ON eb.hash = CASE WHEN e.data_hash <> '' THEN e.data_hash ELSE ev.data_hash END`
+
+// eventRow holds the eventSelect columns of one row.
+type eventRow struct {
+	id                               int64
+	tenant, source, itemID, typ, det string
+	revision                         int
+	data                             []byte
+	kind                             string
+	payload                          []byte
+}
+
+func (r *eventRow) dest() []any {
+	return []any{&r.id, &r.tenant, &r.source, &r.itemID, &r.typ, &r.revision, &r.det, &r.data, &r.kind, &r.payload}
+}
+
+// event rebuilds the model.Event a caller committed: what changed from the
+// stored JSON, the identifying fields from the columns, the item from its
+// blob. Rows stored before migration 00010 carry everything in the JSON.
+func (r *eventRow) event() (model.Event, error) {
 	var ev model.Event
-	if err := json.Unmarshal(data, &ev); err != nil {
-		return model.Event{}, fmt.Errorf("decode event %d: %w", id, err)
+	if len(r.data) > 0 {
+		if err := json.Unmarshal(r.data, &ev); err != nil {
+			return model.Event{}, fmt.Errorf("decode event %d: %w", r.id, err)
+		}
 	}
-	ev.ID = id
+	ev.ID, ev.Tenant, ev.Source, ev.ItemID = r.id, r.tenant, model.Source(r.source), r.itemID
+	ev.Type, ev.Revision = model.EventType(r.typ), r.revision
+	t, err := decodeTime(r.det)
+	if err != nil {
+		return model.Event{}, fmt.Errorf("decode event %d: %w", r.id, err)
+	}
+	ev.DetectedAt = t
+	if r.kind == "" {
+		return ev, nil
+	}
+	if r.payload == nil {
+		return model.Event{}, fmt.Errorf("decode event %d: the data of its %s is missing", r.id, r.kind)
+	}
+	var v any
+	switch r.kind {
+	case kindIssue:
+		ev.Issue = new(model.Issue)
+		v = ev.Issue
+	case kindMessage:
+		ev.Message = new(model.Message)
+		v = ev.Message
+	case kindService:
+		ev.Service = new(model.ServiceHealth)
+		v = ev.Service
+	default:
+		return model.Event{}, fmt.Errorf("decode event %d: unknown data kind %q", r.id, r.kind)
+	}
+	if err := json.Unmarshal(r.payload, v); err != nil {
+		return model.Event{}, fmt.Errorf("decode event %d: %w", r.id, err)
+	}
 	return ev, nil
 }
 
@@ -555,19 +879,19 @@ func (s *sqlStore) Events(ctx context.Context, q EventQuery) ([]model.Event, err
 		where = append(where, fmt.Sprintf(cond, len(args)))
 	}
 	if q.Tenant != "" {
-		add("tenant = $%d", q.Tenant)
+		add("e.tenant = $%d", q.Tenant)
 	}
 	if q.ItemID != "" {
-		add("item_id = $%d", q.ItemID)
+		add("e.item_id = $%d", q.ItemID)
 	}
 	if !q.Since.IsZero() {
-		add("detected_at >= $%d", encodeTime(q.Since))
+		add("e.detected_at >= $%d", encodeTime(q.Since))
 	}
-	sqlText := `SELECT id, data FROM events`
+	sqlText := `SELECT ` + eventSelect + ` FROM events e` + eventJoin
 	if len(where) > 0 {
 		sqlText += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	sqlText += ` ORDER BY id`
+	sqlText += ` ORDER BY e.id`
 	if q.Limit > 0 {
 		args = append(args, q.Limit)
 		sqlText += fmt.Sprintf(` LIMIT $%d`, len(args))
@@ -579,14 +903,11 @@ func (s *sqlStore) Events(ctx context.Context, q EventQuery) ([]model.Event, err
 	defer rows.Close()
 	var out []model.Event
 	for rows.Next() {
-		var (
-			id   int64
-			data []byte
-		)
-		if err := rows.Scan(&id, &data); err != nil {
+		var r eventRow
+		if err := rows.Scan(r.dest()...); err != nil {
 			return nil, fmt.Errorf("list events: %w", err)
 		}
-		ev, err := decodeEvent(id, data)
+		ev, err := r.event()
 		if err != nil {
 			return nil, fmt.Errorf("list events: %w", err)
 		}
@@ -599,7 +920,10 @@ func (s *sqlStore) Events(ctx context.Context, q EventQuery) ([]model.Event, err
 }
 
 const deliveryColumns = `o.id, o.channel, o.route, o.key, o.kind, o.state, o.attempts, o.next_attempt, o.last_error,
-	o.created_at, o.done_at, o.event_id, e.data`
+	o.created_at, o.done_at, ` + eventSelect
+
+// deliveryFrom is the outbox aliased o with its event e and the event's blob.
+const deliveryFrom = ` FROM outbox o JOIN events e ON e.id = o.event_id` + eventJoin
 
 // scanDelivery reads the deliveryColumns of one row.
 func scanDelivery(rows *sql.Rows) (Delivery, error) {
@@ -607,11 +931,11 @@ func scanDelivery(rows *sql.Rows) (Delivery, error) {
 		d                     Delivery
 		state, kind           string
 		next, created, doneAt string
-		eventID               int64
-		data                  []byte
+		ev                    eventRow
 	)
-	if err := rows.Scan(&d.ID, &d.Channel, &d.Route, &d.Key, &kind, &state, &d.Attempts, &next, &d.LastError,
-		&created, &doneAt, &eventID, &data); err != nil {
+	dest := append([]any{&d.ID, &d.Channel, &d.Route, &d.Key, &kind, &state, &d.Attempts, &next, &d.LastError,
+		&created, &doneAt}, ev.dest()...)
+	if err := rows.Scan(dest...); err != nil {
 		return Delivery{}, err
 	}
 	d.State, d.Kind = DeliveryState(state), DeliveryKind(kind)
@@ -625,7 +949,7 @@ func scanDelivery(rows *sql.Rows) (Delivery, error) {
 	if d.DoneAt, err = decodeTime(doneAt); err != nil {
 		return Delivery{}, err
 	}
-	if d.Event, err = decodeEvent(eventID, data); err != nil {
+	if d.Event, err = ev.event(); err != nil {
 		return Delivery{}, err
 	}
 	return d, nil
@@ -650,7 +974,7 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, channels []string, now t
 	}()
 	at := encodeTime(now)
 	args := []any{at, string(DeliveryPending), string(DeliveryRetrying)}
-	q := `SELECT ` + deliveryColumns + ` FROM outbox o JOIN events e ON e.id = o.event_id
+	q := `SELECT ` + deliveryColumns + deliveryFrom + `
 		WHERE o.state IN ($2, $3) AND o.next_attempt <= $1 AND o.lease_until <= $1`
 	if len(channels) > 0 {
 		q += ` AND o.channel IN (` + placeholders(len(args)+1, len(channels)) + `)`
@@ -734,7 +1058,7 @@ func affected(res sql.Result, action string) error {
 // Deliveries lists deliveries in the given states, newest first.
 func (s *sqlStore) Deliveries(ctx context.Context, states []DeliveryState, limit int) ([]Delivery, error) {
 	var args []any
-	q := `SELECT ` + deliveryColumns + ` FROM outbox o JOIN events e ON e.id = o.event_id`
+	q := `SELECT ` + deliveryColumns + deliveryFrom
 	if len(states) > 0 {
 		q += ` WHERE o.state IN (` + placeholders(1, len(states)) + `)`
 		for _, st := range states {

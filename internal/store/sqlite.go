@@ -53,7 +53,10 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		createPrivate(name, query)
 	}
 
-	writeParams := url.Values{"_pragma": append(sqlitePragmas(), "journal_mode(WAL)")}
+	// A new file uses incremental vacuum, so that Prune can return freed
+	// pages to the file system (an older file switches with Vacuum); the
+	// setting must come before the first table is created.
+	writeParams := url.Values{"_pragma": append(sqlitePragmas(), "auto_vacuum(2)", "journal_mode(WAL)")}
 	writeParams.Set("_txlock", "immediate")
 	readParams := url.Values{"_pragma": sqlitePragmas()}
 
@@ -79,12 +82,13 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	}
 
 	s := &sqlStore{
-		d:      sqliteDialect(),
-		wdb:    wdb,
-		rdb:    wdb,
-		now:    o.now,
-		worker: o.worker,
-		log:    o.logger.With("engine", "sqlite", "path", display),
+		d:          sqliteDialect(),
+		wdb:        wdb,
+		rdb:        wdb,
+		now:        o.now,
+		worker:     o.worker,
+		log:        o.logger.With("engine", "sqlite", "path", display),
+		stampEvery: o.stampEvery,
 	}
 	if err := s.migrate(ctx); err != nil {
 		wdb.Close()

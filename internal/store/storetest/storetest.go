@@ -53,8 +53,11 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BudgetLog", testBudgetLog},
 		{"ManagedTenants", testManagedTenants},
 		{"SearchItems", testSearchItems},
+		{"TextSearchPaging", testTextSearchPaging},
 		{"SourceStatesAndCounts", testSourceStatesAndCounts},
 		{"SharedBlobs", testSharedBlobs},
+		{"Retention", testRetention},
+		{"EventPayloads", testEventPayloads},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -1,0 +1,190 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// Full-text search. Each distinct document is indexed once (see index.go),
+// under a number whose high bits are the second of the last modification
+// of the items that show it. A search walks the matching documents in
+// descending number — newest first, a chunk at a time, each chunk ending at
+// the end of a second — and reads the items of each chunk's documents that
+// pass the other filters, in page order, until the page (and the capped
+// count) is full. The work grows with the page and the count cap, not with
+// the number of matches, and no match is collected beyond what the page
+// needs.
+
+// textKeys returns the first want keys of the items matching q (whose
+// conditions other than text are where/args) and every word of words.
+func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, where string, args []any, want int) ([]pageKey, error) {
+	below := int64(math.MaxInt64)
+	if q.After != "" {
+		lm, _, err := parseAfter(q.After)
+		if err != nil {
+			return nil, err
+		}
+		t, err := decodeTime(lm)
+		if err != nil {
+			return nil, fmt.Errorf("bad page cursor %q", q.After)
+		}
+		_, hi := docRange(docSecond(t))
+		below = hi + 1
+	}
+	var floor int64
+	if !q.ModifiedSince.IsZero() {
+		floor, _ = docRange(docSecond(q.ModifiedSince))
+	}
+	cond := " WHERE "
+	if where != "" {
+		cond = where + " AND "
+	}
+	var keys []pageKey
+	chunk := 64
+	for len(keys) < want && below > floor {
+		docs, scanned, err := s.d.textSearch(ctx, s.rdb, words, floor, below, chunk)
+		if err != nil {
+			return nil, fmt.Errorf("full-text search: %w", err)
+		}
+		if len(scanned) == 0 {
+			break
+		}
+		next := floor // nothing is left below a chunk that was not full
+		if len(scanned) == chunk {
+			last := scanned[len(scanned)-1] >> docSeqBits
+			if scanned[0]>>docSeqBits == last {
+				// The whole chunk is one second: take all of that second.
+				lo, _ := docRange(last)
+				if docs, _, err = s.d.textSearch(ctx, s.rdb, words, max(floor, lo), below, 0); err != nil {
+					return nil, fmt.Errorf("full-text search: %w", err)
+				}
+				next = lo
+			} else {
+				// Leave the last, perhaps incomplete second to the next chunk.
+				for len(docs) > 0 && docs[len(docs)-1]>>docSeqBits == last {
+					docs = docs[:len(docs)-1]
+				}
+				next, _ = docRange(last + 1)
+			}
+		}
+		if len(docs) > 0 {
+			// The numbers are our own integers: they are written into the text.
+			ids := make([]string, len(docs))
+			for i, d := range docs {
+				ids[i] = strconv.FormatInt(d, 10)
+			}
+			if keys, err = s.pageKeys(ctx, s.rdb, s.d.byDoc, cond+"x.doc IN ("+strings.Join(ids, ", ")+")", args, want-len(keys), keys); err != nil {
+				return nil, err
+			}
+		}
+		below = next
+		chunk = min(chunk*2, 4096)
+	}
+	return keys, nil
+}
+
+// splitWords sorts search words into those the trigram index answers
+// (three characters or more) and the shorter ones answered by grams.
+func splitWords(words []string) (long, short []string) {
+	for _, w := range words {
+		if utf8.RuneCountInString(w) >= 3 {
+			long = append(long, w)
+		} else {
+			short = append(short, strings.ToLower(w))
+		}
+	}
+	return long, short
+}
+
+// ftsPhrase quotes a word as an FTS5 phrase.
+func ftsPhrase(w string) string { return `"` + strings.ReplaceAll(w, `"`, `""`) + `"` }
+
+// searchDocsSQLite walks, newest first, up to limit (0: all) documents
+// numbered in [floor, below) that contain the words of three characters or
+// more (the trigram table doc_fts) or, when there are none, the shorter
+// words (doc_grams): scanned. The documents of scanned that contain every
+// word are docs: with both kinds of words, scanned is filtered by a
+// lookup of the short words over the same range of numbers.
+func searchDocsSQLite(ctx context.Context, db querier, words []string, floor, below int64, limit int) (docs, scanned []int64, err error) {
+	long, short := splitWords(words)
+	var phrases, toks []string
+	for _, w := range long {
+		phrases = append(phrases, ftsPhrase(w))
+	}
+	for _, w := range short {
+		toks = append(toks, `"`+gramToken(w)+`"`)
+	}
+	table, match := "doc_grams", strings.Join(toks, " AND ")
+	if len(phrases) > 0 {
+		table, match = "doc_fts", strings.Join(phrases, " AND ")
+	}
+	q := `SELECT rowid FROM ` + table + ` WHERE ` + table + ` MATCH $1 AND rowid >= $2 AND rowid < $3 ORDER BY rowid DESC`
+	if limit > 0 {
+		q += ` LIMIT ` + strconv.Itoa(limit)
+	}
+	scanned, err = scanDocs(ctx, db, q, match, floor, below)
+	if err != nil || len(scanned) == 0 || len(phrases) == 0 || len(toks) == 0 {
+		return scanned, scanned, err
+	}
+	have, err := scanDocs(ctx, db, `SELECT rowid FROM doc_grams WHERE doc_grams MATCH $1 AND rowid >= $2 AND rowid <= $3`,
+		strings.Join(toks, " AND "), scanned[len(scanned)-1], scanned[0])
+	if err != nil {
+		return nil, nil, err
+	}
+	in := make(map[int64]bool, len(have))
+	for _, d := range have {
+		in[d] = true
+	}
+	for _, d := range scanned {
+		if in[d] {
+			docs = append(docs, d)
+		}
+	}
+	return docs, scanned, nil
+}
+
+// searchDocsPostgres returns (twice: every document it reads matches),
+// newest first, up to limit (0: all) documents
+// numbered in [floor, below) that contain every word as a substring of
+// their lower-cased text; words of one or two characters are looked up
+// by grams, which the GIN index answers.
+func searchDocsPostgres(ctx context.Context, db querier, words []string, floor, below int64, limit int) (docs, scanned []int64, err error) {
+	long, short := splitWords(words)
+	args := []any{floor, below}
+	q := `SELECT doc FROM search_docs WHERE doc >= $1 AND doc < $2`
+	for _, w := range long {
+		args = append(args, "%"+likeEscape(strings.ToLower(w))+"%")
+		q += ` AND search LIKE $` + strconv.Itoa(len(args)) + ` ESCAPE '\'`
+	}
+	if len(short) > 0 {
+		args = append(args, short)
+		q += ` AND grams @> $` + strconv.Itoa(len(args)) + `::text[]`
+	}
+	q += ` ORDER BY doc DESC`
+	if limit > 0 {
+		q += ` LIMIT ` + strconv.Itoa(limit)
+	}
+	docs, err = scanDocs(ctx, db, q, args...)
+	return docs, docs, err
+}
+
+func scanDocs(ctx context.Context, db querier, q string, args ...any) ([]int64, error) {
+	rows, err := db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []int64
+	for rows.Next() {
+		var d int64
+		if err := rows.Scan(&d); err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, rows.Err()
+}
