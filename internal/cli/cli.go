@@ -113,6 +113,14 @@ func (g *globals) load() (*config.Config, error) {
 	return cfg, nil
 }
 
+// logWarnings logs the config's warnings (what `shdmc config validate`
+// prints) when a command that polls starts.
+func logWarnings(log *slog.Logger, cfg *config.Config) {
+	for _, w := range cfg.Warnings() {
+		log.Warn("config warning", "warning", w)
+	}
+}
+
 func runCmd(g *globals) *cobra.Command {
 	var (
 		every   time.Duration
@@ -141,6 +149,7 @@ func runCmd(g *globals) *cobra.Command {
 				defer stop()
 			}
 			log := g.logger(cfg)
+			logWarnings(log, cfg)
 			// The App serves the dashboard while it runs, on its store.
 			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: log, Stdout: g.stdout, Dashboard: !noServe, DashboardAddr: addr})
 			if errors.Is(err, app.ErrDashboard) {
@@ -175,7 +184,9 @@ func checkCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: g.logger(cfg), Stdout: g.stdout})
+			log := g.logger(cfg)
+			logWarnings(log, cfg)
+			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: log, Stdout: g.stdout})
 			if err != nil {
 				return err
 			}
@@ -244,10 +255,15 @@ func simCmd(g *globals) *cobra.Command {
 
 func configCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "config", Short: "Work with the config file"}
-	c.AddCommand(&cobra.Command{
+	var strict bool
+	validate := &cobra.Command{
 		Use:   "validate [FILE]",
 		Short: "Check a config file and explain every mistake by file, line and key",
-		Args:  cobra.MaximumNArgs(1),
+		Long: "Check a config file and explain every mistake, and every warning (such as a route no event can match), " +
+			"by file, line and key, all in one run.\n\n" +
+			"Exit status: 0 when the file is valid (warnings are printed), 2 when it has errors, " +
+			"or with --strict also when it has warnings.",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := g.configPath
 			if len(args) == 1 {
@@ -257,13 +273,23 @@ func configCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return exitError{2, err}
 			}
-			fmt.Fprintf(g.stdout, "%s: OK (%d tenant(s), %d channel(s), store %s)\n", path, len(cfg.Tenants), len(cfg.Channels), netsafe.DSN(cfg.Store))
-			for _, w := range cfg.Warnings() {
-				fmt.Fprintf(g.stdout, "%s: warning: %s\n", path, w)
+			warnings := cfg.Warnings()
+			for _, w := range warnings {
+				fmt.Fprintf(g.stdout, "warning: %s\n", w)
 			}
+			if strict && len(warnings) > 0 {
+				return exitError{2, fmt.Errorf("%s: %d warning(s), and --strict treats them as errors", path, len(warnings))}
+			}
+			fmt.Fprintf(g.stdout, "%s: OK (%d tenant(s), %d channel(s), store %s", path, len(cfg.Tenants), len(cfg.Channels), netsafe.DSN(cfg.Store))
+			if len(warnings) > 0 {
+				fmt.Fprintf(g.stdout, ", %d warning(s)", len(warnings))
+			}
+			fmt.Fprintln(g.stdout, ")")
 			return nil
 		},
-	}, &cobra.Command{
+	}
+	validate.Flags().BoolVar(&strict, "strict", false, "exit with status 2 on warnings too")
+	c.AddCommand(validate, &cobra.Command{
 		Use:   "sample",
 		Short: "Print a complete, commented sample config",
 		Args:  cobra.NoArgs,

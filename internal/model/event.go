@@ -125,3 +125,22 @@ func (e *Event) Has(k ChangeKind) bool {
 // FieldReappeared is the Field of the ChangeNew change of an item that comes
 // back after it had been marked removed.
 const FieldReappeared = "reappeared"
+
+// EventTypes lists the event types a route can match: those detect
+// produces and the source health ones (not EventDigest, which is built
+// after routing).
+func EventTypes() []EventType {
+	return []EventType{
+		EventIssueNew, EventIssuePost, EventIssueStatus, EventIssueResolved, EventIssueReopened,
+		EventIssueClassified, EventIssueEdited, EventIssueRemoved,
+		EventMessageNew, EventMessageUpdated, EventMessageActionDate, EventMessageRemoved,
+		EventServiceStatus, EventSourceDown, EventSourceRestored,
+	}
+}
+
+// Sources lists every source an event can come from: the Graph
+// collections, the health of a tenant's Graph connection and the public
+// status pages.
+func Sources() []Source {
+	return []Source{SourceSHD, SourceMC, SourceHealth, SourceGraph, SourceM365Status, SourceAzureStatus}
+}
