@@ -11,6 +11,9 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -210,6 +213,7 @@ func demoCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Stdout = g.stdout
+			o.Command = selfCommand(os.Args[0], os.TempDir(), os.Executable, exec.LookPath)
 			o.Logger = g.logger(nil)
 			if g.logLevel == "" {
 				o.Logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -248,7 +252,7 @@ func simCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:8443", "listen address")
 	f.StringVar(&o.Scenario, "scenario", "", "scenario file (default: the built-in demo scenario)")
 	f.StringVar(&o.Replay, "replay", "", "serve recorded Graph response bodies from DIR")
-	f.Float64Var(&o.Speed, "speed", 60, "scenario seconds per real second")
+	f.Float64Var(&o.Speed, "speed", demo.DefaultSimSpeed, "scenario seconds per real second (each step is printed when it shows, with the time to the next)")
 	f.StringVar(&o.CAOut, "ca-out", "shdmc-sim-ca.pem", "write the simulator's CA certificate here")
 	return cmd
 }
@@ -366,4 +370,33 @@ func testChannelCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// selfCommand returns how the user can run this shdmc again, for hints
+// such as the demo's closing "Try: … history": "go run ./cmd/shdmc" when
+// arg0 (os.Args[0]) is a binary `go run` built in a go-build directory
+// under tmp (and deletes on exit), "shdmc" when that name on the PATH is
+// this binary, else the binary's absolute path.
+func selfCommand(arg0, tmp string, executable func() (string, error), lookPath func(string) (string, error)) string {
+	if rel, err := filepath.Rel(tmp, arg0); err == nil && strings.HasPrefix(rel, "go-build") {
+		return "go run ./cmd/shdmc"
+	}
+	self, err := executable()
+	if err != nil {
+		return "shdmc"
+	}
+	if p, err := lookPath("shdmc"); err == nil && sameFile(p, self) {
+		return "shdmc"
+	}
+	if abs, err := filepath.Abs(self); err == nil {
+		return abs
+	}
+	return self
+}
+
+// sameFile reports whether two paths name the same file.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }

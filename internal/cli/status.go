@@ -80,7 +80,7 @@ func WriteStatus(ctx context.Context, w io.Writer, st store.Store, loc *time.Loc
 				last = render.FormatTime(s.LastSuccess, loc)
 			}
 			if d := s.Stale(now); d > 0 {
-				stale = "STALE " + d.Round(time.Minute).String()
+				stale = "STALE " + spanText(d)
 			} else if s.LastSuccess.IsZero() && s.Failing() {
 				stale = "no data yet"
 			}
@@ -115,4 +115,21 @@ func WriteStatus(ctx context.Context, w io.Writer, st store.Store, loc *time.Loc
 	_, err = fmt.Fprintf(w, "\noutbox: %d pending, oldest %s (%s ago), %d dead\n", len(ds), render.FormatTime(oldest, loc),
 		now.Sub(oldest).Round(time.Second), len(dead))
 	return err
+}
+
+// spanText shows a duration to the second under an hour ("4 s", "1 min
+// 30 s") and to the minute above ("2 h 5 min"), never as 0: a source down
+// for 20 seconds is 20 s stale, not "0s".
+func spanText(d time.Duration) string {
+	sec := int64((d + time.Second - 1) / time.Second)
+	h, m, s := sec/3600, sec/60%60, sec%60
+	switch {
+	case h > 0:
+		return fmt.Sprintf("%d h %d min", h, m)
+	case m > 0 && s > 0:
+		return fmt.Sprintf("%d min %d s", m, s)
+	case m > 0:
+		return fmt.Sprintf("%d min", m)
+	}
+	return fmt.Sprintf("%d s", s)
 }

@@ -81,3 +81,56 @@ func mustRead(t *testing.T, p string) string {
 	}
 	return string(b)
 }
+
+// TestOutboxRetryMissing: retrying a delivery that does not exist says so
+// once and exits 1.
+func TestOutboxRetryMissing(t *testing.T) {
+	dsn := "sqlite://" + filepath.Join(t.TempDir(), "s.db")
+	if _, _, err := run(t, "migrate", "--store", dsn); err != nil {
+		t.Fatal(err)
+	}
+	_, _, err := run(t, "outbox", "retry", "999", "--store", dsn)
+	if code := exitCode(err); code != 1 || err == nil {
+		t.Fatalf("exit %d (%v), want 1", code, err)
+	}
+	if msg := err.Error(); !strings.HasPrefix(msg, "no delivery 999: not found") || strings.Count(msg, "999") != 1 {
+		t.Errorf("error %q, want one \"no delivery 999: not found\"", msg)
+	}
+}
+
+// TestSelfCommand: the demo's closing hint names a command that works: go
+// run's when go run built the binary, shdmc when that is on the PATH,
+// else the binary's path.
+func TestSelfCommand(t *testing.T) {
+	dir := t.TempDir()
+	bin := write(t, dir, "shdmc", "binary")
+	other := write(t, dir, "other-shdmc", "binary")
+	exe := func(p string) func() (string, error) { return func() (string, error) { return p, nil } }
+	look := func(p string) func(string) (string, error) {
+		return func(string) (string, error) {
+			if p == "" {
+				return "", os.ErrNotExist
+			}
+			return p, nil
+		}
+	}
+	tests := []struct {
+		name, arg0, tmp string
+		exe             func() (string, error)
+		look            func(string) (string, error)
+		want            string
+	}{
+		{"go run", "/tmp/go-build2960183747/b001/exe/shdmc", "/tmp", exe("/tmp/go-build2960183747/b001/exe/shdmc"), look(""), "go run ./cmd/shdmc"},
+		{"go run, other TMPDIR", "/var/tmp/x/go-build1/b001/exe/shdmc", "/var/tmp/x", exe("/var/tmp/x/go-build1/b001/exe/shdmc"), look(bin), "go run ./cmd/shdmc"},
+		{"on the PATH", "shdmc", "/tmp", exe(bin), look(bin), "shdmc"},
+		{"another shdmc on the PATH", "./other-shdmc", "/tmp", exe(other), look(bin), other},
+		{"not on the PATH", "./shdmc", "/tmp", exe(bin), look(""), bin},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := selfCommand(tt.arg0, tt.tmp, tt.exe, tt.look); got != tt.want {
+				t.Errorf("selfCommand = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
