@@ -117,19 +117,9 @@ func WriteStatus(ctx context.Context, w io.Writer, st store.Store, loc *time.Loc
 	return err
 }
 
-// spanText shows a duration to the second under an hour ("4 s", "1 min
-// 30 s") and to the minute above ("2 h 5 min"), never as 0: a source down
-// for 20 seconds is 20 s stale, not "0s".
+// spanText shows a duration to the second, rounded up ("20s", "1m30s",
+// "2h5m7s"): a source down for 20 seconds is 20s stale, not "0s" as a
+// duration rounded to the minute showed.
 func spanText(d time.Duration) string {
-	sec := int64((d + time.Second - 1) / time.Second)
-	h, m, s := sec/3600, sec/60%60, sec%60
-	switch {
-	case h > 0:
-		return fmt.Sprintf("%d h %d min", h, m)
-	case m > 0 && s > 0:
-		return fmt.Sprintf("%d min %d s", m, s)
-	case m > 0:
-		return fmt.Sprintf("%d min", m)
-	}
-	return fmt.Sprintf("%d s", s)
+	return ((d + time.Second - 1) / time.Second * time.Second).String()
 }

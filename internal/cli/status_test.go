@@ -98,7 +98,7 @@ func TestStatusStaleExact(t *testing.T) {
 	if err := WriteStatus(ctx, &out, st, time.UTC, now); err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"STALE 20 s", "STALE 1 min 30 s", "STALE 2 h 5 min"} {
+	for _, want := range []string{"STALE 20s", "STALE 1m30s", "STALE 2h5m7s"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("status lacks %q:\n%s", want, out.String())
 		}
