@@ -13,6 +13,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"time"
 
@@ -374,11 +375,15 @@ func testChannelCmd(g *globals) *cobra.Command {
 
 // selfCommand returns how the user can run this shdmc again, for hints
 // such as the demo's closing "Try: … history": "go run ./cmd/shdmc" when
-// arg0 (os.Args[0]) is a binary `go run` built in a go-build directory
-// under tmp (and deletes on exit), "shdmc" when that name on the PATH is
+// arg0 (os.Args[0]) is a binary that `go run` built, in a go-build
+// directory under tmp (deleted on exit) or in the build cache (a go-build
+// directory too; evicted in time), "shdmc" when that name on the PATH is
 // this binary, else the binary's absolute path.
 func selfCommand(arg0, tmp string, executable func() (string, error), lookPath func(string) (string, error)) string {
 	if rel, err := filepath.Rel(tmp, arg0); err == nil && strings.HasPrefix(rel, "go-build") {
+		return "go run ./cmd/shdmc"
+	}
+	if slices.Contains(strings.Split(filepath.ToSlash(filepath.Dir(arg0)), "/"), "go-build") {
 		return "go run ./cmd/shdmc"
 	}
 	self, err := executable()

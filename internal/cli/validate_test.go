@@ -122,6 +122,7 @@ func TestSelfCommand(t *testing.T) {
 	}{
 		{"go run", "/tmp/go-build2960183747/b001/exe/shdmc", "/tmp", exe("/tmp/go-build2960183747/b001/exe/shdmc"), look(""), "go run ./cmd/shdmc"},
 		{"go run, other TMPDIR", "/var/tmp/x/go-build1/b001/exe/shdmc", "/var/tmp/x", exe("/var/tmp/x/go-build1/b001/exe/shdmc"), look(bin), "go run ./cmd/shdmc"},
+		{"go run, build cache", "/root/.cache/go-build/be/be5c1e8ce0b0d314e399b3a8588d2b4a-d/shdmc", "/tmp", exe("/root/.cache/go-build/be/be5c1e8ce0b0d314e399b3a8588d2b4a-d/shdmc"), look(""), "go run ./cmd/shdmc"},
 		{"on the PATH", "shdmc", "/tmp", exe(bin), look(bin), "shdmc"},
 		{"another shdmc on the PATH", "./other-shdmc", "/tmp", exe(other), look(bin), other},
 		{"not on the PATH", "./shdmc", "/tmp", exe(bin), look(""), bin},
