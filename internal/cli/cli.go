@@ -11,6 +11,10 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/spf13/cobra"
@@ -113,6 +117,14 @@ func (g *globals) load() (*config.Config, error) {
 	return cfg, nil
 }
 
+// logWarnings logs the config's warnings (what `shdmc config validate`
+// prints) when a command that polls starts.
+func logWarnings(log *slog.Logger, cfg *config.Config) {
+	for _, w := range cfg.Warnings() {
+		log.Warn("config warning", "warning", w)
+	}
+}
+
 func runCmd(g *globals) *cobra.Command {
 	var (
 		every   time.Duration
@@ -141,6 +153,7 @@ func runCmd(g *globals) *cobra.Command {
 				defer stop()
 			}
 			log := g.logger(cfg)
+			logWarnings(log, cfg)
 			// The App serves the dashboard while it runs, on its store.
 			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: log, Stdout: g.stdout, Dashboard: !noServe, DashboardAddr: addr})
 			if errors.Is(err, app.ErrDashboard) {
@@ -175,7 +188,9 @@ func checkCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: g.logger(cfg), Stdout: g.stdout})
+			log := g.logger(cfg)
+			logWarnings(log, cfg)
+			a, err := app.New(cmd.Context(), cfg, app.Options{Logger: log, Stdout: g.stdout})
 			if err != nil {
 				return err
 			}
@@ -199,6 +214,7 @@ func demoCmd(g *globals) *cobra.Command {
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			o.Stdout = g.stdout
+			o.Command = selfCommand(os.Args[0], os.TempDir(), os.Executable, exec.LookPath)
 			o.Logger = g.logger(nil)
 			if g.logLevel == "" {
 				o.Logger = slog.New(slog.NewTextHandler(g.stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
@@ -237,17 +253,22 @@ func simCmd(g *globals) *cobra.Command {
 	f.StringVar(&o.Addr, "addr", "127.0.0.1:8443", "listen address")
 	f.StringVar(&o.Scenario, "scenario", "", "scenario file (default: the built-in demo scenario)")
 	f.StringVar(&o.Replay, "replay", "", "serve recorded Graph response bodies from DIR")
-	f.Float64Var(&o.Speed, "speed", 60, "scenario seconds per real second")
+	f.Float64Var(&o.Speed, "speed", demo.DefaultSimSpeed, "scenario seconds per real second (each step is printed when it shows, with the time to the next)")
 	f.StringVar(&o.CAOut, "ca-out", "shdmc-sim-ca.pem", "write the simulator's CA certificate here")
 	return cmd
 }
 
 func configCmd(g *globals) *cobra.Command {
 	c := &cobra.Command{Use: "config", Short: "Work with the config file"}
-	c.AddCommand(&cobra.Command{
+	var strict bool
+	validate := &cobra.Command{
 		Use:   "validate [FILE]",
 		Short: "Check a config file and explain every mistake by file, line and key",
-		Args:  cobra.MaximumNArgs(1),
+		Long: "Check a config file and explain every mistake, and every warning (such as a route no event can match), " +
+			"by file, line and key, all in one run.\n\n" +
+			"Exit status: 0 when the file is valid (warnings are printed), 2 when it has errors, " +
+			"or with --strict also when it has warnings.",
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			path := g.configPath
 			if len(args) == 1 {
@@ -257,13 +278,23 @@ func configCmd(g *globals) *cobra.Command {
 			if err != nil {
 				return exitError{2, err}
 			}
-			fmt.Fprintf(g.stdout, "%s: OK (%d tenant(s), %d channel(s), store %s)\n", path, len(cfg.Tenants), len(cfg.Channels), netsafe.DSN(cfg.Store))
-			for _, w := range cfg.Warnings() {
-				fmt.Fprintf(g.stdout, "%s: warning: %s\n", path, w)
+			warnings := cfg.Warnings()
+			for _, w := range warnings {
+				fmt.Fprintf(g.stdout, "warning: %s\n", w)
 			}
+			if strict && len(warnings) > 0 {
+				return exitError{2, fmt.Errorf("%s: %d warning(s), and --strict treats them as errors", path, len(warnings))}
+			}
+			fmt.Fprintf(g.stdout, "%s: OK (%d tenant(s), %d channel(s), store %s", path, len(cfg.Tenants), len(cfg.Channels), netsafe.DSN(cfg.Store))
+			if len(warnings) > 0 {
+				fmt.Fprintf(g.stdout, ", %d warning(s)", len(warnings))
+			}
+			fmt.Fprintln(g.stdout, ")")
 			return nil
 		},
-	}, &cobra.Command{
+	}
+	validate.Flags().BoolVar(&strict, "strict", false, "exit with status 2 on warnings too")
+	c.AddCommand(validate, &cobra.Command{
 		Use:   "sample",
 		Short: "Print a complete, commented sample config",
 		Args:  cobra.NoArgs,
@@ -340,4 +371,37 @@ func testChannelCmd(g *globals) *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// selfCommand returns how the user can run this shdmc again, for hints
+// such as the demo's closing "Try: … history": "go run ./cmd/shdmc" when
+// arg0 (os.Args[0]) is a binary that `go run` built, in a go-build
+// directory under tmp (deleted on exit) or in the build cache (a go-build
+// directory too; evicted in time), "shdmc" when that name on the PATH is
+// this binary, else the binary's absolute path.
+func selfCommand(arg0, tmp string, executable func() (string, error), lookPath func(string) (string, error)) string {
+	if rel, err := filepath.Rel(tmp, arg0); err == nil && strings.HasPrefix(rel, "go-build") {
+		return "go run ./cmd/shdmc"
+	}
+	if slices.Contains(strings.Split(filepath.ToSlash(filepath.Dir(arg0)), "/"), "go-build") {
+		return "go run ./cmd/shdmc"
+	}
+	self, err := executable()
+	if err != nil {
+		return "shdmc"
+	}
+	if p, err := lookPath("shdmc"); err == nil && sameFile(p, self) {
+		return "shdmc"
+	}
+	if abs, err := filepath.Abs(self); err == nil {
+		return abs
+	}
+	return self
+}
+
+// sameFile reports whether two paths name the same file.
+func sameFile(a, b string) bool {
+	fa, errA := os.Stat(a)
+	fb, errB := os.Stat(b)
+	return errA == nil && errB == nil && os.SameFile(fa, fb)
 }

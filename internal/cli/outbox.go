@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strconv"
@@ -115,10 +116,12 @@ func retryDelivery(ctx context.Context, dsn string, id int64) error {
 		return fmt.Errorf("open store: %w", err)
 	}
 	defer st.Close()
-	if err := st.RequeueDelivery(ctx, id, time.Now()); err != nil {
-		return fmt.Errorf("requeue delivery %d: %w", id, err)
+	err = st.RequeueDelivery(ctx, id, time.Now())
+	if errors.Is(err, store.ErrNotFound) {
+		// The store's error would repeat "requeue delivery N"; say it once.
+		return fmt.Errorf("no delivery %d: not found (shdmc outbox --state pending,retrying,dead,done lists them)", id)
 	}
-	return nil
+	return err
 }
 
 func oneLine(s string, max int) string {

@@ -80,7 +80,7 @@ func WriteStatus(ctx context.Context, w io.Writer, st store.Store, loc *time.Loc
 				last = render.FormatTime(s.LastSuccess, loc)
 			}
 			if d := s.Stale(now); d > 0 {
-				stale = "STALE " + d.Round(time.Minute).String()
+				stale = "STALE " + spanText(d)
 			} else if s.LastSuccess.IsZero() && s.Failing() {
 				stale = "no data yet"
 			}
@@ -115,4 +115,11 @@ func WriteStatus(ctx context.Context, w io.Writer, st store.Store, loc *time.Loc
 	_, err = fmt.Fprintf(w, "\noutbox: %d pending, oldest %s (%s ago), %d dead\n", len(ds), render.FormatTime(oldest, loc),
 		now.Sub(oldest).Round(time.Second), len(dead))
 	return err
+}
+
+// spanText shows a duration to the second, rounded up ("20s", "1m30s",
+// "2h5m7s"): a source down for 20 seconds is 20s stale, not "0s" as a
+// duration rounded to the minute showed.
+func spanText(d time.Duration) string {
+	return ((d + time.Second - 1) / time.Second * time.Second).String()
 }

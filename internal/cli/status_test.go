@@ -1,10 +1,17 @@
 package cli
 
 import (
+	"context"
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/outage"
+	"github.com/shdmc/shdmc/internal/store"
 )
 
 // TestValidateWarnsM365Channels: a config whose source-down notices can
@@ -60,5 +67,43 @@ func TestStatusCommand(t *testing.T) {
 		if !strings.Contains(out, want) {
 			t.Errorf("status output lacks %q:\n%s", want, out)
 		}
+	}
+}
+
+// TestStatusStaleExact: a tenant down for seconds shows how stale it is to
+// the second, never "STALE 0s".
+func TestStatusStaleExact(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2024, 11, 25, 10, 0, 0, 0, time.UTC)
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	put := func(tenant string, s outage.State) {
+		data, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := st.PutSourceHealth(ctx, store.SourceHealth{Tenant: tenant, Source: model.SourceGraph, Data: data, UpdatedAt: now}, store.Batch{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fail := outage.Failure{Class: outage.ClassNetwork}
+	put("quick", outage.State{Down: true, Failures: 3, LastSuccess: now.Add(-20 * time.Second), DownSince: now.Add(-15 * time.Second),
+		FirstFailure: now.Add(-15 * time.Second), Last: fail, Outages: 1})
+	put("slow", outage.State{Failures: 1, LastSuccess: now.Add(-90 * time.Second), FirstFailure: now.Add(-10 * time.Second), Last: fail})
+	put("long", outage.State{Down: true, Failures: 40, LastSuccess: now.Add(-(2*time.Hour + 5*time.Minute + 7*time.Second)), Last: fail, Outages: 1})
+	var out strings.Builder
+	if err := WriteStatus(ctx, &out, st, time.UTC, now); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"STALE 20s", "STALE 1m30s", "STALE 2h5m7s"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("status lacks %q:\n%s", want, out.String())
+		}
+	}
+	if strings.Contains(out.String(), "STALE 0s") {
+		t.Errorf("status shows STALE 0s:\n%s", out.String())
 	}
 }

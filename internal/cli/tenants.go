@@ -1,8 +1,10 @@
 package cli
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"text/tabwriter"
 	"time"
 
@@ -53,6 +55,9 @@ func tenantsCmd(g *globals) *cobra.Command {
 		Args:  cobra.ExactArgs(1),
 	}, func(cmd *cobra.Command, st store.Store, args []string) error {
 		r.ID, r.Disabled = args[0], off
+		if err := notInConfig(g.configPath, r.ID); err != nil {
+			return exitError{2, err}
+		}
 		if err := tenants.Add(cmd.Context(), st, r, time.Now()); err != nil {
 			return exitError{2, err}
 		}
@@ -91,6 +96,25 @@ func tenantsCmd(g *globals) *cobra.Command {
 		tenantStateCmd(g, "enable", "Poll a disabled database tenant again", false),
 		tenantRemoveCmd(g))
 	return c
+}
+
+// notInConfig refuses a database tenant id that the config file (if there
+// is one) already has: the config's tenant would win, so the database one
+// would never be polled.
+func notInConfig(path, id string) error {
+	ids, err := config.TenantIDs(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return fmt.Errorf("add tenant %s: check the ids of the config file: %w", id, err)
+	}
+	if line, ok := ids[id]; ok {
+		return fmt.Errorf("add tenant %s: %s:%d already has a tenant %s, and the config's tenant wins over a database "+
+			"tenant with the same id, so this one would never be polled: choose another id, or remove it from the config first",
+			id, path, line, id)
+	}
+	return nil
 }
 
 // writeTenants prints database tenants as `shdmc tenants list` shows

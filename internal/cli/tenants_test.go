@@ -58,3 +58,33 @@ func TestTenantsCommands(t *testing.T) {
 		t.Errorf("final list %q, %v", out, err)
 	}
 }
+
+// TestTenantsAddRefusesConfigID: an id the config file already has is
+// refused (the config's tenant would always win); another one is added.
+func TestTenantsAddRefusesConfigID(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite://" + filepath.Join(dir, "a.db")
+	cfg := write(t, dir, "shdmc.yaml", `store: `+db+`
+tenants:
+  - id: fabrikam
+    tenant_id: fabrikam.onmicrosoft.com
+    client_id: 11111111-2222-3333-4444-555555555555
+    client_secret: ${NOT_SET_HERE}
+`)
+	add := func(id string) (string, error) {
+		out, _, err := run(t, "tenants", "add", id, "-c", cfg, "--store", db, "--tenant-id", id+".onmicrosoft.com",
+			"--client-id", "11111111-2222-3333-4444-555555555555", "--client-secret", "env:X")
+		return out, err
+	}
+	_, err := add("fabrikam")
+	if code := exitCode(err); code != 2 || !strings.Contains(err.Error(), cfg+":3 already has a tenant fabrikam") {
+		t.Errorf("add of a config id: exit %d, %v", code, err)
+	}
+	if out, err := add("adatum"); err != nil || !strings.Contains(out, "added tenant adatum") {
+		t.Errorf("add of a new id: %q, %v", out, err)
+	}
+	out, _, err := run(t, "tenants", "list", "--store", db)
+	if err != nil || strings.Contains(out, "fabrikam") {
+		t.Errorf("list %q, %v", out, err)
+	}
+}

@@ -277,14 +277,42 @@ func TestSecretFormatting(t *testing.T) {
 }
 
 func TestSample(t *testing.T) {
-	// Parsed as if it lived in testdata/sample, next to certs/fabrikam.pem.
+	// Parsed as if it lived in testdata/sample, next to certs/fabrikam.pem
+	// (which only its commented-out certificate tenant needs).
 	env := testEnv(map[string]string{"CONTOSO_CLIENT_SECRET": leakMarker + "-sample"})
 	cfg, err := config.Parse(config.Sample(), "testdata/sample/shdmc.yaml", env, channels.Default())
 	if err != nil {
 		t.Fatalf("sample does not validate:\n%v", err)
 	}
-	if len(cfg.Tenants) != 2 || len(cfg.Channels) != 2 {
-		t.Errorf("sample has %d tenants and %d channels, want 2 and 2", len(cfg.Tenants), len(cfg.Channels))
+	// The optional tenants are commented out, so that the sample validates
+	// as it is, with only the environment variable the README exports.
+	if len(cfg.Tenants) != 1 || len(cfg.Channels) != 2 {
+		t.Errorf("sample has %d tenants and %d channels, want 1 and 2", len(cfg.Tenants), len(cfg.Channels))
+	}
+	if _, err := config.Parse(config.Sample(), filepath.Join(t.TempDir(), "shdmc.yaml"), env, channels.Default()); err != nil {
+		t.Errorf("the sample needs files beside it:\n%v", err)
+	}
+	// The commented-out certificate tenant validates once its lines are
+	// uncommented, with its certificate beside the file.
+	var lines []string
+	in := false
+	for _, l := range strings.Split(string(config.Sample()), "\n") {
+		in = l == "  # - id: fabrikam" || (in && strings.HasPrefix(l, "  #   "))
+		if in {
+			l = "  " + strings.TrimPrefix(l, "  # ")
+		}
+		lines = append(lines, l)
+	}
+	all, err := config.Parse([]byte(strings.Join(lines, "\n")), "testdata/sample/shdmc.yaml", env, channels.Default())
+	if err != nil {
+		t.Fatalf("the sample with its certificate tenant does not validate:\n%v", err)
+	}
+	var ids []string
+	for _, tn := range all.Tenants {
+		ids = append(ids, tn.ID)
+	}
+	if got := strings.Join(ids, ","); got != "contoso,fabrikam" || all.Tenants[1].Auth != config.AuthCertificate || config.Enabled(all.Tenants[1].Sources.Messages) {
+		t.Errorf("tenants with the optional ones = %s", got)
 	}
 	// The sample documents the defaults: apart from its tenants and
 	// channels it must equal Default().

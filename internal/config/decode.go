@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"fmt"
+	"maps"
 	"net/url"
 	"path/filepath"
 	"reflect"
@@ -52,13 +53,19 @@ func Parse(data []byte, path string, lookupEnv func(string) (string, bool), chan
 	cfg.deprecated = d.deprecated
 
 	errs := d.errs
+	var warnings Errors
 	for _, p := range cfg.validate() {
-		if !d.suppressed(p.Key) && !slices.ContainsFunc(p.related, d.suppressed) {
+		switch {
+		case d.suppressed(p.Key) || slices.ContainsFunc(p.related, d.suppressed):
+		case p.Warning:
+			warnings = append(warnings, p.Error)
+		default:
 			errs = append(errs, p.Error)
 		}
 	}
 	if len(errs) > 0 {
-		return nil, errs.sorted()
+		// The warnings too, so that one run shows every mistake.
+		return nil, append(errs, warnings...).sorted()
 	}
 	return cfg, nil
 }
@@ -334,18 +341,49 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 		}
 		if i < 0 {
 			msg := "unknown key"
-			if s := suggest(name, fields); s != "" {
+			s := suggest(name, fields)
+			if s != "" {
 				msg += " (did you mean " + s + "?)"
-				// Problems of the key meant follow from the typo.
-				d.failed[join(path, s)] = true
 			} else if path == "" {
 				msg += d.misplacedHint(name)
 			}
 			d.errAt(k, key, "%s", msg)
+			switch {
+			case s != "" && oneTypo(name, s):
+				d.decodeAsMeant(n, k, val, v.Field(fieldIndex(fields, s)), join(path, s))
+			case s != "":
+				// Problems of the key meant follow from the typo.
+				d.failed[join(path, s)] = true
+			}
 			continue
 		}
 		d.pos[key] = position{line: k.Line, col: k.Column}
 		d.decode(val, v.Field(i), key, false)
+	}
+}
+
+// decodeAsMeant decodes the value of a misspelt key k of the mapping n
+// into the field of the key it most likely meant, at key path meant, so
+// that the value's own mistakes (interval: 10s) and those of the rest of
+// the file show in the same run as the typo, and a required key it stands
+// for is not reported missing as well. When the mapping sets the meant
+// key itself, or the value does not fit it (the guess was wrong), the
+// problems of the meant key are left out instead, as following from the
+// typo.
+func (d *decoder) decodeAsMeant(n, k, val *yaml.Node, field reflect.Value, meant string) {
+	name := meant[strings.LastIndexAny(meant, ".")+1:]
+	for _, p := range d.pairs(n, 0) {
+		if p[0].Value == name {
+			d.failed[meant] = true
+			return
+		}
+	}
+	errs, failed := len(d.errs), maps.Clone(d.failed)
+	d.pos[meant] = position{line: k.Line, col: k.Column}
+	d.decode(val, field, meant, false)
+	if len(d.errs) > errs {
+		d.errs, d.failed = d.errs[:errs], failed
+		d.failed[meant] = true
 	}
 }
 

@@ -61,11 +61,23 @@ func (d *decoder) decodeChannel(n *yaml.Node, ch *Channel, path string) {
 			continue
 		}
 		msg := "unknown key"
-		if s := suggest(name, d.channelKeys()); s != "" {
+		s := suggest(name, d.channelKeys())
+		if s != "" {
 			msg += " (did you mean " + s + "?)"
-			d.failed[join(path, s)] = true
 		}
 		d.errAt(k, key, "%s", msg)
+		switch {
+		case s == "":
+		case s == "type" || !oneTypo(name, s):
+			// The type decides the other keys; a wrong guess would mislead.
+			d.failed[join(path, s)] = true
+		case fieldIndex(commonFields, s) >= 0:
+			d.decodeAsMeant(n, k, val, common.Field(fieldIndex(commonFields, s)), join(path, s))
+		case settings.IsValid() && fieldIndex(fieldsOf(settings.Type()), s) >= 0:
+			d.decodeAsMeant(n, k, val, settings.Field(fieldIndex(fieldsOf(settings.Type()), s)), join(path, s))
+		default:
+			d.failed[join(path, s)] = true
+		}
 	}
 }
 

@@ -58,3 +58,22 @@ func levenshtein(a, b string) int {
 	}
 	return prev[len(b)]
 }
+
+// oneTypo reports whether name is key with one slip of a finger: a letter
+// added, left out or replaced, two neighbours swapped, '-' for '_' or
+// another case. Only then is a misspelt key's value taken as the meant
+// key's (decodeAsMeant); a looser guess (colour → cloud) may be wrong.
+func oneTypo(name, key string) bool {
+	a := strings.ReplaceAll(strings.ToLower(name), "-", "_")
+	if levenshtein(a, key) <= 1 {
+		return true
+	}
+	if len(a) != len(key) {
+		return false
+	}
+	i := 0
+	for i < len(a) && a[i] == key[i] {
+		i++
+	}
+	return i+1 < len(a) && a[i] == key[i+1] && a[i+1] == key[i] && a[i+2:] == key[i+2:]
+}

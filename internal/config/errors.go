@@ -17,6 +17,11 @@ type Error struct {
 	Column int
 	Key    string
 	Msg    string
+	// Warning marks a problem that does not stop shdmc on its own, such as
+	// a route no event can match. Config.Warnings lists those of a valid
+	// configuration; Parse puts them among the errors of an invalid one,
+	// so that one run shows everything.
+	Warning bool
 }
 
 // Error formats the problem as "file:line: key: msg", leaving out the parts
@@ -45,11 +50,14 @@ func (e Error) Error() string {
 // and a *Errors target.
 type Errors []Error
 
-// Error lists the problems one per line.
+// Error lists the problems one per line, warnings marked "warning: ".
 func (es Errors) Error() string {
 	lines := make([]string, len(es))
 	for i, e := range es {
 		lines[i] = e.Error()
+		if e.Warning {
+			lines[i] = "warning: " + lines[i]
+		}
 	}
 	return strings.Join(lines, "\n")
 }

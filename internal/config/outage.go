@@ -95,9 +95,7 @@ func (v *validator) outage() {
 		v.errf("outage.after", "must be positive, got %s", h.After)
 	}
 	p := &h.PublicStatus
-	if !slices.Contains([]string{PublicStatusFailing, PublicStatusAlways, PublicStatusNever}, p.Poll) {
-		v.errf("outage.public_status.poll", "unknown mode %q (want failing, always or never)", p.Poll)
-	}
+	v.oneOf("outage.public_status.poll", "mode", p.Poll, PublicStatusFailing, PublicStatusAlways, PublicStatusNever)
 	if p.Interval < Duration(time.Minute) {
 		v.errf("outage.public_status.interval", "%s is below the minimum of 1m", p.Interval)
 	}
@@ -116,7 +114,7 @@ func (v *validator) outage() {
 		}
 	}
 	if !slices.Contains([]string{"GET", "POST"}, strings.ToUpper(hb.Method)) {
-		v.errf("outage.heartbeat.method", "unknown method %q (want GET or POST)", hb.Method)
+		v.errf("outage.heartbeat.method", "%s", UnknownValue("method", hb.Method, "GET", "POST"))
 	}
 	if hb.Timeout <= 0 {
 		v.errf("outage.heartbeat.timeout", "must be positive, got %s", hb.Timeout)
@@ -187,16 +185,42 @@ func (c *Config) SourceDownChannels() []string {
 }
 
 // Warnings returns problems that do not stop shdmc but that a person
-// should know of, e.g. that "source unavailable" notices would travel
-// only through Microsoft 365.
+// should know of, each as "file:line: key: problem": keys read under an
+// old name, route match values Microsoft Graph never sends, routes no
+// event can match, and "source unavailable" notices that would travel
+// only through Microsoft 365. `shdmc config validate` prints them (and
+// fails on them with --strict); `shdmc run` and `check` log them.
 func (c *Config) Warnings() []string {
 	out := slices.Clone(c.deprecated)
+	var ws Errors
+	for _, p := range c.validate() {
+		if p.Warning {
+			ws = append(ws, p.Error)
+		}
+	}
+	for _, w := range ws.sorted() {
+		out = append(out, w.Error())
+	}
+	return append(out, c.sourceDownWarnings()...)
+}
+
+// sourceDownWarnings warns when "source unavailable" notices could only
+// travel through Microsoft 365, which may be failing at the time.
+func (c *Config) sourceDownWarnings() []string {
+	var out []string
 	byName := map[string]*Channel{}
 	for i := range c.Channels {
 		byName[c.Channels[i].Name] = &c.Channels[i]
 	}
 	if len(c.Channels) == 0 || len(c.Tenants) == 0 {
 		return out
+	}
+	at := func(key, msg string) string {
+		e := Error{File: c.Path, Key: key, Msg: msg}
+		if p, ok := c.pos[key]; ok {
+			e.Line, e.Column = p.line, p.col
+		}
+		return e.Error()
 	}
 	const tail = "; when Microsoft 365 fails, the notice that it is failing may not arrive. " +
 		"Add a channel that does not depend on it (Slack, a webhook, SMTP elsewhere) and mark it independent: true"
@@ -216,8 +240,8 @@ func (c *Config) Warnings() []string {
 			}
 		}
 		if !ok {
-			out = append(out, fmt.Sprintf("every route that carries source.down notices goes through channels that depend on Microsoft 365 (%s)%s",
-				strings.Join(slices.Compact(via), ", "), tail))
+			out = append(out, at("routes", fmt.Sprintf("every route that carries source.down notices goes through channels that depend on Microsoft 365 (%s)%s",
+				strings.Join(slices.Compact(via), ", "), tail)))
 		}
 		return out
 	}
@@ -226,8 +250,8 @@ func (c *Config) Warnings() []string {
 		for _, ch := range c.Channels {
 			names = append(names, ch.Name)
 		}
-		out = append(out, fmt.Sprintf("source.down notices can only go through channels that depend on Microsoft 365 (%s)%s",
-			strings.Join(names, ", "), tail))
+		out = append(out, at("channels", fmt.Sprintf("source.down notices can only go through channels that depend on Microsoft 365 (%s)%s",
+			strings.Join(names, ", "), tail)))
 	}
 	return out
 }

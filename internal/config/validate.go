@@ -32,7 +32,9 @@ var (
 func (c *Config) Validate() error {
 	var errs Errors
 	for _, p := range c.validate() {
-		errs = append(errs, p.Error)
+		if !p.Warning {
+			errs = append(errs, p.Error)
+		}
 	}
 	return errs.orNil()
 }
@@ -49,6 +51,24 @@ type validator struct {
 type problem struct {
 	Error
 	related []string
+}
+
+// warnf records a warning at key: something that does not stop shdmc but
+// is almost certainly not what was meant, such as a route no event can
+// match.
+func (v *validator) warnf(key, format string, args ...any) {
+	v.errf(key, format, args...)
+	v.problems[len(v.problems)-1].Warning = true
+}
+
+// oneOf reports value at key unless it is one of allowed (exactly).
+func (v *validator) oneOf(key, what, value string, allowed ...string) {
+	for _, a := range allowed {
+		if value == a {
+			return
+		}
+	}
+	v.errf(key, "%s", UnknownValue(what, value, allowed...))
 }
 
 // errf records a problem at key. A key that was not in the file is
@@ -96,12 +116,8 @@ func (c *Config) validate() []problem {
 	v.store()
 	v.durations()
 	v.timeZone("time_zone", c.TimeZone)
-	if !slices.Contains([]string{"debug", "info", "warn", "error"}, c.Log.Level) {
-		v.errf("log.level", "unknown level %q (want debug, info, warn or error)", c.Log.Level)
-	}
-	if !slices.Contains([]string{"text", "json"}, c.Log.Format) {
-		v.errf("log.format", "unknown format %q (want text or json)", c.Log.Format)
-	}
+	v.oneOf("log.level", "level", c.Log.Level, "debug", "info", "warn", "error")
+	v.oneOf("log.format", "format", c.Log.Format, "text", "json")
 	if _, _, err := net.SplitHostPort(c.Serve.Addr); err != nil {
 		v.errf("serve.addr", "invalid listen address %q: want host:port such as 127.0.0.1:8080", c.Serve.Addr)
 	} else if host, _, _ := net.SplitHostPort(c.Serve.Addr); !netsafe.IsLoopback(host) && c.Serve.Token == "" && c.Serve.Username == "" {
@@ -196,11 +212,11 @@ func (v *validator) tenant(i int, ids map[string]int) {
 	case "":
 		v.errfRelated(p+".auth", []string{p + ".client_secret", p + ".client_secret_file", p + ".certificate_file", p + ".auth"}, "no credentials: set client_secret (or client_secret_file), certificate_file, or auth: managed_identity or workload_identity")
 	default:
-		v.errf(p+".auth", "unknown auth %q (want client_secret, certificate, managed_identity or workload_identity)", auth)
+		v.oneOf(p+".auth", "auth", auth, AuthClientSecret, AuthCertificate, AuthManagedIdentity, AuthWorkloadIdentity)
 	}
 
 	switch {
-	case t.ClientID == "" && auth != AuthManagedIdentity && auth != "":
+	case t.ClientID == "" && auth != AuthManagedIdentity:
 		v.errf(p+".client_id", "missing client_id: the application (client) ID of the app registration, a GUID")
 	case t.ClientID != "" && !guidRE.MatchString(t.ClientID):
 		v.errf(p+".client_id", "invalid client_id %q: want a GUID like 00000000-0000-0000-0000-000000000000", t.ClientID)
@@ -230,7 +246,7 @@ func (v *validator) tenant(i int, ids map[string]int) {
 		case "germany", "de", "german", "germancloud", "azuregermany":
 			v.errf(p+".cloud", "Microsoft Cloud Deutschland was retired (tenants moved to the global cloud); use cloud: global")
 		default:
-			v.errf(p+".cloud", "unknown cloud %q (want global, gcchigh, dod or china)", t.Cloud)
+			v.oneOf(p+".cloud", "cloud", t.Cloud, CloudGlobal, CloudGCCHigh, CloudDoD, CloudChina)
 		}
 	}
 	if t.GraphRoot != "" {
@@ -371,6 +387,13 @@ func (v *validator) channel(i int, names map[string]int) {
 	} else {
 		names[ch.Name] = i
 	}
+	// The keys every channel has are checked whatever its type.
+	if ch.TimeZone != "" {
+		v.timeZone(p+".time_zone", ch.TimeZone)
+	}
+	if ch.Timeout < 0 {
+		v.errf(p+".timeout", "must not be negative")
+	}
 	types := strings.Join(v.c.channelTypes, ", ")
 	switch {
 	case ch.Type == "" && types == "":
@@ -383,14 +406,12 @@ func (v *validator) channel(i int, names map[string]int) {
 		v.errf(p+".type", "no settings for channel type %q", ch.Type)
 		return
 	case ch.Settings == nil:
-		v.errf(p+".type", "unknown channel type %q (want one of %s)", ch.Type, types)
+		if s := Suggest(ch.Type, v.c.channelTypes); s != "" {
+			v.errf(p+".type", "unknown channel type %q (did you mean %s?)", ch.Type, s)
+		} else {
+			v.errf(p+".type", "unknown channel type %q (want one of %s)", ch.Type, types)
+		}
 		return
-	}
-	if ch.TimeZone != "" {
-		v.timeZone(p+".time_zone", ch.TimeZone)
-	}
-	if ch.Timeout < 0 {
-		v.errf(p+".timeout", "must not be negative")
 	}
 	for _, e := range fieldErrors(ch.Settings.Validate()) {
 		related := make([]string, len(e.Related))
@@ -438,19 +459,23 @@ func (v *validator) route(i int, names map[string]int) {
 		}
 	}
 	if r.Language != "" && !slices.Contains(Languages(), r.Language) {
-		v.errf(p+".language", "unsupported language %q (want %s)", r.Language, strings.Join(Languages(), " or "))
+		if sug := Suggest(r.Language, Languages()); sug != "" {
+			v.errf(p+".language", "unsupported language %q (did you mean %s?)", r.Language, sug)
+		} else {
+			v.errf(p+".language", "unsupported language %q (want %s)", r.Language, orList(Languages()))
+		}
 	}
-	if r.Mode != "" && !slices.Contains([]string{"bilingual", "translated", "side-by-side"}, r.Mode) {
-		v.errf(p+".mode", "unknown mode %q (want bilingual, translated or side-by-side)", r.Mode)
+	if r.Mode != "" {
+		v.oneOf(p+".mode", "mode", r.Mode, "bilingual", "translated", "side-by-side")
 	}
 	if r.TimeZone != "" {
 		v.timeZone(p+".time_zone", r.TimeZone)
 	}
-	if r.Template != "" && !slices.Contains([]string{"full", "short"}, r.Template) {
-		v.errf(p+".template", "unknown template %q (want full or short)", r.Template)
+	if r.Template != "" {
+		v.oneOf(p+".template", "template", r.Template, "full", "short")
 	}
-	if r.Delivery != "" && !slices.Contains([]string{"instant", "digest"}, r.Delivery) {
-		v.errf(p+".delivery", "unknown delivery %q (want instant or digest)", r.Delivery)
+	if r.Delivery != "" {
+		v.oneOf(p+".delivery", "delivery", r.Delivery, "instant", "digest")
 	}
 	q := r.QuietHours
 	if q.From != "" || q.To != "" {
@@ -461,21 +486,23 @@ func (v *validator) route(i int, names map[string]int) {
 			v.errf(p+".quiet_hours.to", "%v", err)
 		}
 	}
-	if r.Delivery == "digest" {
-		if r.Digest.Every != "" && r.Digest.Every != "daily" && r.Digest.Every != "weekly" {
-			v.errf(p+".digest.every", "unknown schedule %q (want daily or weekly)", r.Digest.Every)
+	v.urgent(p, q.Urgent)
+	// The digest's own values are checked whatever the delivery, so that
+	// setting delivery: digest brings no new complaint.
+	if r.Digest.Every != "" && r.Digest.Every != "daily" && r.Digest.Every != "weekly" {
+		v.errf(p+".digest.every", "%s", UnknownValue("schedule", r.Digest.Every, "daily", "weekly"))
+	}
+	if r.Digest.At != "" {
+		if _, err := ParseClock(r.Digest.At); err != nil {
+			v.errf(p+".digest.at", "%v", err)
 		}
-		if r.Digest.At != "" {
-			if _, err := ParseClock(r.Digest.At); err != nil {
-				v.errf(p+".digest.at", "%v", err)
-			}
+	}
+	if r.Digest.Weekday != "" {
+		if _, err := ParseWeekday(r.Digest.Weekday); err != nil {
+			v.errf(p+".digest.weekday", "%v", err)
 		}
-		if r.Digest.Weekday != "" {
-			if _, err := ParseWeekday(r.Digest.Weekday); err != nil {
-				v.errf(p+".digest.weekday", "%v", err)
-			}
-		}
-	} else if r.Digest != (Digest{}) {
+	}
+	if r.Delivery != "digest" && r.Digest != (Digest{}) {
 		v.errf(p+".digest", "digest is only used with delivery: digest")
 	}
 	if r.GroupTenants && !matchesMessages(r.Match) {
@@ -488,11 +515,7 @@ func (v *validator) route(i int, names map[string]int) {
 			v.errf(p+".match."+key, "invalid regular expression: %v", err)
 		}
 	}
-	for j, src := range m.Sources {
-		if !slices.Contains([]string{"shd", "mc", "health", "graph", "m365status", "azurestatus"}, src) {
-			v.errf(fmt.Sprintf("%s.match.sources[%d]", p, j), "unknown source %q (want shd, mc, health, graph, m365status or azurestatus)", src)
-		}
-	}
+	v.match(p, m)
 	if m.ActionRequiredWithin < 0 {
 		v.errf(p+".match.action_required_within", "must not be negative")
 	}
@@ -517,6 +540,13 @@ func ParseWeekday(s string) (time.Weekday, error) {
 			return d, nil
 		}
 	}
+	var days []string
+	for d := time.Sunday; d <= time.Saturday; d++ {
+		days = append(days, strings.ToLower(d.String()))
+	}
+	if sug := Suggest(s, days); sug != "" {
+		return 0, fmt.Errorf("unknown weekday %q (want monday … sunday; did you mean %s?)", s, sug)
+	}
 	return 0, fmt.Errorf("unknown weekday %q (want monday … sunday)", s)
 }
 
@@ -527,10 +557,10 @@ func (v *validator) translator() {
 	case "":
 		rest := *t
 		rest.FollowUp = false // has a default, says nothing about a provider
-		if rest != (Translator{}) {
-			v.errf(p+".provider", "missing provider (deepl, azure, google, libretranslate or openai)")
+		if rest == (Translator{}) {
+			return
 		}
-		return
+		v.errf(p+".provider", "missing provider (deepl, azure, google, libretranslate or openai)")
 	case TranslatorDeepL, TranslatorAzure, TranslatorGoogle:
 		if t.Key == "" {
 			v.errfRelated(p+".key", []string{p + ".key", p + ".key_file"}, "%s needs key (or key_file)", t.Provider)
@@ -540,8 +570,8 @@ func (v *validator) translator() {
 			v.errf(p+".url", "%s needs url", t.Provider)
 		}
 	default:
-		v.errf(p+".provider", "unknown provider %q (want deepl, azure, google, libretranslate or openai)", t.Provider)
-		return
+		// The other keys are still checked, so that they need no second round.
+		v.oneOf(p+".provider", "provider", t.Provider, TranslatorDeepL, TranslatorAzure, TranslatorGoogle, TranslatorLibreTranslate, TranslatorOpenAI)
 	}
 	if t.URL != "" {
 		if u, err := url.Parse(t.URL); err != nil || u.Host == "" || (u.Scheme != "https" && !(u.Scheme == "http" && netsafe.IsLoopback(u.Hostname()))) {
@@ -554,8 +584,12 @@ func (v *validator) translator() {
 	if t.Provider == TranslatorAzure && t.Region == "" {
 		v.errf(p+".region", "azure needs region (the Translator resource's region, e.g. japaneast)")
 	}
-	if t.Plan != "" && (t.Provider != TranslatorDeepL || (t.Plan != "free" && t.Plan != "pro")) {
+	switch {
+	case t.Plan == "":
+	case t.Provider != TranslatorDeepL:
 		v.errf(p+".plan", "plan is free or pro, for deepl only")
+	case t.Plan != "free" && t.Plan != "pro":
+		v.errf(p+".plan", "%s; plan is free or pro, for deepl only", UnknownValue("plan", t.Plan, "free", "pro"))
 	}
 	if t.Formality != "" && (t.Provider != TranslatorDeepL || !slices.Contains([]string{"default", "more", "less", "prefer_more", "prefer_less"}, t.Formality)) {
 		v.errf(p+".formality", "formality is default, more, less, prefer_more or prefer_less, for deepl only")

@@ -39,6 +39,9 @@ type Options struct {
 	Dir      string        // working directory; "" = a new temporary one
 	Addr     string        // dashboard address with Follow; "" = 127.0.0.1:8080
 	NoServe  bool          // with Follow, do not serve the dashboard
+	// Command is how the user runs shdmc, for the closing hint: "shdmc",
+	// "go run ./cmd/shdmc" or the binary's path; "" = "shdmc".
+	Command string
 }
 
 // Run plays the demo.
@@ -155,7 +158,11 @@ func Run(ctx context.Context, o Options) error {
 		}
 	}
 	fmt.Fprintf(w, "\nDemo finished: %d notice(s). Store %s; notices also in %s.\n", total, o.Store, jsonl)
-	fmt.Fprintf(w, "Try: shdmc history EX559755 --store %s\n", o.Store)
+	command := o.Command
+	if command == "" {
+		command = "shdmc"
+	}
+	fmt.Fprintf(w, "Try: %s history EX559755 --store %s\n", command, o.Store)
 	if !o.Follow {
 		return nil
 	}
@@ -295,6 +302,40 @@ func Sim(ctx context.Context, o SimOptions) error {
 	for _, t := range sc.Tenants {
 		fmt.Fprintf(o.Stdout, "  tenant_id: %s  client_id: %s  client_secret: %s\n", t.ID, t.ClientID, t.ClientSecret)
 	}
+	if o.Replay != "" || len(sc.Steps) == 0 {
+		<-ctx.Done()
+		return nil
+	}
+	fmt.Fprintf(o.Stdout, "Playing %q at %g scenario seconds per real second; each step is printed when Graph starts showing it.\n",
+		sc.Name, o.Speed)
+	announceSteps(ctx, o.Stdout, sc.Steps, clock, o.Speed)
 	<-ctx.Done()
 	return nil
+}
+
+// DefaultSimSpeed is `shdmc sim`'s default speed in scenario seconds per
+// real second: the built-in scenario's second step (55 minutes in) shows
+// after 5.5 s, and its three weeks play in about 45 minutes.
+const DefaultSimSpeed = 600
+
+// announceSteps prints each step of a scenario when the accelerated clock
+// reaches it, and when the next one is due, until the last step or ctx is
+// done; so a user polling the simulator knows when to expect a change.
+func announceSteps(ctx context.Context, w io.Writer, steps []sim.Step, clock *sim.AcceleratedClock, speed float64) {
+	for i, st := range steps {
+		if wait := time.Duration(float64(st.Time.Sub(clock.Now())) / speed); wait > 0 {
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(wait):
+			}
+		}
+		fmt.Fprintf(w, "▶ step %d/%d · %s · %s\n", i+1, len(steps), st.Time.UTC().Format("2006-01-02 15:04 MST"), st.Note)
+		if i+1 < len(steps) {
+			next := time.Duration(float64(steps[i+1].Time.Sub(clock.Now())) / speed)
+			fmt.Fprintf(w, "  next change in %s (step %d/%d)\n", max(next, 0).Round(100*time.Millisecond), i+2, len(steps))
+		} else {
+			fmt.Fprintf(w, "  that was the last step; the simulator keeps serving it (Ctrl-C to stop)\n")
+		}
+	}
 }

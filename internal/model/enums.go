@@ -181,3 +181,35 @@ func (s Status) Active() bool {
 	}
 	return true
 }
+
+// Statuses lists the documented serviceHealthStatus members in their wire
+// spelling, for configuration checks and "did you mean" suggestions.
+func Statuses() []Status {
+	return []Status{
+		StatusServiceOperational, StatusInvestigating, StatusRestoringService, StatusVerifyingService,
+		StatusServiceRestored, StatusPostIncidentReviewPublished, StatusServiceDegradation,
+		StatusServiceInterruption, StatusExtendedRecovery, StatusFalsePositive, StatusInvestigationSuspended,
+		StatusResolved, StatusMitigatedExternal, StatusMitigated, StatusResolvedExternal, StatusConfirmed,
+		StatusReported, StatusUnknownFutureValue,
+	}
+}
+
+// Classifications lists the serviceHealthClassificationType members.
+func Classifications() []Classification {
+	return []Classification{ClassificationAdvisory, ClassificationIncident, "unknownFutureValue"}
+}
+
+// Origins lists the serviceHealthOrigin members.
+func Origins() []Origin {
+	return []Origin{OriginMicrosoft, OriginThirdParty, OriginCustomer, "unknownFutureValue"}
+}
+
+// Categories lists the serviceUpdateCategory members.
+func Categories() []Category {
+	return []Category{CategoryPreventOrFixIssue, CategoryPlanForChange, CategoryStayInformed, "unknownFutureValue"}
+}
+
+// Severities lists the serviceUpdateSeverity members.
+func Severities() []Severity {
+	return []Severity{SeverityNormal, SeverityHigh, SeverityCritical, "unknownFutureValue"}
+}

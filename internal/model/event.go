@@ -137,3 +137,22 @@ type Relevance struct {
 	Basis    string `json:"basis"`
 	Reason   string `json:"reason"`
 }
+
+// EventTypes lists the event types a route can match: those detect
+// produces and the source health ones (not EventDigest, which is built
+// after routing).
+func EventTypes() []EventType {
+	return []EventType{
+		EventIssueNew, EventIssuePost, EventIssueStatus, EventIssueResolved, EventIssueReopened,
+		EventIssueClassified, EventIssueEdited, EventIssueRemoved,
+		EventMessageNew, EventMessageUpdated, EventMessageActionDate, EventMessageRemoved,
+		EventServiceStatus, EventSourceDown, EventSourceRestored,
+	}
+}
+
+// Sources lists every source an event can come from: the Graph
+// collections, the health of a tenant's Graph connection and the public
+// status pages.
+func Sources() []Source {
+	return []Source{SourceSHD, SourceMC, SourceHealth, SourceGraph, SourceM365Status, SourceAzureStatus}
+}

@@ -141,13 +141,25 @@ func (h *keeper) observe(ctx context.Context, tenant string, src model.Source, e
 	return tr, nil
 }
 
-// record keeps the health of a source without announcing it (the public
-// status sources: undocumented pages, only a fallback), for `shdmc status`.
-func (h *keeper) record(ctx context.Context, tenant string, src model.Source, err error) {
+// state returns the stored health of a source (the zero State when it
+// was never observed or cannot be read).
+func (h *keeper) state(ctx context.Context, tenant string, src model.Source) outage.State {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.load(ctx) != nil {
-		return
+		return outage.State{}
+	}
+	return h.states[healthKey{tenant, src}]
+}
+
+// record keeps the health of a source without announcing it (the public
+// status sources: undocumented pages, only a fallback), for `shdmc status`
+// and the sources' backoff, and returns it.
+func (h *keeper) record(ctx context.Context, tenant string, src model.Source, err error) outage.State {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.load(ctx) != nil {
+		return outage.State{}
 	}
 	k := healthKey{tenant, src}
 	s := h.states[k]
@@ -161,6 +173,7 @@ func (h *keeper) record(ctx context.Context, tenant string, src model.Source, er
 	if data, merr := json.Marshal(s); merr == nil {
 		_, _ = h.st.PutSourceHealth(context.WithoutCancel(ctx), store.SourceHealth{Tenant: tenant, Source: src, Data: data, UpdatedAt: now}, store.Batch{})
 	}
+	return s
 }
 
 // sourceEvent builds the notice event of a transition. Its revision is

@@ -1,14 +1,17 @@
 package poll_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"path/filepath"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -196,4 +199,105 @@ func TestPublicStatusSamePass(t *testing.T) {
 	if diff := cmp.Diff(want, summarize(gst.take())); diff != "" {
 		t.Errorf("graph item (-want +got):\n%s", diff)
 	}
+}
+
+// TestPublicStatusBackoff: an unreachable public status source is asked
+// again only after a backoff that doubles (from the interval, capped at an
+// hour), across processes (a new Scheduler per `shdmc check`, as from
+// cron), and is warned about once per outage.
+func TestPublicStatusBackoff(t *testing.T) {
+	var mu sync.Mutex
+	down := true
+	hits := map[string]int{}
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		defer mu.Unlock()
+		hits[r.URL.Path]++
+		if down {
+			http.Error(w, "unreachable", http.StatusBadGateway)
+			return
+		}
+		_, _ = io.WriteString(w, `<rss version="2.0"><channel><title>Azure Status</title></channel></rss>`)
+	}))
+	defer srv.Close()
+
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := &clock{t: t0}
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "public.db"), store.WithNow(c.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := &publicstatus.Fetcher{Client: srv.Client()}
+	var logs syncBuffer
+	check := func() {
+		t.Helper()
+		s := poll.NewScheduler(poll.Options{
+			Store: st, Now: c.now, Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+			Public: poll.Public{Always: true, Every: 5 * time.Minute, Sources: []source.Source{
+				publicstatus.NewSource(model.SourceAzureStatus, f, publicstatus.Endpoint{URL: srv.URL + "/azure", Kind: publicstatus.KindRSS}),
+			}},
+		})
+		if _, err := s.PollAll(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	steps := []struct {
+		at    time.Duration // since t0
+		up    bool
+		asked bool
+		warns int // "public status unavailable" warnings so far
+	}{
+		{0, false, true, 1},
+		{time.Minute, false, false, 1},      // 5 min backoff after the first failure
+		{5 * time.Minute, false, true, 1},   // asked again; no second warning
+		{10 * time.Minute, false, false, 1}, // now 10 min
+		{15 * time.Minute, false, true, 1},
+		{30 * time.Minute, false, false, 1}, // now 20 min
+		{35 * time.Minute, false, true, 1},
+		{70 * time.Minute, false, false, 1}, // now 40 min
+		{75 * time.Minute, false, true, 1},
+		{2*time.Hour + 14*time.Minute, false, false, 1}, // capped at an hour
+		{2*time.Hour + 15*time.Minute, true, true, 1},   // reachable again
+		{2*time.Hour + 20*time.Minute, false, true, 2},  // a new outage: warned again
+	}
+	for _, step := range steps {
+		c.mu.Lock()
+		c.t = t0.Add(step.at)
+		c.mu.Unlock()
+		mu.Lock()
+		down = !step.up
+		before := hits["/azure"]
+		mu.Unlock()
+		check()
+		mu.Lock()
+		asked := hits["/azure"] > before
+		mu.Unlock()
+		warns := strings.Count(logs.String(), `level=WARN msg="public status unavailable"`)
+		if asked != step.asked || warns != step.warns {
+			t.Errorf("at +%s: asked %v (want %v), %d warnings (want %d)", step.at, asked, step.asked, warns, step.warns)
+		}
+	}
+	if !strings.Contains(logs.String(), `msg="public status available again"`) {
+		t.Errorf("no note when the source came back:\n%s", logs.String())
+	}
+}
+
+// syncBuffer is a bytes.Buffer safe for concurrent writers.
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *syncBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *syncBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }

@@ -113,15 +113,20 @@ type tenant struct {
 	client *graph.Client // the poller's, for its statistics
 }
 
-// public is the public status sources' poller and schedule.
+// public is the public status sources' pollers (one each, so that an
+// unreachable one can wait while the others are polled) and schedule.
 type public struct {
-	poller *Poller
-	always bool
-	every  time.Duration
+	pollers []*Poller
+	always  bool
+	every   time.Duration
 
 	mu   sync.Mutex
 	last time.Time // real time of the last poll
 }
+
+// publicBackoffCap bounds how long an unreachable public status source
+// waits between attempts.
+const publicBackoffCap = time.Hour
 
 // NewScheduler returns a Scheduler of o.Tenants. It builds no Graph client
 // yet: each is built at its tenant's first poll.
@@ -141,8 +146,11 @@ func NewScheduler(o Options) *Scheduler {
 	}
 	s.health = newKeeper(s.st, o.Outage, o.SourceTargets, s.now, s.log)
 	if p := o.Public; len(p.Sources) > 0 {
-		s.public = &public{always: p.Always, every: p.Every,
-			poller: NewSources(source.PublicTenant, p.Sources, s.st, Settings{Targets: p.Targets}, s.now, s.log)}
+		s.public = &public{always: p.Always, every: p.Every}
+		for _, src := range p.Sources {
+			s.public.pollers = append(s.public.pollers,
+				NewSources(source.PublicTenant, []source.Source{src}, s.st, Settings{Targets: p.Targets}, s.now, s.log))
+		}
 	}
 	return s
 }
@@ -236,7 +244,7 @@ func (s *Scheduler) PollAll(ctx context.Context) (Round, error) {
 	}
 	wg.Wait()
 	if s.publicDue() {
-		_ = s.PollPublic(ctx) // failures are logged and kept in the source health
+		_ = s.pollPublic(ctx, false) // failures are logged and kept in the source health
 	}
 	return res, errors.Join(errs...)
 }
@@ -357,10 +365,18 @@ func (s *Scheduler) publicDue() bool {
 // PollPublic polls every public status source once, due or not, through
 // the pass of every source: new and changed items are stored under
 // source.PublicTenant and announced through the routes. A source that
-// fails keeps its last good items; its failure is logged and recorded in
-// the source health without a notice (these pages are undocumented and
-// only a fallback).
+// fails keeps its last good items; its failure is recorded in the source
+// health without a notice (these pages are undocumented and only a
+// fallback) and logged as a warning once per outage.
 func (s *Scheduler) PollPublic(ctx context.Context) error {
+	return s.pollPublic(ctx, true)
+}
+
+// pollPublic polls the public status sources; unless all is set, a source
+// that is failing waits out its backoff first (publicBackoff), so that an
+// unreachable page (no way out of this network) is not asked every
+// interval.
+func (s *Scheduler) pollPublic(ctx context.Context, all bool) error {
 	p := s.public
 	if p == nil {
 		return nil
@@ -368,19 +384,48 @@ func (s *Scheduler) PollPublic(ctx context.Context) error {
 	p.mu.Lock()
 	p.last = time.Now()
 	p.mu.Unlock()
-	res, err := p.poller.Poll(ctx)
-	for _, src := range p.poller.sources {
-		name := src.Name()
-		sr, ok := res.Sources[name]
+	var errs []error
+	for _, pl := range p.pollers {
+		src := pl.sources[0].Name()
+		before := s.health.state(ctx, source.PublicTenant, src)
+		if !all && before.Failing() && s.now().Before(before.LastFailure.Add(publicBackoff(p.every, before.Failures))) {
+			continue
+		}
+		res, err := pl.Poll(ctx)
+		if err != nil {
+			errs = append(errs, err)
+		}
+		sr, ok := res.Sources[src]
 		if !ok {
 			continue
 		}
-		if sr.Err != nil {
-			s.log.Warn("public status unavailable", "source", name, "err", sr.Err)
+		after := s.health.record(ctx, source.PublicTenant, src, sr.Err)
+		log := s.log.With("source", src)
+		switch {
+		case sr.Err != nil && before.Failing():
+			// Warned at the first failure of this outage.
+			log.Debug("public status still unavailable", "failures", after.Failures,
+				"retry_in", publicBackoff(p.every, after.Failures), "err", sr.Err)
+		case sr.Err != nil:
+			log.Warn("public status unavailable", "err", sr.Err,
+				"retry_in", publicBackoff(p.every, after.Failures))
+		case before.Failing():
+			log.Info("public status available again", "failures", before.Failures)
 		}
-		s.health.record(ctx, source.PublicTenant, name, sr.Err)
 	}
-	return err
+	return errors.Join(errs...)
+}
+
+// publicBackoff is how long a public status source that failed failures
+// times in a row waits before the next attempt: the interval, doubled at
+// every further failure, at most publicBackoffCap (or the interval, if
+// that is longer).
+func publicBackoff(every time.Duration, failures int) time.Duration {
+	d := every
+	for i := 1; i < failures && d < publicBackoffCap; i++ {
+		d *= 2
+	}
+	return max(min(d, publicBackoffCap), every)
 }
 
 // runPublic polls the public sources while Run runs, when due.
@@ -397,7 +442,7 @@ func (s *Scheduler) runPublic(ctx context.Context) {
 		case <-tick.C:
 		}
 		if s.publicDue() {
-			_ = s.PollPublic(ctx)
+			_ = s.pollPublic(ctx, false)
 			call(s.due)
 		}
 	}

@@ -66,12 +66,20 @@ func composeSource(ev *model.Event, l *tr) Doc {
 	return d
 }
 
-// duration shows an outage's length in hours and minutes (rounded up to
-// the minute, so that a short outage never reads as 0).
+// duration shows an outage's length exactly, to the second: "4 s",
+// "1 min 30 s", "1 h 12 min" (seconds only when there are any).
 func (l *tr) duration(d time.Duration) string {
-	m := int((d + time.Minute - 1) / time.Minute)
-	if m < 60 {
-		return l.f("health.duration.m", "m", strconv.Itoa(m))
+	sec := int64(d / time.Second)
+	h, m, s := strconv.FormatInt(sec/3600, 10), strconv.FormatInt(sec/60%60, 10), strconv.FormatInt(sec%60, 10)
+	switch {
+	case sec >= 3600 && sec%60 != 0:
+		return l.f("health.duration.hms", "h", h, "m", m, "s", s)
+	case sec >= 3600:
+		return l.f("health.duration.hm", "h", h, "m", m)
+	case sec >= 60 && sec%60 != 0:
+		return l.f("health.duration.ms", "m", m, "s", s)
+	case sec >= 60:
+		return l.f("health.duration.m", "m", m)
 	}
-	return l.f("health.duration.hm", "h", strconv.Itoa(m/60), "m", strconv.Itoa(m%60))
+	return l.f("health.duration.s", "s", s)
 }

@@ -42,3 +42,32 @@ func TestComposeSource(t *testing.T) {
 		})
 	}
 }
+
+// TestOutageDurationExact: the length of an outage reads exactly, to the
+// second: a 4-second outage is not "1 min".
+func TestOutageDurationExact(t *testing.T) {
+	tests := []struct {
+		seconds string
+		en, ja  string
+	}{
+		{"0", "after 0 s", "0秒"},
+		{"4", "after 4 s", "4秒後に復旧"},
+		{"60", "after 1 min |", "1分後に復旧"},
+		{"90", "after 1 min 30 s", "1分30秒"},
+		{"3600", "after 1 h 0 min |", "1時間0分後"},
+		{"4325", "after 1 h 12 min 5 s", "1時間12分5秒"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.seconds, func(t *testing.T) {
+			ev := &model.Event{Tenant: "contoso", Source: model.SourceGraph, ItemID: "graph", Type: model.EventSourceRestored,
+				DetectedAt: time.Date(2024, 11, 25, 11, 0, 0, 0, time.UTC),
+				Changes:    []model.Change{{Kind: model.ChangeOutage, Field: "2024-11-25T10:00:00Z", From: "network", To: tt.seconds}}}
+			for lang, want := range map[string]string{"en": tt.en, "ja": tt.ja} {
+				subject, body := Notice(ev, Options{Language: lang, Mode: ModeTranslated, Location: time.UTC})
+				if text := subject + " |\n" + body; !strings.Contains(text, want) {
+					t.Errorf("%s notice lacks %q:\n%s", lang, want, text)
+				}
+			}
+		})
+	}
+}

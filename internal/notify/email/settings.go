@@ -65,7 +65,7 @@ func (s *Settings) Validate() error {
 			add("tls", "tls: none sends the password and the mail in clear text; it is only allowed to a loopback relay")
 		}
 	default:
-		add("tls", "unknown tls %q (want starttls, tls or none)", m.TLS)
+		add("tls", "%s", config.UnknownValue("tls", m.TLS, TLSStartTLS, TLSImplicit, TLSNone))
 	}
 	switch m.Auth {
 	case AuthNone:
@@ -81,7 +81,7 @@ func (s *Settings) Validate() error {
 				Msg: fmt.Sprintf("auth %s needs password (or password_file)", m.Auth)})
 		}
 	default:
-		add("auth", "unknown auth %q (want plain, login or xoauth2)", m.Auth)
+		add("auth", "%s", config.UnknownValue("auth", m.Auth, AuthPlain, AuthLogin, AuthXOAUTH2))
 	}
 	if _, err := mail.ParseAddress(m.From); err != nil {
 		add("from", "invalid sender address %q", m.From)

@@ -66,7 +66,11 @@ func (s *Settings) Validate() error {
 func checkFormat(f string) config.FieldErrors {
 	formats := []string{FormatText, FormatMarkdown, FormatJSON}
 	if f != "" && !slices.Contains(formats, f) {
-		return config.FieldErrors{{Key: "format", Msg: fmt.Sprintf("unknown format %q (want %s)", f, strings.Join(formats, " or "))}}
+		msg := fmt.Sprintf("unknown format %q (want %s)", f, strings.Join(formats, " or "))
+		if s := config.Suggest(f, formats); s != "" {
+			msg = config.UnknownValue("format", f, formats...)
+		}
+		return config.FieldErrors{{Key: "format", Msg: msg}}
 	}
 	return nil
 }

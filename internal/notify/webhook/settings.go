@@ -1,7 +1,6 @@
 package webhook
 
 import (
-	"fmt"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/config"
@@ -31,7 +30,7 @@ var _ config.ChannelSettings = (*Settings)(nil)
 func (s *Settings) Validate() error {
 	var errs config.FieldErrors
 	if s.Format != "" && s.Format != FormatJSON && s.Format != FormatCloudEvents {
-		errs = append(errs, config.FieldError{Key: "format", Msg: fmt.Sprintf("unknown format %q (want %s or %s)", s.Format, FormatJSON, FormatCloudEvents)})
+		errs = append(errs, config.FieldError{Key: "format", Msg: config.UnknownValue("format", s.Format, FormatJSON, FormatCloudEvents)})
 	}
 	errs = append(errs, wire.CheckURL("webhook", "url", s.URL)...)
 	return errs.Err()
