@@ -246,3 +246,18 @@ func (h *keeper) interval(t *tenant) time.Duration {
 	}
 	return outage.Interval(t.Interval, busy, reqs)
 }
+
+// fastLane reports whether t's issues are polled in the fast lane now: t
+// has one, its mode is always or it has an active incident, and its Graph
+// source's last poll succeeded (a failing Graph is not asked more often).
+func (h *keeper) fastLane(t *tenant) bool {
+	if t.IncidentInterval <= 0 || !t.Settings.Issues || t.Lane == outage.LaneOff {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s := h.states[healthKey{t.ID, model.SourceGraph}]; s.Down || s.Failing() {
+		return false
+	}
+	return t.Lane == outage.LaneAlways || h.incident[t.ID]
+}
