@@ -208,6 +208,13 @@ func (h *keeper) afterPoll(ctx context.Context, tenant string, r Result, err err
 	return announced
 }
 
+// ActiveIncident reports whether a tenant has a stored, unresolved issue
+// classified as an incident: what puts the tenant's issues in the fast
+// lane (`shdmc status` shows it).
+func ActiveIncident(ctx context.Context, st store.Store, tenant string) (bool, error) {
+	return activeIncident(ctx, st, tenant)
+}
+
 // activeIncident reports whether a tenant has a stored, unresolved issue
 // classified as an incident.
 func activeIncident(ctx context.Context, st store.Store, tenant string) (bool, error) {
