@@ -27,7 +27,7 @@ func TestPlanAndMatch(t *testing.T) {
 	}
 	var got []arrival
 	for i, c := range tl.changes[1:] { // the first never arrives
-		vis := t0.Add(c.at).Add(123 * time.Millisecond)
+		vis := t0.Add(c.at).Add(900 * time.Millisecond) // the simulator's sub-second offset; 48.5 s + 0.9 s crosses a second
 		tenant := "t001"
 		if c.tenant == ids[1] {
 			tenant = "t002"

@@ -198,42 +198,52 @@ type matched struct {
 	extra           int
 }
 
-// match pairs each expected change with its notice: the one about the
-// same tenant and item whose lastModifiedDateTime is the change's time
-// (to the second: the simulator adds a sub-second offset).
+// match pairs each expected change with its notice: the first about the
+// same tenant and item whose lastModifiedDateTime is the change's time or
+// less than a second after it (the simulator adds a sub-second offset).
 func match(tl timeline, got []arrival) matched {
 	var m matched
-	type key struct {
-		tenant, item string
-		at           int64 // visible time, Unix seconds
-	}
-	first := map[key]arrival{}
+	type key struct{ tenant, item string }
+	byItem := map[key][]arrival{}
 	for _, a := range got {
 		if a.visible.Before(tl.t0) {
 			continue // the baseline's announcement of the active incident
 		}
-		k := key{tenantOf(a.tenant), a.item, a.visible.Unix()}
-		if prev, ok := first[k]; !ok || a.at.Before(prev.at) {
-			first[k] = a
-		}
+		k := key{tenantOf(a.tenant), a.item}
+		byItem[k] = append(byItem[k], a)
 	}
-	used := map[key]bool{}
+	used := map[*arrival]bool{}
 	for _, c := range tl.changes {
-		k := key{c.tenant, c.item, tl.t0.Add(c.at).Unix()}
-		a, ok := first[k]
-		if !ok {
+		vis := tl.t0.Add(c.at)
+		var first *arrival
+		as := byItem[key{c.tenant, c.item}]
+		for i := range as {
+			a := &as[i]
+			if !a.visible.Before(vis) && a.visible.Before(vis.Add(time.Second)) {
+				used[a] = true
+				if first == nil || a.at.Before(first.at) {
+					first = a
+				}
+			}
+		}
+		if first == nil {
 			m.missed = append(m.missed, c)
 			continue
 		}
-		used[k] = true
-		d := a.at.Sub(tl.t0.Add(c.at))
+		d := first.at.Sub(vis)
 		if c.kind == "incident" {
 			m.incident = append(m.incident, d)
 		} else {
 			m.quiet = append(m.quiet, d)
 		}
 	}
-	m.extra = len(first) - len(used)
+	for _, as := range byItem {
+		for i := range as {
+			if !used[&as[i]] {
+				m.extra++
+			}
+		}
+	}
 	return m
 }
 
