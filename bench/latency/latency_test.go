@@ -19,7 +19,7 @@ func TestPlanAndMatch(t *testing.T) {
 			t.Errorf("change %+v outside [warm-up, end − interval − 15 s]", c)
 		}
 	}
-	// Posts until 5 s before the resolution at 360 s: the first tenant's
+	// Posts until 25 s before the resolution at 360 s: the first tenant's
 	// at 35, 132, 229 and 326 s, the second's 48.5 s later (3); the
 	// resolution each; one Message Center post each.
 	if kinds["incident"] != 9 || kinds["quiet"] != 2 {

@@ -17,7 +17,7 @@
 // Usage:
 //
 //	go run ./bench/latency [-tenants 20] [-duration 3m] [-interval 30s]
-//	    [-incident-interval 15s] [-post-every 97s] [-v]
+//	    [-incident-interval 15s] [-fast-lane auto] [-post-every 97s] [-v]
 //
 // -interval is the configured polling interval (the default config's is
 // 5m; 30s, the shortest allowed, keeps the quiet phase short). The last
@@ -49,6 +49,7 @@ type options struct {
 	duration         time.Duration
 	interval         time.Duration
 	incidentInterval time.Duration
+	fastLane         string
 	postEvery        time.Duration
 	verbose          bool
 }
@@ -61,6 +62,7 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.DurationVar(&o.duration, "duration", 3*time.Minute, "length of the run (the incident is resolved at 60 %)")
 	fs.DurationVar(&o.interval, "interval", 30*time.Second, "configured polling interval (interval:), at least 30s")
 	fs.DurationVar(&o.incidentInterval, "incident-interval", 15*time.Second, "configured incident_interval (the fast lane)")
+	fs.StringVar(&o.fastLane, "fast-lane", "auto", "configured fast_lane: auto, always or off (off shows the latency without it)")
 	fs.DurationVar(&o.postEvery, "post-every", 97*time.Second, "time between two posts on the incident, per tenant")
 	fs.BoolVar(&o.verbose, "v", false, "log what shdmc logs at info level")
 	if err := fs.Parse(args); err != nil {

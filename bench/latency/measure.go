@@ -181,7 +181,8 @@ func measure(ctx context.Context, o options, dir string, stderr io.Writer) (resu
 // network beyond loopback).
 func configYAML(o options, dir, graphURL, caFile, hookURL string, ids []string) []byte {
 	var b strings.Builder
-	fmt.Fprintf(&b, "store: sqlite://%s\ninterval: %s\nincident_interval: %s\n", filepath.Join(dir, "shdmc.db"), o.interval, o.incidentInterval)
+	fmt.Fprintf(&b, "store: sqlite://%s\ninterval: %s\nincident_interval: %s\nfast_lane: %s\n", filepath.Join(dir, "shdmc.db"),
+		o.interval, o.incidentInterval, o.fastLane)
 	b.WriteString("serve: {disabled: true}\noutage:\n  public_status: {poll: never}\ntenants:\n")
 	for i, id := range ids {
 		fmt.Fprintf(&b, "  - {id: t%03d, tenant_id: %s, client_id: %s, client_secret: %s, graph_root: %q, authority_host: %q, ca_file: %q}\n",

@@ -52,8 +52,12 @@ func report(w io.Writer, o options, r results) {
 	quietTarget := o.interval + 5*time.Second
 	fmt.Fprintf(w, "latency  %s  %s/%s GOMAXPROCS=%d  %s\n", time.Now().UTC().Format("2006-01-02 15:04 MST"),
 		runtime.GOOS, runtime.GOARCH, runtime.GOMAXPROCS(0), runtime.Version())
-	fmt.Fprintf(w, "%d tenants, %s run, interval %s (quiet), incident_interval %s → fast lane every %s (plan's minimum %s), posts every %s\n",
-		o.tenants, o.duration, o.interval, o.incidentInterval, r.fastLaneInterval, r.plan.MinIncidentInterval, o.postEvery)
+	lane := "no fast lane"
+	if r.plan.FastLane() {
+		lane = fmt.Sprintf("fast lane every %s (the plan's minimum %s)", r.fastLaneInterval, r.plan.MinIncidentInterval)
+	}
+	fmt.Fprintf(w, "%d tenants, %s run, interval %s (quiet), fast_lane %s, incident_interval %s → %s, posts every %s\n",
+		o.tenants, o.duration, o.interval, o.fastLane, o.incidentInterval, lane, o.postEvery)
 	fmt.Fprintf(w, "visible in Graph → delivered, fast lane (incident posts): %s  target p95 ≤ 20s: %s\n", in, verdict(in.n > 0 && in.p95 <= 20*time.Second))
 	fmt.Fprintf(w, "visible in Graph → delivered, quiet (Message Center posts): %s  target p95 ≤ %s: %s\n", q, quietTarget, verdict(q.n > 0 && q.p95 <= quietTarget))
 	fmt.Fprintf(w, "missed notices: %d, unexpected: %d\n", len(r.missed), r.extra)

@@ -42,9 +42,9 @@ type change struct {
 
 // plan lays out the run: every tenant has the incident from the start;
 // a new post appears every postEvery, the tenants' posts spread over one
-// postEvery (tenant k's first at warmup + k·postEvery/n), until the
-// incident is resolved at 60 % of the run (a last change, also in the
-// fast lane); then each tenant gets one new Message Center post, spread
+// postEvery (tenant k's first at warmup + k·postEvery/n), until 25 s
+// before the incident is resolved at 60 % of the run (a last change, also
+// in the fast lane); then each tenant gets one new Message Center post, spread
 // over the quiet phase so that every post is visible at least interval +
 // 15 s before the end.
 func plan(t0 time.Time, tenants []string, d, postEvery, interval time.Duration) timeline {
@@ -54,7 +54,10 @@ func plan(t0 time.Time, tenants []string, d, postEvery, interval time.Duration) 
 		first := tl.warmup + postEvery*time.Duration(k)/time.Duration(n)
 		for j := 0; ; j++ {
 			at := first + postEvery*time.Duration(j)
-			if at >= tl.resolve-5*time.Second || j > 1000 {
+			// A post closer to the resolution than a fast lane interval
+			// (with jitter) could be seen with it in one poll, as one
+			// change and one notice.
+			if at >= tl.resolve-25*time.Second || j > 1000 {
 				break
 			}
 			tl.changes = append(tl.changes, change{tenant: tn, item: incidentID, at: at, kind: "incident",
