@@ -3,8 +3,9 @@
 // changed, compare it with the stored revisions, and write the new
 // revisions, the detected events and their outbox rows to the store in one
 // transaction per source. A Scheduler (schedule.go) polls every tenant at
-// its interval with jitter, shares the tenants with the other workers of a
-// store through leases (workers.go), keeps the health of each tenant's
+// its interval with jitter (during an incident its issues on their own, in
+// the fast lane), shares the tenants with the other workers of a store
+// through leases (workers.go), keeps the health of each tenant's
 // Graph source and announces its outages (outage.go), and polls the public
 // status pages when they are due.
 package poll

@@ -96,8 +96,9 @@ type Options struct {
 // Scheduler polls tenants: at their intervals with jitter, sharing them
 // with the other workers of the store (Run), or each once (PollAll). It
 // keeps the health of every tenant's Graph source, announces its outages,
-// polls faster while an incident is active or Graph fails, and polls the
-// public status sources when they are due.
+// polls faster while an incident is active or Graph fails (the issues
+// fastest, in the fast lane), and polls the public status sources when
+// they are due.
 type Scheduler struct {
 	st      store.Store
 	tenants []*tenant
