@@ -87,6 +87,9 @@ type App struct {
 	polled, kick chan struct{}
 	// dash is the dashboard Run serves, if any (dashboard.go).
 	dash *serve.Server
+	// plans are the tenants' request plans (plan.go), logged when Run
+	// starts.
+	plans []outage.Plan
 }
 
 // New builds an App from a validated config.
@@ -134,15 +137,17 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	var enabledTenants []config.Tenant
 	for _, t := range tenants {
 		if t.Disabled {
 			continue
 		}
+		enabledTenants = append(enabledTenants, t)
 		if err := a.st.UpsertTenant(ctx, model.Tenant{ID: t.ID, Name: t.Name}); err != nil {
 			a.Close()
 			return nil, fmt.Errorf("register tenant %s: %w", t.ID, err)
 		}
-		bk := t.TenantID + "/" + t.ClientID
+		bk := budgetKey(t)
 		if budgets[bk] == nil {
 			// The budget counts real seconds, whatever clock detection runs on.
 			budgets[bk] = graph.NewBudget(time.Now)
@@ -182,6 +187,15 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			iv = time.Duration(t.Interval)
 		}
 		scheduled = append(scheduled, poll.Tenant{ID: t.ID, Graph: gc, BudgetKey: bk, Settings: set, Interval: iv})
+	}
+	// The fast lane's interval comes from the plan, which keeps every
+	// tenant's requests within its Graph budget.
+	a.plans = planTenants(cfg, enabledTenants)
+	for i, p := range a.plans {
+		scheduled[i].Lane = p.Lane
+		if p.FastLane() {
+			scheduled[i].IncidentInterval = p.IncidentInterval
+		}
 	}
 	if err := a.initDashboard(&o); err != nil {
 		a.Close()
@@ -275,6 +289,7 @@ func (a *App) PollPublicStatus(ctx context.Context) error {
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
+	logPlans(a.log, a.plans)
 	var wg sync.WaitGroup
 	a.serveDashboard(ctx, &wg) // stops with ctx (dashboard.go)
 	wg.Add(1)

@@ -107,3 +107,69 @@ func TestStatusStaleExact(t *testing.T) {
 		t.Errorf("status shows STALE 0s:\n%s", out.String())
 	}
 }
+
+// TestStatusShowsPlans: with a config, status shows each tenant's request
+// plan: the fast lane interval (raised to the budget's minimum when asked
+// for less), the requests an hour at most, and whether the fast lane runs
+// now.
+func TestStatusShowsPlans(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "s.db")
+	cfgPath := write(t, dir, "shdmc.yaml", `store: sqlite://`+db+`
+tenants:
+  - id: contoso
+    tenant_id: contoso.onmicrosoft.com
+    client_id: 11111111-2222-3333-4444-555555555555
+    client_secret: not-a-real-secret-xyz
+  - id: fabrikam
+    tenant_id: fabrikam.onmicrosoft.com
+    client_id: 11111111-2222-3333-4444-555555555555
+    client_secret: not-a-real-secret-xyz
+    incident_interval: 5s
+  - id: adatum
+    tenant_id: adatum.onmicrosoft.com
+    client_id: 11111111-2222-3333-4444-555555555555
+    client_secret: not-a-real-secret-xyz
+    fast_lane: off
+`)
+	ctx := context.Background()
+	st, err := store.Open(ctx, "sqlite://"+db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpsertTenant(ctx, model.Tenant{ID: "contoso"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := st.Commit(ctx, store.Batch{Tenant: "contoso", Source: model.SourceSHD, Items: []store.Item{{
+		Key: model.ItemKey{Tenant: "contoso", Source: model.SourceSHD, ID: "EX1"}, Revision: 1, Hash: "h",
+		LastModified: time.Now(), SeenAt: time.Now(), Data: []byte(`{"id":"EX1","classification":"incident","isResolved":false}`),
+	}}}); err != nil {
+		t.Fatal(err)
+	}
+	_ = st.Close()
+	out, _, err := run(t, "status", "-c", cfgPath)
+	if err != nil {
+		t.Fatalf("status: %v\n%s", err, out)
+	}
+	lines := map[string]string{}
+	for l := range strings.Lines(out) {
+		if f := strings.Fields(l); len(f) > 1 && (f[1] == "auto" || f[1] == "off") {
+			lines[f[0]] = l
+		}
+	}
+	for tenant, want := range map[string][]string{
+		"contoso":  {"every 15s", "9s", "5m (1m15s)", "436/h (55 % of 800)", "fast lane (incident active)"},
+		"fabrikam": {"every 9s (raised from 5s)", "quiet"},
+		"adatum":   {"off", "with the others", "quiet"},
+	} {
+		for _, w := range want {
+			if !strings.Contains(lines[tenant], w) {
+				t.Errorf("%s: plan line lacks %q:\n%s", tenant, w, out)
+			}
+		}
+	}
+	t.Logf("status:\n%s", out)
+	if !strings.Contains(out, "ISSUES IN AN INCIDENT") {
+		t.Errorf("no plan table:\n%s", out)
+	}
+}

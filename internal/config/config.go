@@ -62,6 +62,26 @@ const (
 	// tenant; one poll costs several requests (issues, messages, health,
 	// pages), so polling faster than every 30 s runs into throttling.
 	MinInterval = Duration(30 * time.Second)
+	// defaultIncidentInterval is how often the issues of a tenant with an
+	// active incident are polled (the fast lane).
+	defaultIncidentInterval = Duration(15 * time.Second)
+	// MinIncidentInterval is the shortest incident_interval accepted. The
+	// request plan of each tenant may raise it further (see
+	// internal/outage.PlanBudget), so that the whole plan stays within 80 %
+	// of Graph's hourly limit.
+	MinIncidentInterval = Duration(5 * time.Second)
+)
+
+// The fast lane modes (Config.FastLane, Tenant.FastLane).
+const (
+	// FastLaneAuto polls a tenant's issues every incident_interval while
+	// it has an active incident (the default).
+	FastLaneAuto = "auto"
+	// FastLaneAlways polls a tenant's issues every incident_interval
+	// whether or not an incident is active.
+	FastLaneAlways = "always"
+	// FastLaneOff polls the issues with the other sources.
+	FastLaneOff = "off"
 )
 
 // Config is the whole configuration of shdmc. Build it with Load or Parse;
@@ -82,6 +102,14 @@ type Config struct {
 	StorePasswordFile string `yaml:"store_password_file"`
 	// Interval is how often each tenant is polled (at least MinInterval).
 	Interval Duration `yaml:"interval"`
+	// FastLane says when a tenant's Service Health issues are polled on
+	// their own, every IncidentInterval: auto (while the tenant has an
+	// active incident; the default), always, or off.
+	FastLane string `yaml:"fast_lane"`
+	// IncidentInterval is how often the fast lane polls the issues
+	// (default 15s, at least MinIncidentInterval, at most Interval); the
+	// tenant's request plan may raise it.
+	IncidentInterval Duration `yaml:"incident_interval"`
 	// FullResync is how often a full listing replaces the incremental
 	// fetch, to notice items Microsoft removed.
 	FullResync Duration `yaml:"full_resync"`
@@ -239,6 +267,11 @@ type Tenant struct {
 	Sources Sources `yaml:"sources"`
 	// Interval overrides the global polling interval when not zero.
 	Interval Duration `yaml:"interval"`
+	// FastLane overrides the global fast_lane when not empty.
+	FastLane string `yaml:"fast_lane"`
+	// IncidentInterval overrides the global incident_interval when not
+	// zero.
+	IncidentInterval Duration `yaml:"incident_interval"`
 	// Disabled keeps the tenant in the file without polling it.
 	Disabled bool `yaml:"disabled"`
 }
@@ -404,6 +437,9 @@ func Default() *Config {
 		Outage:       defaultOutage(),
 		Retention:    defaultRetention(),
 		Translator:   Translator{FollowUp: true},
+
+		FastLane:         FastLaneAuto,
+		IncidentInterval: defaultIncidentInterval,
 	}
 }
 
@@ -445,6 +481,25 @@ func (c *Config) IntervalFor(t *Tenant) time.Duration {
 		return t.Interval.Std()
 	}
 	return c.Interval.Std()
+}
+
+// FastLaneFor returns the fast lane mode of a tenant: its own when set,
+// the global one otherwise.
+func (c *Config) FastLaneFor(t *Tenant) string {
+	if t.FastLane != "" {
+		return t.FastLane
+	}
+	return c.FastLane
+}
+
+// IncidentIntervalFor returns the fast lane interval a tenant asks for:
+// its own when set, the global one otherwise. Its request plan may raise
+// it.
+func (c *Config) IncidentIntervalFor(t *Tenant) time.Duration {
+	if t.IncidentInterval > 0 {
+		return t.IncidentInterval.Std()
+	}
+	return c.IncidentInterval.Std()
 }
 
 // StoreDSN returns the store URL with StorePassword put back in, for the

@@ -166,6 +166,10 @@ func (v *validator) durations() {
 	if c.Interval < MinInterval {
 		v.errf("interval", "%s is below the minimum of %s: Microsoft Graph allows 800 service-communications requests per hour per app and tenant", c.Interval, MinInterval)
 	}
+	if !slices.Contains([]string{FastLaneAuto, FastLaneAlways, FastLaneOff}, c.FastLane) {
+		v.errf("fast_lane", "unknown mode %q (want auto, always or off)", c.FastLane)
+	}
+	v.incidentInterval("incident_interval", c.IncidentInterval, c.Interval)
 	if c.FullResync < c.Interval {
 		v.errf("full_resync", "%s is shorter than interval (%s)", c.FullResync, c.Interval)
 	}
@@ -266,6 +270,26 @@ func (v *validator) tenant(i int, ids map[string]int) {
 	}
 	if t.Interval != 0 && t.Interval < MinInterval {
 		v.errf(p+".interval", "%s is below the minimum of %s: Microsoft Graph allows 800 service-communications requests per hour per app and tenant", t.Interval, MinInterval)
+	}
+	if t.FastLane != "" && !slices.Contains([]string{FastLaneAuto, FastLaneAlways, FastLaneOff}, t.FastLane) {
+		v.errf(p+".fast_lane", "unknown mode %q (want auto, always or off)", t.FastLane)
+	}
+	switch iv, interval := Duration(v.c.IncidentIntervalFor(t)), Duration(v.c.IntervalFor(t)); {
+	case t.IncidentInterval != 0:
+		v.incidentInterval(p+".incident_interval", iv, interval)
+	case t.Interval != 0 && iv > t.Interval && t.Interval >= MinInterval:
+		v.errf(p+".interval", "%s is shorter than incident_interval (%s): set the tenant's incident_interval too", t.Interval, iv)
+	}
+}
+
+// incidentInterval checks a fast lane interval against the polling
+// interval it speeds up.
+func (v *validator) incidentInterval(key string, iv, interval Duration) {
+	switch {
+	case iv < MinIncidentInterval:
+		v.errf(key, "%s is below the minimum of %s", iv, MinIncidentInterval)
+	case iv > interval && interval >= MinInterval:
+		v.errf(key, "%s is longer than the polling interval (%s) it shortens", iv, interval)
 	}
 }
 

@@ -4,8 +4,10 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sort"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/model"
@@ -40,6 +42,13 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// DefaultLease is Dispatcher.Lease's default: a delivery claimed by a
+// process that was killed (on another machine; one on this machine is
+// taken over at once) is claimable again within a minute. The claim is
+// renewed every third of it while its batch is being sent, so a slow
+// channel never loses its delivery to another worker.
+const DefaultLease = time.Minute
+
 // DefaultGroupWindow is Config.GroupWindow's default: the polls of one
 // cycle are spread over 30 s at start and drift by the ±10 % jitter.
 const DefaultGroupWindow = 2 * time.Minute
@@ -60,7 +69,9 @@ type Dispatcher struct {
 	MaxAge time.Duration
 	// Backoff is the first retry delay; it doubles per attempt up to MaxBackoff.
 	Backoff, MaxBackoff time.Duration
-	// Lease is how long a claimed delivery is reserved for this worker.
+	// Lease is how long a claimed delivery is reserved for this worker
+	// without renewal; Drain renews the claims of the batch it is sending
+	// every third of it.
 	Lease time.Duration
 }
 
@@ -79,7 +90,7 @@ func New(c Config) *Dispatcher {
 		c.GroupWindow = DefaultGroupWindow
 	}
 	d := &Dispatcher{st: c.Store, notifiers: c.Notifiers, now: c.Now, log: c.Logger,
-		MaxAge: 24 * time.Hour, Backoff: 30 * time.Second, MaxBackoff: 30 * time.Minute, Lease: 5 * time.Minute}
+		MaxAge: 24 * time.Hour, Backoff: 30 * time.Second, MaxBackoff: 30 * time.Minute, Lease: DefaultLease}
 	for n := range c.Notifiers {
 		d.names = append(d.names, n)
 	}
@@ -148,11 +159,13 @@ func (d *Dispatcher) Drain(ctx context.Context) (sent, failed int, err error) {
 			jobs[i] = &Job{Channel: dl.Channel, Deliveries: []*store.Delivery{dl},
 				Notice: &Notice{Event: &dl.Event, Route: dl.Route, Key: dl.Key, DeliveryID: dl.ID, Kind: dl.Kind}}
 		}
+		keep := d.keepClaims(ctx, batch)
 		for _, j := range d.hold.Exec(ctx, jobs) {
 			// One job through localize, send and record before the next:
 			// a crash between a send and its record costs at most that one
 			// notice twice.
 			d.perJob.Exec(ctx, []*Job{j})
+			keep.settled(j.Deliveries)
 			switch {
 			case j.Skip:
 			case j.Err == nil:
@@ -161,11 +174,84 @@ func (d *Dispatcher) Drain(ctx context.Context) (sent, failed int, err error) {
 				failed += len(j.Deliveries)
 			}
 		}
+		keep.stop()
 		if ctx.Err() != nil {
 			return sent, failed, ctx.Err()
 		}
 	}
 	return sent, failed, nil
+}
+
+// claimKeeper renews the claims of a batch's deliveries until each is
+// settled (recorded, skipped) or the batch ends.
+type claimKeeper struct {
+	mu      sync.Mutex
+	pending map[int64]bool
+	done    chan struct{}
+	wg      sync.WaitGroup
+}
+
+// keepClaims starts renewing the claims of batch every third of d.Lease:
+// a process that dies stops renewing, and its deliveries are free one
+// Lease later.
+func (d *Dispatcher) keepClaims(ctx context.Context, batch []store.Delivery) *claimKeeper {
+	k := &claimKeeper{pending: make(map[int64]bool, len(batch)), done: make(chan struct{})}
+	for i := range batch {
+		k.pending[batch[i].ID] = true
+	}
+	every := d.Lease / 3
+	if every <= 0 {
+		return k
+	}
+	k.wg.Go(func() {
+		t := time.NewTicker(every)
+		defer t.Stop()
+		for {
+			select {
+			case <-k.done:
+				return
+			case <-ctx.Done():
+				return
+			case <-t.C:
+			}
+			ids := k.ids()
+			if len(ids) == 0 {
+				continue
+			}
+			now := d.now()
+			if _, err := d.st.ExtendDeliveryClaims(ctx, ids, now, now.Add(d.Lease)); err != nil && ctx.Err() == nil {
+				d.log.Warn("renew delivery claims", "deliveries", len(ids), "err", err)
+			}
+		}
+	})
+	return k
+}
+
+// ids returns the deliveries still to renew, in order.
+func (k *claimKeeper) ids() []int64 {
+	k.mu.Lock()
+	defer k.mu.Unlock()
+	out := make([]int64, 0, len(k.pending))
+	for id := range k.pending {
+		out = append(out, id)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// settled stops renewing the claims of dls.
+func (k *claimKeeper) settled(dls []*store.Delivery) {
+	k.mu.Lock()
+	for _, dl := range dls {
+		delete(k.pending, dl.ID)
+	}
+	k.mu.Unlock()
+}
+
+// stop ends the renewals and waits for a running one.
+func (k *claimKeeper) stop() {
+	close(k.done)
+	k.wg.Wait()
 }
 
 // Test sends ev through the named channel at once, outside the outbox,

@@ -221,6 +221,13 @@ func (h *keeper) afterPoll(ctx context.Context, tenant string, r Result, err err
 	return announced
 }
 
+// ActiveIncident reports whether a tenant has a stored, unresolved issue
+// classified as an incident: what puts the tenant's issues in the fast
+// lane (`shdmc status` shows it).
+func ActiveIncident(ctx context.Context, st store.Store, tenant string) (bool, error) {
+	return activeIncident(ctx, st, tenant)
+}
+
 // activeIncident reports whether a tenant has a stored, unresolved issue
 // classified as an incident.
 func activeIncident(ctx context.Context, st store.Store, tenant string) (bool, error) {
@@ -258,4 +265,19 @@ func (h *keeper) interval(t *tenant) time.Duration {
 		}
 	}
 	return outage.Interval(t.Interval, busy, reqs)
+}
+
+// fastLane reports whether t's issues are polled in the fast lane now: t
+// has one, its mode is always or it has an active incident, and its Graph
+// source's last poll succeeded (a failing Graph is not asked more often).
+func (h *keeper) fastLane(t *tenant) bool {
+	if t.IncidentInterval <= 0 || !t.Settings.Issues || t.Lane == outage.LaneOff {
+		return false
+	}
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if s := h.states[healthKey{t.ID, model.SourceGraph}]; s.Down || s.Failing() {
+		return false
+	}
+	return t.Lane == outage.LaneAlways || h.incident[t.ID]
 }

@@ -3,8 +3,9 @@
 // changed, compare it with the stored revisions, and write the new
 // revisions, the detected events and their outbox rows to the store in one
 // transaction per source. A Scheduler (schedule.go) polls every tenant at
-// its interval with jitter, shares the tenants with the other workers of a
-// store through leases (workers.go), keeps the health of each tenant's
+// its interval with jitter (during an incident its issues on their own, in
+// the fast lane), shares the tenants with the other workers of a store
+// through leases (workers.go), keeps the health of each tenant's
 // Graph source and announces its outages (outage.go), and polls the public
 // status pages when they are due.
 package poll
@@ -15,6 +16,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/detect"
@@ -70,7 +72,7 @@ type Poller struct {
 	set       Settings
 	now       func() time.Time
 	log       *slog.Logger
-	forceFull bool
+	forceFull map[model.Source]bool // sources whose next pass fetches in full
 	// reachedBack is when each source last fetched with the overlap;
 	// in memory only, so a restart begins with a reaching-back fetch.
 	reachedBack map[model.Source]time.Time
@@ -103,11 +105,26 @@ func NewSources(tenant string, srcs []source.Source, st store.Store, set Setting
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Poller{tenant: tenant, sources: srcs, st: st, set: set, now: now, log: log.With("tenant", tenant),
-		reachedBack: map[model.Source]time.Time{}}
+		reachedBack: map[model.Source]time.Time{}, forceFull: map[model.Source]bool{}}
 }
 
-// ForceFull makes the next pass fetch every collection in full.
-func (p *Poller) ForceFull() { p.forceFull = true }
+// ForceFull makes the next pass of every source fetch its collection in
+// full.
+func (p *Poller) ForceFull() {
+	for _, src := range p.sources {
+		p.forceFull[src.Name()] = true
+	}
+}
+
+// Sources returns the names of the Poller's sources, in the order a pass
+// polls them.
+func (p *Poller) Sources() []model.Source {
+	out := make([]model.Source, len(p.sources))
+	for i, src := range p.sources {
+		out[i] = src.Name()
+	}
+	return out
+}
 
 // Result summarizes one pass.
 type Result struct {
@@ -129,9 +146,20 @@ type SourceResult struct {
 // the others; the errors are joined. A sign-in failure fails every Graph
 // source alike: the pass stops at the first.
 func (p *Poller) Poll(ctx context.Context) (Result, error) {
+	return p.PollSources(ctx, nil)
+}
+
+// PollSources runs one pass over the named sources (all when only is
+// nil), in the Poller's order, as Poll does: each source in a
+// transaction of its own. The scheduler polls a tenant's issues on their
+// own while an incident is active (the fast lane).
+func (p *Poller) PollSources(ctx context.Context, only []model.Source) (Result, error) {
 	res := Result{Sources: map[model.Source]SourceResult{}}
 	var errs []error
 	for _, src := range p.sources {
+		if only != nil && !slices.Contains(only, src.Name()) {
+			continue
+		}
 		p.rel.listed = false // service health is read again when a post needs it
 		start := time.Now()
 		r, err := p.pollSource(ctx, src)
@@ -145,13 +173,12 @@ func (p *Poller) Poll(ctx context.Context) (Result, error) {
 		res.Full = res.Full || (r.Full && src.Traits().Incremental)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("poll %s of tenant %s: %w", name, p.tenant, err))
+		} else {
+			delete(p.forceFull, name)
 		}
 		if _, ok := errors.AsType[*graph.AuthError](err); ok {
 			break
 		}
-	}
-	if len(errs) == 0 {
-		p.forceFull = false
 	}
 	return res, errors.Join(errs...)
 }
@@ -166,7 +193,7 @@ func (p *Poller) plan(ctx context.Context, src model.Source, tr source.Traits) (
 	if err != nil {
 		return cur, time.Time{}, false, fmt.Errorf("read cursor: %w", err)
 	}
-	full = !tr.Incremental || p.forceFull || !cur.Baselined || cur.Watermark.IsZero() ||
+	full = !tr.Incremental || p.forceFull[src] || !cur.Baselined || cur.Watermark.IsZero() ||
 		(p.set.FullResync > 0 && p.now().Sub(cur.LastFull) >= p.set.FullResync)
 	if full {
 		return cur, time.Time{}, true, nil

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"slices"
 	"sync"
 	"time"
 
@@ -34,6 +35,12 @@ type Tenant struct {
 	Settings Settings
 	// Interval is the tenant's configured polling interval.
 	Interval time.Duration
+	// Lane is the tenant's fast lane mode ("" is outage.LaneAuto).
+	Lane outage.Lane
+	// IncidentInterval is how often the fast lane polls the tenant's
+	// issues on their own (outage.Plan.IncidentInterval, which keeps the
+	// tenant's requests within its budget); 0: no fast lane.
+	IncidentInterval time.Duration
 }
 
 // Public configures the polling of the public status sources, stored under
@@ -89,8 +96,9 @@ type Options struct {
 // Scheduler polls tenants: at their intervals with jitter, sharing them
 // with the other workers of the store (Run), or each once (PollAll). It
 // keeps the health of every tenant's Graph source, announces its outages,
-// polls faster while an incident is active or Graph fails, and polls the
-// public status sources when they are due.
+// polls faster while an incident is active or Graph fails (the issues
+// fastest, in the fast lane), and polls the public status sources when
+// they are due.
 type Scheduler struct {
 	st      store.Store
 	tenants []*tenant
@@ -231,7 +239,7 @@ func (s *Scheduler) PollAll(ctx context.Context) (Round, error) {
 		sem <- struct{}{}
 		go func() {
 			defer func() { <-sem; wg.Done() }()
-			r, _, err := s.pollTenant(ctx, t)
+			r, _, err := s.pollTenant(ctx, t, nil)
 			mu.Lock()
 			defer mu.Unlock()
 			res.Tenants++
@@ -249,9 +257,10 @@ func (s *Scheduler) PollAll(ctx context.Context) (Round, error) {
 	return res, errors.Join(errs...)
 }
 
-// pollTenant polls t once; due reports whether the poll may have queued
-// deliveries (events, a source health transition, or a failure).
-func (s *Scheduler) pollTenant(ctx context.Context, t *tenant) (r Result, due bool, err error) {
+// pollTenant polls t's sources of set once (all when set is nil); due
+// reports whether the poll may have queued deliveries (events, a source
+// health transition, or a failure).
+func (s *Scheduler) pollTenant(ctx context.Context, t *tenant, set []model.Source) (r Result, due bool, err error) {
 	start := time.Now()
 	p, err := s.pollerOf(t)
 	if err != nil {
@@ -261,7 +270,7 @@ func (s *Scheduler) pollTenant(ctx context.Context, t *tenant) (r Result, due bo
 	if s.observe != nil {
 		before = t.stats()
 	}
-	r, err = p.Poll(ctx)
+	r, err = p.PollSources(ctx, set)
 	if s.observe != nil {
 		s.observe(Observation{Tenant: t.ID, Sources: r.Sources, Graph: statsDelta(before, t.stats())})
 	}
@@ -269,6 +278,9 @@ func (s *Scheduler) pollTenant(ctx context.Context, t *tenant) (r Result, due bo
 	due = r.Events > 0 || announced || err != nil
 	log := s.log.With("tenant", t.ID, "events", r.Events, "items", r.Items, "full", r.Full,
 		"took", time.Since(start).Round(time.Millisecond))
+	if set != nil {
+		log = log.With("sources", set)
+	}
 	if err != nil {
 		log.Warn("poll failed", "err", err)
 	} else {
@@ -292,42 +304,127 @@ func (s *Scheduler) Run(ctx context.Context) error {
 	go func() { defer wg.Done(); co.run(ctx) }()
 	sem := make(chan struct{}, s.conc)
 	for i, t := range s.tenants {
+		// Spread the first polls over the first interval (at most 30 s)
+		// so that many tenants do not start at once.
+		first := time.Duration(0)
+		if n := len(s.tenants); n > 1 {
+			first = min(t.Interval, 30*time.Second) * time.Duration(i) / time.Duration(n)
+		}
 		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			// Spread the first polls over the first interval (at most 30 s)
-			// so that many tenants do not start at once.
-			first := time.Duration(0)
-			if n := len(s.tenants); n > 1 {
-				first = min(t.Interval, 30*time.Second) * time.Duration(i) / time.Duration(n)
-			}
-			timer := time.NewTimer(first)
-			defer timer.Stop()
-			for {
-				select {
-				case <-ctx.Done():
-					return
-				case <-timer.C:
-				}
-				sem <- struct{}{}
-				ok, due := s.pollShared(ctx, co, t)
-				<-sem
-				if !ok {
-					timer.Reset(jitter(t.Interval))
-					continue
-				}
-				call(s.polled)
-				if due {
-					call(s.due)
-				}
-				timer.Reset(jitter(s.health.interval(t)))
-			}
-		}()
+		go func() { defer wg.Done(); s.runTenant(ctx, co, sem, t, first) }()
 	}
 	wg.Add(1)
 	go func() { defer wg.Done(); s.runPublic(ctx) }()
 	wg.Wait()
 	return nil
+}
+
+// runTenant polls t while this worker holds it, until ctx is done. Each
+// source has its own due time: the messages and the health overview (and
+// the issues, outside the fast lane) come due together every interval
+// (faster while an incident is active or Graph fails, outage.Interval);
+// in the fast lane the issues come due every IncidentInterval on their
+// own. One pass polls the sources due, each in a transaction of its own.
+func (s *Scheduler) runTenant(ctx context.Context, co *coordinator, sem chan struct{}, t *tenant, first time.Duration) {
+	srcs := graphSources(t.Settings)
+	if len(srcs) == 0 {
+		return
+	}
+	next := make(map[model.Source]time.Time, len(srcs))
+	for _, src := range srcs {
+		next[src] = time.Now().Add(first)
+	}
+	timer := time.NewTimer(first)
+	defer timer.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-timer.C:
+		}
+		now := time.Now()
+		var set []model.Source
+		for _, src := range srcs {
+			if !next[src].After(now) {
+				set = append(set, src)
+			}
+		}
+		if len(set) == len(srcs) {
+			set = nil // the whole pass
+		}
+		sem <- struct{}{}
+		ok, due := s.pollShared(ctx, co, t, set)
+		<-sem
+		if ok {
+			call(s.polled)
+			if due {
+				call(s.due)
+			}
+			s.reschedule(t, next, set, time.Now())
+		} else {
+			// Not this worker's (now): look again after the next
+			// coordination round, which may give it to this worker.
+			at := time.Now().Add(jitter(min(t.Interval, co.every)))
+			for _, src := range srcs {
+				next[src] = at
+			}
+		}
+		timer.Reset(time.Until(earliest(next)))
+	}
+}
+
+// reschedule sets the next due time of the sources of set (all when nil)
+// that a pass ending at now polled.
+func (s *Scheduler) reschedule(t *tenant, next map[model.Source]time.Time, set []model.Source, now time.Time) {
+	slow := now.Add(jitter(s.health.interval(t)))
+	fast := s.health.fastLane(t)
+	rest := time.Time{} // when the other sources come due
+	for src, at := range next {
+		if src != model.SourceSHD && (set == nil || slices.Contains(set, src)) {
+			next[src] = slow
+			at = slow
+		}
+		if src != model.SourceSHD && (rest.IsZero() || at.Before(rest)) {
+			rest = at
+		}
+	}
+	if _, ok := next[model.SourceSHD]; !ok || (set != nil && !slices.Contains(set, model.SourceSHD)) {
+		return
+	}
+	switch {
+	case fast:
+		next[model.SourceSHD] = now.Add(jitter(t.IncidentInterval))
+	case !rest.IsZero() && rest.Before(slow):
+		next[model.SourceSHD] = rest // out of the fast lane: with the others again
+	default:
+		next[model.SourceSHD] = slow
+	}
+}
+
+// earliest returns the earliest of the due times.
+func earliest(next map[model.Source]time.Time) time.Time {
+	var e time.Time
+	for _, at := range next {
+		if e.IsZero() || at.Before(e) {
+			e = at
+		}
+	}
+	return e
+}
+
+// graphSources names the Graph sources set switches on, in the order of
+// a pass.
+func graphSources(set Settings) []model.Source {
+	var out []model.Source
+	for _, s := range []struct {
+		on  bool
+		src model.Source
+	}{{set.Health, model.SourceHealth}, {set.Issues, model.SourceSHD}, {set.Messages, model.SourceMC}} {
+		if s.on {
+			out = append(out, s.src)
+		}
+	}
+	return out
 }
 
 // call calls f unless it is nil.

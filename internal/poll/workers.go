@@ -11,20 +11,32 @@ import (
 	"sync"
 	"time"
 
+	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
 // Workers share tenants: several `shdmc run` processes on one store (a
 // PostgreSQL database, or a SQLite file on one machine) each poll only the
 // tenants they hold a lease on. A coordinator per process registers the
-// worker as live every lease/3, counts the live workers, and takes its fair
-// share ceil(tenants/live) through store.AcquireTenantLeases; a worker that
-// dies stops renewing, so its tenants are free within one lease (twice the
-// polling interval) and taken by the others at their next round.
+// worker as live for workerTTL every few seconds (lease/3, at most
+// maxRound), counts the live workers, and takes its fair share
+// ceil(tenants/live) through store.AcquireTenantLeases. A worker that dies
+// stops renewing its registration: its tenants are free once the
+// registration expires (at once when it ran on the same machine and its
+// process is gone), so the others, or the restarted process, take them
+// over within workerTTL + maxRound, long before the leases (twice the
+// polling interval) would end.
 
 // maxRound bounds the time between coordination rounds, so that a worker
-// that joins gets its share soon even with long intervals.
-const maxRound = 30 * time.Second
+// that joins gets its share soon even with long intervals, and the
+// registration is renewed several times per workerTTL.
+const maxRound = 5 * time.Second
+
+// workerTTL is how long a worker's registration lasts without renewal:
+// the tenants of a worker that stopped renewing it are free after that
+// (on any machine), so a dead worker's tenants are polled again within
+// workerTTL + maxRound (25 s).
+const workerTTL = 20 * time.Second
 
 // joinPause is how long a starting worker waits between registering and
 // taking its first share, so that workers started together see each other
@@ -91,11 +103,19 @@ func (c *coordinator) round(ctx context.Context) error {
 	now := c.now()
 	live := 1
 	if c.cl != nil {
-		ws, err := c.cl.RegisterWorker(ctx, c.id, now, c.lease)
+		ws, err := c.cl.RegisterWorker(ctx, c.id, now, workerTTL)
 		if err != nil {
 			return fmt.Errorf("coordinate workers: %w", err)
 		}
-		live = max(1, len(ws))
+		// A registered process of this machine that is gone (killed, and
+		// this one its restart) does not count: its tenants are free.
+		n := 0
+		for _, w := range ws {
+			if !store.WorkerGone(w, c.id) {
+				n++
+			}
+		}
+		live = max(1, n)
 	}
 	share := (len(c.tenants) + live - 1) / live
 
@@ -182,14 +202,16 @@ func (c *coordinator) waitIdle(deadline time.Time) {
 }
 
 // begin reports whether this worker may poll tenant now (it holds the
-// tenant with enough lease left) and marks it busy; fresh is true for the
-// first poll since the tenant was acquired. A true begin must be followed
-// by end.
+// tenant with enough lease left, and its own registration is recent
+// enough that no other worker takes it for gone) and marks it busy; fresh
+// is true for the first poll since the tenant was acquired. A true begin
+// must be followed by end.
 func (c *coordinator) begin(tenant string) (ok, fresh bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	until, held := c.held[tenant]
-	if !held || until.Sub(c.now()) < c.margin || c.busy[tenant] {
+	now := c.now()
+	if !held || until.Sub(now) < c.margin || c.busy[tenant] || now.Sub(c.renewed) >= workerTTL*3/4 {
 		return false, false
 	}
 	c.busy[tenant] = true
@@ -270,7 +292,7 @@ func (c *coordinator) shutdown() {
 // starts from the request log its previous holder stored, and its own log
 // is stored after the poll, so that the per-app-per-tenant limits hold
 // across workers.
-func (s *Scheduler) pollShared(ctx context.Context, c *coordinator, t *tenant) (polled, due bool) {
+func (s *Scheduler) pollShared(ctx context.Context, c *coordinator, t *tenant, set []model.Source) (polled, due bool) {
 	ok, fresh := c.begin(t.ID)
 	if !ok {
 		if !c.holds(t.ID) {
@@ -288,7 +310,7 @@ func (s *Scheduler) pollShared(ctx context.Context, c *coordinator, t *tenant) (
 		}
 		budget.Restore(log)
 	}
-	_, due, _ = s.pollTenant(ctx, t)
+	_, due, _ = s.pollTenant(ctx, t, set)
 	if cl != nil && budget != nil {
 		if err := cl.SaveBudgetLog(ctx, t.BudgetKey, budget.Log(), c.now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("save graph budget", "tenant", t.ID, "err", err)
@@ -308,7 +330,7 @@ func (s *Scheduler) startWorker(ctx context.Context) (*coordinator, error) {
 	}
 	c := newCoordinator(s.st, newWorkerID(), ids, iv, s.log)
 	if c.cl != nil {
-		if _, err := c.cl.RegisterWorker(ctx, c.id, c.now(), c.lease); err != nil {
+		if _, err := c.cl.RegisterWorker(ctx, c.id, c.now(), workerTTL); err != nil {
 			return nil, fmt.Errorf("coordinate workers: %w", err)
 		}
 		select {

@@ -102,3 +102,21 @@ func (s *sqlStore) ReclaimDeliveries(ctx context.Context, now time.Time) (int, e
 	}
 	return n, nil
 }
+
+// ExtendDeliveryClaims implements Store.
+func (s *sqlStore) ExtendDeliveryClaims(ctx context.Context, ids []int64, now, until time.Time) (int, error) {
+	if len(ids) == 0 {
+		return 0, nil
+	}
+	args := []any{encodeTime(until), s.worker, encodeTime(now), string(DeliveryPending), string(DeliveryRetrying)}
+	for _, id := range ids {
+		args = append(args, id)
+	}
+	res, err := s.wdb.ExecContext(ctx, `UPDATE outbox SET lease_until = $1
+		WHERE claimed_by = $2 AND lease_until > $3 AND state IN ($4, $5) AND id IN (`+placeholders(6, len(ids))+`)`, args...)
+	if err != nil {
+		return 0, fmt.Errorf("extend delivery claims: %w", err)
+	}
+	n, _ := res.RowsAffected()
+	return int(n), nil
+}

@@ -94,3 +94,33 @@ func TestReclaimDeliveries(t *testing.T) {
 		t.Fatalf("after the reclaim, claimed %+v, %v; want channel a only", got, err)
 	}
 }
+
+// TestGoneProcessLeases: the tenant leases of a process that died on this
+// machine are taken over at once, not when they end (an hour here); those
+// of a live process and of another machine's are not.
+func TestGoneProcessLeases(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	host, _ := os.Hostname()
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "leases.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	holders := map[string]string{
+		fmt.Sprintf("%s-%d-dead", host, deadPID(t)):     "t1",
+		fmt.Sprintf("%s-%d-parent", host, os.Getppid()): "t2", // alive
+		fmt.Sprintf("elsewhere-%d-far", deadPID(t)):     "t3", // another machine: its lease decides
+	}
+	for w, tenant := range holders {
+		if got, err := st.AcquireTenantLeases(ctx, w, []string{tenant}, now, time.Hour, 0); err != nil || len(got) != 1 {
+			t.Fatalf("%s takes %s: %v, %v", w, tenant, got, err)
+		}
+	}
+	me := store.NewWorkerID()
+	got, err := st.AcquireTenantLeases(ctx, me, []string{"t1", "t2", "t3"}, now.Add(time.Second), time.Hour, 0)
+	if err != nil || len(got) != 1 || got[0] != "t1" {
+		t.Errorf("a new process takes %v, %v; want [t1] (the dead process's)", got, err)
+	}
+}

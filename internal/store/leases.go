@@ -11,6 +11,10 @@ import (
 // AcquireTenantLeases renews the worker's leases among tenants and takes
 // free ones, up to max in all.
 //
+// First the leases of workers that are gone are freed (freeGoneLeases):
+// a restarted process takes its tenants over at once instead of when the
+// dead one's leases end.
+//
 // First every tenant of the list gets a lease row (a free one, worker "")
 // in a statement of its own, in ID order, so that concurrent workers never
 // wait on each other in opposite orders. Then one transaction locks up to
@@ -34,6 +38,9 @@ func (s *sqlStore) AcquireTenantLeases(ctx context.Context, worker string, tenan
 	}
 	arg, err := s.d.listArg(list)
 	if err != nil {
+		return nil, fmt.Errorf("acquire tenant leases for %s: %w", worker, err)
+	}
+	if err := s.freeGoneLeases(ctx, worker, arg, now); err != nil {
 		return nil, fmt.Errorf("acquire tenant leases for %s: %w", worker, err)
 	}
 	zero, at, until := encodeTime(time.Time{}), encodeTime(now), encodeTime(now.Add(lease))
@@ -103,6 +110,59 @@ func (s *sqlStore) AcquireTenantLeases(ctx context.Context, worker string, tenan
 	}
 	slices.Sort(take)
 	return take, nil
+}
+
+// freeGoneLeases frees the unexpired leases among the tenants of list (a
+// listArg) held by workers that are gone, as seen from worker: a process
+// of this machine that ended (WorkerGone), or a worker whose registration
+// (RegisterWorker) expired: it stopped renewing it, as a live worker does
+// every few seconds. A holder that never registered is never gone by the
+// second rule. Only the gone holder's rows are touched, so a lease another
+// worker took meanwhile stays its own.
+func (s *sqlStore) freeGoneLeases(ctx context.Context, worker string, list any, now time.Time) error {
+	at := encodeTime(now)
+	rows, err := s.rdb.QueryContext(ctx, `SELECT DISTINCT l.worker,
+		CASE WHEN EXISTS (SELECT 1 FROM workers w WHERE w.id = l.worker AND w.until <= $3) THEN 1 ELSE 0 END
+		FROM leases l WHERE `+s.d.inList("l.tenant", 1)+` AND l.worker <> '' AND l.worker <> $2 AND l.until > $3`,
+		list, worker, at)
+	if err != nil {
+		return fmt.Errorf("list lease holders: %w", err)
+	}
+	type holder struct {
+		id     string
+		reason string
+	}
+	var gone []holder
+	for rows.Next() {
+		var id string
+		var expired int
+		if err := rows.Scan(&id, &expired); err != nil {
+			rows.Close()
+			return fmt.Errorf("list lease holders: %w", err)
+		}
+		switch {
+		case expired == 1:
+			gone = append(gone, holder{id, "registration expired"})
+		case WorkerGone(id, worker):
+			gone = append(gone, holder{id, "process ended"})
+		}
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list lease holders: %w", err)
+	}
+	for _, h := range gone {
+		res, err := s.wdb.ExecContext(ctx, `UPDATE leases SET worker = '', until = $1 WHERE worker = $2 AND until > $3`,
+			encodeTime(time.Time{}), h.id, at)
+		if err != nil {
+			return fmt.Errorf("free the leases of %s: %w", h.id, err)
+		}
+		n, _ := res.RowsAffected()
+		if n > 0 {
+			s.log.Info("freed the tenant leases of a worker that is gone", "worker", h.id, "reason", h.reason, "tenants", n, "by", worker)
+		}
+	}
+	return nil
 }
 
 // ReleaseTenantLeases gives up the worker's leases of the given tenants.

@@ -65,6 +65,12 @@ type Store interface {
 	// empty), oldest first, so that no other worker claims them until
 	// now+lease.
 	ClaimDeliveries(ctx context.Context, channels []string, now time.Time, lease time.Duration, limit int) ([]Delivery, error)
+	// ExtendDeliveryClaims moves the lease of those of the deliveries ids
+	// that this store's worker claimed and still holds at now (not yet
+	// recorded, deferred or released, and not claimed by another worker
+	// since) to until, so that a long send keeps its claim. It returns how
+	// many it extended.
+	ExtendDeliveryClaims(ctx context.Context, ids []int64, now, until time.Time) (int, error)
 	// ReclaimDeliveries releases the deliveries claimed by processes that
 	// are gone (WorkerGone): they become claimable at once instead of when
 	// their lease ends. It returns how many were released.
@@ -115,7 +121,10 @@ type Store interface {
 	// max <= 0 means no limit) that worker holds from now until now+lease.
 	// Tenants the worker already holds are renewed first, then free ones
 	// (never leased, released, or whose lease ended at or before now) are
-	// taken in ID order; a tenant another worker holds is never returned.
+	// taken in ID order; a tenant another worker holds is never returned,
+	// unless that worker is gone: a process of this machine that ended
+	// (WorkerGone), or a worker whose registration (RegisterWorker)
+	// expired, whose leases are free at once.
 	// Tenants the worker holds beyond max are released, so that a worker
 	// joining later finds its share free. Workers call it every cycle, well
 	// before their leases end, with their own worker ID and a now from

@@ -82,6 +82,8 @@ func RunShared(t *testing.T, open func(t *testing.T) (store.Store, store.Store))
 	}{
 		{"ClaimRace", testClaimRace},
 		{"LeaseRace", testLeaseRace},
+		{"GoneWorkerLeases", testGoneWorkerLeases},
+		{"ExtendClaims", testExtendClaims},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -212,5 +214,94 @@ func testLeaseRace(t *testing.T, a, b store.Store) {
 	h := acquire(end, 0, 0)
 	if !slices.Equal(h[0], tenants) {
 		t.Errorf("after worker 1's leases ended, worker 0 holds %d tenants; want all %d", len(h[0]), len(tenants))
+	}
+}
+
+// testGoneWorkerLeases: the leases of a worker whose registration expired
+// are free at once, not when they end; those of a live worker, and of a
+// holder that never registered, are not.
+func testGoneWorkerLeases(t *testing.T, a, b store.Store) {
+	ctx := ctxT(t)
+	t0 := base()
+	const (
+		lease = time.Hour
+		ttl   = 20 * time.Second
+	)
+	tenants := []string{"t1", "t2", "t3", "t4"}
+	if _, err := a.RegisterWorker(ctx, "dead", t0, ttl); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.RegisterWorker(ctx, "alive", t0, ttl); err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range []struct {
+		worker string
+		take   []string
+	}{{"dead", []string{"t1", "t2"}}, {"alive", []string{"t3"}}, {"unregistered", []string{"t4"}}} {
+		if got, err := a.AcquireTenantLeases(ctx, h.worker, h.take, t0, lease, 0); err != nil || !slices.Equal(got, h.take) {
+			t.Fatalf("%s takes %v: %v, %v", h.worker, h.take, got, err)
+		}
+	}
+	// At 19 s every registration holds: b gets nothing.
+	if got, err := b.AcquireTenantLeases(ctx, "b", tenants, t0.Add(ttl-time.Second), lease, 0); err != nil || len(got) != 0 {
+		t.Errorf("b before the registration expired: %v, %v; want none", got, err)
+	}
+	// alive renews at 15 s; dead does not: at 21 s b takes dead's tenants.
+	if _, err := a.RegisterWorker(ctx, "alive", t0.Add(15*time.Second), ttl); err != nil {
+		t.Fatal(err)
+	}
+	got, err := b.AcquireTenantLeases(ctx, "b", tenants, t0.Add(ttl+time.Second), lease, 0)
+	if err != nil || !slices.Equal(got, []string{"t1", "t2"}) {
+		t.Errorf("b after dead's registration expired: %v, %v; want [t1 t2]", got, err)
+	}
+	// alive still holds t3; renewing is its right.
+	if got, err := a.AcquireTenantLeases(ctx, "alive", []string{"t3"}, t0.Add(ttl+2*time.Second), lease, 0); err != nil || !slices.Equal(got, []string{"t3"}) {
+		t.Errorf("alive renews t3: %v, %v", got, err)
+	}
+}
+
+// testExtendClaims: a worker extends the lease of deliveries it holds, so
+// another worker cannot claim them while they are being sent; it cannot
+// extend what it no longer holds or what another worker claimed.
+func testExtendClaims(t *testing.T, a, b store.Store) {
+	ctx := ctxT(t)
+	var dels []store.NewDelivery
+	for i := range 4 {
+		dels = append(dels, store.NewDelivery{Event: 0, Channel: "mail", Key: fmt.Sprintf("x%d", i)})
+	}
+	commit(t, a, store.Batch{Tenant: "contoso", Source: model.SourceSHD,
+		Events: []model.Event{event("contoso", "EX1", 1, model.EventIssueNew)}, Deliveries: dels})
+	now := claimAt()
+	const lease = time.Minute
+	ds, err := a.ClaimDeliveries(ctx, nil, now, lease, 3)
+	if err != nil || len(ds) != 3 {
+		t.Fatalf("a claims 3: %v, %v", ds, err)
+	}
+	ids := []int64{ds[0].ID, ds[1].ID, ds[2].ID}
+	if err := a.CompleteDelivery(ctx, ids[2], now); err != nil { // recorded: no longer extended
+		t.Fatal(err)
+	}
+	if n, err := b.ExtendDeliveryClaims(ctx, ids, now.Add(40*time.Second), now.Add(100*time.Second)); err != nil || n != 0 {
+		t.Errorf("b extends a's claims: %d, %v; want 0", n, err)
+	}
+	if n, err := a.ExtendDeliveryClaims(ctx, ids, now.Add(40*time.Second), now.Add(100*time.Second)); err != nil || n != 2 {
+		t.Errorf("a extends its claims: %d, %v; want 2", n, err)
+	}
+	// Past the first lease but within the extension: b finds only the
+	// fourth delivery.
+	got, err := b.ClaimDeliveries(ctx, nil, now.Add(lease+time.Second), lease, 10)
+	if err != nil || len(got) != 1 || got[0].Key != "x3" {
+		t.Errorf("b claims after the first lease: %v, %v; want only x3", got, err)
+	}
+	// A lapsed lease is not extended (another worker may have it).
+	if n, err := a.ExtendDeliveryClaims(ctx, ids, now.Add(101*time.Second), now.Add(200*time.Second)); err != nil || n != 0 {
+		t.Errorf("a extends lapsed claims: %d, %v; want 0", n, err)
+	}
+	got, err = b.ClaimDeliveries(ctx, nil, now.Add(101*time.Second), lease, 10)
+	if err != nil || len(got) != 2 {
+		t.Errorf("b claims after the extension lapsed: %v, %v; want 2", got, err)
+	}
+	if n, err := a.ExtendDeliveryClaims(ctx, nil, now, now); err != nil || n != 0 {
+		t.Errorf("extend nothing: %d, %v", n, err)
 	}
 }
