@@ -150,7 +150,7 @@ func TestBrowser(t *testing.T) {
 				if len(res.Events) > 0 || len(res.Failures) > 0 {
 					t.Errorf("adaptivecards reported parse events %q and validation failures %q", res.Events, res.Failures)
 				}
-				h := headlineOf(tc.ev, Compose(tc.ev, tc.o))
+				h := Compose(tc.ev, tc.o).Headline
 				for _, want := range []string{h.Title, h.Badge, h.ID} {
 					if !strings.Contains(res.Text, want) {
 						t.Errorf("rendered card lacks %q:\n%s", want, res.Text)
@@ -238,7 +238,7 @@ func TestBrowser(t *testing.T) {
 					t.Errorf("active content survived: pwned %q, %d scripts, %d frames/forms/styles, links %q, handlers %q",
 						p.Pwned, p.Scripts, p.Frames, p.JSLinks, p.Handlers)
 				}
-				h := headlineOf(tc.ev, Compose(tc.ev, tc.o))
+				h := Compose(tc.ev, tc.o).Headline
 				for _, want := range []string{h.Title, h.Badge, h.ID} {
 					if !strings.Contains(p.Text, want) {
 						t.Errorf("rendered mail lacks %q", want)

@@ -25,6 +25,9 @@ type tr struct {
 	lang  string // catalog language; "en" renders exactly the English notice
 	loc   *time.Location
 	prose func(string) (string, bool)
+	// hits and misses count the prose lookups that found a translation
+	// and those that did not, for the translation note.
+	hits, misses int
 }
 
 func newTr(lang string, o Options) *tr {
@@ -90,9 +93,11 @@ func (l *tr) lookup(s string) (string, bool) {
 	masked, dates := maskDates(s)
 	if l.prose != nil {
 		if t, ok := l.prose(masked); ok && strings.TrimSpace(t) != "" {
+			l.hits++
 			return unmaskDates(t, dates, l.time), true
 		}
 	}
+	l.misses++
 	return s, false
 }
 
