@@ -278,11 +278,51 @@ func (s *sqlStore) Commit(ctx context.Context, b Batch) (ids []int64, err error)
 			_ = tx.Rollback()
 		}
 	}()
+	if ids, err = s.commitTx(ctx, tx, b); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+	}
+	return ids, nil
+}
+
+// CommitAll implements Store. The batches are written in the order given;
+// a poll gives its sources in a fixed order, and each writes its blobs in
+// hash order, so that two transactions writing the same documents lock
+// them in the same order.
+func (s *sqlStore) CommitAll(ctx context.Context, bs []Batch) (all [][]int64, err error) {
+	if len(bs) == 0 {
+		return nil, nil
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("commit %d batches of %s: begin: %w", len(bs), bs[0].Tenant, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	all = make([][]int64, len(bs))
+	for i, b := range bs {
+		if all[i], err = s.commitTx(ctx, tx, b); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit %d batches of %s: %w", len(bs), bs[0].Tenant, err)
+	}
+	return all, nil
+}
+
+// commitTx writes one batch in tx.
+func (s *sqlStore) commitTx(ctx context.Context, tx *sql.Tx, b Batch) ([]int64, error) {
 	now := s.now()
 	if err := s.commitItems(ctx, tx, b, now); err != nil {
 		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
 	}
-	ids, err = s.commitEvents(ctx, tx, b, now)
+	ids, err := s.commitEvents(ctx, tx, b, now)
 	if err != nil {
 		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
 	}
@@ -298,9 +338,6 @@ func (s *sqlStore) Commit(ctx context.Context, b Batch) (ids []int64, err error)
 		if err != nil {
 			return nil, fmt.Errorf("commit batch of %s/%s: store cursor: %w", b.Tenant, b.Source, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
 	}
 	return ids, nil
 }
