@@ -25,8 +25,8 @@ type tr struct {
 	lang  string // catalog language; "en" renders exactly the English notice
 	loc   *time.Location
 	prose func(string) (string, bool)
-	// hits and misses count the prose lookups that found a translation
-	// and those that did not, for the translation note.
+	// hits counts the prose lookups that found a translation, misses the
+	// texts shown marked as untranslated, for the translation note.
 	hits, misses int
 }
 
@@ -97,7 +97,6 @@ func (l *tr) lookup(s string) (string, bool) {
 			return unmaskDates(t, dates, l.time), true
 		}
 	}
-	l.misses++
 	return s, false
 }
 
@@ -107,6 +106,7 @@ func (l *tr) text(s string) string {
 	if t, ok := l.lookup(s); ok {
 		return t
 	}
+	l.misses++
 	return l.t("note.untranslated") + s
 }
 

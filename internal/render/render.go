@@ -129,13 +129,22 @@ func Compose(ev *model.Event, o Options) Doc {
 func (l *tr) translationNote(noteKey string) string {
 	switch {
 	case l.hits > 0 && l.misses > 0:
-		return join(" ", l.t(or(noteKey, "note.translated")), l.t("note.partlyUntranslated"))
+		return sentences(l.t(or(noteKey, "note.translated")), l.t("note.partlyUntranslated"))
 	case l.hits > 0:
 		return l.t(or(noteKey, "note.translated"))
 	case l.misses > 0:
 		return l.t("note.notTranslated")
 	}
 	return ""
+}
+
+// sentences joins two sentences: with a space, unless the first ends in
+// full-width punctuation (Japanese has no space between sentences).
+func sentences(a, b string) string {
+	if strings.HasSuffix(a, "。") || strings.HasSuffix(a, "）") {
+		return a + b
+	}
+	return a + " " + b
 }
 
 // or returns s, or def when s is empty.
@@ -323,11 +332,11 @@ func composeIssue(ev *model.Event, is *model.Issue, o Options, l *tr) Doc {
 			d.fact(key, l.t("label."+key), l.body(pf.status))
 		}
 		if pf.next != "" && is.Status.Active() && !is.IsResolved {
-			next := l.text(pf.next)
-			if !pf.nextAt.IsZero() {
-				next = l.time(pf.nextAt)
+			if pf.nextAt.IsZero() {
+				d.fact("nextUpdateBy", l.t("label.nextUpdateBy"), l.text(pf.next))
+			} else {
+				d.fact("nextUpdateBy", l.t("label.nextUpdateBy"), l.time(pf.nextAt))
 			}
-			d.fact("nextUpdateBy", l.t("label.nextUpdateBy"), next)
 		}
 	}
 
