@@ -114,6 +114,36 @@ func factSet(fs []Field) cardElement {
 	return el
 }
 
+// maxCardFactRunes is the longest value a FactSet shows; a longer one
+// (a user impact, a current status) gets a labelled TextBlock of its own,
+// because a FactSet squeezes its labels next to long values.
+const maxCardFactRunes = 80
+
+// factBlocks writes fields in order: runs of short values as FactSets, a
+// long value as a bold label and a wrapped TextBlock.
+func factBlocks(fs []Field) []cardElement {
+	var out []cardElement
+	var run []Field
+	flush := func() {
+		if len(run) > 0 {
+			out = append(out, factSet(run))
+			run = nil
+		}
+	}
+	for _, f := range fs {
+		if runes(f.Value) <= maxCardFactRunes && !strings.Contains(f.Value, "\n") {
+			run = append(run, f)
+			continue
+		}
+		flush()
+		out = append(out,
+			cardElement{Type: "TextBlock", Text: cardText(cutRunes(f.Label, 100)), Weight: "Bolder", Wrap: true, Spacing: "Small"},
+			cardElement{Type: "TextBlock", Text: cardParagraph(cutRunes(f.Value, maxCardFact)), Wrap: true, Spacing: "None"})
+	}
+	flush()
+	return out
+}
+
 // CardOf writes a Doc as the Teams message envelope of AdaptiveCard.
 func CardOf(d Doc) ([]byte, error) {
 	h := d.Headline
@@ -137,9 +167,7 @@ func CardOf(d Doc) ([]byte, error) {
 			rest = append(rest, f)
 		}
 	}
-	if len(facts) > 0 {
-		fixed = append(fixed, factSet(facts))
-	}
+	fixed = append(fixed, factBlocks(facts)...)
 	if len(d.Services) > 0 {
 		fixed = append(fixed, cardElement{Type: "TextBlock", Text: cardText(d.ServicesTitle), Weight: "Bolder", Wrap: true, Spacing: "Medium", Separator: true})
 		fixed = append(fixed, factSet(d.Services))
