@@ -261,7 +261,7 @@ func TestBrowser(t *testing.T) {
 		o := Options{Language: "ja", Mode: ModeTranslated, Prose: jaFixture(t), Location: loadLoc(t, "Asia/Tokyo"), TenantName: "Contoso"}
 		want := []string{
 			"Exchange Online から送信されたユーザーの Office Message Encrypted (OME) メールに、一部の受信者がアクセスできない可能性がある", // the title
-			"最終状況：最近の展開に問題があり、OME の動作に必要なスクリプトが CDN から配信されていなかったことが判明しました。", // the post
+			"最終状況：最近の展開に問題があり、OME の動作に必要なスクリプトが CDN から配信されていなかったことが判明しました。",                          // the post
 			"根本原因：最近の展開に問題があり", "このイベントに関する更新はこれが最後です。",
 			"変更内容", "サービスが復元されました", "Microsoft 365 管理センターで開く",
 		}
