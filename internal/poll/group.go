@@ -16,7 +16,9 @@ import (
 // one pass detected about one incident, and one notice of the flips no
 // incident explains:
 //
-//   - A health overview flip (a service.status event) that an incident or
+//   - A health overview flip (a service.status event whose status
+//     changed; a service first seen or gone keeps its own notice) that an
+//     incident or
 //     advisory of the same pass explains is folded into that issue's
 //     event: the issue event lists it in Items, and the flip's own event
 //     is stored without outbox rows. An issue explains a service when it
@@ -68,8 +70,8 @@ func group(bs []*batch) []*batch {
 	var rest []int
 	for i := range health.b.Events {
 		ev := &health.b.Events[i]
-		if ev.Service == nil || ev.Has(model.ChangeRemoved) {
-			continue
+		if ev.Service == nil || !ev.Has(model.ChangeStatus) {
+			continue // a service first seen or gone keeps a notice of its own
 		}
 		if c, ok := explain(ev.Service, cands); ok && covers(c.b, c.i, health, i) {
 			iev := &c.b.b.Events[c.i]

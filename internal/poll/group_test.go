@@ -26,6 +26,7 @@ func ecsHealth() []model.ServiceHealth {
 		{ID: "SharePoint", Service: "SharePoint Online", Status: model.StatusServiceOperational},
 		{ID: "Windows365", Service: "Windows 365", Status: model.StatusServiceOperational},
 		{ID: "officeonline", Service: "Office for the web", Status: model.StatusServiceOperational},
+		{ID: "OneDriveForBusiness", Service: "OneDrive for Business", Status: model.StatusServiceOperational},
 	}
 }
 
@@ -78,7 +79,7 @@ func TestGroupFlips(t *testing.T) {
 			switch f.health[i].ID {
 			case "MicrosoftTeams":
 				f.health[i].Status = model.StatusServiceInterruption
-			case "OSDPPlatform", "Exchange", "Windows365", "officeonline", "SharePoint":
+			case "OSDPPlatform", "Exchange", "Windows365", "officeonline", "SharePoint", "OneDriveForBusiness":
 				f.health[i].Status = model.StatusServiceDegradation
 			}
 		}
@@ -87,8 +88,8 @@ func TestGroupFlips(t *testing.T) {
 		f.health = append(f.health, model.ServiceHealth{ID: "Intune", Service: "Microsoft Intune", Status: model.StatusServiceDegradation})
 	})
 	res := r.poll(t)
-	if res.Sources[model.SourceSHD].Events != 1 || res.Sources[model.SourceHealth].Events != 1 || res.Events != 2 {
-		t.Errorf("result %+v: want one issue notice and one service status notice", res)
+	if res.Sources[model.SourceSHD].Events != 1 || res.Sources[model.SourceHealth].Events != 2 || res.Events != 3 {
+		t.Errorf("result %+v: want one issue notice, one service status notice and one for the new service", res)
 	}
 	evs := r.events(t)
 	var issueEv, carrier *model.Event
@@ -104,8 +105,8 @@ func TestGroupFlips(t *testing.T) {
 			}
 		}
 	}
-	if healthEvents != 7 {
-		t.Errorf("%d health events stored, want every flip (7)", healthEvents)
+	if healthEvents != 8 {
+		t.Errorf("%d health events stored, want every flip and the new service (8)", healthEvents)
 	}
 	if issueEv == nil || carrier == nil {
 		t.Fatalf("no issue event or no service status event: %v", evKeys(evs))
@@ -115,24 +116,27 @@ func TestGroupFlips(t *testing.T) {
 	if diff := cmp.Diff(want, itemsOf(*issueEv)); diff != "" {
 		t.Errorf("flips the incident explains (-want +got):\n%s", diff)
 	}
-	// Intune is a service first seen, SharePoint a flip nothing explains.
-	if diff := cmp.Diff([]string{"Intune serviceDegradation", "SharePoint serviceDegradation"}, itemsOf(*carrier)); diff != "" {
+	// SharePoint and OneDrive flip and nothing explains them; Intune is a
+	// service first seen, with a notice of its own.
+	if diff := cmp.Diff([]string{"OneDriveForBusiness serviceDegradation", "SharePoint serviceDegradation"}, itemsOf(*carrier)); diff != "" {
 		t.Errorf("service status notice (-want +got):\n%s", diff)
 	}
-	if carrier.ItemID != "Intune" {
-		t.Errorf("service status notice carried by %s, want the smallest ID (Intune)", carrier.ItemID)
+	if carrier.ItemID != "OneDriveForBusiness" {
+		t.Errorf("service status notice carried by %s, want the smallest ID (OneDriveForBusiness)", carrier.ItemID)
 	}
 	got := delivered(t, r.st)
 	wantKeys := map[string][]string{
-		"issue.new MO560384":    {"contoso/shd/MO560384/1/default/out"},
-		"service.status Intune": {"contoso/health/Intune/1/default/out"},
+		"issue.new MO560384":                 {"contoso/shd/MO560384/1/default/out"},
+		"service.status Intune":              {"contoso/health/Intune/1/default/out"},
+		"service.status OneDriveForBusiness": {"contoso/health/OneDriveForBusiness/2/default/out"},
 	}
 	if diff := cmp.Diff(wantKeys, got); diff != "" {
 		t.Errorf("outbox (-want +got):\n%s", diff)
 	}
 
 	// Recovery: the incident is restored and every service with it, in one
-	// notice; Intune and SharePoint recover in one service status notice.
+	// notice; Intune, SharePoint and OneDrive recover in one service status
+	// notice, carried by Intune now.
 	r.clock.add(time.Minute)
 	r.f.set(func(f *fake) {
 		f.issues = []model.Issue{ecsIssue(model.StatusServiceRestored, t0.Add(2*time.Hour),
@@ -147,7 +151,7 @@ func TestGroupFlips(t *testing.T) {
 		t.Errorf("recovery: %d notices, want 2", res.Events)
 	}
 	got = delivered(t, r.st)
-	if len(got["issue.resolved MO560384"]) != 1 || len(got["service.status Intune"]) != 2 || len(got) != 3 {
+	if len(got["issue.resolved MO560384"]) != 1 || len(got["service.status Intune"]) != 2 || len(got["service.status OneDriveForBusiness"]) != 1 || len(got) != 4 {
 		t.Errorf("recovery outbox: %v", got)
 	}
 }

@@ -309,9 +309,6 @@ func composeIssue(ev *model.Event, is *model.Issue, o Options, l *tr) Doc {
 	badge := l.badge(is.Status)
 	d := Doc{Subject: join(" | ", "["+badge+"] "+is.ID, service, title)}
 	d.Headline = Headline{Badge: badge, ID: is.ID, Service: service, Title: title, Tone: issueTone(is)}
-	if ev.Has(model.ChangeRemoved) {
-		d.Headline.Tone = ToneNeutral
-	}
 
 	// The key facts, as Microsoft's emails put them.
 	d.fact("status", l.t("label.status"), l.statusSince(ev, is.Status))
