@@ -75,7 +75,7 @@ func newRoot(version string, stdout, stderr io.Writer) *cobra.Command {
 	root.PersistentFlags().StringVar(&g.logLevel, "log-level", "", "log level: debug, info, warn, error (overrides log.level)")
 	root.AddCommand(runCmd(g), checkCmd(g), demoCmd(g), simCmd(g), historyCmd(g), configCmd(g), versionCmd(g),
 		outboxCmd(g), testChannelCmd(g), translateCmd(g), serveCmd(g), statusCmd(g),
-		tenantsCmd(g), storeCmd(g), migrateCmd(g), siteCmd(g), exportCmd(g))
+		tenantsCmd(g), storeCmd(g), migrateCmd(g), siteCmd(g), exportCmd(g), previewCmd(g))
 	return root
 }
 

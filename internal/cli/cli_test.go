@@ -263,7 +263,7 @@ func TestDemoJapanese(t *testing.T) {
 	final = final[:strings.Index(final, "▶ step")]
 	for _, want := range []string{
 		"──── 日本語 ────",
-		"[サービスは復元されました] EX559755 | Exchange Online",
+		"[サービスが復元されました] EX559755 | Exchange Online",
 		"開始時刻：2023年5月15日(月) 5:00 JST", // the seed's translator wrote 14年2023月8日日曜日午後00時UTC
 		"終了時刻：2023年5月26日(金) 4:00 JST",
 		"このイベントに関する更新はこれが最後です。",

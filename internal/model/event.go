@@ -109,7 +109,12 @@ type Event struct {
 	// (set by the poller on Message Center events).
 	Relevance *Relevance     `json:"relevance,omitempty"`
 	Service   *ServiceHealth `json:"service,omitempty"`
-	// Items are the events a digest summarizes (Type EventDigest only).
+	// Items are the events this event's notice stands for besides
+	// itself: the events a digest summarizes (Type EventDigest); the
+	// health overview flips of the same poll that an issue event
+	// explains; or, for a service.status event that carries the flips no
+	// issue explains, every one of them (itself included). A flip listed
+	// here is stored as its own event too, without a notice of its own.
 	Items []Event `json:"items,omitempty"`
 }
 

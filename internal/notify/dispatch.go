@@ -95,7 +95,8 @@ func New(c Config) *Dispatcher {
 		d.names = append(d.names, n)
 	}
 	sort.Strings(d.names)
-	d.localize = &localizeStage{st: c.Store, router: c.Router, tr: c.Translator, followUp: c.FollowUp, log: c.Logger}
+	d.localize = &localizeStage{st: c.Store, router: c.Router, tr: c.Translator, followUp: c.FollowUp, log: c.Logger,
+		tenants: &tenantNames{st: c.Store, now: c.Now, log: c.Logger}}
 	d.send = &sendStage{notifiers: c.Notifiers, loc: c.Location, chanLoc: c.ChannelLocations, now: c.Now, log: c.Logger}
 	d.hold = &holdStage{st: c.Store, router: c.Router, loc: c.Location, window: c.GroupWindow, now: c.Now, log: c.Logger}
 	d.perJob = Pipeline{d.localize, faulty(d.send), &recordStage{d: d}}
@@ -264,6 +265,24 @@ func (d *Dispatcher) Test(ctx context.Context, channel string, ev *model.Event) 
 	}
 	j := &Job{Channel: channel, Notice: &Notice{Event: ev, Route: "test",
 		Key: store.DeliveryKey(store.KindTest, ev, "", channel, strconv.FormatInt(d.now().UnixNano(), 10))}}
+	d.localize.Exec(ctx, []*Job{j})
+	if j.Err != nil {
+		return Receipt{}, j.Err
+	}
+	return n.Notify(ctx, d.send.forChannel(j.Notice, channel))
+}
+
+// Preview sends ev through the named notifier at once, outside the outbox,
+// localized for the named route as a delivery of that route would be
+// (language, time zone, template, translation, tenant name), as `shdmc
+// preview` does. The notifier need not be one of the dispatcher's
+// channels: preview passes one that prints.
+func (d *Dispatcher) Preview(ctx context.Context, routeName, channel string, n Notifier, ev *model.Event) (Receipt, error) {
+	j := &Job{Channel: channel, Notice: &Notice{Event: ev, Route: routeName,
+		Key: store.DeliveryKey(store.KindTest, ev, routeName, channel, "preview")}}
+	if d.localize.router != nil {
+		j.Policy = d.localize.router.Policy(routeName)
+	}
 	d.localize.Exec(ctx, []*Job{j})
 	if j.Err != nil {
 		return Receipt{}, j.Err

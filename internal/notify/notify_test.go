@@ -13,6 +13,7 @@ import (
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify"
+	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/store"
 )
@@ -200,5 +201,67 @@ func TestDispatcherFailover(t *testing.T) {
 				t.Fatalf("deliveries %+v, %v; want one %s", ds, err, tt.wantState)
 			}
 		})
+	}
+}
+
+// capture is a Notifier that keeps the notices it gets.
+type capture struct {
+	mu  sync.Mutex
+	got []notify.Notice
+}
+
+func (c *capture) Notify(_ context.Context, n *notify.Notice) (notify.Receipt, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.got = append(c.got, *n)
+	return notify.Receipt{Status: "ok"}, nil
+}
+
+// TestNoticeNamesTenantAndTemplate: the localize stage gives the renderer
+// the tenant's configured name (read from the store, cached, read again
+// after a minute) and the route's template, and Preview localizes for a
+// route exactly as a delivery does.
+func TestNoticeNamesTenantAndTemplate(t *testing.T) {
+	ctx := context.Background()
+	c := &clock{t: t0}
+	st := outbox(t, c)
+	if err := st.UpsertTenant(ctx, model.Tenant{ID: "contoso", Name: "Contoso Ltd"}); err != nil {
+		t.Fatal(err)
+	}
+	router, err := route.New([]config.Route{{Name: "default", Channels: []string{"ch"}, Language: "ja", Template: "short", TimeZone: "Asia/Tokyo"}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := &capture{}
+	d := notify.New(notify.Config{Store: st, Router: router, Now: c.now, Notifiers: map[string]notify.Notifier{"ch": got}})
+	if sent, _, err := d.Drain(ctx); err != nil || sent != 1 {
+		t.Fatalf("drain: sent %d, %v", sent, err)
+	}
+	n := got.got[0]
+	if n.Render.TenantName != "Contoso Ltd" || n.Render.Template != "short" || n.Render.Language != "ja" {
+		t.Errorf("render options: tenant %q, template %q, language %q", n.Render.TenantName, n.Render.Template, n.Render.Language)
+	}
+	if _, body := render.Notice(n.Event, n.Render); !strings.Contains(body, "テナント：") || !strings.Contains(body, "Contoso Ltd (contoso)") {
+		t.Errorf("notice does not name the tenant:\n%s", body)
+	}
+
+	// A renamed tenant is named anew once the cache has aged.
+	if err := st.UpsertTenant(ctx, model.Tenant{ID: "contoso", Name: "Contoso Japan"}); err != nil {
+		t.Fatal(err)
+	}
+	ev := sampleEvent()
+	pv := &capture{}
+	if _, err := d.Preview(ctx, "default", "preview", pv, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if name := pv.got[0].Render.TenantName; name != "Contoso Ltd" {
+		t.Errorf("tenant name read again within a minute: %q", name)
+	}
+	c.add(2 * time.Minute)
+	if _, err := d.Preview(ctx, "default", "preview", pv, &ev); err != nil {
+		t.Fatal(err)
+	}
+	if p := pv.got[1].Render; p.TenantName != "Contoso Japan" || p.Template != "short" || p.Location == nil || p.Location.String() != "Asia/Tokyo" {
+		t.Errorf("preview options: tenant %q, template %q, zone %v", p.TenantName, p.Template, p.Location)
 	}
 }

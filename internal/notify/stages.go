@@ -119,7 +119,54 @@ type localizeStage struct {
 	router   *route.Router
 	tr       *translate.Service
 	followUp bool
+	tenants  *tenantNames
 	log      *slog.Logger
+}
+
+// tenantNames caches the configured display names of the tenants (the
+// store's tenants table), so that a notice names its tenant without a
+// query per notice.
+type tenantNames struct {
+	st  store.Store
+	now func() time.Time
+	log *slog.Logger
+
+	mu    sync.Mutex
+	names map[string]string
+	at    time.Time // when names was read
+}
+
+// The ages after which the tenant names are read again: always after
+// tenantNamesTTL, and after tenantNamesRetry when a tenant is missing.
+const (
+	tenantNamesTTL   = time.Minute
+	tenantNamesRetry = 5 * time.Second
+)
+
+// name returns the display name of tenant id, or "" when none is known.
+func (t *tenantNames) name(ctx context.Context, id string) string {
+	if t == nil || t.st == nil || id == "" {
+		return ""
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	now := t.now()
+	name, ok := t.names[id]
+	age := now.Sub(t.at)
+	if t.names != nil && age < tenantNamesTTL && (ok || age < tenantNamesRetry) {
+		return name
+	}
+	list, err := t.st.Tenants(ctx)
+	if err != nil {
+		t.log.Warn("read tenant names; the notice names the tenant by its ID", "err", err)
+		return name
+	}
+	t.names = make(map[string]string, len(list))
+	for _, tn := range list {
+		t.names[tn.ID] = tn.Name
+	}
+	t.at = now
+	return t.names[id]
 }
 
 // followUpAfter is when a translation follow-up is first tried.
@@ -165,13 +212,14 @@ func (l *localizeStage) localize(ctx context.Context, j *Job) error {
 // options returns the route's render options for ev; incomplete reports
 // that some prose is untranslated (err is the translator's).
 func (l *localizeStage) options(ctx context.Context, pol *route.Policy, ev *model.Event) (o render.Options, incomplete bool, err error) {
+	if ev != nil {
+		o.TenantName = l.tenants.name(ctx, ev.Tenant)
+	}
 	if pol == nil {
 		return o, false, nil
 	}
 	o.Location = pol.Location
-	if pol.Template == "short" {
-		o.MaxPostChars = 500
-	}
+	o.Template = pol.Template
 	if !pol.Translated() {
 		return o, false, nil
 	}

@@ -142,9 +142,14 @@ type SourceResult struct {
 	Took                     time.Duration
 }
 
-// Poll runs one pass over every source. A failing source does not stop
-// the others; the errors are joined. A sign-in failure fails every Graph
-// source alike: the pass stops at the first.
+// Poll runs one pass over every source: each is fetched and compared with
+// its stored revisions first; then the service health flips an incident
+// of this pass explains are folded into the incident's notice, and the
+// flips no incident explains become one service status notice (group);
+// then the batches are committed: one transaction per source, or one for
+// the sources whose events were grouped together. A failing source does
+// not stop the others; the errors are joined. A sign-in failure fails
+// every Graph source alike: the pass stops at the first.
 func (p *Poller) Poll(ctx context.Context) (Result, error) {
 	return p.PollSources(ctx, nil)
 }
@@ -156,28 +161,69 @@ func (p *Poller) Poll(ctx context.Context) (Result, error) {
 func (p *Poller) PollSources(ctx context.Context, only []model.Source) (Result, error) {
 	res := Result{Sources: map[model.Source]SourceResult{}}
 	var errs []error
+	fail := func(name model.Source, r SourceResult, err error) {
+		r.Err = err
+		res.Sources[name] = r
+		errs = append(errs, fmt.Errorf("poll %s of tenant %s: %w", name, p.tenant, err))
+	}
+	var ready []*batch
 	for _, src := range p.sources {
 		if only != nil && !slices.Contains(only, src.Name()) {
 			continue
 		}
 		p.rel.listed = false // service health is read again when a post needs it
 		start := time.Now()
-		r, err := p.pollSource(ctx, src)
-		r.Took = time.Since(start)
-		r.Err = err
-		name := src.Name()
-		res.Sources[name] = r
+		b, err := p.prepare(ctx, src)
+		b.res.Took = time.Since(start)
+		if err != nil {
+			fail(src.Name(), b.res, err)
+			if _, ok := errors.AsType[*graph.AuthError](err); ok {
+				break
+			}
+			continue
+		}
+		ready = append(ready, b)
+	}
+	together := group(ready)
+	if len(together) > 1 {
+		start := time.Now()
+		if err := p.commitAll(ctx, together); err != nil {
+			for _, b := range together {
+				fail(b.b.Source, b.res, err)
+			}
+		}
+		for _, b := range together {
+			b.res.Took += time.Since(start) / time.Duration(len(together))
+			b.committed = true
+		}
+	}
+	for _, b := range ready {
+		if !b.committed {
+			start := time.Now()
+			err := b.commit(ctx)
+			b.res.Took += time.Since(start)
+			if err != nil {
+				fail(b.b.Source, b.res, err)
+				continue
+			}
+		}
+		if _, failed := res.Sources[b.b.Source]; failed {
+			continue
+		}
+		b.done()
+		res.Sources[b.b.Source] = b.res
+	}
+	for name, r := range res.Sources {
 		res.Events += r.Events
 		res.Items += r.Fetched
 		// A source listed whole at every pass (health) is no full resync.
-		res.Full = res.Full || (r.Full && src.Traits().Incremental)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("poll %s of tenant %s: %w", name, p.tenant, err))
-		} else {
-			delete(p.forceFull, name)
+		for _, src := range p.sources {
+			if src.Name() == name {
+				res.Full = res.Full || (r.Full && src.Traits().Incremental)
+			}
 		}
-		if _, ok := errors.AsType[*graph.AuthError](err); ok {
-			break
+		if r.Err == nil {
+			delete(p.forceFull, name)
 		}
 	}
 	return res, errors.Join(errs...)
@@ -229,24 +275,24 @@ func reappeared(o detect.Options, was bool) detect.Options {
 	return o
 }
 
-// pollSource is the pass of one source: fetch, compare every item with its
-// stored revision, and commit the new revisions, their events and the
-// events' outbox rows in one transaction. Nothing is stored when any step
-// fails.
-func (p *Poller) pollSource(ctx context.Context, src source.Source) (SourceResult, error) {
+// prepare is the pass of one source up to its commit: fetch, and compare
+// every item with its stored revision. The batch it returns holds the new
+// revisions, their events and the events' outbox rows, and the source's
+// next cursor; nothing is stored yet.
+func (p *Poller) prepare(ctx context.Context, src source.Source) (*batch, error) {
 	name, tr := src.Name(), src.Traits()
+	b := &batch{p: p, src: src, kind: tr.Kind, b: store.Batch{Tenant: p.tenant, Source: name}}
 	cur, since, full, err := p.plan(ctx, name, tr)
 	if err != nil {
-		return SourceResult{}, err
+		return b, err
 	}
 	var info graph.ListInfo
 	fetchStart := p.now()
 	list, err := src.Fetch(graph.WithListInfo(ctx, &info), since)
 	if err != nil {
-		return SourceResult{}, err
+		return b, err
 	}
 	o := p.opts(cur, tr)
-	b := &batch{p: p, src: src, kind: tr.Kind, b: store.Batch{Tenant: p.tenant, Source: name}}
 	b.res.Fetched = len(list)
 	ids := make([]string, len(list))
 	seen := make(map[string]bool, len(list))
@@ -277,7 +323,7 @@ func (p *Poller) pollSource(ctx context.Context, src source.Source) (SourceResul
 	}
 	prev, err := p.prior(ctx, name, ids)
 	if err != nil {
-		return b.res, err
+		return b, err
 	}
 	completer, _ := src.(source.Completer)
 	for i := range list {
@@ -289,25 +335,21 @@ func (p *Poller) pollSource(ctx context.Context, src source.Source) (SourceResul
 				stored = &source.Stored{LastModified: old.LastModified, Data: old.Data}
 			}
 			if err := completer.Complete(ctx, it, stored); err != nil {
-				return b.res, err
+				return b, err
 			}
 		}
 		if err := b.change(ctx, it, old, had, o); err != nil {
-			return b.res, err
+			return b, err
 		}
 	}
 	if full {
 		if err := b.vanished(ctx, seen, o); err != nil {
-			return b.res, err
+			return b, err
 		}
 	}
-	if err := b.commit(ctx, cur, full, wm, ceiling, keepsCursor(tr)); err != nil {
-		return b.res, err
-	}
-	if tr.Incremental {
-		p.reached(name, cur, since, full)
-	}
-	return b.res, nil
+	b.cursor(cur, full, wm, ceiling, keepsCursor(tr))
+	b.plan = plan{cur: cur, since: since, full: full}
+	return b, nil
 }
 
 // clockSkew is how far Graph's clock may run ahead of ours before an item
@@ -345,6 +387,19 @@ type batch struct {
 	kind source.Kind
 	b    store.Batch
 	res  SourceResult
+	plan plan
+	// write reports whether the batch has anything to store (a source
+	// without a cursor and without changes writes nothing).
+	write bool
+	// committed is set once the batch went in with others (commitAll).
+	committed bool
+}
+
+// plan is how a source was fetched.
+type plan struct {
+	cur   store.Cursor
+	since time.Time
+	full  bool
 }
 
 // change compares a fetched item with its stored revision old (had: there
@@ -468,35 +523,64 @@ func (b *batch) vanished(ctx context.Context, seen map[string]bool, o detect.Opt
 	return nil
 }
 
-// commit writes the batch with the source's next cursor (when it keeps
-// one); a source without a cursor and without changes writes nothing.
+// cursor sets the batch's next cursor, when the source keeps one, and
+// whether the batch has anything to write.
 //
 // A full listing sets the watermark to its own newest modification, so that
 // a date Microsoft corrected (or one an older shdmc stored from the future)
 // does not stick; an incremental one only moves it forward. It never passes
 // ceiling.
-func (b *batch) commit(ctx context.Context, cur store.Cursor, full bool, watermark, ceiling time.Time, cursor bool) error {
-	if cursor {
-		next := cur
-		if full && !watermark.IsZero() || next.Watermark.After(ceiling) {
-			next.Watermark = watermark
-		} else if watermark.After(next.Watermark) {
-			next.Watermark = watermark
-		}
-		if full {
-			next.LastFull = b.p.now()
-			next.Baselined = true
-		}
-		b.b.Cursor = &next
-	} else if len(b.b.Items) == 0 {
-		b.res.Full = full
+func (b *batch) cursor(cur store.Cursor, full bool, watermark, ceiling time.Time, cursor bool) {
+	b.res.Full = full
+	if !cursor {
+		b.write = len(b.b.Items) > 0
+		return
+	}
+	next := cur
+	if full && !watermark.IsZero() || next.Watermark.After(ceiling) {
+		next.Watermark = watermark
+	} else if watermark.After(next.Watermark) {
+		next.Watermark = watermark
+	}
+	if full {
+		next.LastFull = b.p.now()
+		next.Baselined = true
+	}
+	b.b.Cursor = &next
+	b.write = true
+}
+
+// commit writes the batch in a transaction of its own.
+func (b *batch) commit(ctx context.Context) error {
+	if !b.write {
 		return nil
 	}
 	if _, err := b.p.st.Commit(ctx, b.b); err != nil {
 		return fmt.Errorf("commit: %w", err)
 	}
-	b.res.Full = full
 	return nil
+}
+
+// commitAll writes batches whose events were grouped together in one
+// transaction.
+func (p *Poller) commitAll(ctx context.Context, bs []*batch) error {
+	var all []store.Batch
+	for _, b := range bs {
+		if b.write {
+			all = append(all, b.b)
+		}
+	}
+	if _, err := p.st.CommitAll(ctx, all); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+// done records a committed fetch that reached back by the overlap.
+func (b *batch) done() {
+	if b.src.Traits().Incremental {
+		b.p.reached(b.b.Source, b.plan.cur, b.plan.since, b.plan.full)
+	}
 }
 
 // detectItem compares prev (nil when never seen, or removed) with the item

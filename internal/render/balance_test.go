@@ -82,7 +82,7 @@ func TestSanitizeHTMLBalancesFragments(t *testing.T) {
 				t.Fatal(err)
 			}
 			button := findElement(root, func(n *nethtml.Node) bool {
-				return n.DataAtom == atom.A && textOf(n) == linkLabel(Options{})
+				return n.DataAtom == atom.A && textOf(n) == Phrase("en", "link.adminCenter")
 			})
 			if button == nil {
 				t.Fatalf("no button in\n%s", doc)

@@ -18,7 +18,7 @@ import (
 	"github.com/shdmc/shdmc/internal/browsertest"
 )
 
-var screenshot = flag.Bool("screenshot", false, "write the EX559755 Teams card as ../../docs/teams-card.png")
+var screenshot = flag.Bool("screenshot", false, "write the EX559755 Teams card as ../../docs/teams-card.png and the Japanese email and card as ../../docs/notice-ja-*.png")
 
 // cardPage renders the card of ?name= with the official renderer: parse
 // with a 1.5 SerializationContext, validateProperties, render, and publish
@@ -150,7 +150,7 @@ func TestBrowser(t *testing.T) {
 				if len(res.Events) > 0 || len(res.Failures) > 0 {
 					t.Errorf("adaptivecards reported parse events %q and validation failures %q", res.Events, res.Failures)
 				}
-				h := headlineOf(tc.ev, Compose(tc.ev, tc.o))
+				h := Compose(tc.ev, tc.o).Headline
 				for _, want := range []string{h.Title, h.Badge, h.ID} {
 					if !strings.Contains(res.Text, want) {
 						t.Errorf("rendered card lacks %q:\n%s", want, res.Text)
@@ -238,7 +238,7 @@ func TestBrowser(t *testing.T) {
 					t.Errorf("active content survived: pwned %q, %d scripts, %d frames/forms/styles, links %q, handlers %q",
 						p.Pwned, p.Scripts, p.Frames, p.JSLinks, p.Handlers)
 				}
-				h := headlineOf(tc.ev, Compose(tc.ev, tc.o))
+				h := Compose(tc.ev, tc.o).Headline
 				for _, want := range []string{h.Title, h.Badge, h.ID} {
 					if !strings.Contains(p.Text, want) {
 						t.Errorf("rendered mail lacks %q", want)
@@ -253,6 +253,73 @@ func TestBrowser(t *testing.T) {
 				}
 			})
 		}
+	})
+	// A Japanese notice: the post shown is the translated one, in the
+	// email and in the card, with the Japanese headline and headings.
+	t.Run("japanese", func(t *testing.T) {
+		issueDone, _, _ := events(t)
+		o := Options{Language: "ja", Mode: ModeTranslated, Prose: jaFixture(t), Location: loadLoc(t, "Asia/Tokyo"), TenantName: "Contoso"}
+		want := []string{
+			"Exchange Online から送信されたユーザーの Office Message Encrypted (OME) メールに、一部の受信者がアクセスできない可能性がある", // the title
+			"最終状況：最近の展開に問題があり、OME の動作に必要なスクリプトが CDN から配信されていなかったことが判明しました。",                          // the post
+			"根本原因：最近の展開に問題があり", "このイベントに関する更新はこれが最後です。",
+			"変更内容", "サービスが復元されました", "Microsoft 365 管理センターで開く",
+		}
+		english := []string{"Final status: We determined", "Root cause: A recent deployment", "What changed", "Open in the Microsoft 365 admin center"}
+		check := func(t *testing.T, text string) {
+			t.Helper()
+			for _, w := range want {
+				if !strings.Contains(text, w) {
+					t.Errorf("rendered notice lacks the Japanese %q:\n%s", w, text)
+				}
+			}
+			for _, e := range english {
+				if strings.Contains(text, e) {
+					t.Errorf("rendered notice shows the English %q", e)
+				}
+			}
+		}
+		shoot := func(t *testing.T, tab context.Context, sel, name string) {
+			t.Helper()
+			if !*screenshot {
+				return
+			}
+			png, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(sel), chromedp.NodeVisible))
+			if err != nil {
+				t.Fatalf("screenshot: %v", err)
+			}
+			path := filepath.Join("..", "..", "docs", name)
+			if err := os.WriteFile(path, png, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			t.Logf("wrote %s (%d bytes)", path, len(png))
+		}
+		t.Run("email", func(t *testing.T) {
+			_, html, _ := HTML(issueDone, o)
+			p := loadMail(t, "/mail/ja.html", []byte(html))
+			check(t, p.Text)
+			if *screenshot {
+				srv.put("/mail/ja.html", []byte(html))
+				tab, cancelTab := chromedp.NewContext(browser)
+				defer cancelTab()
+				if err := chromedp.Do(tab, chromedp.Navigate(ts.URL+"/mail/ja.html")); err != nil {
+					t.Fatal(err)
+				}
+				shoot(t, tab, "body > div", "notice-ja-email.png")
+			}
+		})
+		t.Run("card", func(t *testing.T) {
+			b, err := AdaptiveCard(issueDone, o)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, tab := renderCard(t, "ja", b)
+			if len(res.Events) > 0 || len(res.Failures) > 0 {
+				t.Errorf("adaptivecards reported parse events %q and validation failures %q", res.Events, res.Failures)
+			}
+			check(t, res.Text)
+			shoot(t, tab, "#root", "notice-ja-teams-card.png")
+		})
 	})
 	t.Logf("browser tests took %v", time.Since(start).Round(time.Millisecond))
 }

@@ -72,34 +72,81 @@ type (
 
 // Adaptive Card names of the tones: container styles and text colours.
 var (
-	cardStyle = map[tone]string{toneNeutral: "emphasis", toneAccent: "accent", toneGood: "good", toneWarning: "warning", toneAttention: "attention"}
-	cardColor = map[tone]string{toneNeutral: "Default", toneAccent: "Accent", toneGood: "Good", toneWarning: "Warning", toneAttention: "Attention"}
+	cardStyle = map[Tone]string{ToneNeutral: "emphasis", ToneAccent: "accent", ToneGood: "good", ToneWarning: "warning", ToneAttention: "attention"}
+	cardColor = map[Tone]string{ToneNeutral: "Default", ToneAccent: "Accent", ToneGood: "Good", ToneWarning: "Warning", ToneAttention: "Attention"}
 )
+
+// maxCardActions is how many links a card shows as buttons.
+const maxCardActions = 5
 
 // AdaptiveCard returns the Teams Workflows webhook envelope
 // {"type":"message","attachments":[{"contentType":"application/vnd.microsoft.card.adaptive","contentUrl":null,"content":{…}}]}
 // holding an Adaptive Card of version 1.5 (the newest Teams renders) at full
-// width: a header styled by status or severity (badge, ID, service, title),
-// a FactSet of the fields, the "what changed" list, the new posts or MC
-// sections as wrapped TextBlocks, and an Action.OpenUrl to o.LinkURL or else
-// the item's page in the Microsoft 365 admin center. The JSON stays under
-// MaxCardBytes: long text is cut at a paragraph (or, for one huge
-// paragraph, a line or word; never inside a UTF-8 character) and ends with
-// the line "… (continued in the admin center)".
+// width, written from the notice's Doc (CardOf): a header styled by status
+// or severity (badge, ID, service, title), a FactSet of the key facts, the
+// services, the "what changed" list, a FactSet of the other fields, the new
+// posts or MC sections as wrapped TextBlocks, and an Action.OpenUrl per
+// link (the item's page in the Microsoft 365 admin center, or o.LinkURL,
+// first). The JSON stays under MaxCardBytes: long text is cut at a
+// paragraph (or, for one huge paragraph, a line or word; never inside a
+// UTF-8 character) and ends with the line "… (continued in the admin
+// center)".
 //
 // Teams reads TextBlocks and fact values as a small Markdown subset, so
 // text that comes from the item (titles, service names, posts, MC
 // sections, change lines, the footer) is escaped (cardText, cardParagraph):
 // a "[admin center](https://evil.example)" in Microsoft's text or a title
-// shows as typed, never as a link. The only link of the card is its own
-// Action.OpenUrl.
+// shows as typed, never as a link. The only links of the card are its own
+// Action.OpenUrl buttons.
 func AdaptiveCard(ev *model.Event, o Options) ([]byte, error) {
 	if ev == nil {
 		return nil, fmt.Errorf("render adaptive card: no event")
 	}
-	d := Compose(ev, o)
-	h := headlineOf(ev, d)
+	return CardOf(Compose(ev, o))
+}
 
+// factSet is a FactSet of fields.
+func factSet(fs []Field) cardElement {
+	el := cardElement{Type: "FactSet"}
+	for _, f := range fs {
+		el.Facts = append(el.Facts, cardFact{Title: cutRunes(f.Label, 100), Value: cardText(cutRunes(f.Value, maxCardFact))})
+	}
+	return el
+}
+
+// maxCardFactRunes is the longest value a FactSet shows; a longer one
+// (a user impact, a current status) gets a labelled TextBlock of its own,
+// because a FactSet squeezes its labels next to long values.
+const maxCardFactRunes = 80
+
+// factBlocks writes fields in order: runs of short values as FactSets, a
+// long value as a bold label and a wrapped TextBlock.
+func factBlocks(fs []Field) []cardElement {
+	var out []cardElement
+	var run []Field
+	flush := func() {
+		if len(run) > 0 {
+			out = append(out, factSet(run))
+			run = nil
+		}
+	}
+	for _, f := range fs {
+		if runes(f.Value) <= maxCardFactRunes && !strings.Contains(f.Value, "\n") {
+			run = append(run, f)
+			continue
+		}
+		flush()
+		out = append(out,
+			cardElement{Type: "TextBlock", Text: cardText(cutRunes(f.Label, 100)), Weight: "Bolder", Wrap: true, Spacing: "Small"},
+			cardElement{Type: "TextBlock", Text: cardParagraph(cutRunes(f.Value, maxCardFact)), Wrap: true, Spacing: "None"})
+	}
+	flush()
+	return out
+}
+
+// CardOf writes a Doc as the Teams message envelope of AdaptiveCard.
+func CardOf(d Doc) ([]byte, error) {
+	h := d.Headline
 	head := []cardElement{{
 		Type: "TextBlock", Text: cardText(strings.Join(nonEmpty(h.Badge, h.ID, h.Service), " · ")),
 		Weight: "Bolder", Color: cardColor[h.Tone], Wrap: true,
@@ -107,13 +154,23 @@ func AdaptiveCard(ev *model.Event, o Options) ([]byte, error) {
 	if h.Title != "" {
 		head = append(head, cardElement{Type: "TextBlock", Text: cardText(cutRunes(h.Title, maxCardTitle)), Size: "Large", Weight: "Bolder", Wrap: true, Spacing: "Small"})
 	}
-	fixed := []cardElement{{Type: "Container", Style: cardStyle[h.Tone], Bleed: true, Items: head}}
-	if len(d.Fields) > 0 {
-		fs := cardElement{Type: "FactSet"}
-		for _, f := range d.Fields {
-			fs.Facts = append(fs.Facts, cardFact{Title: cutRunes(f.Label, 100), Value: cardText(cutRunes(f.Value, maxCardFact))})
+	style := cardStyle[h.Tone]
+	if style == "" {
+		style = cardStyle[ToneNeutral]
+	}
+	fixed := []cardElement{{Type: "Container", Style: style, Bleed: true, Items: head}}
+	var facts, rest []Field
+	for _, f := range d.Fields {
+		if f.Fact {
+			facts = append(facts, f)
+		} else {
+			rest = append(rest, f)
 		}
-		fixed = append(fixed, fs)
+	}
+	fixed = append(fixed, factBlocks(facts)...)
+	if len(d.Services) > 0 {
+		fixed = append(fixed, cardElement{Type: "TextBlock", Text: cardText(d.ServicesTitle), Weight: "Bolder", Wrap: true, Spacing: "Medium", Separator: true})
+		fixed = append(fixed, factSet(d.Services))
 	}
 	if len(d.Changes) > 0 {
 		lines := make([]string, len(d.Changes))
@@ -124,14 +181,22 @@ func AdaptiveCard(ev *model.Event, o Options) ([]byte, error) {
 			}
 		}
 		if len(d.Fields) > 0 {
-			fixed = append(fixed, cardElement{Type: "TextBlock", Text: "What changed", Weight: "Bolder", Wrap: true, Spacing: "Medium", Separator: true})
+			fixed = append(fixed, cardElement{Type: "TextBlock", Text: cardText(changesTitle(d)), Weight: "Bolder", Wrap: true, Spacing: "Medium", Separator: true})
 		}
 		fixed = append(fixed, cardElement{Type: "TextBlock", Text: cutRunes(strings.Join(lines, "\n"), 4*maxCardFact), Wrap: true, Spacing: "Small"})
+	}
+	if len(rest) > 0 {
+		fs := factSet(rest)
+		fs.Separator, fs.Spacing = true, "Medium"
+		fixed = append(fixed, fs)
 	}
 
 	var tail []cardElement
 	if d.Note != "" {
 		tail = append(tail, cardElement{Type: "TextBlock", Text: cardParagraph(d.Note), Wrap: true, IsSubtle: true, Spacing: "Medium"})
+	}
+	if d.TranslationNote != "" {
+		tail = append(tail, cardElement{Type: "TextBlock", Text: cardParagraph(d.TranslationNote), Wrap: true, IsSubtle: true, Size: "Small", Spacing: "Medium"})
 	}
 	if d.Footer != "" {
 		tail = append(tail, cardElement{Type: "TextBlock", Text: cardParagraph(d.Footer), Wrap: true, IsSubtle: true, Size: "Small", Spacing: "Medium", Separator: true})
@@ -151,8 +216,11 @@ func AdaptiveCard(ev *model.Event, o Options) ([]byte, error) {
 	c := card{
 		Schema: "http://adaptivecards.io/schemas/adaptive-card.json", Type: "AdaptiveCard", Version: "1.5",
 		MSTeams: cardMSTeams{Width: "Full"},
-		Actions: []cardAction{{Type: "Action.OpenUrl", Title: linkLabel(o), URL: linkOf(ev, o)}},
 	}
+	for _, l := range d.Links[:min(len(d.Links), maxCardActions)] {
+		c.Actions = append(c.Actions, cardAction{Type: "Action.OpenUrl", Title: cutRunes(l.Label, 100), URL: l.URL})
+	}
+	id := h.ID
 	env := cardEnvelope{Type: "message", Attachments: []cardAttachment{{ContentType: "application/vnd.microsoft.card.adaptive"}}}
 	build := func(body []cardElement) ([]byte, error) {
 		c.Body = body
@@ -163,7 +231,7 @@ func AdaptiveCard(ev *model.Event, o Options) ([]byte, error) {
 	all := append(append(append([]cardElement(nil), fixed...), text...), tail...)
 	out, err := build(all)
 	if err != nil {
-		return nil, fmt.Errorf("render adaptive card for %s: %w", ev.ItemID, err)
+		return nil, fmt.Errorf("render adaptive card for %s: %w", id, err)
 	}
 	if len(out) < MaxCardBytes {
 		return out, nil
@@ -172,27 +240,32 @@ func AdaptiveCard(ev *model.Event, o Options) ([]byte, error) {
 	// Too big: keep the fixed part, as many paragraphs as fit, and the line
 	// that says where the rest is. Element sizes add up (plus one comma
 	// each), so the budget is counted without re-encoding the whole card.
-	more := cardElement{Type: "TextBlock", Text: continued, Wrap: true, IsSubtle: true, Spacing: "Medium"}
+	more := cardElement{Type: "TextBlock", Text: continued(d), Wrap: true, IsSubtle: true, Spacing: "Medium"}
 	base, err := build(append(append(append([]cardElement(nil), fixed...), more), tail...))
 	if err != nil {
-		return nil, fmt.Errorf("render adaptive card for %s: %w", ev.ItemID, err)
+		return nil, fmt.Errorf("render adaptive card for %s: %w", id, err)
 	}
 	budget := MaxCardBytes - 1 - len(base)
 	kept := []cardElement{}
+	paras := 0 // paragraphs kept whole
 	for _, el := range text {
 		n, err := elementSize(el)
 		if err != nil {
-			return nil, fmt.Errorf("render adaptive card for %s: %w", ev.ItemID, err)
+			return nil, fmt.Errorf("render adaptive card for %s: %w", id, err)
 		}
 		if n+1 <= budget {
 			kept = append(kept, el)
 			budget -= n + 1
+			if el.Weight == "" {
+				paras++
+			}
 			continue
 		}
-		// The first paragraph that does not fit is cut at a line or word,
-		// if enough of it fits to be worth reading.
+		// A text of several paragraphs is cut between them; the first
+		// paragraph of one huge one is cut at a line or word, if enough
+		// of it fits to be worth reading.
 		empty, _ := elementSize(cardElement{Type: el.Type, Wrap: el.Wrap, Weight: el.Weight, Spacing: el.Spacing, Separator: el.Separator})
-		if room := budget - 1 - empty - 8; room > 200 {
+		if room := budget - 1 - empty - 8; room > 200 && paras == 0 {
 			el.Text = cutText(el.Text, room, jsonStringSize)
 			if el.Text != "" {
 				kept = append(kept, el)
@@ -202,10 +275,10 @@ func AdaptiveCard(ev *model.Event, o Options) ([]byte, error) {
 	}
 	out, err = build(append(append(append(append([]cardElement(nil), fixed...), kept...), more), tail...))
 	if err != nil {
-		return nil, fmt.Errorf("render adaptive card for %s: %w", ev.ItemID, err)
+		return nil, fmt.Errorf("render adaptive card for %s: %w", id, err)
 	}
 	if len(out) >= MaxCardBytes {
-		return nil, fmt.Errorf("render adaptive card for %s: %d bytes even after cutting the text", ev.ItemID, len(out))
+		return nil, fmt.Errorf("render adaptive card for %s: %d bytes even after cutting the text", id, len(out))
 	}
 	return out, nil
 }

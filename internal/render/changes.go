@@ -128,6 +128,7 @@ func (l *tr) rewordChange(label, from, to string) string {
 		if t, ok := l.lookup(oneLine(s)); ok {
 			return l.quote(short(t))
 		}
+		l.misses++
 		return l.quote(l.t("note.untranslated") + short(s))
 	}
 	switch {

@@ -18,6 +18,7 @@ import (
 func composeDigest(ev *model.Event, l *tr) Doc {
 	items := ev.Items
 	d := Doc{Subject: l.f("digest.subject", "count", strconv.Itoa(len(items)), "time", l.time(ev.DetectedAt))}
+	d.Headline = Headline{Badge: l.t("digest.badge"), ID: l.time(ev.DetectedAt), Title: d.Subject, Tone: ToneAccent}
 	line := func(it *model.Event) string {
 		var b strings.Builder
 		b.WriteString(it.ItemID)
@@ -30,12 +31,12 @@ func composeDigest(ev *model.Event, l *tr) Doc {
 			}
 			b.WriteString(" [" + strings.Join(tags, " · ") + "] " + l.quiet(oneLine(m.Title)))
 			if len(m.Services) > 0 {
-				b.WriteString(" (" + strings.Join(m.Services, ", ") + ")")
+				b.WriteString(" (" + strings.Join(l.names("service", m.Services), l.t("punct.listSep")) + ")")
 			}
 		case it.Issue != nil:
 			b.WriteString(" [" + l.name("status", string(it.Issue.Status)) + "] " + l.quiet(oneLine(it.Issue.Title)))
 		case it.Service != nil:
-			b.WriteString(" [" + l.name("status", string(it.Service.Status)) + "] " + it.Service.Service)
+			b.WriteString(" [" + l.name("status", string(it.Service.Status)) + "] " + l.serviceName(it.Service))
 		}
 		if it.Has(model.ChangeNew) {
 			b.WriteString(" — " + l.t("digest.new"))

@@ -7,12 +7,13 @@ import (
 	"golang.org/x/text/width"
 )
 
-// Text writes a Doc as plain text (without the subject): aligned label
-// lines, the "What changed" list, the text blocks, the note and the footer.
-// A localized Doc with an Original is written as its Mode says: the English
-// notice (with its subject), a separator and the localized notice
-// (bilingual), or each English paragraph followed by its translation
-// (side-by-side).
+// Text writes a Doc as plain text (without the subject), in the layout of
+// the seed notices: aligned label lines (the key facts first), the
+// services, the "What changed" list, the text blocks, the links, the note
+// and the footer. A localized Doc with an Original is written as its Mode
+// says: the English notice (with its subject), a separator and the
+// localized notice (bilingual), or each English paragraph followed by its
+// translation (side-by-side).
 func Text(d Doc) string {
 	if d.Original == nil {
 		return textBody(d, true)
@@ -21,7 +22,7 @@ func Text(d Doc) string {
 		return sideBySideText(d)
 	}
 	orig := *d.Original
-	orig.Footer = ""
+	orig.Footer, orig.Links = "", nil
 	return orig.Subject + "\n\n" + textBody(orig, false) + "\n" + separator(d) + "\n\n" +
 		d.Subject + "\n\n" + textBody(d, false)
 }
@@ -50,18 +51,31 @@ func textWidth(s string) int {
 	return n
 }
 
-// fieldLines writes the aligned "Label: value" lines.
+// fieldLines writes the aligned "Label: value" lines; the further lines
+// of a value are indented to its column.
 func fieldLines(b *strings.Builder, d Doc) {
 	colon := Phrase(d.Language, "punct.colon")
 	w := 0
 	for _, f := range d.Fields {
 		w = max(w, textWidth(f.Label))
 	}
+	indent := strings.Repeat(" ", w+textWidth(colon)+2)
 	for _, f := range d.Fields {
 		pad := w - textWidth(f.Label) + 2
-		b.WriteString(f.Label + colon + strings.Repeat(" ", pad) + f.Value + "\n")
+		lines := strings.Split(f.Value, "\n")
+		b.WriteString(f.Label + colon + strings.Repeat(" ", pad) + lines[0] + "\n")
+		for _, l := range lines[1:] {
+			if strings.TrimSpace(l) == "" {
+				b.WriteString("\n")
+				continue
+			}
+			b.WriteString(indent + l + "\n")
+		}
 	}
 }
+
+// changesTitle is the heading of the "What changed" list.
+func changesTitle(d Doc) string { return or(d.ChangesTitle, Phrase(d.Language, "label.whatChanged")) }
 
 func textBody(d Doc, translationNote bool) string {
 	var b strings.Builder
@@ -71,10 +85,17 @@ func textBody(d Doc, translationNote bool) string {
 			b.WriteString("\n")
 		}
 	}
+	if len(d.Services) > 0 {
+		para()
+		b.WriteString(d.ServicesTitle + Phrase(d.Language, "punct.colon") + "\n")
+		for _, f := range d.Services {
+			b.WriteString("- " + f.Label + Phrase(d.Language, "punct.labelSep") + f.Value + "\n")
+		}
+	}
 	if len(d.Changes) > 0 {
 		para()
 		if len(d.Fields) > 0 {
-			b.WriteString(Phrase(d.Language, "label.whatChanged") + Phrase(d.Language, "punct.colon") + "\n")
+			b.WriteString(changesTitle(d) + Phrase(d.Language, "punct.colon") + "\n")
 		}
 		for _, c := range d.Changes {
 			if len(d.Fields) > 0 {
@@ -96,6 +117,10 @@ func textBody(d Doc, translationNote bool) string {
 		para()
 		b.WriteString(d.Note + "\n")
 	}
+	if len(d.Links) > 0 {
+		para()
+		textLinks(&b, d)
+	}
 	if translationNote && d.TranslationNote != "" {
 		para()
 		b.WriteString(d.TranslationNote + "\n")
@@ -105,6 +130,13 @@ func textBody(d Doc, translationNote bool) string {
 		b.WriteString("-- \n" + d.Footer + "\n")
 	}
 	return b.String()
+}
+
+// textLinks writes one "Label: URL" line per link.
+func textLinks(b *strings.Builder, d Doc) {
+	for _, l := range d.Links {
+		b.WriteString(l.Label + Phrase(d.Language, "punct.labelSep") + l.URL + "\n")
+	}
 }
 
 // pair is one unit of a side-by-side notice: the English and the localized
@@ -131,9 +163,15 @@ func pairs(o, d Doc) []pair {
 	for k := range min(len(o.Fields), len(d.Fields)) {
 		out = append(out, pair{o.Fields[k].Label + sepO + o.Fields[k].Value, d.Fields[k].Label + sepD + d.Fields[k].Value, pairField})
 	}
+	if len(d.Services) > 0 {
+		out = append(out, pair{o.ServicesTitle, d.ServicesTitle, pairTitle})
+		for k := range min(len(o.Services), len(d.Services)) {
+			out = append(out, pair{o.Services[k].Label + sepO + o.Services[k].Value, d.Services[k].Label + sepD + d.Services[k].Value, pairChange})
+		}
+	}
 	if len(d.Changes) > 0 {
 		if len(d.Fields) > 0 {
-			out = append(out, pair{Phrase(o.Language, "label.whatChanged"), Phrase(d.Language, "label.whatChanged"), pairTitle})
+			out = append(out, pair{changesTitle(o), changesTitle(d), pairTitle})
 		}
 		for k := range min(len(o.Changes), len(d.Changes)) {
 			out = append(out, pair{o.Changes[k], d.Changes[k], pairChange})
@@ -174,6 +212,10 @@ func sideBySideText(d Doc) string {
 			b.WriteString(prefix + p.loc + "\n")
 		}
 	}
+	if len(d.Links) > 0 {
+		b.WriteString("\n")
+		textLinks(&b, d)
+	}
 	if d.TranslationNote != "" {
 		b.WriteString("\n" + d.TranslationNote + "\n")
 	}
@@ -194,7 +236,7 @@ func Markdown(d Doc) string {
 		return sideBySideMarkdown(d)
 	}
 	orig := *d.Original
-	orig.Footer = ""
+	orig.Footer, orig.Links = "", nil
 	s := markdownBody(orig, false) + "\n---\n\n**" + EscapeMarkdown(Phrase(d.Language, "language.name")) + "**"
 	if d.TranslationNote != "" {
 		s += " · _" + EscapeMarkdown(d.TranslationNote) + "_"
@@ -211,10 +253,16 @@ func markdownBody(d Doc, translationNote bool) string {
 			b.WriteString("- **" + EscapeMarkdown(f.Label+Phrase(d.Language, "punct.colon")) + "** " + EscapeMarkdown(f.Value) + "\n")
 		}
 	}
+	if len(d.Services) > 0 {
+		b.WriteString("\n**" + EscapeMarkdown(d.ServicesTitle) + "**\n\n")
+		for _, f := range d.Services {
+			b.WriteString("- **" + EscapeMarkdown(f.Label+Phrase(d.Language, "punct.colon")) + "** " + EscapeMarkdown(f.Value) + "\n")
+		}
+	}
 	if len(d.Changes) > 0 {
 		b.WriteString("\n")
 		if len(d.Fields) > 0 {
-			b.WriteString("**" + EscapeMarkdown(Phrase(d.Language, "label.whatChanged")) + "**\n\n")
+			b.WriteString("**" + EscapeMarkdown(changesTitle(d)) + "**\n\n")
 			for _, c := range d.Changes {
 				b.WriteString("- " + EscapeMarkdown(c) + "\n")
 			}
@@ -234,6 +282,9 @@ func markdownBody(d Doc, translationNote bool) string {
 	}
 	if d.Note != "" {
 		b.WriteString("\n_" + EscapeMarkdown(d.Note) + "_\n")
+	}
+	if len(d.Links) > 0 {
+		b.WriteString("\n" + markdownLinks(d))
 	}
 	if translationNote && d.TranslationNote != "" {
 		b.WriteString("\n_" + EscapeMarkdown(d.TranslationNote) + "_\n")
@@ -265,6 +316,9 @@ func sideBySideMarkdown(d Doc) string {
 	for _, p := range pairs(*d.Original, d) {
 		b.WriteString("| " + cell(p.orig, p.kind) + " | " + cell(p.loc, p.kind) + " |\n")
 	}
+	if len(d.Links) > 0 {
+		b.WriteString("\n" + markdownLinks(d))
+	}
 	if d.TranslationNote != "" {
 		b.WriteString("\n_" + EscapeMarkdown(d.TranslationNote) + "_\n")
 	}
@@ -273,6 +327,18 @@ func sideBySideMarkdown(d Doc) string {
 	}
 	return b.String()
 }
+
+// markdownLinks writes the links as a list of Markdown links.
+func markdownLinks(d Doc) string {
+	var b strings.Builder
+	for _, l := range d.Links {
+		b.WriteString("- [" + EscapeMarkdown(l.Label) + "](" + markdownURL(l.URL) + ")\n")
+	}
+	return b.String()
+}
+
+// markdownURL makes a URL safe inside a Markdown link's parentheses.
+var markdownURL = strings.NewReplacer(" ", "%20", "(", "%28", ")", "%29", "<", "%3C", ">", "%3E").Replace
 
 var listItem = regexp.MustCompile(`^(\s*)(- |\d{1,6}\. )(.*)$`)
 

@@ -4,7 +4,6 @@ import (
 	"html"
 	"regexp"
 	"strings"
-	"time"
 
 	"github.com/microcosm-cc/bluemonday"
 	nethtml "golang.org/x/net/html"
@@ -15,44 +14,38 @@ import (
 
 // HTML renders an email body: a complete, self-contained HTML document
 // (inline styles only, no external resources, no scripts) and the plain-text
-// alternative. Microsoft's HTML (MC bodies, posts) is sanitized with
-// bluemonday (a UGC-like policy: no script/style/iframe/on* handlers or
-// javascript: URLs; links get rel="noopener"; images only over https)
-// before it is embedded. Subject is the one-line subject (UTF-8; the mailer
+// alternative, both written from the notice's Doc (HTMLOf). Microsoft's HTML
+// (MC bodies, posts) is shown only where the notice shows Microsoft's text
+// in its original language, sanitized with bluemonday (a UGC-like policy:
+// no script/style/iframe/on* handlers or javascript: URLs; links get
+// rel="noopener"; images only over https); a localized notice shows its
+// localized text. Subject is the one-line subject (UTF-8; the mailer
 // encodes it). A nil event renders as nothing.
 func HTML(ev *model.Event, o Options) (subject, html, text string) {
 	if ev == nil {
 		return "", "", ""
 	}
 	d := Compose(ev, o)
-	subject = oneLine(d.Subject)
-	h := headlineOf(ev, d)
-	link := linkOf(ev, o)
-	return subject, htmlDoc(d, h, htmlBlocks(ev, d, o), link, linkLabel(o)), plainAlternative(d, link, linkLabel(o))
+	html, text = HTMLOf(d)
+	return oneLine(d.Subject), html, text
 }
 
-// plainAlternative is Text(d) with the link before the footer.
-func plainAlternative(d Doc, link, label string) string {
-	body := d
-	body.Footer = ""
-	s := Text(body)
-	if s != "" {
-		s += "\n"
-	}
-	s += label + ": " + link + "\n"
-	if d.Footer != "" {
-		s += "\n-- \n" + d.Footer + "\n"
-	}
-	return s
+// HTMLOf writes a Doc as an email: the HTML document and its plain-text
+// alternative.
+func HTMLOf(d Doc) (html, text string) {
+	return htmlDoc(d), plainAlternative(d)
 }
+
+// plainAlternative is Text(d): the links come before the footer.
+func plainAlternative(d Doc) string { return Text(d) }
 
 // Colours of the tones (Fluent UI palette, readable on white).
-var toneColor = map[tone]string{
-	toneNeutral:   "#605e5c",
-	toneAccent:    "#0f6cbd",
-	toneGood:      "#107c10",
-	toneWarning:   "#8a6d00",
-	toneAttention: "#c50f1f",
+var toneColor = map[Tone]string{
+	ToneNeutral:   "#605e5c",
+	ToneAccent:    "#0f6cbd",
+	ToneGood:      "#107c10",
+	ToneWarning:   "#8a6d00",
+	ToneAttention: "#c50f1f",
 }
 
 const (
@@ -64,20 +57,26 @@ const (
 	styleValue = "vertical-align:top;padding:2px 0;"
 	styleLink  = "color:#0f6cbd;"
 	styleSmall = "font-size:12px;color:#616161;"
+	styleFacts = "border-collapse:collapse;margin:0 0 8px 0;"
 )
 
-// htmlBlock is a text block of the notice as HTML: Microsoft's own HTML,
-// sanitized, or the plain text of the Doc turned into HTML.
-type htmlBlock struct {
-	Title string
-	HTML  string
+// htmlLang is the lang attribute of a Doc's language.
+func htmlLang(d Doc) string {
+	if d.Language == "" {
+		return "en"
+	}
+	return d.Language
 }
 
-func htmlDoc(d Doc, h headline, blocks []htmlBlock, link, label string) string {
+func htmlDoc(d Doc) string {
 	e := html.EscapeString
+	h := d.Headline
 	color := toneColor[h.Tone]
+	if color == "" {
+		color = toneColor[ToneNeutral]
+	}
 	var b strings.Builder
-	b.WriteString("<!DOCTYPE html>\n<html>\n<head>\n<meta charset=\"utf-8\">\n")
+	b.WriteString("<!DOCTYPE html>\n<html lang=\"" + e(htmlLang(d)) + "\">\n<head>\n<meta charset=\"utf-8\">\n")
 	b.WriteString("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
 	b.WriteString("<title>" + e(oneLine(d.Subject)) + "</title>\n</head>\n")
 	b.WriteString("<body style=\"" + styleBody + "\">\n<div style=\"" + styleSheet + "\">\n")
@@ -93,17 +92,57 @@ func htmlDoc(d Doc, h headline, blocks []htmlBlock, link, label string) string {
 		b.WriteString("<h1 style=\"font-size:20px;line-height:1.3;font-weight:600;margin:6px 0 0 0;\">" + e(h.Title) + "</h1>\n")
 	}
 	b.WriteString("</div>\n")
+	htmlBody(&b, d, true)
+	if d.Original != nil {
+		o := *d.Original
+		o.Links, o.Footer = nil, ""
+		b.WriteString("<div style=\"margin:24px 0 0 0;padding-top:8px;border-top:2px solid #e0e0e0;\" lang=\"en\">\n")
+		b.WriteString("<h2 style=\"" + styleH2 + "color:#616161;\">" + e(or(d.OriginalTitle, "Original")) + "</h2>\n")
+		b.WriteString("<p style=\"margin:0 0 8px 0;font-weight:600;\">" + e(oneLine(o.Subject)) + "</p>\n")
+		htmlBody(&b, o, false)
+		b.WriteString("</div>\n")
+	}
+	if d.Footer != "" {
+		b.WriteString("<p style=\"margin:16px 0 0 0;padding-top:8px;border-top:1px solid #e0e0e0;" + styleSmall + "\">" + e(d.Footer) + "</p>\n")
+	}
+	b.WriteString("</div>\n</body>\n</html>\n")
+	return b.String()
+}
 
-	if len(d.Fields) > 0 {
-		b.WriteString("<table role=\"presentation\" style=\"border-collapse:collapse;margin:0 0 8px 0;\">\n")
-		for _, f := range d.Fields {
-			b.WriteString("<tr><th scope=\"row\" style=\"" + styleLabel + "\">" + e(f.Label) + "</th><td style=\"" + styleValue + "\">" + e(f.Value) + "</td></tr>\n")
+// htmlFields writes fields as a table of labels and values.
+func htmlFields(b *strings.Builder, fs []Field) {
+	e := html.EscapeString
+	b.WriteString("<table role=\"presentation\" style=\"" + styleFacts + "\">\n")
+	for _, f := range fs {
+		v := strings.ReplaceAll(e(f.Value), "\n", "<br>\n")
+		b.WriteString("<tr><th scope=\"row\" style=\"" + styleLabel + "\">" + e(f.Label) + "</th><td style=\"" + styleValue + "\">" + v + "</td></tr>\n")
+	}
+	b.WriteString("</table>\n")
+}
+
+// htmlBody writes a Doc below its headline: key facts, services, what
+// changed, the other fields, the text, the note and (with links) the
+// links and the translation note.
+func htmlBody(b *strings.Builder, d Doc, links bool) {
+	e := html.EscapeString
+	var facts, rest []Field
+	for _, f := range d.Fields {
+		if f.Fact {
+			facts = append(facts, f)
+		} else {
+			rest = append(rest, f)
 		}
-		b.WriteString("</table>\n")
+	}
+	if len(facts) > 0 {
+		htmlFields(b, facts)
+	}
+	if len(d.Services) > 0 {
+		b.WriteString("<h2 style=\"" + styleH2 + "\">" + e(d.ServicesTitle) + "</h2>\n")
+		htmlFields(b, d.Services)
 	}
 	if len(d.Changes) > 0 {
 		if len(d.Fields) > 0 {
-			b.WriteString("<h2 style=\"" + styleH2 + "\">What changed</h2>\n<ul style=\"margin:0;padding-left:22px;\">\n")
+			b.WriteString("<h2 style=\"" + styleH2 + "\">" + e(changesTitle(d)) + "</h2>\n<ul style=\"margin:0;padding-left:22px;\">\n")
 			for _, c := range d.Changes {
 				b.WriteString("<li>" + linkify(c) + "</li>\n")
 			}
@@ -114,81 +153,50 @@ func htmlDoc(d Doc, h headline, blocks []htmlBlock, link, label string) string {
 			}
 		}
 	}
-	for _, bl := range blocks {
-		if bl.Title != "" {
-			b.WriteString("<h2 style=\"" + styleH2 + "\">" + e(bl.Title) + "</h2>\n")
-		}
-		if bl.HTML != "" {
-			b.WriteString("<div style=\"margin:0 0 8px 0;overflow-wrap:break-word;\">\n" + bl.HTML + "\n</div>\n")
+	if len(rest) > 0 {
+		b.WriteString("<div style=\"margin:16px 0 0 0;\">\n")
+		htmlFields(b, rest)
+		b.WriteString("</div>\n")
+	}
+	if d.BodyHTML != "" {
+		b.WriteString("<div style=\"margin:16px 0 8px 0;overflow-wrap:break-word;\">\n" + d.BodyHTML + "\n</div>\n")
+	} else {
+		for _, bl := range d.Blocks {
+			if bl.Title != "" {
+				b.WriteString("<h2 style=\"" + styleH2 + "\">" + e(bl.Title) + "</h2>\n")
+			}
+			h := bl.HTML
+			if h == "" {
+				h = textHTML(bl.Text)
+			}
+			if h != "" {
+				b.WriteString("<div style=\"margin:0 0 8px 0;overflow-wrap:break-word;\">\n" + h + "\n</div>\n")
+			}
 		}
 	}
 	if d.Note != "" {
 		b.WriteString("<p style=\"margin:16px 0 0 0;font-style:italic;color:#616161;\">" + e(d.Note) + "</p>\n")
 	}
-	b.WriteString("<p style=\"margin:20px 0;\"><a href=\"" + e(link) + "\" rel=\"noopener\" style=\"display:inline-block;padding:8px 16px;border-radius:4px;background:#0f6cbd;color:#ffffff;text-decoration:none;font-weight:600;\">" +
-		e(label) + "</a></p>\n")
-	if d.Footer != "" {
-		b.WriteString("<p style=\"margin:16px 0 0 0;padding-top:8px;border-top:1px solid #e0e0e0;" + styleSmall + "\">" + e(d.Footer) + "</p>\n")
+	if !links {
+		return
 	}
-	b.WriteString("</div>\n</body>\n</html>\n")
-	return b.String()
-}
-
-// htmlBlocks pairs the Doc's blocks with Microsoft's HTML where the block
-// shows a whole post or a whole new Message Center body; everything else
-// (changed MC sections, posts cut to MaxPostChars) is the Doc's text.
-func htmlBlocks(ev *model.Event, d Doc, o Options) []htmlBlock {
-	out := make([]htmlBlock, len(d.Blocks))
-	for i, bl := range d.Blocks {
-		out[i] = htmlBlock{Title: bl.Title, HTML: textHTML(bl.Text)}
-	}
-	if o.MaxPostChars > 0 || ev.Has(model.ChangeRemoved) {
-		return out
-	}
-	switch {
-	case ev.Issue != nil:
-		posts := wirePosts(ev, ev.Issue)
-		if len(posts) != len(out) {
-			return out
+	for i, l := range d.Links {
+		if i == 0 {
+			b.WriteString("<p style=\"margin:20px 0;\"><a href=\"" + e(l.URL) + "\" rel=\"noopener\" style=\"display:inline-block;padding:8px 16px;border-radius:4px;background:#0f6cbd;color:#ffffff;text-decoration:none;font-weight:600;\">" +
+				e(l.Label) + "</a></p>\n")
+			if len(d.Links) > 1 {
+				b.WriteString("<ul style=\"margin:0 0 8px 0;padding-left:22px;\">\n")
+			}
+			continue
 		}
-		for i, p := range posts {
-			if p.ContentType != "text" && strings.TrimSpace(p.Content) != "" {
-				out[i].HTML = SanitizeHTML(p.Content)
-			}
-		}
-	case ev.Message != nil && ev.Has(model.ChangeNew) && ev.Message.BodyType != "text" && len(out) > 0:
-		return []htmlBlock{{HTML: SanitizeHTML(ev.Message.Body)}}
-	}
-	return out
-}
-
-// wirePosts are the posts Compose shows for an issue event, in the same
-// order as its blocks: the posts the event added or edited, else the latest.
-func wirePosts(ev *model.Event, is *model.Issue) []model.Post {
-	var out []model.Post
-	if !ev.Has(model.ChangeNew) {
-		for _, c := range ev.Changes {
-			if c.Kind != model.ChangePostAdded && c.Kind != model.ChangePostEdited {
-				continue
-			}
-			at, err := time.Parse(time.RFC3339, c.To)
-			if err != nil {
-				continue
-			}
-			for _, p := range is.Posts {
-				if p.Created.Truncate(time.Second).Equal(at) {
-					out = append(out, p)
-					break
-				}
-			}
+		b.WriteString("<li><a href=\"" + e(l.URL) + "\" rel=\"noopener\" style=\"" + styleLink + "\">" + e(l.Label) + "</a></li>\n")
+		if i == len(d.Links)-1 {
+			b.WriteString("</ul>\n")
 		}
 	}
-	if len(out) == 0 {
-		if p, ok := is.LatestPost(); ok {
-			out = append(out, p)
-		}
+	if d.TranslationNote != "" {
+		b.WriteString("<p style=\"margin:12px 0 0 0;" + styleSmall + "\">" + e(d.TranslationNote) + "</p>\n")
 	}
-	return out
 }
 
 // policy is the sanitizer for Microsoft's HTML: formatting, lists, tables,

@@ -133,7 +133,7 @@ func TestSlackEscapesItemText(t *testing.T) {
 				}
 			}
 			for _, x := range texts {
-				rest := strings.ReplaceAll(x, "<"+linkOf(ev, Options{})+"|", "")
+				rest := strings.ReplaceAll(x, "<"+Compose(ev, Options{}).ItemLink().URL+"|", "")
 				if loc := slackMention.FindStringIndex(rest); loc != nil {
 					t.Errorf("Slack text reads as a mention or link at %q: %q", rest[loc[0]:], x)
 				}

@@ -25,6 +25,9 @@ type tr struct {
 	lang  string // catalog language; "en" renders exactly the English notice
 	loc   *time.Location
 	prose func(string) (string, bool)
+	// hits counts the prose lookups that found a translation, misses the
+	// texts shown marked as untranslated, for the translation note.
+	hits, misses int
 }
 
 func newTr(lang string, o Options) *tr {
@@ -90,6 +93,7 @@ func (l *tr) lookup(s string) (string, bool) {
 	masked, dates := maskDates(s)
 	if l.prose != nil {
 		if t, ok := l.prose(masked); ok && strings.TrimSpace(t) != "" {
+			l.hits++
 			return unmaskDates(t, dates, l.time), true
 		}
 	}
@@ -102,6 +106,7 @@ func (l *tr) text(s string) string {
 	if t, ok := l.lookup(s); ok {
 		return t
 	}
+	l.misses++
 	return l.t("note.untranslated") + s
 }
 

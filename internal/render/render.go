@@ -1,13 +1,15 @@
 // Package render turns one detected event into a notice a person reads: a
-// one-line subject and a body that says what the item is, what changed and
-// the new text (the new post, the changed Message Center sections), with
-// every date in the reader's time zone.
+// one-line subject, the key facts first (as Microsoft's own emails put
+// them), what changed and the new text (the new post, the changed Message
+// Center sections), with every date in the reader's time zone.
 //
-// Rendering happens in two steps: Compose builds a neutral Doc (subject,
-// labelled fields, change lines, text blocks) and a formatter writes it as
-// plain text or Markdown. Later formats (HTML, Adaptive Card, Slack blocks)
-// are further formatters of the same Doc. Dates are formatted here, never
-// handed to a translator.
+// Rendering happens in two steps: Compose builds one localized Doc (the
+// document of the notice: headline, key facts and other fields, services,
+// change lines, text blocks, links, notes) and a format writes it: Text,
+// Markdown, HTML (email), AdaptiveCard (Teams), SlackBlocks, or the Doc
+// itself as JSON (webhook, file). Every format writes the same Doc, so none
+// can forget a field. Dates are formatted here, never handed to a
+// translator.
 //
 // A notice in another language is localized, not translated: labels, enum
 // values, service names, dates and the fixed sentences and section labels
@@ -17,6 +19,7 @@
 package render
 
 import (
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -72,46 +75,11 @@ type Options struct {
 	// content, was detected (a route with group_tenants): the footer gets
 	// a line "Also in N other tenants: …".
 	AlsoIn []string
-}
-
-// Doc is the neutral notice every format is written from.
-type Doc struct {
-	// Subject is the one-line header.
-	Subject string
-	// Fields are the labelled facts about the item, in display order.
-	Fields []Field
-	// Changes are the "What changed" lines, in readable English.
-	Changes []string
-	// Blocks are titled texts: new posts, Message Center body sections.
-	Blocks []Block
-	// Note is a closing remark such as "The rest of the message is unchanged."
-	Note string
-	// Footer names the tenant and the detection time.
-	Footer string
-	// Language is the catalog language of the Doc's words ("" = English).
-	Language string
-	// Mode is the Options.Mode of a localized Doc (ModeBilingual when none
-	// was given); "" for English.
-	Mode string
-	// Original is the English notice to show with a localized one
-	// (ModeBilingual, ModeSideBySide); nil otherwise.
-	Original *Doc
-	// TranslationNote tells the reader that the prose is translated and
-	// the rest set by shdmc; "" for English.
-	TranslationNote string
-}
-
-// Field is one labelled value.
-type Field struct {
-	Label string
-	Value string
-}
-
-// Block is a text with an optional title; Text is plain text with "\n"
-// line breaks and "- " list items.
-type Block struct {
-	Title string
-	Text  string
+	// TenantName is the configured display name of the event's tenant;
+	// "" shows the tenant's ID.
+	TenantName string
+	// Template is TemplateFull ("" too) or TemplateShort.
+	Template string
 }
 
 // Notice renders one event. Subject is the one-line header; Body the rest.
@@ -130,58 +98,167 @@ func Notice(ev *model.Event, o Options) (subject, body string) {
 	}
 }
 
-// Compose builds the neutral notice of an event in o.Language. For a
+// Compose builds the document of an event's notice in o.Language. For a
 // language other than English it is the localized notice, and, unless
 // o.Mode is ModeTranslated, Original holds the English notice that the
-// formatters show with it.
+// formats show with it. The translation note says truthfully what
+// happened to the prose: machine translated (or o.NoteKey's text), partly
+// untranslated, or not translated at all.
 func Compose(ev *model.Event, o Options) Doc {
 	if isEnglish(o.Language) {
 		return composeIn(ev, o, newTr("en", o))
 	}
-	d := composeIn(ev, o, newTr(o.Language, o))
-	d.Language = newTr(o.Language, o).lang
+	l := newTr(o.Language, o)
+	d := composeIn(ev, o, l)
+	d.Language = l.lang
 	d.Mode = o.Mode
 	if d.Mode == "" {
 		d.Mode = ModeBilingual
 	}
-	noteKey := "note.translated"
-	if o.NoteKey != "" {
-		noteKey = o.NoteKey
-	}
-	d.TranslationNote = Phrase(d.Language, noteKey)
+	d.TranslationNote = l.translationNote(o.NoteKey)
 	if d.Mode != ModeTranslated {
 		orig := composeIn(ev, o, newTr("en", o))
 		d.Original = &orig
+		d.OriginalTitle = l.t("label.original")
 	}
 	return d
+}
+
+// translationNote is the note of a localized notice after its
+// composition: what the lookups of its prose found.
+func (l *tr) translationNote(noteKey string) string {
+	switch {
+	case l.hits > 0 && l.misses > 0:
+		return sentences(l.t(or(noteKey, "note.translated")), l.t("note.partlyUntranslated"))
+	case l.hits > 0:
+		return l.t(or(noteKey, "note.translated"))
+	case l.misses > 0:
+		return l.t("note.notTranslated")
+	}
+	return ""
+}
+
+// sentences joins two sentences: with a space, unless the first ends in
+// full-width punctuation (Japanese has no space between sentences).
+func sentences(a, b string) string {
+	if strings.HasSuffix(a, "。") || strings.HasSuffix(a, "）") {
+		return a + b
+	}
+	return a + " " + b
+}
+
+// or returns s, or def when s is empty.
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
 }
 
 func composeIn(ev *model.Event, o Options, l *tr) Doc {
 	var d Doc
 	switch {
 	case isSourceEvent(ev):
-		d = composeSource(ev, l)
+		d = composeSource(ev, o, l)
 	case ev.Type == model.EventDigest:
 		d = composeDigest(ev, l)
 	case ev.Has(model.ChangeRemoved):
-		d = composeRemoved(ev, l)
+		d = composeRemoved(ev, o, l)
 	case ev.Issue != nil:
 		d = composeIssue(ev, ev.Issue, o, l)
 	case ev.Message != nil:
 		d = composeMessage(ev, ev.Message, o, l)
+	case ev.Service != nil && len(ev.Items) > 0:
+		d = composeServices(ev, o, l)
 	case ev.Service != nil:
-		d = composeService(ev, ev.Service, l)
+		d = composeService(ev, ev.Service, o, l)
 	default:
 		d = Doc{Subject: "[" + string(ev.Type) + "] " + ev.ItemID}
 		d.Changes = l.changeLines(ev)
 	}
+	if d.Headline.ID == "" {
+		d.Headline.ID = ev.ItemID
+	}
+	if d.Headline.Badge == "" {
+		d.Headline.Badge = string(ev.Type)
+		if strings.HasPrefix(d.Subject, "[") {
+			if i := strings.Index(d.Subject, "] "); i > 0 {
+				d.Headline.Badge = d.Subject[1:i]
+			}
+		}
+	}
+	if d.Headline.Tone == "" {
+		d.Headline.Tone = ToneNeutral
+	}
+	if len(d.Links) == 0 && ev.Type != model.EventDigest && !isSourceEvent(ev) {
+		d.Links = []Link{l.itemLink(ev, o)}
+	}
+	if len(d.Changes) > 0 {
+		d.ChangesTitle = l.t("label.whatChanged")
+	}
 	if ev.Tenant != "" {
-		d.Footer = l.f("footer", "tenant", ev.Tenant, "time", l.time(ev.DetectedAt))
+		d.Footer = l.f("footer", "tenant", tenantName(ev, o), "time", l.time(ev.DetectedAt))
 	}
 	if line := l.alsoIn(o.AlsoIn); line != "" {
 		d.Footer = strings.TrimPrefix(d.Footer+"\n"+line, "\n")
 	}
+	d.Template = TemplateFull
+	if o.Template == TemplateShort {
+		d.Template = TemplateShort
+		d.short(l, o)
+	}
 	return d
+}
+
+// shortChars is how much text the short template shows when no key fact
+// summarizes it.
+const shortChars = 500
+
+// short turns a full document into the short template: the key facts,
+// the services, what changed and the links; the text only when no key
+// fact (the current status of an issue, Microsoft's summary of a post)
+// summarizes it, cut to shortChars.
+func (d *Doc) short(l *tr, o Options) {
+	facts := d.Facts()
+	summarized := false
+	for _, f := range facts {
+		switch f.Key {
+		case "currentStatus", "finalStatus", "summary":
+			summarized = true
+		}
+	}
+	if len(facts) > 0 {
+		d.Fields = facts
+	}
+	d.BodyHTML = ""
+	if summarized {
+		d.Blocks = nil
+		return
+	}
+	max := shortChars
+	if o.MaxPostChars > 0 {
+		max = min(max, o.MaxPostChars)
+	}
+	if len(d.Blocks) > 1 {
+		d.Blocks = d.Blocks[:1]
+	}
+	for i := range d.Blocks {
+		d.Blocks[i].Text = l.truncate(d.Blocks[i].Text, max)
+		d.Blocks[i].HTML = ""
+	}
+}
+
+// tenantName is how a notice names the event's tenant: its configured
+// name and its ID, or the ID alone.
+func tenantName(ev *model.Event, o Options) string {
+	name := strings.TrimSpace(o.TenantName)
+	switch {
+	case name == "" || name == ev.Tenant:
+		return ev.Tenant
+	case ev.Tenant == "":
+		return name
+	}
+	return name + " (" + ev.Tenant + ")"
 }
 
 // maxAlsoIn is how many other tenants a grouped notice names; the rest
@@ -204,39 +281,136 @@ func (l *tr) alsoIn(tenants []string) string {
 	return l.f("footer.alsoIn", "n", strconv.Itoa(len(tenants)), "tenants", list)
 }
 
-func composeIssue(ev *model.Event, is *model.Issue, o Options, l *tr) Doc {
-	d := Doc{Subject: join(" | ", "["+l.name("status", string(is.Status))+"] "+is.ID, l.name("service", is.Service), l.quiet(oneLine(is.Title)))}
-	status := l.name("status", string(is.Status))
+// statusSince is a status with the one it came from, when the event
+// changed it: "Service restored ← Investigating".
+func (l *tr) statusSince(ev *model.Event, status model.Status) string {
+	s := l.name("status", string(status))
 	for _, c := range ev.Changes {
 		if c.Kind == model.ChangeStatus && c.From != "" {
-			status = l.f("punct.since", "to", status, "from", l.name("status", c.From))
+			s = l.f("punct.since", "to", s, "from", l.name("status", c.From))
 		}
 	}
-	d.add(l.t("label.status"), status)
-	d.add(l.t("label.classification"), l.name("classification", string(is.Classification)))
-	if is.Origin != "" && is.Origin != model.OriginMicrosoft {
-		d.add(l.t("label.origin"), l.name("origin", string(is.Origin)))
+	return s
+}
+
+// badge is the status in a subject's brackets: the wire spelling in
+// English ("[serviceRestored]", as the seed notices write it), the
+// catalog's word in another language.
+func (l *tr) badge(s model.Status) string {
+	if l.english() {
+		return string(s)
 	}
-	if is.FeatureGroup == is.Feature {
-		d.add(l.t("label.feature"), is.Feature) // the scenario and real data often repeat it
-	} else {
-		d.add(l.t("label.feature"), join(" / ", is.FeatureGroup, is.Feature))
+	return l.name("status", string(s))
+}
+
+func composeIssue(ev *model.Event, is *model.Issue, o Options, l *tr) Doc {
+	title := l.quiet(oneLine(is.Title))
+	service := l.name("service", is.Service)
+	badge := l.badge(is.Status)
+	d := Doc{Subject: join(" | ", "["+badge+"] "+is.ID, service, title)}
+	d.Headline = Headline{Badge: badge, ID: is.ID, Service: service, Title: title, Tone: issueTone(is)}
+
+	// The key facts, as Microsoft's emails put them.
+	d.fact("status", l.t("label.status"), l.statusSince(ev, is.Status))
+	d.fact("service", l.t("label.service"), service)
+	if ev.Tenant != "" {
+		d.fact("tenant", l.t("label.tenant"), tenantName(ev, o))
 	}
 	if impact := oneLine(is.ImpactDescription); impact != "" {
-		d.add(l.t("label.userImpact"), l.text(impact))
+		d.fact("userImpact", l.t("label.userImpact"), l.text(impact))
 	}
-	d.add(l.t("label.lastUpdated"), l.time(is.LastModified))
-	d.add(l.t("label.startTime"), l.time(is.Start))
+	if p, ok := is.LatestPost(); ok {
+		pf := latestFacts(p)
+		if pf.status != "" {
+			key := "currentStatus"
+			if pf.final {
+				key = "finalStatus"
+			}
+			d.fact(key, l.t("label."+key), l.body(pf.status))
+		}
+		if pf.next != "" && is.Status.Active() && !is.IsResolved {
+			if pf.nextAt.IsZero() {
+				d.fact("nextUpdateBy", l.t("label.nextUpdateBy"), l.text(pf.next))
+			} else {
+				d.fact("nextUpdateBy", l.t("label.nextUpdateBy"), l.time(pf.nextAt))
+			}
+		}
+	}
+
+	d.add("classification", l.t("label.classification"), l.name("classification", string(is.Classification)))
+	if is.Origin != "" && is.Origin != model.OriginMicrosoft {
+		d.add("origin", l.t("label.origin"), l.name("origin", string(is.Origin)))
+	}
+	if is.FeatureGroup == is.Feature {
+		d.add("feature", l.t("label.feature"), is.Feature) // the scenario and real data often repeat it
+	} else {
+		d.add("feature", l.t("label.feature"), join(" / ", is.FeatureGroup, is.Feature))
+	}
+	d.add("lastUpdated", l.t("label.lastUpdated"), l.time(is.LastModified))
+	d.add("startTime", l.t("label.startTime"), l.time(is.Start))
 	end := l.time(is.End)
 	if is.End.IsZero() && is.Status.Active() && !is.IsResolved {
 		end = l.t("value.ongoing")
 	}
-	d.add(l.t("label.endTime"), end)
+	d.add("endTime", l.t("label.endTime"), end)
+	for _, kv := range is.Details {
+		if k := strings.TrimSpace(kv.Name); k != "" && !strings.EqualFold(k, "NotifyInApp") {
+			d.add("", k, htmltext.Excerpt(kv.Value, 300))
+		}
+	}
+
 	d.Changes = l.changeLines(ev)
+	d.services(ev.Items, l)
+	english := l.english() && o.MaxPostChars <= 0
 	for _, sp := range shownPosts(ev, is) {
-		d.Blocks = append(d.Blocks, Block{Title: l.f(sp.key, "time", l.time(sp.post.Created)), Text: l.truncate(l.post(sp.post.Content), o.MaxPostChars)})
+		b := Block{Title: l.f(sp.key, "time", l.time(sp.post.Created)), Text: l.truncate(l.post(sp.post.Content), o.MaxPostChars)}
+		if english && sp.post.ContentType != "text" && strings.TrimSpace(sp.post.Content) != "" {
+			b.HTML = SanitizeHTML(sp.post.Content)
+		}
+		d.Blocks = append(d.Blocks, b)
+	}
+	d.Links = []Link{l.itemLink(ev, o)}
+	if is.Status == model.StatusPostIncidentReviewPublished || ev.Has(model.ChangeIncidentReport) {
+		d.Links = append(d.Links, Link{Key: "report", Label: l.t("link.report"), URL: adminCenter + "servicehealth/:/alerts/" + url.PathEscape(is.ID)})
 	}
 	return d
+}
+
+// issueTone is red while an incident is open, amber for an open advisory,
+// green once it is over.
+func issueTone(is *model.Issue) Tone {
+	switch {
+	case !is.Status.Active() || is.IsResolved:
+		return ToneGood
+	case is.Classification == model.ClassificationIncident:
+		return ToneAttention
+	}
+	return ToneWarning
+}
+
+// postFacts are the key facts a post states.
+type postFacts struct {
+	status string    // the text of its "Current status:" or "Final status:"
+	final  bool      // status is the final status
+	next   string    // the text of its "Next update by:"
+	nextAt time.Time // that date, when it is one
+}
+
+// latestFacts reads the current (or final) status and the next update of
+// a post.
+func latestFacts(p model.Post) postFacts {
+	var f postFacts
+	for _, s := range ParsePost(htmltext.Text(p.Content)) {
+		switch s.Label {
+		case "currentStatus", "finalStatus":
+			if f.status == "" {
+				f.status, f.final = s.Text, s.Label == "finalStatus"
+			}
+		case "nextUpdateBy":
+			f.next, f.nextAt = s.Text, s.Time
+		}
+	}
+	return f
 }
 
 // shownPost is a post a notice shows and the catalog key of its title.
@@ -323,37 +497,78 @@ func changedSections(ev *model.Event) map[string]bool {
 	return changed
 }
 
+// messageTone is red for a critical post, amber for a high one or one
+// that asks for action by a date, blue otherwise.
+func messageTone(m *model.Message) Tone {
+	switch {
+	case m.Severity == model.SeverityCritical:
+		return ToneAttention
+	case m.Severity == model.SeverityHigh || !m.ActionRequiredBy.IsZero():
+		return ToneWarning
+	}
+	return ToneAccent
+}
+
 func composeMessage(ev *model.Event, m *model.Message, o Options, l *tr) Doc {
 	tags := []string{l.name("category", string(m.Category)), l.name("severity", string(m.Severity))}
 	if m.IsMajorChange {
 		tags = append(tags, l.t("value.major"))
 	}
+	badge := join(" · ", tags...)
 	services := strings.Join(l.names("service", m.Services), l.t("punct.listSep"))
-	d := Doc{Subject: join(" | ", "["+join(" · ", tags...)+"] "+m.ID, services, l.quiet(oneLine(m.Title)))}
-	d.add(l.t("label.category"), l.name("category", string(m.Category)))
-	d.add(l.t("label.severity"), l.name("severity", string(m.Severity)))
-	d.add(l.t("label.services"), services)
-	d.add(l.t("label.tags"), strings.Join(l.names("tag", m.Tags), l.t("punct.listSep")))
-	d.add(l.t("label.majorChange"), l.yesNo(m.IsMajorChange))
-	if !m.ActionRequiredBy.IsZero() {
-		d.add(l.t("label.actionRequiredBy"), l.time(m.ActionRequiredBy))
+	title := l.quiet(oneLine(m.Title))
+	d := Doc{Subject: join(" | ", "["+badge+"] "+m.ID, services, title)}
+	d.Headline = Headline{Badge: badge, ID: m.ID, Service: services, Title: title, Tone: messageTone(m)}
+	det := messageDetails(m)
+
+	d.fact("category", l.t("label.category"), l.name("category", string(m.Category)))
+	d.fact("severity", l.t("label.severity"), l.name("severity", string(m.Severity)))
+	d.fact("services", l.t("label.services"), services)
+	if ev.Tenant != "" {
+		d.fact("tenant", l.t("label.tenant"), tenantName(ev, o))
 	}
-	d.add(l.t("label.published"), l.time(m.Start))
-	d.add(l.t("label.lastUpdated"), l.time(m.LastModified))
+	if !m.ActionRequiredBy.IsZero() {
+		d.fact("actionRequiredBy", l.t("label.actionRequiredBy"), l.time(m.ActionRequiredBy))
+	}
+	if det.summary != "" {
+		d.fact("summary", l.t("label.summary"), l.text(det.summary))
+	}
+
+	d.add("tags", l.t("label.tags"), strings.Join(l.names("tag", m.Tags), l.t("punct.listSep")))
+	d.add("majorChange", l.t("label.majorChange"), l.yesNo(m.IsMajorChange))
+	d.add("published", l.t("label.published"), l.time(m.Start))
+	d.add("lastUpdated", l.t("label.lastUpdated"), l.time(m.LastModified))
 	if !m.End.IsZero() {
-		d.add(l.t("label.expires"), l.time(m.End))
+		d.add("expires", l.t("label.expires"), l.time(m.End))
+	}
+	d.add("platforms", l.t("label.platforms"), det.platforms)
+	if len(det.roadmap) > 0 {
+		d.add("roadmap", l.t("label.roadmap"), strings.Join(det.roadmap, l.t("punct.listSep")))
+	}
+	d.add("featureStatus", l.t("label.featureStatus"), det.featureStatus)
+	for _, kv := range det.other {
+		d.add("", kv.Name, kv.Value)
 	}
 	if len(m.Attachments) > 0 {
 		names := make([]string, 0, len(m.Attachments))
 		for _, a := range m.Attachments {
 			names = append(names, oneLine(a.Name))
 		}
-		d.add(l.t("label.attachments"), strings.Join(names, "; "))
+		d.add("attachments", l.t("label.attachments"), strings.Join(names, "; "))
 	}
 	if e := m.AttachmentsError; e != nil {
-		d.add(l.t("label.attachments"), l.t("note.attachmentsUnavailable")+" ("+htmltext.Excerpt(e.Error, 160)+")")
+		d.add("attachments", l.t("label.attachments"), l.t("note.attachmentsUnavailable")+" ("+htmltext.Excerpt(e.Error, 160)+")")
 	}
+
 	d.Changes = l.changeLines(ev)
+	d.Links = []Link{l.itemLink(ev, o)}
+	if det.external != "" {
+		d.Links = append(d.Links, Link{Key: "external", Label: l.t("link.external"), URL: det.external})
+	}
+	for _, id := range det.roadmap {
+		d.Links = append(d.Links, Link{Key: "roadmap", Label: l.f("link.roadmap", "id", id), URL: RoadmapURL(id)})
+	}
+
 	secs := bodySections(m)
 	if ev.Has(model.ChangeNew) {
 		for _, s := range secs {
@@ -362,6 +577,9 @@ func composeMessage(ev *model.Event, m *model.Message, o Options, l *tr) Doc {
 				title = l.text(s.Heading)
 			}
 			d.Blocks = append(d.Blocks, Block{Title: title, Text: l.truncate(l.body(s.Text), o.MaxPostChars)})
+		}
+		if l.english() && o.MaxPostChars <= 0 && m.BodyType != "text" && len(d.Blocks) > 0 {
+			d.BodyHTML = SanitizeHTML(m.Body)
 		}
 		return d
 	}
@@ -387,39 +605,59 @@ func composeMessage(ev *model.Event, m *model.Message, o Options, l *tr) Doc {
 	return d
 }
 
-func composeService(ev *model.Event, s *model.ServiceHealth, l *tr) Doc {
+// serviceTone is green for a service that works, red otherwise.
+func serviceTone(s model.Status) Tone {
+	if s == model.StatusServiceOperational {
+		return ToneGood
+	}
+	return ToneAttention
+}
+
+// serviceName is the display name of a health overview, localized.
+func (l *tr) serviceName(s *model.ServiceHealth) string {
 	name := s.Service
 	if name == "" {
 		name = s.ID
 	}
-	name = l.name("service", name)
-	d := Doc{Subject: "[" + l.name("status", string(s.Status)) + "] " + name}
-	status := l.name("status", string(s.Status))
-	for _, c := range ev.Changes {
-		if c.Kind == model.ChangeStatus && c.From != "" {
-			status = l.f("punct.since", "to", status, "from", l.name("status", c.From))
-		}
+	return l.name("service", name)
+}
+
+func composeService(ev *model.Event, s *model.ServiceHealth, o Options, l *tr) Doc {
+	name := l.serviceName(s)
+	badge := l.badge(s.Status)
+	d := Doc{Subject: "[" + badge + "] " + name}
+	d.Headline = Headline{Badge: badge, ID: s.ID, Service: name, Tone: serviceTone(s.Status)}
+	if d.Headline.ID == "" {
+		d.Headline.ID = ev.ItemID
 	}
-	d.add(l.t("label.status"), status)
-	d.add(l.t("label.service"), name)
+	if d.Headline.ID == name {
+		d.Headline.Service = ""
+	}
+	d.fact("status", l.t("label.status"), l.statusSince(ev, s.Status))
+	d.fact("service", l.t("label.service"), name)
+	if ev.Tenant != "" {
+		d.fact("tenant", l.t("label.tenant"), tenantName(ev, o))
+	}
 	if s.ID != "" && s.ID != s.Service && s.ID != name {
-		d.add(l.t("label.serviceID"), s.ID)
+		d.add("serviceID", l.t("label.serviceID"), s.ID)
 	}
-	d.add(l.t("label.detected"), l.time(ev.DetectedAt))
+	d.add("detected", l.t("label.detected"), l.time(ev.DetectedAt))
 	d.Changes = l.changeLines(ev)
 	return d
 }
 
-func composeRemoved(ev *model.Event, l *tr) Doc {
+func composeRemoved(ev *model.Event, o Options, l *tr) Doc {
 	subject := "[" + l.t("label.removed") + "] " + ev.ItemID
+	h := Headline{Badge: l.t("label.removed"), ID: ev.ItemID, Tone: ToneNeutral}
 	switch {
 	case ev.Issue != nil:
-		subject = join(" | ", subject, l.name("service", ev.Issue.Service), l.quiet(oneLine(ev.Issue.Title)))
+		h.Service, h.Title = l.name("service", ev.Issue.Service), l.quiet(oneLine(ev.Issue.Title))
 	case ev.Message != nil:
-		subject = join(" | ", subject, strings.Join(l.names("service", ev.Message.Services), l.t("punct.listSep")), l.quiet(oneLine(ev.Message.Title)))
+		h.Service, h.Title = strings.Join(l.names("service", ev.Message.Services), l.t("punct.listSep")), l.quiet(oneLine(ev.Message.Title))
 	case ev.Service != nil:
-		subject = join(" | ", subject, l.name("service", ev.Service.Service))
+		h.Service = l.serviceName(ev.Service)
 	}
+	subject = join(" | ", subject, h.Service, h.Title)
 	where := l.t("removed.where.shd")
 	switch ev.Source {
 	case model.SourceMC:
@@ -427,14 +665,25 @@ func composeRemoved(ev *model.Event, l *tr) Doc {
 	case model.SourceHealth:
 		where = l.t("removed.where.health")
 	}
-	d := Doc{Subject: subject}
+	d := Doc{Subject: subject, Headline: h}
+	if ev.Tenant != "" {
+		d.fact("tenant", l.t("label.tenant"), tenantName(ev, o))
+	}
 	d.Changes = []string{l.f("removed.text", "id", ev.ItemID, "where", where, "time", l.time(ev.DetectedAt))}
 	return d
 }
 
-func (d *Doc) add(label, value string) {
+// fact adds a key fact, unless its value is empty.
+func (d *Doc) fact(key, label, value string) {
 	if value != "" {
-		d.Fields = append(d.Fields, Field{Label: label, Value: value})
+		d.Fields = append(d.Fields, Field{Key: key, Label: label, Value: value, Fact: true})
+	}
+}
+
+// add adds a field, unless its value is empty.
+func (d *Doc) add(key, label, value string) {
+	if value != "" {
+		d.Fields = append(d.Fields, Field{Key: key, Label: label, Value: value})
 	}
 }
 

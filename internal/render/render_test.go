@@ -210,12 +210,12 @@ func TestChangeLines(t *testing.T) {
 		"End time set: 2023-05-25 19:00 UTC",
 		"Start time cleared (was 2023-05-25 19:00 UTC)",
 		"Tags: added “C”; removed “A”",
-		"No longer marked as a major change",
+		"No longer marked as a major update",
 		"Section changed: Introduction",
 		"Section added: Compliance",
 		"New message: listed again after Microsoft had removed it",
 		"futureKind (f): a → b",
-		"Status: (none) → serviceDegradation",
+		"Status: (none) → Service degradation",
 		"Title: “(Updated)” added in front",
 		"User impact reworded (was: “Users can't.”)",
 		"Title: “(retired)” added at the end",
@@ -276,7 +276,7 @@ func TestHostileContent(t *testing.T) {
 			t.Errorf("markdown body contains %q:\n%s", bad, body)
 		}
 	}
-	for _, good := range []string{`\*bold\*`, `\# not heading`, "- **Origin:** thirdParty", "- **End Time:** ongoing"} {
+	for _, good := range []string{`\*bold\*`, `\# not heading`, "- **Origin:** Third party", "- **End Time:** ongoing"} {
 		if !strings.Contains(body, good) {
 			t.Errorf("markdown body lacks %q:\n%s", good, body)
 		}
@@ -301,7 +301,7 @@ func TestMessageTextBodyAndUnchangedText(t *testing.T) {
 		t.Fatal("no event")
 	}
 	_, body := Notice(&ev, Options{})
-	if !strings.Contains(body, "- Severity: high → critical\n") || !strings.Contains(body, "The message text is unchanged.") || strings.Contains(body, "Line one") {
+	if !strings.Contains(body, "- Severity: High → Critical\n") || !strings.Contains(body, "The message text is unchanged.") || strings.Contains(body, "Line one") {
 		t.Errorf("metadata-only update rendered badly:\n%s", body)
 	}
 }

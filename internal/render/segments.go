@@ -10,8 +10,9 @@ import (
 // between the labels of the posts the notice shows (the new or edited
 // posts, else the latest one); for a Message Center post, the headings and
 // paragraphs of the whole body (mc.new) or of its added and changed
-// sections (and the headings of removed ones); plus the title and the user
-// impact. Labels, dates (also those inside a sentence, masked as
+// sections (and the headings of removed ones) and Microsoft's summary
+// (details); plus the title, the user impact and the current status of
+// the latest post (a key fact). Labels, dates (also those inside a sentence, masked as
 // "`{date:0}`"), known sentences,
 // IDs, enum values and names never appear: the catalogs render them. List
 // items are one segment each, without their marker. The order is the
@@ -55,9 +56,19 @@ func Segments(ev *model.Event) []string {
 				}
 			}
 		}
+		// The key facts quote the latest post, which the notice may not
+		// show (an edit of an older one).
+		if p, ok := is.LatestPost(); ok {
+			f := latestFacts(p)
+			proseParas(f.status, add)
+			if f.nextAt.IsZero() {
+				add(f.next)
+			}
+		}
 	case ev.Message != nil:
 		m := ev.Message
 		add(oneLine(m.Title)) // in every subject
+		add(messageDetails(m).summary)
 		for _, c := range ev.Changes {
 			if c.Kind == model.ChangeTitle {
 				add(oneLine(c.From))

@@ -62,9 +62,16 @@ func SlackBlocks(ev *model.Event, o Options) ([]byte, error) {
 	if ev == nil {
 		return nil, fmt.Errorf("render slack blocks: no event")
 	}
-	d := Compose(ev, o)
-	h := headlineOf(ev, d)
-	link := linkOf(ev, o)
+	return SlackOf(Compose(ev, o))
+}
+
+// slackMaxButtons is how many links a message shows as buttons.
+const slackMaxButtons = 5
+
+// SlackOf writes a Doc as the Slack payload of SlackBlocks.
+func SlackOf(d Doc) ([]byte, error) {
+	h := d.Headline
+	link := d.ItemLink().URL
 	e := slackEscape.Replace
 
 	// The top-level text is mrkdwn too (the notification and the fallback):
@@ -90,17 +97,36 @@ func SlackBlocks(ev *model.Event, o Options) ([]byte, error) {
 	badge = cutRunes(badge, SlackMaxSectionText)
 	add(slackBlock{Type: "context", Elements: []slackObject{{Type: "mrkdwn", Text: badge}}}, runes(badge))
 
-	// Fields, ten to a section.
-	for i := 0; i < len(d.Fields); i += SlackMaxFields {
-		var fs []slackText
-		size := 0
-		for _, f := range d.Fields[i:min(i+SlackMaxFields, len(d.Fields))] {
-			t := cutRunes("*"+e(f.Label)+"*\n"+e(f.Value), SlackMaxFieldText)
-			fs = append(fs, slackText{Type: "mrkdwn", Text: t})
-			size += runes(t)
+	// Fields, ten to a section: the key facts, then the services (under
+	// their title), then, after what changed, the other fields.
+	fields := func(all []Field, title string) {
+		for i := 0; i < len(all); i += SlackMaxFields {
+			var fs []slackText
+			size := 0
+			for _, f := range all[i:min(i+SlackMaxFields, len(all))] {
+				t := cutRunes("*"+e(f.Label)+"*\n"+e(f.Value), SlackMaxFieldText)
+				fs = append(fs, slackText{Type: "mrkdwn", Text: t})
+				size += runes(t)
+			}
+			b := slackBlock{Type: "section", Fields: fs}
+			if i == 0 && title != "" {
+				t := cutRunes("*"+e(title)+"*", SlackMaxSectionText)
+				b.Text = mrkdwn(t)
+				size += runes(t)
+			}
+			add(b, size)
 		}
-		add(slackBlock{Type: "section", Fields: fs}, size)
 	}
+	var facts, rest []Field
+	for _, f := range d.Fields {
+		if f.Fact {
+			facts = append(facts, f)
+		} else {
+			rest = append(rest, f)
+		}
+	}
+	fields(facts, "")
+	fields(d.Services, d.ServicesTitle)
 
 	if len(d.Changes) > 0 {
 		var lines []string
@@ -113,11 +139,12 @@ func SlackBlocks(ev *model.Event, o Options) ([]byte, error) {
 		}
 		t := strings.Join(lines, "\n")
 		if len(d.Fields) > 0 {
-			t = "*What changed*\n" + t
+			t = "*" + e(changesTitle(d)) + "*\n" + t
 		}
 		t = cutRunes(t, SlackMaxSectionText)
 		add(slackBlock{Type: "section", Text: mrkdwn(t)}, runes(t))
 	}
+	fields(rest, "")
 
 	// The closing blocks are reserved before the text gets the rest.
 	var tail []slackBlock
@@ -127,17 +154,28 @@ func SlackBlocks(ev *model.Event, o Options) ([]byte, error) {
 		tail = append(tail, slackBlock{Type: "context", Elements: []slackObject{{Type: "mrkdwn", Text: t}}})
 		tailSize += runes(t)
 	}
-	label := cutRunes(linkLabel(o), 75)
-	tail = append(tail, slackBlock{Type: "actions", Elements: []slackObject{{Type: "button", Text: slackText{Type: "plain_text", Text: label}, URL: link}}})
-	tailSize += runes(label)
+	if len(d.Links) > 0 {
+		var buttons []slackObject
+		for _, l := range d.Links[:min(len(d.Links), slackMaxButtons)] {
+			label := cutRunes(l.Label, 75)
+			buttons = append(buttons, slackObject{Type: "button", Text: slackText{Type: "plain_text", Text: label}, URL: l.URL})
+			tailSize += runes(label)
+		}
+		tail = append(tail, slackBlock{Type: "actions", Elements: buttons})
+	}
+	if d.TranslationNote != "" {
+		t := cutRunes(e(d.TranslationNote), SlackMaxSectionText)
+		tail = append(tail, slackBlock{Type: "context", Elements: []slackObject{{Type: "mrkdwn", Text: t}}})
+		tailSize += runes(t)
+	}
 	if d.Footer != "" {
 		t := cutRunes(e(d.Footer), SlackMaxSectionText)
 		tail = append(tail, slackBlock{Type: "context", Elements: []slackObject{{Type: "mrkdwn", Text: t}}})
 		tailSize += runes(t)
 	}
-	more := "_" + e(continued) + "_"
-	if len(link) < 2000 {
-		more = "<" + link + "|" + e(continued) + ">"
+	more := "_" + e(continued(d)) + "_"
+	if link != "" && len(link) < 2000 {
+		more = "<" + link + "|" + e(continued(d)) + ">"
 	}
 	reserve := runes(more)
 
@@ -223,7 +261,7 @@ text:
 	msg.Blocks = append(msg.Blocks, tail...)
 	out, err := marshal(msg)
 	if err != nil {
-		return nil, fmt.Errorf("render slack blocks for %s: %w", ev.ItemID, err)
+		return nil, fmt.Errorf("render slack blocks for %s: %w", h.ID, err)
 	}
 	return out, nil
 }

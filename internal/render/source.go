@@ -17,7 +17,7 @@ func isSourceEvent(ev *model.Event) bool {
 // notice. The failure is in the event's changes: ChangeFailure (class,
 // code, error text) and ChangeStart (when the failures began) for down,
 // ChangeOutage (since, class, seconds) for restored.
-func composeSource(ev *model.Event, l *tr) Doc {
+func composeSource(ev *model.Event, o Options, l *tr) Doc {
 	src := l.name("health.source", ev.ItemID)
 	var d Doc
 	var class, code, detail, since string
@@ -36,30 +36,40 @@ func composeSource(ev *model.Event, l *tr) Doc {
 		}
 	}
 	reason := l.name("health.failure", class)
+	tenant := tenantName(ev, o)
 	if ev.Type == model.EventSourceDown {
-		d.Subject = join(" | ", "["+l.t("health.down")+"] "+src, ev.Tenant, reason)
-		d.add(l.t("label.status"), l.t("health.down"))
-		d.add(l.t("health.label.source"), src)
-		d.add(l.t("health.label.failure"), reason)
-		if code != "" {
-			d.add(l.t("health.label.code"), code)
+		d.Subject = join(" | ", "["+l.t("health.down")+"] "+src, tenant, reason)
+		d.Headline = Headline{Badge: l.t("health.down"), ID: src, Service: tenant, Title: reason, Tone: ToneAttention}
+		d.fact("status", l.t("label.status"), l.t("health.down"))
+		d.fact("source", l.t("health.label.source"), src)
+		if ev.Tenant != "" {
+			d.fact("tenant", l.t("label.tenant"), tenant)
 		}
-		d.add(l.t("health.label.since"), l.timeText(since))
-		d.add(l.t("label.detected"), l.time(ev.DetectedAt))
+		d.fact("failure", l.t("health.label.failure"), reason)
+		if code != "" {
+			d.add("code", l.t("health.label.code"), code)
+		}
+		d.add("since", l.t("health.label.since"), l.timeText(since))
+		d.add("detected", l.t("label.detected"), l.time(ev.DetectedAt))
 		if detail != "" {
 			d.Blocks = append(d.Blocks, Block{Title: l.t("health.label.error"), Text: detail})
 		}
 		d.Note = l.t("health.note.down")
 	} else {
 		dur := l.duration(outage)
-		d.Subject = join(" | ", "["+l.t("health.restored")+"] "+src, ev.Tenant, l.f("health.after", "duration", dur))
-		d.add(l.t("label.status"), l.t("health.restored"))
-		d.add(l.t("health.label.source"), src)
-		d.add(l.t("health.label.outage"), dur)
-		d.add(l.t("health.label.since"), l.timeText(since))
-		d.add(l.t("health.label.until"), l.time(ev.DetectedAt))
+		after := l.f("health.after", "duration", dur)
+		d.Subject = join(" | ", "["+l.t("health.restored")+"] "+src, tenant, after)
+		d.Headline = Headline{Badge: l.t("health.restored"), ID: src, Service: tenant, Title: after, Tone: ToneGood}
+		d.fact("status", l.t("label.status"), l.t("health.restored"))
+		d.fact("source", l.t("health.label.source"), src)
+		if ev.Tenant != "" {
+			d.fact("tenant", l.t("label.tenant"), tenant)
+		}
+		d.fact("outage", l.t("health.label.outage"), dur)
+		d.add("since", l.t("health.label.since"), l.timeText(since))
+		d.add("until", l.t("health.label.until"), l.time(ev.DetectedAt))
 		if class != "" {
-			d.add(l.t("health.label.failure"), reason)
+			d.add("failure", l.t("health.label.failure"), reason)
 		}
 		d.Note = l.t("health.note.restored")
 	}

@@ -423,8 +423,8 @@ func TestSizeLimits(t *testing.T) {
 				}
 			}
 			k := len(texts) - 2 // the last is the footer, before it the continuation line
-			if k < 1 || texts[k] != continued {
-				t.Fatalf("card does not end with %q: %q", continued, texts[max(0, k-1):])
+			if k < 1 || texts[k] != continued(Doc{}) {
+				t.Fatalf("card does not end with %q: %q", continued(Doc{}), texts[max(0, k-1):])
 			}
 			last := texts[k-1]
 			if !utf8.ValidString(last) || !strings.Contains(full, last) {
@@ -448,7 +448,7 @@ func TestSizeLimits(t *testing.T) {
 				if bl.Type == "section" && bl.Text != nil {
 					lastText = bl.Text.Text
 				}
-				if bl.Type == "context" && strings.Contains(string(bl.Elements[0].Text), continued) {
+				if bl.Type == "context" && strings.Contains(string(bl.Elements[0].Text), continued(Doc{})) {
 					cont = true
 				}
 			}
@@ -490,7 +490,7 @@ func TestSlackManyBlocks(t *testing.T) {
 	if len(m.Blocks) < 40 {
 		t.Errorf("only %d blocks for 60 posts", len(m.Blocks))
 	}
-	if !strings.Contains(string(s), continued) {
+	if !strings.Contains(string(s), continued(Doc{})) {
 		t.Error("no continuation line")
 	}
 	b, err := AdaptiveCard(&ev, Options{})

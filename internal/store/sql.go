@@ -294,6 +294,64 @@ func (s *sqlStore) Commit(ctx context.Context, b Batch) (ids []int64, err error)
 			_ = tx.Rollback()
 		}
 	}()
+	if ids, err = s.commitTx(ctx, tx, b); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+	}
+	return ids, nil
+}
+
+// CommitAll implements Store. The batches are written in the order given;
+// a poll gives its sources in a fixed order, and each writes its blobs in
+// hash order, so that two transactions writing the same documents lock
+// them in the same order. A batch with nothing to write (and a cursor as
+// stored) is skipped, as by Commit.
+func (s *sqlStore) CommitAll(ctx context.Context, bs []Batch) (all [][]int64, err error) {
+	if len(bs) == 0 {
+		return nil, nil
+	}
+	all = make([][]int64, len(bs))
+	var todo []int
+	for i, b := range bs {
+		if len(b.Items) == 0 && len(b.Events) == 0 && len(b.Deliveries) == 0 {
+			if b.Cursor == nil {
+				continue
+			}
+			if quiet, err := s.cursorQuiet(ctx, b); err != nil {
+				return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+			} else if quiet {
+				continue
+			}
+		}
+		todo = append(todo, i)
+	}
+	if len(todo) == 0 {
+		return all, nil
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("commit %d batches of %s: begin: %w", len(todo), bs[0].Tenant, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	for _, i := range todo {
+		if all[i], err = s.commitTx(ctx, tx, bs[i]); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit %d batches of %s: %w", len(todo), bs[0].Tenant, err)
+	}
+	return all, nil
+}
+
+// commitTx writes one batch in tx.
+func (s *sqlStore) commitTx(ctx context.Context, tx *sql.Tx, b Batch) (ids []int64, err error) {
 	c := s.newCommit(tx)
 	defer c.close()
 	now := s.now()
@@ -321,9 +379,6 @@ func (s *sqlStore) Commit(ctx context.Context, b Batch) (ids []int64, err error)
 		if err != nil {
 			return nil, fmt.Errorf("commit batch of %s/%s: store cursor: %w", b.Tenant, b.Source, err)
 		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
 	}
 	return ids, nil
 }

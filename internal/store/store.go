@@ -53,6 +53,13 @@ type Store interface {
 	// their outbox rows and the new cursor. It returns the IDs assigned to
 	// b.Events, in order. Either all of it is stored or nothing is.
 	Commit(ctx context.Context, b Batch) ([]int64, error)
+	// CommitAll writes the batches of several sources of one poll in a
+	// single transaction, each as Commit would, in order: the poll groups
+	// events across its sources (an incident's event lists the service
+	// health flips it explains), and they must be stored together. It
+	// returns the event IDs of each batch. Either all of it is stored or
+	// nothing is.
+	CommitAll(ctx context.Context, bs []Batch) ([][]int64, error)
 
 	// History returns every stored revision of an item, oldest first. An
 	// empty tenant matches every tenant. ErrNotFound when there is none.

@@ -181,6 +181,7 @@ func merge(ch, route render.Options) render.Options {
 		o.MaxPostChars = route.MaxPostChars
 	}
 	o.Language, o.Mode, o.Prose, o.NoteKey, o.AlsoIn = route.Language, route.Mode, route.Prose, route.NoteKey, route.AlsoIn
+	o.TenantName, o.Template = route.TenantName, route.Template
 	if route.LinkURL != "" {
 		o.LinkURL = route.LinkURL
 	}
@@ -206,7 +207,10 @@ type Record struct {
 	Event   *model.Event `json:"event"`
 	Subject string       `json:"subject"`
 	Text    string       `json:"text"`
-	Sent    time.Time    `json:"sent"`
+	// Notice is the localized document the subject and text are written
+	// from (render.Doc).
+	Notice *render.Doc `json:"notice,omitempty"`
+	Sent   time.Time   `json:"sent"`
 }
 
 // Notify implements notify.Notifier. Each record is written with one write call
@@ -234,8 +238,12 @@ func (f *File) Notify(_ context.Context, n *notify.Notice) (notify.Receipt, erro
 
 // record renders ev as one JSON Lines record.
 func record(ev *model.Event, opts render.Options) ([]byte, error) {
-	subject, body := render.Notice(ev, opts)
-	line, err := json.Marshal(Record{Event: ev, Subject: subject, Text: body, Sent: time.Now().UTC()})
+	d := render.Compose(ev, opts)
+	body := render.Text(d)
+	if opts.Format == render.FormatMarkdown {
+		body = render.Markdown(d)
+	}
+	line, err := json.Marshal(Record{Event: ev, Subject: d.Subject, Text: body, Notice: &d, Sent: time.Now().UTC()})
 	if err != nil {
 		return nil, notify.Permanent(fmt.Errorf("encode notice: %w", err))
 	}

@@ -5,9 +5,12 @@
 //
 // With Format "json" (the default) the body is
 //
-//	{"id": "<idempotency key>", "event": <model.Event>, "subject": "…", "text": "…"}
+//	{"id": "<idempotency key>", "event": <model.Event>, "subject": "…", "text": "…", "notice": <render.Doc>}
 //
-// where subject and text are the plain-text rendering of the notice. With
+// where subject and text are the plain-text rendering of the notice and
+// notice is the document every format writes (render.Doc): headline, key
+// facts and other fields with their keys, services, what changed, text
+// blocks and links, all in the route's language and time zone. With
 // Format "cloudevents" the same object is the data of a CloudEvents 1.0
 // event in structured mode (Content-Type: application/cloudevents+json):
 //
@@ -162,6 +165,9 @@ type Payload struct {
 	Event   *model.Event `json:"event"`
 	Subject string       `json:"subject"`
 	Text    string       `json:"text"`
+	// Notice is the localized document the subject and text are written
+	// from.
+	Notice *render.Doc `json:"notice,omitempty"`
 }
 
 // CloudEvent is a CloudEvents 1.0 event in structured mode
@@ -182,10 +188,8 @@ func (w *Webhook) Body(n *notify.Notice) ([]byte, string, error) {
 	if n == nil || n.Event == nil {
 		return nil, "", notify.Permanent(errors.New("encode webhook body: no event"))
 	}
-	o := n.Render
-	o.Format = render.FormatText
-	subject, text := render.Notice(n.Event, o)
-	p := Payload{ID: headerSafe(key(n)), Event: n.Event, Subject: subject, Text: text}
+	d := render.Compose(n.Event, n.Render)
+	p := Payload{ID: headerSafe(key(n)), Event: n.Event, Subject: d.Subject, Text: render.Text(d), Notice: &d}
 	var v any = p
 	ctype := "application/json"
 	if w.cfg.Format == FormatCloudEvents {

@@ -152,3 +152,56 @@ func testConcurrentCommits(t *testing.T, s store.Store) {
 		}
 	}
 }
+
+// testCommitAll: the batches of several sources go in together or not at
+// all.
+func testCommitAll(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	health := func() store.Batch {
+		return store.Batch{Tenant: "contoso", Source: model.SourceHealth,
+			Items:  []store.Item{{Key: model.ItemKey{Tenant: "contoso", Source: model.SourceHealth, ID: "Exchange"}, Revision: 2, Hash: "h-x-2", SeenAt: base(), Data: []byte(`{"id":"Exchange","status":"serviceDegradation"}`)}},
+			Events: []model.Event{{Tenant: "contoso", Source: model.SourceHealth, ItemID: "Exchange", Type: model.EventServiceStatus, Revision: 2, DetectedAt: base()}},
+		}
+	}
+	issues := func() store.Batch {
+		b := store.Batch{Tenant: "contoso", Source: model.SourceSHD,
+			Items:      []store.Item{item("contoso", model.SourceSHD, "EX1", 1)},
+			Events:     []model.Event{event("contoso", "EX1", 1, model.EventIssueNew)},
+			Deliveries: []store.NewDelivery{{Event: 0, Channel: "mail", Key: "k-all"}},
+			Cursor:     &store.Cursor{Watermark: base(), Baselined: true},
+		}
+		b.Events[0].Items = []model.Event{health().Events[0]}
+		return b
+	}
+	bad := issues()
+	bad.Deliveries = append(bad.Deliveries, store.NewDelivery{Event: 5, Channel: "mail", Key: "k-bad"})
+	if ids, err := s.CommitAll(ctx, []store.Batch{health(), bad}); err == nil || ids != nil {
+		t.Fatalf("CommitAll with a bad second batch = %v, %v; want an error", ids, err)
+	}
+	if items, err := s.Items(ctx, "contoso", model.SourceHealth, nil); err != nil || len(items) != 0 {
+		t.Errorf("the first batch stayed after the second failed: %v, %v", items, err)
+	}
+	assertEmpty(t, s)
+
+	ids, err := s.CommitAll(ctx, []store.Batch{health(), issues()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ids) != 2 || len(ids[0]) != 1 || len(ids[1]) != 1 {
+		t.Fatalf("CommitAll IDs = %v", ids)
+	}
+	evs, err := s.Events(ctx, store.EventQuery{})
+	if err != nil || len(evs) != 2 {
+		t.Fatalf("events %v, %v", evs, err)
+	}
+	ds, err := s.Deliveries(ctx, nil, 0)
+	if err != nil || len(ds) != 1 || ds[0].Event.ID != ids[1][0] || len(ds[0].Event.Items) != 1 || ds[0].Event.Items[0].ItemID != "Exchange" {
+		t.Errorf("deliveries %+v, %v", ds, err)
+	}
+	if c, err := s.Cursor(ctx, "contoso", model.SourceSHD); err != nil || !c.Baselined {
+		t.Errorf("cursor %+v, %v", c, err)
+	}
+	if ids, err := s.CommitAll(ctx, nil); err != nil || ids != nil {
+		t.Errorf("CommitAll(nil) = %v, %v", ids, err)
+	}
+}

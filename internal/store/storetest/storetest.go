@@ -33,6 +33,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"Cursor", testCursor},
 		{"Events", testEvents},
 		{"Atomicity", testAtomicity},
+		{"CommitAll", testCommitAll},
 		{"IdempotencyKey", testIdempotencyKey},
 		{"ClaimLease", testClaimLease},
 		{"CompleteFailDead", testCompleteFailDead},
