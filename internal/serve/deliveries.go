@@ -94,7 +94,7 @@ func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) {
 	if more && pg+1 < maxDelivPages {
 		d.Next = link("page", strconv.Itoa(pg+1))
 	}
-	d.States = append(d.States, tabLink{Label: v.T("filter.any"), Link: v.Link("/deliveries"), Current: st == ""})
+	d.States = append(d.States, tabLink{Label: v.T("tab.all"), Link: v.Link("/deliveries"), Current: st == ""})
 	for _, k := range []string{"pending", "retrying", "done", "dead"} {
 		d.States = append(d.States, tabLink{Key: k, Label: v.T("state." + k), Link: v.Link("/deliveries", "state", k), Current: st == k})
 	}

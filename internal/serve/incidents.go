@@ -6,6 +6,8 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
@@ -243,7 +245,7 @@ func (s *Server) issueFacts(ctx context.Context, v view, it store.Item, is *mode
 	if err == nil {
 		for i := len(evs) - 1; i >= 0; i-- {
 			if evs[i].Source == it.Key.Source {
-				f.Changed, f.ChangedAt = whatChanged(v, evs[i]), v.Time(evs[i].DetectedAt)
+				f.Changed, f.ChangedAt = whatChanged(v, evs[i], nil), v.Time(evs[i].DetectedAt)
 				break
 			}
 		}
@@ -280,8 +282,9 @@ func (s *Server) postViews(ctx context.Context, v view, is *model.Issue) []postV
 	return out
 }
 
-// whatChanged describes the changes of one event in a few short lines.
-func whatChanged(v view, ev model.Event) []string {
+// whatChanged describes the changes of one event in a few short lines;
+// tr, when not nil, translates a Message Center section heading.
+func whatChanged(v view, ev model.Event, tr func(string) string) []string {
 	var out []string
 	tm := func(s string) string {
 		if t, err := time.Parse(time.RFC3339, s); err == nil {
@@ -334,12 +337,19 @@ func whatChanged(v view, ev model.Event) []string {
 			name := c.Field
 			if name == "" {
 				name = v.T("label.introduction")
+			} else if tr != nil {
+				name = tr(name)
 			}
 			out = append(out, v.F("what.changed", "label", v.T("ck.body_section")+" "+quoted(v, name)))
 		case model.ChangeRemoved:
 			out = append(out, v.T("value.removed"))
 		default:
 			out = append(out, v.F("what.changed", "label", v.T("ck."+string(c.Kind))))
+		}
+	}
+	for i, l := range out {
+		if r, n := utf8.DecodeRuneInString(l); unicode.IsLower(r) {
+			out[i] = string(unicode.ToUpper(r)) + l[n:]
 		}
 	}
 	return out

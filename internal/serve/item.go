@@ -168,7 +168,13 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 	if a != nil && b != nil && d.From != d.To {
 		d.Diff = foldDiff(v, diffLines(revisionLines(v, *a), revisionLines(v, *b)))
 		d.DiffHeading = v.F("item.diff", "from", d.From, "to", d.To)
-		d.KeyChanges = keyChanges(v, *a, *b)
+		d.KeyChanges = keyChanges(v, *a, *b, func(h string) string {
+			t, _ := s.translateLine(ctx, v.Lang, h)
+			return t
+		})
+		if d.Issue != nil && len(d.KeyChanges) > 0 {
+			d.Issue.Facts.Changed = nil // the callout says it
+		}
 	}
 	if v.Static {
 		var prev []string
@@ -211,7 +217,7 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 // keyChanges are the changes from revision a to b that a reader needs
 // first, in the words of the "What changed" lines: status, dates, the
 // action-required date, classification, new posts, changed sections.
-func keyChanges(v view, a, b store.Revision) []string {
+func keyChanges(v view, a, b store.Revision, tr func(string) string) []string {
 	var cs []model.Change
 	add := func(kind model.ChangeKind, from, to string) {
 		if from != to {
@@ -291,5 +297,5 @@ func keyChanges(v view, a, b store.Revision) []string {
 	if len(cs) > 5 {
 		cs = cs[:5]
 	}
-	return whatChanged(v, model.Event{Source: b.Key.Source, Changes: cs})
+	return whatChanged(v, model.Event{Source: b.Key.Source, Changes: cs}, tr)
 }

@@ -364,7 +364,11 @@ func rowOf(v view, it store.Item) msgRow {
 				svcs[i] = v.Enum("service", sv)
 			}
 			row.Title, row.Category, row.Severity = m.Title, v.Enum("category", string(m.Category)), v.Enum("severity", string(m.Severity))
-			row.Services, row.Tags, row.Major = strings.Join(svcs, ", "), strings.Join(m.Tags, ", "), m.IsMajorChange
+			tags := make([]string, len(m.Tags))
+			for i, t := range m.Tags {
+				tags[i] = v.Enum("tag", t)
+			}
+			row.Services, row.Tags, row.Major = strings.Join(svcs, ", "), strings.Join(tags, ", "), m.IsMajorChange
 			if !m.ActionRequiredBy.IsZero() {
 				row.ActionBy, row.ActionAt = v.Date(m.ActionRequiredBy), v.ISO(m.ActionRequiredBy)
 			}
@@ -417,7 +421,6 @@ func (s *Server) facets(r *http.Request, v view, src model.Source, q url.Values)
 		return f
 	}
 	enum := func(prefix string) func(string) string { return func(s string) string { return v.Enum(prefix, s) } }
-	same := func(s string) string { return s }
 	out := []facet{mk("service", v.T("label.service"), vals.services, enum("service"))}
 	if src == model.SourceSHD {
 		out = append(out, mk("classification", v.T("label.classification"), vals.classifications, enum("classification")),
@@ -425,7 +428,7 @@ func (s *Server) facets(r *http.Request, v view, src model.Source, q url.Values)
 	} else {
 		out = append(out, mk("category", v.T("label.category"), vals.categories, enum("category")),
 			mk("severity", v.T("label.severity"), vals.severities, enum("severity")),
-			mk("tag", v.T("label.tags"), vals.tags, same))
+			mk("tag", v.T("label.tags"), vals.tags, enum("tag")))
 	}
 	return out
 }
