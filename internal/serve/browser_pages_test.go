@@ -1,12 +1,17 @@
 package serve_test
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
+	"image"
+	"image/color"
+	"image/png"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -24,6 +29,57 @@ var shotDir = filepath.Join("..", "..", "docs", "screenshots")
 // widths are the window widths every page is checked at: a desktop and a
 // phone (iPhone 12–15, 390 CSS pixels).
 var widths = []int64{1400, 390}
+
+// smallPNG re-encodes a screenshot with a palette of its 256 most
+// frequent colours (a page is mostly flat colours and the anti-aliasing
+// between them), each other colour mapped to the nearest: a third of the
+// size of the full-colour PNG, with the page's own colours kept exactly.
+func smallPNG(t *testing.T, raw []byte) []byte {
+	t.Helper()
+	img, err := png.Decode(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := img.Bounds()
+	counts := map[color.RGBA]int{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			counts[color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)]++
+		}
+	}
+	cols := make([]color.RGBA, 0, len(counts))
+	for c := range counts {
+		cols = append(cols, c)
+	}
+	sort.Slice(cols, func(i, j int) bool {
+		if counts[cols[i]] != counts[cols[j]] {
+			return counts[cols[i]] > counts[cols[j]]
+		}
+		return fmt.Sprint(cols[i]) < fmt.Sprint(cols[j])
+	})
+	pal := color.Palette{}
+	for _, c := range cols[:min(256, len(cols))] {
+		pal = append(pal, c)
+	}
+	out := image.NewPaletted(b, pal)
+	index := map[color.RGBA]uint8{}
+	for y := b.Min.Y; y < b.Max.Y; y++ {
+		for x := b.Min.X; x < b.Max.X; x++ {
+			c := color.RGBAModel.Convert(img.At(x, y)).(color.RGBA)
+			i, ok := index[c]
+			if !ok {
+				i = uint8(pal.Index(c))
+				index[c] = i
+			}
+			out.SetColorIndex(x, y, i)
+		}
+	}
+	var buf bytes.Buffer
+	if err := (&png.Encoder{CompressionLevel: png.BestCompression}).Encode(&buf, out); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
 
 // fixedClock returns a clock stopped at t.
 func fixedClock(t time.Time) func() time.Time { return func() time.Time { return t } }
@@ -155,11 +211,11 @@ func TestBrowserPages(t *testing.T) {
 					}
 					t.Logf("%s: %d × %d px", name, w, got.Height)
 					if *screenshot {
-						png, err := chromedp.Run(browser, chromedp.FullScreenshot(100))
+						raw, err := chromedp.Run(browser, chromedp.FullScreenshot(100))
 						if err != nil {
 							t.Fatal(err)
 						}
-						if err := os.WriteFile(filepath.Join(shotDir, name+".png"), png, 0o644); err != nil {
+						if err := os.WriteFile(filepath.Join(shotDir, name+".png"), smallPNG(t, raw), 0o644); err != nil {
 							t.Fatal(err)
 						}
 					}

@@ -175,7 +175,9 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	d.Line = line
 	p := page0(v, v.T("nav.dashboard"), "dashboard", d)
-	p.Version = sn.Version
+	if !v.Static {
+		p.Version = sn.Version
+	}
 	s.render(w, r, "dashboard.html", p)
 }
 

@@ -349,14 +349,14 @@ func TestItemKeyChange(t *testing.T) {
 	}
 }
 
-// TestDeliveriesPaged checks the deliveries page: pages of 50 with the
+// TestDeliveriesPaged checks the deliveries page: pages of 25 with the
 // item's title, the event and the state in words.
 func TestDeliveriesPaged(t *testing.T) {
 	st := demoFixture(t)
 	ts := newServer(t, st, serve.Options{Now: fixedClock(demoNow)})
 	first := mustGet(t, ts.URL+"/deliveries")
-	if n := strings.Count(first, `<tr class="st-`); n != 50 {
-		t.Errorf("first page has %d deliveries, want 50", n)
+	if n := strings.Count(first, `<tr class="st-`); n != 25 {
+		t.Errorf("first page has %d deliveries, want 25", n)
 	}
 	if !strings.Contains(first, `rel="next"`) || strings.Contains(first, `rel="prev"`) {
 		t.Error("the first page's pager is wrong")

@@ -26,7 +26,7 @@ type delivData struct {
 }
 
 // delivPageSize is the number of deliveries per page.
-const delivPageSize = 50
+const delivPageSize = 25
 
 // maxDelivPages bounds how deep the deliveries page goes (the store lists
 // the newest first).

@@ -205,8 +205,19 @@ func (s *Server) snapshot(ctx context.Context) (*snapshot, error) {
 			sn.LastPoll = st.UpdatedAt
 		}
 	}
-	sn.Stale = sn.LastPoll.IsZero() || s.now().Sub(sn.LastPoll) > 3*s.o.Interval
+	sn.Stale = s.pageStale(len(sn.States), sn.LastPoll)
 	return sn, nil
+}
+
+// pageStale reports whether a page's data is stale: sources are known
+// but none was ever polled successfully, or the newest poll is older than
+// three intervals. (A store without any source yet is not stale: nothing
+// has been configured to poll.)
+func (s *Server) pageStale(sources int, lastPoll time.Time) bool {
+	if lastPoll.IsZero() {
+		return sources > 0
+	}
+	return s.now().Sub(lastPoll) > 3*s.o.Interval
 }
 
 // serviceNames are the names of every service of any tenant, sorted.

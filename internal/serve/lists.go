@@ -77,6 +77,8 @@ type listData struct {
 	ElsewhereLabel string
 	// Sorted is true when the columns are links that sort.
 	Sorted bool
+	// Results is the word after Total ("results", "result").
+	Results string
 }
 
 func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
@@ -233,6 +235,10 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		s.dress(r, v, &rows[i], now)
 	}
 	d.Rows = rows
+	d.Results = v.T("results")
+	if d.Total == "1" {
+		d.Results = v.T("results.one")
+	}
 
 	// Tabs and column headers keep the other parameters.
 	link := func(set map[string]string, drop ...string) string {

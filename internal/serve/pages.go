@@ -121,7 +121,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p p
 	if !p.V.Static {
 		p.Live = &liveInfo{Now: p.V.ISO(now), LastPoll: p.V.ISO(last), RefreshMS: s.o.Refresh.Milliseconds(),
 			StaleAfterS: int64((3 * s.o.Interval).Seconds())}
-		p.PageStale = last.IsZero() && len(states) > 0 || !last.IsZero() && now.Sub(last) > 3*s.o.Interval
+		p.PageStale = s.pageStale(len(states), last)
 	}
 	for _, st := range states {
 		if s.isStale(st, now) {
