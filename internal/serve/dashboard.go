@@ -41,6 +41,9 @@ type dashData struct {
 	Tiles     []svcTile
 	Tenants   []tenantRow
 	Incidents []incidentCard
+	// More counts the active issues beyond the cards shown.
+	More               int
+	MoreText, MoreLink string
 }
 
 func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
@@ -52,7 +55,11 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.now()
-	d := dashData{Incidents: s.incidentCards(ctx, v, sn)}
+	d := dashData{}
+	d.Incidents, d.More = s.incidentCards(ctx, v, sn)
+	if d.More > 0 {
+		d.MoreText, d.MoreLink = v.N("active.more", d.More), v.Link("/issues", "tab", "active")
+	}
 
 	// Tiles: every service across tenants, worst first.
 	type agg struct {

@@ -361,7 +361,7 @@ func TestDeliveriesPaged(t *testing.T) {
 	if !strings.Contains(first, `rel="next"`) || strings.Contains(first, `rel="prev"`) {
 		t.Error("the first page's pager is wrong")
 	}
-	for _, want := range []string{`<span class="subtitle">Users can&#39;t open OMEv2 encrypted email messages`, "<td data-label=\"Event\">New post</td>",
+	for _, want := range []string{`<span class="subtitle">Users can&#39;t open OMEv2 encrypted email messages`, "<td class=\"c-event\" data-label=\"Event\">New post</td>",
 		`<span class="state st-done">Sent</span>`} {
 		if !strings.Contains(first, want) {
 			t.Errorf("/deliveries lacks %q", want)

@@ -77,10 +77,15 @@ type postView struct {
 	Excerpt  string   // one line: its current status, else its start
 }
 
+// maxCards bounds the cards of the dashboard; the rest are counted and
+// listed under Incidents and advisories.
+const maxCards = 30
+
 // incidentCards groups the active issues by ID (one incident, however
-// many tenants have it): worst level first, then the most recently
-// modified.
-func (s *Server) incidentCards(ctx context.Context, v view, sn *snapshot) []incidentCard {
+// many tenants have it), worst level first, then the most recently
+// modified, and builds the cards of the first maxCards; it returns how
+// many more there are.
+func (s *Server) incidentCards(ctx context.Context, v view, sn *snapshot) ([]incidentCard, int) {
 	groups := map[string][]activeIssue{}
 	var order []string
 	for _, a := range sn.Active {
@@ -93,39 +98,45 @@ func (s *Server) incidentCards(ctx context.Context, v view, sn *snapshot) []inci
 	for i, t := range sn.Tenants {
 		tenantPos[t.ID] = i
 	}
-	var cards []incidentCard
-	var mods []time.Time
+	type group struct {
+		copies []activeIssue
+		lv     level
+		mod    time.Time
+	}
+	gs := make([]group, 0, len(order))
 	for _, id := range order {
 		g := groups[id]
 		sort.SliceStable(g, func(i, j int) bool { return tenantPos[g[i].Item.Key.Tenant] < tenantPos[g[j].Item.Key.Tenant] })
-		cards = append(cards, s.incidentCard(ctx, v, sn, g))
-		rep := representative(g)
-		mods = append(mods, rep.Issue.LastModified)
+		gs = append(gs, group{copies: g, lv: cardLevel(sn, g), mod: representative(g).Issue.LastModified})
 	}
-	idx := make([]int, len(cards))
-	for i := range idx {
-		idx[i] = i
+	sort.SliceStable(gs, func(a, b int) bool {
+		if gs[a].lv != gs[b].lv {
+			return gs[a].lv > gs[b].lv
+		}
+		return gs[a].mod.After(gs[b].mod)
+	})
+	var out []incidentCard
+	for _, g := range gs[:min(len(gs), maxCards)] {
+		out = append(out, s.incidentCard(ctx, v, sn, g.copies, g.lv))
 	}
-	rank := func(c incidentCard) int {
-		for i, n := range levelNames {
-			if n == c.Level {
-				return i
+	return out, max(len(gs)-maxCards, 0)
+}
+
+// cardLevel is the level of an issue's card: its own level, an
+// interruption when the health overview of its service says so in a
+// tenant that has it.
+func cardLevel(sn *snapshot, g []activeIssue) level {
+	rep := representative(g)
+	is := &rep.Issue
+	lv := issueLevel(is)
+	for _, a := range g {
+		if m := sn.Services[a.Item.Key.Tenant]; m != nil {
+			if st := m[is.Service]; st != nil && st.Health == model.StatusServiceInterruption && lv >= levelDegradation {
+				lv = levelInterruption
 			}
 		}
-		return 0
 	}
-	sort.SliceStable(idx, func(a, b int) bool {
-		ca, cb := cards[idx[a]], cards[idx[b]]
-		if rank(ca) != rank(cb) {
-			return rank(ca) > rank(cb)
-		}
-		return mods[idx[a]].After(mods[idx[b]])
-	})
-	out := make([]incidentCard, len(cards))
-	for i, k := range idx {
-		out[i] = cards[k]
-	}
-	return out
+	return lv
 }
 
 // representative is the most recent copy of an issue among tenants: the
@@ -144,17 +155,9 @@ func representative(g []activeIssue) activeIssue {
 }
 
 // incidentCard builds the card of one issue from its copies in g.
-func (s *Server) incidentCard(ctx context.Context, v view, sn *snapshot, g []activeIssue) incidentCard {
+func (s *Server) incidentCard(ctx context.Context, v view, sn *snapshot, g []activeIssue, lv level) incidentCard {
 	rep := representative(g)
 	is := &rep.Issue
-	lv := issueLevel(is)
-	for _, a := range g {
-		if m := sn.Services[a.Item.Key.Tenant]; m != nil {
-			if st := m[is.Service]; st != nil && st.Health == model.StatusServiceInterruption && lv >= levelDegradation {
-				lv = levelInterruption
-			}
-		}
-	}
 	c := incidentCard{
 		ID: is.ID, Level: lv.String(), LevelWord: v.T("level." + lv.String()),
 		Classification: v.Enum("classification", string(is.Classification)), Status: v.Enum("status", string(is.Status)),

@@ -164,7 +164,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		return r.URL.Path + "?" + c.Encode()
 	}
 	var rows []msgRow
-	if v.Static || (iq.Text == "" && srt == listSort{Key: "modified", Desc: true}) {
+	if v.Static || (!needsMemory(iq.Text) && srt == listSort{Key: "modified", Desc: true}) {
 		// The store pages the list itself, newest first.
 		res, err := s.rd.SearchItems(ctx, iq)
 		if err != nil {
@@ -227,7 +227,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		if hi < len(all) {
 			d.Next = pageLink(hi)
 		}
-		if iq.Text != "" {
+		if needsMemory(iq.Text) {
 			d.Elsewhere, d.ElsewhereLabel = s.elsewhere(r, v, src, iq.Text)
 		}
 	}
@@ -312,6 +312,18 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		d.RSS, d.Atom, d.ICS = v.Link("/feeds/rss", "source", string(src)), v.Link("/feeds/atom", "source", string(src)), v.Link("/feeds/calendar.ics")
 	}
 	s.render(w, r, "list.html", page0(v, v.T(titleKey), nav, d))
+}
+
+// needsMemory reports whether a search needs more than the store's
+// full-text index: a word that could be an ID, or a word beyond ASCII,
+// which may be in an item's translation rather than in its English text.
+func needsMemory(text string) bool {
+	for _, w := range strings.Fields(text) {
+		if idLike(w) || !isASCII(w) {
+			return true
+		}
+	}
+	return false
 }
 
 // sortRows sorts rows by a column; ties keep the newest first.

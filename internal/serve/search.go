@@ -10,6 +10,7 @@ import (
 	"time"
 	"unicode"
 
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
@@ -19,9 +20,8 @@ import (
 // The lists search beyond the store's full-text index, which holds the
 // English title and body: a word also matches an item whose ID contains it
 // (EX559755, 559755), and a word with letters beyond ASCII (暗号化, 廃止)
-// also matches an item whose translation in the memory contains it. Every
-// word must match in one of these ways. The extra matching runs over the
-// newest maxScan items of the list's filter.
+// is looked for in the newest maxScan items of the list's filter, in their
+// own text and their translations in the memory. Every word must match.
 
 // maxScan bounds the items a search or a sort reads into memory.
 const maxScan = 5000
@@ -61,17 +61,41 @@ func (s *Server) findItems(ctx context.Context, iq store.ItemQuery) ([]store.Ite
 		candsRead bool
 		truncated bool
 	)
+	// With a word beyond ASCII every word is looked for in memory, over
+	// the newest items: the store's index would scan every item for a
+	// word of two characters, once per page.
+	inMemory := false
+	for _, w := range words {
+		inMemory = inMemory || !isASCII(w)
+	}
 	for i, w := range words {
 		m := map[model.ItemKey]store.Item{}
-		q := base
-		q.Text = w
-		items, tr, err := s.scan(ctx, q)
-		if err != nil {
-			return nil, false, err
-		}
-		truncated = truncated || tr
-		for _, it := range items {
-			m[it.Key] = it
+		if !inMemory {
+			q := base
+			q.Text = w
+			items, tr, err := s.scan(ctx, q)
+			if err != nil {
+				return nil, false, err
+			}
+			truncated = truncated || tr
+			for _, it := range items {
+				m[it.Key] = it
+			}
+		} else {
+			if !candsRead {
+				var tr bool
+				var err error
+				if cands, tr, err = s.scan(ctx, base); err != nil {
+					return nil, false, err
+				}
+				truncated, candsRead = truncated || tr, true
+			}
+			lw := strings.ToLower(w)
+			for _, it := range cands {
+				if strings.Contains(s.searchText(ctx, it), lw) {
+					m[it.Key] = it
+				}
+			}
 		}
 		if idLike(w) {
 			items, err := s.idMatches(ctx, base, w, false)
@@ -80,26 +104,6 @@ func (s *Server) findItems(ctx context.Context, iq store.ItemQuery) ([]store.Ite
 			}
 			for _, it := range items {
 				m[it.Key] = it
-			}
-		}
-		if !isASCII(w) {
-			if !candsRead {
-				if cands, tr, err = s.scan(ctx, base); err != nil {
-					return nil, false, err
-				}
-				truncated, candsRead = truncated || tr, true
-			}
-			lw := strings.ToLower(w)
-			for _, it := range cands {
-				if _, ok := m[it.Key]; ok {
-					continue
-				}
-				for _, lang := range render.Languages() {
-					if lang != "en" && strings.Contains(strings.ToLower(s.translatedText(ctx, lang, it)), lw) {
-						m[it.Key] = it
-						break
-					}
-				}
 			}
 		}
 		if i == 0 {
@@ -281,61 +285,74 @@ func matchesQuery(it store.Item, q store.ItemQuery) bool {
 	return true
 }
 
-// textCache keeps the translated text of items for searching, keyed by
-// language and the item's content hash. It is cleared when full.
+// textCache keeps the searchable text of items, keyed by the item and its
+// content hash; it is emptied when it holds more than maxCachedBytes.
 type textCache struct {
-	mu sync.Mutex
-	m  map[string]string
+	mu    sync.Mutex
+	m     map[string]string
+	bytes int
 }
 
-// maxCachedTexts bounds the textCache.
-const maxCachedTexts = 20000
+// maxCachedBytes bounds the textCache.
+const maxCachedBytes = 32 << 20
 
-// translatedText is everything of an item the translation memory has in
-// lang, joined: its title, user impact and posts, or its body.
-func (s *Server) translatedText(ctx context.Context, lang string, it store.Item) string {
-	key := lang + "\x00" + it.Key.Tenant + "\x00" + string(it.Key.Source) + "\x00" + it.Key.ID + "\x00" + it.Hash
+// searchText is what a word beyond ASCII is looked for in, lower case: an
+// item's title, user impact and posts or body as plain text, and its
+// translations in the memory into every language of the catalogs.
+func (s *Server) searchText(ctx context.Context, it store.Item) string {
+	key := it.Key.Tenant + "\x00" + string(it.Key.Source) + "\x00" + it.Key.ID + "\x00" + it.Hash
 	s.texts.mu.Lock()
 	t, ok := s.texts.m[key]
 	s.texts.mu.Unlock()
 	if ok {
 		return t
 	}
-	var segs []string
+	var (
+		b    strings.Builder
+		segs []string
+	)
 	switch it.Key.Source {
 	case model.SourceSHD:
 		var is model.Issue
 		if json.Unmarshal(it.Data, &is) == nil {
+			b.WriteString(is.Title + "\n" + is.ImpactDescription + "\n")
 			segs = render.Segments(&model.Event{Source: model.SourceSHD, Issue: &model.Issue{Title: is.Title, ImpactDescription: is.ImpactDescription}})
 			for _, p := range is.Posts {
+				b.WriteString(htmltext.Text(p.Content) + "\n")
 				segs = append(segs, render.Segments(&model.Event{Source: model.SourceSHD, Issue: &model.Issue{Posts: []model.Post{p}}})...)
 			}
 		}
 	case model.SourceMC:
 		var m model.Message
 		if json.Unmarshal(it.Data, &m) == nil {
+			b.WriteString(m.Title + "\n" + htmltext.Text(m.Body) + "\n")
 			segs = render.Segments(&model.Event{Source: model.SourceMC, Type: model.EventMessageNew, Message: &m,
 				Changes: []model.Change{{Kind: model.ChangeNew}}})
 		}
 	}
-	var b strings.Builder
-	for _, seg := range segs {
-		tr, err := s.st.Translation(ctx, store.TranslationKey{Hash: translate.TextHash(seg), Source: "en", Target: lang,
-			Provider: s.o.TranslationProvider, GlossaryVersion: s.o.GlossaryVersion})
-		if err == nil {
-			b.WriteString(tr)
-			b.WriteByte('\n')
+	for _, lang := range render.Languages() {
+		if lang == "en" {
+			continue
+		}
+		for _, seg := range segs {
+			tr, err := s.st.Translation(ctx, store.TranslationKey{Hash: translate.TextHash(seg), Source: "en", Target: lang,
+				Provider: s.o.TranslationProvider, GlossaryVersion: s.o.GlossaryVersion})
+			if err == nil {
+				b.WriteString(tr)
+				b.WriteByte('\n')
+			}
 		}
 	}
-	t = b.String()
+	t = strings.ToLower(b.String())
 	if ctx.Err() != nil {
 		return t // an interrupted lookup is not cached
 	}
 	s.texts.mu.Lock()
-	if len(s.texts.m) >= maxCachedTexts {
-		s.texts.m = map[string]string{}
+	if s.texts.bytes+len(t) > maxCachedBytes {
+		s.texts.m, s.texts.bytes = map[string]string{}, 0
 	}
 	s.texts.m[key] = t
+	s.texts.bytes += len(t)
 	s.texts.mu.Unlock()
 	return t
 }
@@ -346,30 +363,62 @@ type facetVals struct {
 	at                                                                time.Time
 }
 
-// facetCache keeps each source's facetVals for facetTTL.
+// facetCache keeps each source's facetVals; an entry older than facetTTL
+// is still served while one goroutine reads the new values.
 type facetCache struct {
-	mu sync.Mutex
-	m  map[model.Source]*facetVals
+	mu      sync.Mutex
+	m       map[model.Source]*facetVals
+	reading map[model.Source]bool
 }
 
 // facetTTL is how long the filter choices of a list are reused.
 const facetTTL = 30 * time.Second
 
-// facetValues reads (or reuses) the values present in a source's items.
+// facetValues returns the values present in a source's items: read the
+// first time, then refreshed in the background when older than facetTTL.
 func (s *Server) facetValues(ctx context.Context, src model.Source) (*facetVals, error) {
 	now := s.now()
 	s.facetsC.mu.Lock()
 	fv := s.facetsC.m[src]
+	if fv != nil && (now.Sub(fv.at) >= facetTTL || now.Before(fv.at)) && !s.facetsC.reading[src] {
+		s.facetsC.reading[src] = true
+		go func() {
+			rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), time.Minute)
+			defer cancel()
+			fresh, err := s.readFacets(rctx, src)
+			s.facetsC.mu.Lock()
+			defer s.facetsC.mu.Unlock()
+			s.facetsC.reading[src] = false
+			if err != nil {
+				s.log.Warn("facets_failed", "source", src, "err", err)
+				return
+			}
+			s.facetsC.m[src] = fresh
+		}()
+	}
 	s.facetsC.mu.Unlock()
-	if fv != nil && now.Sub(fv.at) < facetTTL && !now.Before(fv.at) {
+	if fv != nil {
 		return fv, nil
 	}
+	fv, err := s.readFacets(ctx, src)
+	if err != nil {
+		return nil, err
+	}
+	s.facetsC.mu.Lock()
+	s.facetsC.m[src] = fv
+	s.facetsC.mu.Unlock()
+	return fv, nil
+}
+
+// readFacets reads the values present in the newest maxScan items of a
+// source (withdrawn ones included), with their counts.
+func (s *Server) readFacets(ctx context.Context, src model.Source) (*facetVals, error) {
 	items, _, err := s.scan(ctx, store.ItemQuery{Source: src, IncludeRemoved: true})
 	if err != nil {
 		return nil, err
 	}
-	fv = &facetVals{services: map[string]int{}, classifications: map[string]int{}, statuses: map[string]int{},
-		categories: map[string]int{}, severities: map[string]int{}, tags: map[string]int{}, at: now}
+	fv := &facetVals{services: map[string]int{}, classifications: map[string]int{}, statuses: map[string]int{},
+		categories: map[string]int{}, severities: map[string]int{}, tags: map[string]int{}, at: s.now()}
 	inc := func(m map[string]int, k string) {
 		if k != "" {
 			m[k]++
@@ -398,8 +447,5 @@ func (s *Server) facetValues(ctx context.Context, src model.Source) (*facetVals,
 			}
 		}
 	}
-	s.facetsC.mu.Lock()
-	s.facetsC.m[src] = fv
-	s.facetsC.mu.Unlock()
 	return fv, nil
 }

@@ -150,7 +150,7 @@ func New(o Options) (*Server, error) {
 		o.Metrics = metrics.New()
 	}
 	s := &Server{o: o, st: o.Store, rd: rd, log: o.Logger, now: o.Now, ui: uiCatalog(), metrics: o.Metrics,
-		texts: &textCache{m: map[string]string{}}, facetsC: &facetCache{m: map[model.Source]*facetVals{}}}
+		texts: &textCache{m: map[string]string{}}, facetsC: &facetCache{m: map[model.Source]*facetVals{}, reading: map[model.Source]bool{}}}
 	tmpl, err := s.parseTemplates()
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
