@@ -2,6 +2,7 @@ package serve_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"regexp"
 	"strings"
@@ -410,5 +411,25 @@ func TestFeedsSpeakWords(t *testing.T) {
 		if !strings.Contains(unfolded, want) {
 			t.Errorf("the calendar lacks %q", want)
 		}
+	}
+}
+
+// TestDashboardBoundsCards checks that a flood of active issues gives at
+// most 30 cards and a link to the rest.
+func TestDashboardBoundsCards(t *testing.T) {
+	var items []store.Item
+	for i := 0; i < 33; i++ {
+		items = append(items, issueItem(fmt.Sprintf("EX9%05d", i), "Flooded", "Current status: We're investigating."))
+	}
+	ts := newServer(t, smallStore(t, items...), serve.Options{})
+	body := mustGet(t, ts.URL+"/")
+	if n := len(cardRE.FindAllString(body, -1)); n != 30 {
+		t.Errorf("%d cards, want 30", n)
+	}
+	if !strings.Contains(body, `<a href="/issues?tab=active">3 more active incidents and advisories</a>`) {
+		t.Error("no link to the 3 issues left out")
+	}
+	if !strings.Contains(body, "33 active incidents") {
+		t.Error("the status line does not count every active incident")
 	}
 }
