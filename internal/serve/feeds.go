@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"regexp"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -59,6 +61,9 @@ func (s *Server) feedEntries(r *http.Request) ([]feedEntry, view, error) {
 	var out []feedEntry
 	for _, it := range page.Items {
 		row := rowOf(v, it)
+		if t, ok := s.translateLine(r.Context(), v.Lang, row.Title); ok {
+			row.Title = t
+		}
 		e := feedEntry{Title: it.Key.ID + ": " + row.Title, Link: absLink(r, v, itemPath(it.Key)),
 			ID:      "tag:shdmc," + it.Key.Tenant + "/" + string(it.Key.Source) + "/" + it.Key.ID + "/" + fmt.Sprint(it.Revision),
 			Updated: it.LastModified}
@@ -140,7 +145,7 @@ func (s *Server) handleRSS(w http.ResponseWriter, r *http.Request) {
 	}
 	doc := rssDoc{Version: "2.0", Channel: rssChannel{
 		Title: "shdmc · " + v.T("nav.messages") + " / " + v.T("nav.issues"), Link: absLink(r, v, "/"),
-		Description: "Microsoft 365 service health and Message Center", Language: v.Lang,
+		Description: v.T("feed.description"), Language: v.Lang,
 		PubDate: s.now().UTC().Format(time.RFC1123Z),
 	}}
 	for _, e := range entries {
@@ -220,9 +225,11 @@ func writeXML(w http.ResponseWriter, ctype string, v any) {
 	_ = enc.Encode(v)
 }
 
-// handleICS serves an iCalendar feed of the action-required dates and the
-// announced rollout dates (start and end) of Message Center posts, as
-// all-day events.
+// handleICS serves an iCalendar feed of what a Message Center reader plans
+// by: the action-required dates, and the rollout milestones the posts
+// announce ("We will begin rolling out in early June 2023 and expect to
+// complete by late June 2023"), as all-day events. The posts' publication
+// and expiry dates are left out: they are bookkeeping, not dates to act on.
 func (s *Server) handleICS(w http.ResponseWriter, r *http.Request) {
 	v := s.viewOf(r)
 	q, err := queryOf(r.URL.Query())
@@ -236,8 +243,27 @@ func (s *Server) handleICS(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	for i := range items {
+		var m model.Message
+		if json.Unmarshal(items[i].Data, &m) == nil {
+			if t, ok := s.translateLine(r.Context(), v.Lang, m.Title); ok {
+				m.Title = t
+				if b, err := json.Marshal(m); err == nil {
+					items[i].Data = b
+				}
+			}
+		}
+	}
 	w.Header().Set("Content-Type", "text/calendar; charset=utf-8")
 	_, _ = w.Write([]byte(buildICS(s.now(), func(p string) string { return absLink(r, v, p) }, v, items)))
+}
+
+// icsEvent is one all-day event of the calendar: from Start to End
+// (exclusive), both dates.
+type icsEvent struct {
+	kind, label string
+	start, end  time.Time
+	note        string // the phrase of a milestone ("early June 2023")
 }
 
 // buildICS writes the calendar: CRLF line ends, lines folded at 75
@@ -259,24 +285,29 @@ func buildICS(now time.Time, link func(path string) string, v view, items []stor
 		}
 		href := link(itemPath(it.Key))
 		desc := htmltext.Excerpt(htmltext.Text(m.Body), 600)
-		for _, d := range []struct {
-			kind, label string
-			at          time.Time
-		}{
-			{"action", v.T("label.actionRequiredBy"), m.ActionRequiredBy},
-			{"start", v.T("label.published"), m.Start},
-			{"end", v.T("label.expires"), m.End},
-		} {
-			if d.at.IsZero() {
-				continue
+		var evs []icsEvent
+		if !m.ActionRequiredBy.IsZero() {
+			day := v.day(m.ActionRequiredBy)
+			evs = append(evs, icsEvent{kind: "action", label: v.T("cal.actionBy"), start: day, end: day.AddDate(0, 0, 1)})
+		}
+		for _, ms := range rolloutMilestones(htmltext.Text(m.Body)) {
+			label := v.T("cal.rolloutStart")
+			if ms.kind == "rollout-end" {
+				label = v.T("cal.rolloutEnd")
 			}
-			day := d.at.In(v.loc)
+			evs = append(evs, icsEvent{kind: ms.kind, label: label, start: ms.start, end: ms.end, note: ms.phrase})
+		}
+		for _, e := range evs {
+			summary := e.label + ": " + m.ID + " " + m.Title
+			if e.note != "" {
+				summary = e.label + " (" + e.note + "): " + m.ID + " " + m.Title
+			}
 			line("BEGIN:VEVENT")
-			line("UID:" + icsText(it.Key.Tenant+"-"+it.Key.ID+"-"+d.kind) + "@shdmc")
+			line("UID:" + icsText(it.Key.Tenant+"-"+it.Key.ID+"-"+e.kind) + "@shdmc")
 			line("DTSTAMP:" + stamp)
-			line("DTSTART;VALUE=DATE:" + day.Format("20060102"))
-			line("DTEND;VALUE=DATE:" + day.AddDate(0, 0, 1).Format("20060102"))
-			line("SUMMARY:" + icsText(d.label+": "+m.ID+" "+m.Title))
+			line("DTSTART;VALUE=DATE:" + e.start.Format("20060102"))
+			line("DTEND;VALUE=DATE:" + e.end.Format("20060102"))
+			line("SUMMARY:" + icsText(summary))
 			line("DESCRIPTION:" + icsText(it.Key.Tenant+" · "+desc))
 			line("URL:" + href)
 			line("TRANSP:TRANSPARENT")
@@ -285,6 +316,82 @@ func buildICS(now time.Time, link func(path string) string, v view, items []stor
 	}
 	line("END:VCALENDAR")
 	return b.String()
+}
+
+// milestone is a rollout date a Message Center post announces: the days
+// it spans (early June is June 1–10, a named day is that day).
+type milestone struct {
+	kind       string // "rollout-start" or "rollout-end"
+	start, end time.Time
+	phrase     string
+}
+
+var (
+	// monthDate finds "early June 2023", "mid-July 2023", "June 13, 2023",
+	// "June 2023"; a phrase without a year ("previously early June") is
+	// no date.
+	monthDate = regexp.MustCompile(`(?i)\b(?:(early|mid|late)[- ])?(january|february|march|april|may|june|july|august|september|october|november|december)\s+(?:(\d{1,2}),?\s+)?(\d{4})\b`)
+	// rolloutWord tells what a date in a sentence is: the start or the
+	// end of a rollout.
+	// sentenceEnd splits text into sentences (roughly: enough to keep a
+	// date with the verb before it).
+	sentenceEnd = regexp.MustCompile(`[.!?](?:\s|$)|\n+`)
+	rolloutWord = regexp.MustCompile(`(?i)\b(begin|beginning|start|starting|complete|completed|completion|finish|finished|end)\b`)
+)
+
+// rolloutMilestones finds the first start and the first end of a rollout
+// in a post's text: a date in a sentence about rolling out, after "begin"
+// or "start" (a start) or "complete" or "finish" (an end).
+func rolloutMilestones(text string) []milestone {
+	var out []milestone
+	seen := map[string]bool{}
+	for _, sent := range sentenceEnd.Split(text, -1) {
+		if !strings.Contains(strings.ToLower(sent), "roll") {
+			continue
+		}
+		for _, loc := range monthDate.FindAllStringSubmatchIndex(sent, -1) {
+			words := rolloutWord.FindAllString(sent[:loc[0]], -1)
+			if len(words) == 0 {
+				continue
+			}
+			kind := "rollout-start"
+			switch strings.ToLower(words[len(words)-1])[:3] {
+			case "com", "fin", "end":
+				kind = "rollout-end"
+			}
+			if seen[kind] {
+				continue
+			}
+			m := monthDate.FindStringSubmatch(sent[loc[0]:loc[1]])
+			year, _ := strconv.Atoi(m[4])
+			mon := time.Month(0)
+			for i := time.January; i <= time.December; i++ {
+				if strings.EqualFold(i.String(), m[2]) {
+					mon = i
+				}
+			}
+			first := time.Date(year, mon, 1, 0, 0, 0, 0, time.UTC)
+			start, end := first, first.AddDate(0, 1, 0)
+			switch {
+			case m[3] != "":
+				day, _ := strconv.Atoi(m[3])
+				start = time.Date(year, mon, day, 0, 0, 0, 0, time.UTC)
+				end = start.AddDate(0, 0, 1)
+			case strings.EqualFold(m[1], "early"):
+				end = first.AddDate(0, 0, 10)
+			case strings.EqualFold(m[1], "mid"):
+				start, end = first.AddDate(0, 0, 10), first.AddDate(0, 0, 20)
+			case strings.EqualFold(m[1], "late"):
+				start = first.AddDate(0, 0, 20)
+			}
+			if start.Month() != mon { // "June 31"
+				continue
+			}
+			seen[kind] = true
+			out = append(out, milestone{kind: kind, start: start, end: end, phrase: strings.Join(strings.Fields(sent[loc[0]:loc[1]]), " ")})
+		}
+	}
+	return out
 }
 
 // icsText escapes a TEXT value (RFC 5545 §3.3.11).

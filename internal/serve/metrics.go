@@ -18,6 +18,9 @@ var (
 	descTransChars    = prometheus.NewDesc("shdmc_translation_characters_total", "Characters sent to a translation provider.", []string{"provider"}, nil)
 	descTransHits     = prometheus.NewDesc("shdmc_translation_memory_hits_total", "Translation lookups answered by the memory.", []string{"provider"}, nil)
 	descTransMisses   = prometheus.NewDesc("shdmc_translation_memory_misses_total", "Translation lookups that went to the provider.", []string{"provider"}, nil)
+	descServiceStatus = prometheus.NewDesc("shdmc_service_status",
+		"1 for the status a service of a tenant is in, 0 for the others: interruption, degradation, restoring, advisory or operational, from its health overview and its active issues together (as the dashboard shows it).",
+		[]string{"tenant", "service", "status"}, nil)
 	descScrapeFailure = prometheus.NewDesc("shdmc_store_scrape_error", "1 when reading the store for this scrape failed.", nil, nil)
 )
 
@@ -27,7 +30,7 @@ type storeCollector struct{ s *Server }
 // Describe implements prometheus.Collector.
 func (c *storeCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{descItems, descEvents, descDeliveries, descOutboxDepth, descOutboxOldest,
-		descLastSuccess, descStale, descTransChars, descTransHits, descTransMisses, descScrapeFailure} {
+		descLastSuccess, descStale, descTransChars, descTransHits, descTransMisses, descServiceStatus, descScrapeFailure} {
 		ch <- d
 	}
 }
@@ -98,6 +101,22 @@ func (c *storeCollector) Collect(ch chan<- prometheus.Metric) {
 			ch <- prometheus.MustNewConstMetric(descTransChars, prometheus.CounterValue, float64(v.chars), p)
 			ch <- prometheus.MustNewConstMetric(descTransHits, prometheus.CounterValue, float64(v.hits), p)
 			ch <- prometheus.MustNewConstMetric(descTransMisses, prometheus.CounterValue, float64(v.misses), p)
+		}
+	}
+	if sn, err := s.snapshot(ctx); err != nil {
+		s.log.Warn("metrics_service_status_failed", "err", err)
+		failed = 1
+	} else {
+		for tenant, m := range sn.Services {
+			for name, st := range m {
+				for l, word := range levelNames {
+					val := 0.0
+					if level(l) == st.Level {
+						val = 1
+					}
+					ch <- prometheus.MustNewConstMetric(descServiceStatus, prometheus.GaugeValue, val, tenant, name, word)
+				}
+			}
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(descScrapeFailure, prometheus.GaugeValue, failed)

@@ -10,24 +10,30 @@ import (
 	"net"
 	"net/http"
 	"net/url"
-	"sort"
+	"strconv"
 	"strings"
 	"time"
 
+	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/netsafe"
-	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
-	"github.com/shdmc/shdmc/internal/translate"
 )
 
-//go:embed templates/*.html static/style.css
+//go:embed templates/*.html static/style.css static/live.js
 var assets embed.FS
 
 func (s *Server) parseTemplates() (*template.Template, error) {
 	t, err := template.New("").Funcs(template.FuncMap{
 		"join":  strings.Join,
 		"dict2": func(v view, posts []postView) map[string]any { return map[string]any{"V": v, "Posts": posts} },
+		"dict": func(kv ...any) map[string]any {
+			m := map[string]any{}
+			for i := 0; i+1 < len(kv); i += 2 {
+				m[fmt.Sprint(kv[i])] = kv[i+1]
+			}
+			return m
+		},
 		"fill": func(tmpl string, kv ...any) string {
 			for i := 0; i+1 < len(kv); i += 2 {
 				tmpl = strings.ReplaceAll(tmpl, "{"+fmt.Sprint(kv[i])+"}", fmt.Sprint(kv[i+1]))
@@ -52,6 +58,17 @@ func (s *Server) handleCSS(w http.ResponseWriter, _ *http.Request) {
 	_, _ = w.Write(b)
 }
 
+func (s *Server) handleJS(w http.ResponseWriter, _ *http.Request) {
+	b, err := assets.ReadFile("static/live.js")
+	if err != nil {
+		http.Error(w, "not found", http.StatusNotFound)
+		return
+	}
+	w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	w.Header().Set("Cache-Control", "max-age=3600")
+	_, _ = w.Write(b)
+}
+
 // page is the data every template gets.
 type page struct {
 	V     view
@@ -60,6 +77,25 @@ type page struct {
 	Stale []staleRow
 	Query url.Values
 	Data  any
+	// Version, set on the dashboard, is the snapshot's version: the
+	// page's script reloads the page's content when /api/v1/status
+	// reports another one.
+	Version string
+	// Live is set on every page the server renders (not the static
+	// site): the page loads static/live.js, which keeps "polled … ago"
+	// current and greys the page out when its data is stale.
+	Live *liveInfo
+	// PageStale is true when no source was polled successfully for three
+	// intervals: the page is greyed out.
+	PageStale bool
+}
+
+// liveInfo is what the page's script needs: the server's clock, the
+// newest poll, and how often to ask whether anything changed.
+type liveInfo struct {
+	Now, LastPoll string // RFC 3339
+	RefreshMS     int64
+	StaleAfterS   int64
 }
 
 type staleRow struct {
@@ -76,6 +112,17 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p p
 		}
 	}
 	now := s.now()
+	var last time.Time
+	for _, st := range states {
+		if st.UpdatedAt.After(last) {
+			last = st.UpdatedAt
+		}
+	}
+	if !p.V.Static {
+		p.Live = &liveInfo{Now: p.V.ISO(now), LastPoll: p.V.ISO(last), RefreshMS: s.o.Refresh.Milliseconds(),
+			StaleAfterS: int64((3 * s.o.Interval).Seconds())}
+		p.PageStale = s.pageStale(len(states), last)
+	}
 	for _, st := range states {
 		if s.isStale(st, now) {
 			last := p.V.T("stale.never")
@@ -109,97 +156,6 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // three intervals.
 func (s *Server) isStale(st store.SourceState, now time.Time) bool {
 	return st.UpdatedAt.IsZero() || now.Sub(st.UpdatedAt) > 3*s.o.Interval
-}
-
-// ---- the dashboard ----
-
-type tenantRow struct {
-	ID, Name string
-	Services []svcCell
-}
-
-type svcCell struct {
-	Name, Status, Label string
-	OK                  bool
-}
-
-type issueView struct {
-	Tenant, ID, Title, Service, Status, Classification, Impact string
-	Start, End, Modified                                       string
-	Link                                                       string
-	Resolved                                                   bool
-	Posts                                                      []postView
-}
-
-type postView struct {
-	Time     string
-	Type     string
-	HTML     template.HTML
-	Trans    []string
-	HasTrans bool
-}
-
-type dashData struct {
-	Tenants   []tenantRow
-	Incidents []issueView
-}
-
-func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
-	ctx := r.Context()
-	v := s.viewOf(r)
-	tenants, err := s.st.Tenants(ctx)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	health, err := s.allItems(ctx, store.ItemQuery{Source: model.SourceHealth})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	byTenant := map[string][]svcCell{}
-	for _, it := range health {
-		var sh model.ServiceHealth
-		if json.Unmarshal(it.Data, &sh) != nil {
-			continue
-		}
-		name := sh.Service
-		if name == "" {
-			name = sh.ID
-		}
-		byTenant[it.Key.Tenant] = append(byTenant[it.Key.Tenant], svcCell{
-			Name: v.Enum("service", name), Status: string(sh.Status), Label: v.Enum("status", string(sh.Status)),
-			OK: sh.Status == model.StatusServiceOperational,
-		})
-	}
-	var d dashData
-	seen := map[string]bool{}
-	for _, t := range tenants {
-		seen[t.ID] = true
-		cells := byTenant[t.ID]
-		sort.Slice(cells, func(i, j int) bool { return cells[i].Name < cells[j].Name })
-		d.Tenants = append(d.Tenants, tenantRow{ID: t.ID, Name: t.Name, Services: cells})
-	}
-	for id, cells := range byTenant {
-		if !seen[id] {
-			sort.Slice(cells, func(i, j int) bool { return cells[i].Name < cells[j].Name })
-			d.Tenants = append(d.Tenants, tenantRow{ID: id, Services: cells})
-		}
-	}
-	yes := true
-	page, err := s.rd.SearchItems(ctx, store.ItemQuery{Source: model.SourceSHD, Active: &yes, Limit: 200})
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	for _, it := range page.Items {
-		iv, err := s.issueView(ctx, v, it, true)
-		if err != nil {
-			continue
-		}
-		d.Incidents = append(d.Incidents, iv)
-	}
-	s.render(w, r, "dashboard.html", page0(v, v.T("nav.dashboard"), "dashboard", d))
 }
 
 func page0(v view, title, nav string, data any) page {
@@ -238,88 +194,162 @@ func (s *Server) eachItem(ctx context.Context, q store.ItemQuery, maxPages int, 
 	return nil
 }
 
-// issueView decodes an issue with its posts (newest first), each with
-// its translation from the memory when the reader's language is not
-// English.
-func (s *Server) issueView(ctx context.Context, v view, it store.Item, translate bool) (issueView, error) {
-	var is model.Issue
-	if err := json.Unmarshal(it.Data, &is); err != nil {
-		return issueView{}, fmt.Errorf("decode issue %s: %w", it.Key.ID, err)
-	}
-	iv := issueView{
-		Tenant: it.Key.Tenant, ID: is.ID, Title: is.Title, Service: v.Enum("service", is.Service),
-		Status: v.Enum("status", string(is.Status)), Classification: v.Enum("classification", string(is.Classification)),
-		Impact: is.ImpactDescription, Start: v.Time(is.Start), End: v.Time(is.End), Modified: v.Time(is.LastModified),
-		Link: v.Link(itemPath(it.Key)), Resolved: is.IsResolved,
-	}
-	posts := append([]model.Post(nil), is.Posts...)
-	sort.SliceStable(posts, func(i, j int) bool { return posts[i].Created.After(posts[j].Created) })
-	for _, p := range posts {
-		pv := postView{Time: v.Time(p.Created), Type: string(p.Type), HTML: template.HTML(render.SanitizeHTML(p.Content))}
-		if translate && v.Lang != "en" {
-			pv.Trans, pv.HasTrans = s.translatePost(ctx, v.Lang, p)
-		}
-		iv.Posts = append(iv.Posts, pv)
-	}
-	return iv, nil
-}
-
-// translatePost looks up the prose of one post in the translation memory;
-// it reports whether any of it was found (the rest shows the original).
-func (s *Server) translatePost(ctx context.Context, lang string, p model.Post) ([]string, bool) {
-	ev := &model.Event{Source: model.SourceSHD, Issue: &model.Issue{Posts: []model.Post{p}}}
-	return s.translateSegments(ctx, lang, ev)
-}
-
-// translateSegments looks up each prose segment of ev in the translation
-// memory, keeping the original where there is none; it reports whether any
-// translation was found.
-func (s *Server) translateSegments(ctx context.Context, lang string, ev *model.Event) ([]string, bool) {
-	var out []string
-	found := false
-	for _, seg := range render.Segments(ev) {
-		tr, err := s.st.Translation(ctx, store.TranslationKey{Hash: translate.TextHash(seg), Source: "en", Target: lang,
-			Provider: s.o.TranslationProvider, GlossaryVersion: s.o.GlossaryVersion})
-		if err == nil {
-			out = append(out, tr)
-			found = true
-			continue
-		}
-		out = append(out, seg)
-	}
-	return out, found
-}
-
 func itemPath(k model.ItemKey) string {
 	return "/items/" + url.PathEscape(k.Tenant) + "/" + url.PathEscape(string(k.Source)) + "/" + url.PathEscape(k.ID)
 }
 
-// ---- deliveries ----
+// ---- lists ----
 
-type delivRow struct {
-	ID                                                              int64
-	Channel, Route, State, Created, Next, Error, Item, Link, Tenant string
-	Attempts                                                        int
+// queryOf reads the list filters from query parameters (shared by the
+// dashboard lists, the API and the feeds).
+func queryOf(q url.Values) (store.ItemQuery, error) {
+	iq := store.ItemQuery{
+		Source: model.Source(q.Get("source")), Status: q.Get("status"), Classification: q.Get("classification"),
+		Category: q.Get("category"), Severity: q.Get("severity"), Service: q.Get("service"), Tag: q.Get("tag"),
+		Text: strings.TrimSpace(q.Get("q")),
+	}
+	if t := q["tenant"]; len(t) > 0 && t[0] != "" {
+		iq.Tenants = t
+	}
+	for name, dst := range map[string]**bool{"active": &iq.Active, "major": &iq.Major} {
+		switch q.Get(name) {
+		case "":
+		case "1", "true", "on", "yes":
+			b := true
+			*dst = &b
+		case "0", "false", "off", "no":
+			b := false
+			*dst = &b
+		default:
+			return iq, fmt.Errorf("%s must be true or false", name)
+		}
+	}
+	if a := q.Get("action_before"); a != "" {
+		t, err := time.Parse("2006-01-02", a)
+		if err != nil {
+			return iq, fmt.Errorf("action_before must be a date (2006-01-02): %w", err)
+		}
+		iq.ActionBefore = t
+	}
+	if l := q.Get("limit"); l != "" {
+		n, err := strconv.Atoi(l)
+		if err != nil || n < 1 {
+			return iq, errors.New("limit must be a positive number")
+		}
+		iq.Limit = n
+	}
+	iq.After = q.Get("after")
+	if o := q.Get("offset"); o != "" {
+		n, err := strconv.Atoi(o)
+		if err != nil || n < 0 {
+			return iq, errors.New("offset must be a number >= 0")
+		}
+		iq.Offset = n
+	}
+	return iq, nil
 }
 
-func (s *Server) handleDeliveries(w http.ResponseWriter, r *http.Request) {
-	v := s.viewOf(r)
-	var states []store.DeliveryState
-	if st := r.URL.Query().Get("state"); st != "" {
-		states = []store.DeliveryState{store.DeliveryState(st)}
+// totalText is the number of matches, "1000+" when it was capped.
+func totalText(p store.ItemPage) string {
+	if p.Exact {
+		return strconv.Itoa(p.Total)
 	}
-	ds, err := s.st.Deliveries(r.Context(), states, 500)
+	return strconv.Itoa(p.Total) + "+"
+}
+
+// revisions returns the revisions of one item of one tenant and source.
+func (s *Server) revisions(ctx context.Context, key model.ItemKey) ([]store.Revision, error) {
+	all, err := s.st.History(ctx, key.Tenant, key.ID)
 	if err != nil {
-		s.fail(w, r, err)
-		return
+		return nil, err
 	}
-	var rows []delivRow
-	for _, d := range ds {
-		rows = append(rows, delivRow{ID: d.ID, Channel: d.Channel, Route: d.Route, State: string(d.State), Attempts: d.Attempts,
-			Created: v.Time(d.CreatedAt), Next: v.Time(d.NextAttempt), Error: d.LastError, Item: d.Event.ItemID,
-			Tenant: d.Event.Tenant, Link: v.Link(itemPath(d.Event.Key()))})
+	var out []store.Revision
+	for _, r := range all {
+		if r.Key.Source == key.Source && r.Key.Tenant == key.Tenant {
+			out = append(out, r)
+		}
 	}
-	s.render(w, r, "deliveries.html", page0(v, v.T("deliv.title"), "deliveries", rows))
+	if len(out) == 0 {
+		return nil, store.ErrNotFound
+	}
+	return out, nil
+}
+
+// revisionLines is the readable form of a revision that diffs compare:
+// one line per field, then the body section by section (MC) or the posts
+// (issues).
+func revisionLines(v view, r store.Revision) []string {
+	var out []string
+	add := func(label, val string) {
+		if val != "" {
+			out = append(out, label+": "+val)
+		}
+	}
+	tm := func(t time.Time) string {
+		if t.IsZero() {
+			return ""
+		}
+		return v.Time(t)
+	}
+	switch r.Key.Source {
+	case model.SourceMC:
+		var m model.Message
+		if json.Unmarshal(r.Data, &m) != nil {
+			return []string{string(r.Data)}
+		}
+		add(v.T("col.title"), m.Title)
+		add(v.T("label.category"), v.Enum("category", string(m.Category)))
+		add(v.T("label.severity"), v.Enum("severity", string(m.Severity)))
+		add(v.T("label.services"), strings.Join(m.Services, ", "))
+		add(v.T("label.tags"), strings.Join(m.Tags, ", "))
+		if m.IsMajorChange {
+			add(v.T("label.majorChange"), v.T("value.yes"))
+		}
+		if !m.ActionRequiredBy.IsZero() {
+			add(v.T("label.actionRequiredBy"), v.Date(m.ActionRequiredBy))
+		}
+		add(v.T("label.published"), tm(m.Start))
+		add(v.T("label.expires"), tm(m.End))
+		for _, sec := range htmltext.Sections(m.Body) {
+			if sec.Heading != "" {
+				out = append(out, "## "+sec.Heading)
+			}
+			for _, l := range strings.Split(sec.Text, "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					out = append(out, l)
+				}
+			}
+		}
+	case model.SourceSHD:
+		var is model.Issue
+		if json.Unmarshal(r.Data, &is) != nil {
+			return []string{string(r.Data)}
+		}
+		add(v.T("col.title"), is.Title)
+		add(v.T("label.status"), v.Enum("status", string(is.Status)))
+		add(v.T("label.classification"), v.Enum("classification", string(is.Classification)))
+		add(v.T("label.service"), is.Service)
+		add(v.T("label.userImpact"), is.ImpactDescription)
+		add(v.T("label.startTime"), tm(is.Start))
+		add(v.T("label.endTime"), tm(is.End))
+		for _, p := range is.Posts {
+			out = append(out, "## "+tm(p.Created))
+			for _, l := range strings.Split(htmltext.Text(p.Content), "\n") {
+				if l = strings.TrimSpace(l); l != "" {
+					out = append(out, l)
+				}
+			}
+		}
+	default:
+		var sh model.ServiceHealth
+		_ = json.Unmarshal(r.Data, &sh)
+		add(v.T("label.service"), sh.Service)
+		add(v.T("label.status"), v.Enum("status", string(sh.Status)))
+	}
+	if r.Removed {
+		out = append(out, v.T("item.removed"))
+	}
+	return out
 }
 
 func (s *Server) handleReady(w http.ResponseWriter, r *http.Request) {

@@ -1,7 +1,9 @@
 // Package serve is shdmc's read-only web face: a server-rendered dashboard
-// (health grid, active incidents with their post timelines and
-// translations, the Message Center with filters and full-text search, item
-// pages with revision diffs, delivery status), a JSON API under /api/v1
+// (a status line, every service's level from its health overview and its
+// active issues, one card per active incident across tenants with its key
+// facts and post timeline and translations, the Message Center and the
+// issues with tabs, filters, sorting and search by words, IDs or Japanese,
+// item pages with revision diffs, delivery status), a JSON API under /api/v1
 // (docs/openapi.yaml), RSS 2.0, Atom and iCalendar feeds, Prometheus
 // /metrics, and /healthz and /readyz. It never writes items.
 //
@@ -33,6 +35,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/shdmc/shdmc/internal/metrics"
+	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
@@ -69,6 +72,10 @@ type Options struct {
 	// older than 3 × Interval is stale (banner, /readyz 503). 0 means 1
 	// minute.
 	Interval time.Duration
+	// Refresh is how often an open page asks /api/v1/status whether
+	// anything changed (the dashboard then reloads its content); 0 means
+	// 15 seconds.
+	Refresh time.Duration
 	// TranslationProvider and GlossaryVersion select the translation
 	// memory entries shown beside the original text ("memory" and the
 	// default glossary's version when empty).
@@ -96,6 +103,8 @@ type Server struct {
 	metrics *metrics.Metrics
 	reg     *prometheus.Registry
 	handler http.Handler
+	texts   *textCache  // items' translated text, for searching
+	facetsC *facetCache // the values present in each list, for its filters
 	// authorized reports whether a request carries valid credentials
 	// (always false when no authentication is configured).
 	authorized func(*http.Request) bool
@@ -122,6 +131,9 @@ func New(o Options) (*Server, error) {
 	if o.Interval <= 0 {
 		o.Interval = time.Minute
 	}
+	if o.Refresh <= 0 {
+		o.Refresh = 15 * time.Second
+	}
 	if o.TranslationProvider == "" {
 		o.TranslationProvider = translate.MemoryProviderName
 	}
@@ -137,7 +149,8 @@ func New(o Options) (*Server, error) {
 	if o.Metrics == nil {
 		o.Metrics = metrics.New()
 	}
-	s := &Server{o: o, st: o.Store, rd: rd, log: o.Logger, now: o.Now, ui: uiCatalog(), metrics: o.Metrics}
+	s := &Server{o: o, st: o.Store, rd: rd, log: o.Logger, now: o.Now, ui: uiCatalog(), metrics: o.Metrics,
+		texts: &textCache{m: map[string]string{}}, facetsC: &facetCache{m: map[model.Source]*facetVals{}, reading: map[model.Source]bool{}}}
 	tmpl, err := s.parseTemplates()
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
@@ -224,6 +237,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /items/{tenant}/{source}/{id}", s.handleItem)
 	mux.HandleFunc("GET /deliveries", s.handleDeliveries)
 	mux.HandleFunc("GET /static/style.css", s.handleCSS)
+	mux.HandleFunc("GET /static/live.js", s.handleJS)
 
 	mux.HandleFunc("GET /api/v1/tenants", s.apiTenants)
 	mux.HandleFunc("GET /api/v1/services", s.apiServices)
@@ -233,6 +247,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/events", s.apiEvents)
 	mux.HandleFunc("GET /api/v1/deliveries", s.apiDeliveries)
 	mux.HandleFunc("GET /api/v1/sources", s.apiSources)
+	mux.HandleFunc("GET /api/v1/status", s.apiStatus)
 
 	mux.HandleFunc("GET /feeds/rss", s.handleRSS)
 	mux.HandleFunc("GET /feeds/atom", s.handleAtom)

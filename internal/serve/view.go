@@ -1,8 +1,10 @@
 package serve
 
 import (
+	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,13 +74,41 @@ func (v view) T(key string) string {
 	return render.Phrase(v.Lang, key)
 }
 
+// F is T with its {name} arguments filled in; kv alternates names and
+// values (any type, printed with fmt).
+func (v view) F(key string, kv ...any) string {
+	s := v.T(key)
+	for i := 0; i+1 < len(kv); i += 2 {
+		s = strings.ReplaceAll(s, "{"+fmt.Sprint(kv[i])+"}", fmt.Sprint(kv[i+1]))
+	}
+	return s
+}
+
+// N is F for a count: key+".one" when n is 1 and the catalog has it,
+// else key, with {n} filled in.
+func (v view) N(key string, n int, kv ...any) string {
+	if n == 1 {
+		if _, ok := v.ui[v.Lang][key+".one"]; ok {
+			key += ".one"
+		}
+	}
+	return v.F(key, append([]any{"n", n}, kv...)...)
+}
+
 // Enum renders an enum value (prefix "status", "category", …) through the
-// catalogs, or verbatim when they do not know it.
+// catalogs, or verbatim when they do not know it: English from the
+// dashboard's own friendly words ("Service degradation" rather than the
+// wire's serviceDegradation), other languages from render's catalogs.
 func (v view) Enum(prefix, value string) string {
 	if value == "" {
 		return ""
 	}
 	key := prefix + "." + value
+	if v.Lang == "en" {
+		if m, ok := v.ui["en"][key]; ok {
+			return m
+		}
+	}
 	if p := render.Phrase(v.Lang, key); p != key {
 		return p
 	}
@@ -91,6 +121,89 @@ func (v view) Time(t time.Time) string {
 		return "—"
 	}
 	return render.FormatTimeIn(t, v.loc, v.Lang)
+}
+
+// Date formats a date without its time ("2023-06-13", "2023年6月13日(火)"):
+// Microsoft's action-required dates are midnight UTC, which is the date
+// meant in every zone, so a midnight in UTC is shown as its UTC date;
+// any other time as its date in the reader's zone.
+func (v view) Date(t time.Time) string {
+	if t.IsZero() {
+		return "—"
+	}
+	u := v.day(t)
+	if v.Lang == "ja" {
+		return fmt.Sprintf("%d年%d月%d日(%s)", u.Year(), int(u.Month()), u.Day(), render.Phrase("ja", "weekday."+strconv.Itoa(int(u.Weekday()))))
+	}
+	return u.Format("2006-01-02")
+}
+
+// day is the calendar day Date shows for t, as midnight UTC.
+func (v view) day(t time.Time) time.Time {
+	u := t.UTC()
+	if u.Hour() != 0 || u.Minute() != 0 || u.Second() != 0 {
+		u = t.In(v.loc)
+	}
+	return time.Date(u.Year(), u.Month(), u.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// ISO is t in RFC 3339 (UTC) for machine-readable attributes.
+func (v view) ISO(t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// Ago says how long before now t was ("12 s ago"); a t after now is
+// "just now" (the clocks of the poller and the dashboard may differ).
+func (v view) Ago(t, now time.Time) string {
+	d := now.Sub(t)
+	switch {
+	case d < 5*time.Second:
+		return v.T("ago.now")
+	case d < time.Minute:
+		return v.N("ago.s", int(d/time.Second))
+	case d < time.Hour:
+		return v.N("ago.m", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return v.N("ago.h", int(d/time.Hour))
+	}
+	return v.N("ago.d", int(d/(24*time.Hour)))
+}
+
+// Dur is a duration for people: "45 min", "2 h 5 min", "3 days 4 h".
+func (v view) Dur(d time.Duration) string {
+	if d < 0 {
+		d = -d
+	}
+	d = d.Round(time.Minute)
+	switch {
+	case d < time.Hour:
+		return v.F("dur.min", "m", int(d/time.Minute))
+	case d < 48*time.Hour:
+		return v.F("dur.h", "h", int(d/time.Hour), "m", int(d%time.Hour/time.Minute))
+	}
+	return v.F("dur.d", "d", int(d/(24*time.Hour)), "h", int(d%(24*time.Hour)/time.Hour))
+}
+
+// Due is the countdown to a date ("in 12 days", "overdue by 3 days") and
+// its class: "overdue" (today or past), "soon" (within 7 days) or "".
+func (v view) Due(t, now time.Time) (string, string) {
+	if t.IsZero() {
+		return "", ""
+	}
+	today := now.In(v.loc)
+	n := int(v.day(t).Sub(time.Date(today.Year(), today.Month(), today.Day(), 0, 0, 0, 0, time.UTC)).Hours() / 24)
+	switch {
+	case n < 0:
+		return v.N("due.over", -n), "overdue"
+	case n == 0:
+		return v.T("due.today"), "overdue"
+	case n <= 7:
+		return v.N("due.in", n), "soon"
+	}
+	return v.N("due.in", n), ""
 }
 
 // Link returns path with the reader's lang and tz and the given
@@ -133,121 +246,4 @@ func (v view) LangLink(raw url.Values, lang string) string {
 	}
 	q.Set("lang", lang)
 	return v.Path + "?" + q.Encode()
-}
-
-// uiCatalog holds the dashboard's own strings; labels shared with notices
-// come from render's catalogs through view.T.
-func uiCatalog() map[string]map[string]string {
-	return map[string]map[string]string{
-		"en": {
-			"app":               "shdmc",
-			"nav.dashboard":     "Health",
-			"nav.issues":        "Incidents and advisories",
-			"nav.messages":      "Message Center",
-			"nav.deliveries":    "Deliveries",
-			"grid.title":        "Service health",
-			"grid.tenant":       "Tenant",
-			"grid.none":         "No service health is stored yet.",
-			"stale.banner":      "Stale data: these sources have not been polled successfully for more than three intervals. What you see may be out of date.",
-			"stale.last":        "last success",
-			"stale.never":       "never",
-			"active.title":      "Active incidents and advisories",
-			"active.none":       "No active incidents or advisories.",
-			"timeline":          "Timeline",
-			"original":          "Original",
-			"translation":       "Translation (from the translation memory)",
-			"notranslation":     "No translation in the memory.",
-			"filter.search":     "Search",
-			"filter.apply":      "Filter",
-			"filter.any":        "any",
-			"filter.tenant":     "Tenant",
-			"filter.actionBy":   "Action required before",
-			"filter.majorOnly":  "Major changes only",
-			"filter.activeOnly": "Active only",
-			"results":           "results",
-			"prev":              "Previous",
-			"next":              "Next",
-			"feeds":             "Feeds",
-			"item.revisions":    "Revisions",
-			"item.revision":     "Revision",
-			"item.seen":         "Seen",
-			"item.modified":     "Modified",
-			"item.compare":      "Compare",
-			"item.diff":         "Changes from revision {from} to {to}",
-			"item.nodiff":       "No differences.",
-			"item.events":       "Events",
-			"item.body":         "Body",
-			"item.posts":        "Posts",
-			"item.removed":      "Removed from the source",
-			"deliv.title":       "Deliveries",
-			"deliv.channel":     "Channel",
-			"deliv.route":       "Route",
-			"deliv.state":       "State",
-			"deliv.attempts":    "Attempts",
-			"deliv.created":     "Created",
-			"deliv.next":        "Next attempt",
-			"deliv.error":       "Last error",
-			"deliv.item":        "Item",
-			"deliv.none":        "No deliveries.",
-			"col.id":            "ID",
-			"col.title":         "Title",
-			"language":          "Language",
-			"timezone":          "Time zone",
-		},
-		"ja": {
-			"app":               "shdmc",
-			"nav.dashboard":     "正常性",
-			"nav.issues":        "インシデントとアドバイザリ",
-			"nav.messages":      "メッセージ センター",
-			"nav.deliveries":    "配信",
-			"grid.title":        "サービスの正常性",
-			"grid.tenant":       "テナント",
-			"grid.none":         "サービスの正常性はまだ保存されていません。",
-			"stale.banner":      "データが古くなっています: 次のソースは 3 回の間隔を超えてポーリングに成功していません。表示内容は最新でない可能性があります。",
-			"stale.last":        "最終成功",
-			"stale.never":       "なし",
-			"active.title":      "対応中のインシデントとアドバイザリ",
-			"active.none":       "対応中のインシデントやアドバイザリはありません。",
-			"timeline":          "経過",
-			"original":          "原文",
-			"translation":       "翻訳（翻訳メモリより）",
-			"notranslation":     "翻訳メモリに翻訳がありません。",
-			"filter.search":     "検索",
-			"filter.apply":      "絞り込み",
-			"filter.any":        "すべて",
-			"filter.tenant":     "テナント",
-			"filter.actionBy":   "対応期限がこの日より前",
-			"filter.majorOnly":  "主要な変更のみ",
-			"filter.activeOnly": "対応中のみ",
-			"results":           "件",
-			"prev":              "前へ",
-			"next":              "次へ",
-			"feeds":             "フィード",
-			"item.revisions":    "改訂履歴",
-			"item.revision":     "改訂",
-			"item.seen":         "検出",
-			"item.modified":     "更新",
-			"item.compare":      "比較",
-			"item.diff":         "改訂 {from} から {to} への変更",
-			"item.nodiff":       "差分はありません。",
-			"item.events":       "イベント",
-			"item.body":         "本文",
-			"item.posts":        "投稿",
-			"item.removed":      "ソースから削除されました",
-			"deliv.title":       "配信",
-			"deliv.channel":     "チャネル",
-			"deliv.route":       "ルート",
-			"deliv.state":       "状態",
-			"deliv.attempts":    "試行回数",
-			"deliv.created":     "作成",
-			"deliv.next":        "次の試行",
-			"deliv.error":       "最後のエラー",
-			"deliv.item":        "項目",
-			"deliv.none":        "配信はありません。",
-			"col.id":            "ID",
-			"col.title":         "タイトル",
-			"language":          "言語",
-			"timezone":          "タイム ゾーン",
-		},
-	}
 }
