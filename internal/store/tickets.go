@@ -26,6 +26,9 @@ type Ticket struct {
 	ID string `json:"id"`
 	// URL is the ticket's page in the tracker.
 	URL string `json:"url"`
+	// Name is what people call the ticket, when it differs from ID: "#42",
+	// "INC0010001"; "" otherwise.
+	Name string `json:"name,omitempty"`
 }
 
 // ThreadKey is the thread key of an item in the threads table: the same
@@ -34,13 +37,17 @@ func ThreadKey(item model.ItemKey) string {
 	return item.Tenant + "/" + string(item.Source) + "/" + item.ID
 }
 
-// TicketRef encodes a ticket's ID and URL as a thread reference.
-func TicketRef(id, url string) string { return id + " " + url }
+// TicketRef encodes a ticket's ID, URL and name (none of which holds a
+// space) as a thread reference: "<id> <url>[ <name>]".
+func TicketRef(id, url, name string) string {
+	return strings.TrimSuffix(id+" "+url+" "+name, " ")
+}
 
 // ParseTicketRef splits a thread reference written by TicketRef.
-func ParseTicketRef(ref string) (id, url string) {
-	id, url, _ = strings.Cut(ref, " ")
-	return id, url
+func ParseTicketRef(ref string) (id, url, name string) {
+	id, rest, _ := strings.Cut(ref, " ")
+	url, name, _ = strings.Cut(rest, " ")
+	return id, url, name
 }
 
 // Tickets returns the tickets opened for an item, ordered by channel.
@@ -58,8 +65,8 @@ func (s *sqlStore) Tickets(ctx context.Context, item model.ItemKey) ([]Ticket, e
 		if err := rows.Scan(&ch, &ref); err != nil {
 			return nil, fmt.Errorf("list tickets of %s: %w", key, err)
 		}
-		id, url := ParseTicketRef(ref)
-		out = append(out, Ticket{Channel: ch, ID: id, URL: url})
+		id, url, name := ParseTicketRef(ref)
+		out = append(out, Ticket{Channel: ch, ID: id, URL: url, Name: name})
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list tickets of %s: %w", key, err)

@@ -22,10 +22,10 @@ func testTickets(t *testing.T, s store.Store) {
 		t.Errorf("ThreadKey = %q", key)
 	}
 	for _, th := range []struct{ channel, key, ref string }{
-		{"ticket:jira:https://contoso.atlassian.net/OPS", key, store.TicketRef("OPS-12", "https://contoso.atlassian.net/browse/OPS-12")},
-		{"ticket:github:contoso/m365", key, store.TicketRef("42", "https://github.com/contoso/m365/issues/42")},
+		{"ticket:jira:https://contoso.atlassian.net/OPS", key, store.TicketRef("OPS-12", "https://contoso.atlassian.net/browse/OPS-12", "")},
+		{"ticket:github:contoso/m365", key, store.TicketRef("42", "https://github.com/contoso/m365/issues/42", "#42")},
 		{"slack:C0123", key, "1712345678.000100"}, // not a ticket
-		{"ticket:github:contoso/m365", "fabrikam/shd/EX559755", store.TicketRef("43", "https://github.com/contoso/m365/issues/43")},
+		{"ticket:github:contoso/m365", "fabrikam/shd/EX559755", store.TicketRef("43", "https://github.com/contoso/m365/issues/43", "#43")},
 	} {
 		if _, err := s.SetThreadRef(ctx, th.channel, th.key, th.ref); err != nil {
 			t.Fatal(err)
@@ -36,7 +36,7 @@ func testTickets(t *testing.T, s store.Store) {
 		t.Fatal(err)
 	}
 	want := []store.Ticket{
-		{Channel: "ticket:github:contoso/m365", ID: "42", URL: "https://github.com/contoso/m365/issues/42"},
+		{Channel: "ticket:github:contoso/m365", ID: "42", URL: "https://github.com/contoso/m365/issues/42", Name: "#42"},
 		{Channel: "ticket:jira:https://contoso.atlassian.net/OPS", ID: "OPS-12", URL: "https://contoso.atlassian.net/browse/OPS-12"},
 	}
 	if diff := cmp.Diff(want, got); diff != "" {
