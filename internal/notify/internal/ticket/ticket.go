@@ -142,12 +142,44 @@ type keyLock struct {
 // NewFiler returns a Filer that keeps the tickets of tracker. channel is
 // the thread channel its tickets are recorded under
 // ("ticket:github:contoso/m365"), what names a ticket in receipts ("GitHub
-// issue"), threads may be nil (no cache: the tracker is searched every
-// time, and concurrent processes are not kept from opening one ticket
-// each). secrets are scrubbed from what the store's errors say.
+// issue"). threads may be nil: the Filer then remembers the tickets it
+// met in memory, for its lifetime (a restart finds them in the tracker,
+// but concurrent processes are not kept from opening one ticket each).
+// secrets are scrubbed from what the store's errors say.
 func NewFiler(tracker Tracker, threads notify.ThreadStore, channel, what string, secrets ...string) *Filer {
+	if threads == nil {
+		threads = &memThreads{refs: map[string]string{}}
+	}
 	return &Filer{tracker: tracker, threads: threads, channel: channel, what: what, secrets: secrets,
 		locks: map[string]*keyLock{}}
+}
+
+// memThreads is a ThreadStore in memory.
+type memThreads struct {
+	mu   sync.Mutex
+	refs map[string]string
+}
+
+// ThreadRef implements notify.ThreadStore.
+func (m *memThreads) ThreadRef(_ context.Context, channel, key string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if ref, ok := m.refs[channel+"\x00"+key]; ok {
+		return ref, nil
+	}
+	return "", store.ErrNotFound
+}
+
+// SetThreadRef implements notify.ThreadStore: the first reference wins.
+func (m *memThreads) SetThreadRef(_ context.Context, channel, key, ref string) (string, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := channel + "\x00" + key
+	if old, ok := m.refs[k]; ok {
+		return old, nil
+	}
+	m.refs[k] = ref
+	return ref, nil
 }
 
 // Channel returns the thread channel the tickets are recorded under.
@@ -263,7 +295,7 @@ func closingNote(r Reason) string {
 // (checked against the tracker), else by searching the tracker. stale is
 // a cached reference to a ticket that no longer exists.
 func (f *Filer) lookup(ctx context.Context, key string, u *Update) (t Ticket, found bool, stale string, err error) {
-	if f.threads != nil {
+	{
 		ref, err := f.threads.ThreadRef(ctx, f.channel, key)
 		switch {
 		case err == nil:
@@ -286,7 +318,7 @@ func (f *Filer) lookup(ctx context.Context, key string, u *Update) (t Ticket, fo
 	if err != nil || !found {
 		return t, found, stale, err
 	}
-	if f.threads != nil && stale == "" {
+	if stale == "" {
 		// Found in the tracker, not in the cache (a new store, or a crash
 		// between opening the ticket and recording it): record it now. A
 		// failure only costs the next notice a search.
@@ -299,9 +331,6 @@ func (f *Filer) lookup(ctx context.Context, key string, u *Update) (t Ticket, fo
 // for the item first (another process opened one at the same moment), it
 // returns that one and dup. note tells a failure to record.
 func (f *Filer) remember(ctx context.Context, key string, t Ticket, stale string) (winner Ticket, dup bool, note string) {
-	if f.threads == nil {
-		return t, false, ""
-	}
 	ref := store.TicketRef(t.ID, t.URL, t.Name)
 	stored, err := f.threads.SetThreadRef(ctx, f.channel, key, ref)
 	if err != nil {
