@@ -74,7 +74,7 @@ type Config struct {
 	Labels []string
 	// APIURL is the REST API base; "" means DefaultAPIURL.
 	APIURL string
-	// Timeout bounds one request; 0 means ticket.DefaultTimeout.
+	// Timeout bounds one request; 0 means wire.DefaultAPITimeout.
 	Timeout time.Duration
 }
 
@@ -88,7 +88,7 @@ var _ notify.Notifier = (*GitHub)(nil)
 // tracker speaks the GitHub REST API for one repository.
 type tracker struct {
 	cfg    Config
-	client *ticket.Client
+	client *wire.API
 	now    func() time.Time
 	repo   string // the escaped "owner/name" path
 }
@@ -106,7 +106,7 @@ func New(cfg Config, client *http.Client, threads notify.ThreadStore, now func()
 	}
 	base := DefaultAPIURL
 	if cfg.APIURL != "" {
-		b, err := ticket.BaseURL("api_url", cfg.APIURL)
+		b, err := wire.BaseURL("api_url", cfg.APIURL)
 		if err != nil {
 			return nil, fmt.Errorf("github: %w", err)
 		}
@@ -117,7 +117,7 @@ func New(cfg Config, client *http.Client, threads notify.ThreadStore, now func()
 	}
 	owner, name, _ := strings.Cut(cfg.Repo, "/")
 	t := &tracker{cfg: cfg, now: now, repo: url.PathEscape(owner) + "/" + url.PathEscape(name),
-		client: &ticket.Client{HTTP: wire.Client(client), Base: base, Timeout: cfg.Timeout, Secrets: []string{cfg.Token},
+		client: &wire.API{HTTP: wire.Client(client), Base: base, Timeout: cfg.Timeout, Secrets: []string{cfg.Token},
 			Header: http.Header{
 				"Authorization":        {"Bearer " + cfg.Token},
 				"Accept":               {"application/vnd.github+json"},
@@ -125,7 +125,7 @@ func New(cfg Config, client *http.Client, threads notify.ThreadStore, now func()
 			}}}
 	channel := "ticket:github:" + strings.ToLower(cfg.Repo)
 	if base != DefaultAPIURL {
-		channel = "ticket:github:" + ticket.Host(base) + "/" + strings.ToLower(cfg.Repo)
+		channel = "ticket:github:" + wire.Host(base) + "/" + strings.ToLower(cfg.Repo)
 	}
 	return &GitHub{filer: ticket.NewFiler(t, threads, channel, "GitHub issue", cfg.Token)}, nil
 }
@@ -174,7 +174,7 @@ func (t *tracker) Get(ctx context.Context, id string) (ticket.Ticket, error) {
 		return ticket.Ticket{}, t.fail(action, resp)
 	}
 	var is issue
-	if err := ticket.Decode(action, resp, &is, t.cfg.Token); err != nil {
+	if err := wire.Decode(action, resp, &is, t.cfg.Token); err != nil {
 		return ticket.Ticket{}, err
 	}
 	return is.ticket(), nil
@@ -193,7 +193,7 @@ func (t *tracker) Find(ctx context.Context, u *ticket.Update) (ticket.Ticket, bo
 		return ticket.Ticket{}, false, t.fail(action, resp)
 	}
 	var list []issue
-	if err := ticket.Decode(action, resp, &list, t.cfg.Token); err != nil {
+	if err := wire.Decode(action, resp, &list, t.cfg.Token); err != nil {
 		return ticket.Ticket{}, false, err
 	}
 	for _, is := range list {
@@ -217,7 +217,7 @@ func (t *tracker) Create(ctx context.Context, u *ticket.Update) (ticket.Ticket, 
 		return ticket.Ticket{}, t.fail(action, resp)
 	}
 	var is issue
-	if err := ticket.Decode(action, resp, &is, t.cfg.Token); err != nil {
+	if err := wire.Decode(action, resp, &is, t.cfg.Token); err != nil {
 		return ticket.Ticket{}, err
 	}
 	if is.Number == 0 {
@@ -308,7 +308,7 @@ func (t *tracker) fail(action string, r *wire.Response) error {
 			return notify.RetryAfter(errors.New(action+": "+r.StatusLine+": "+wire.Excerpt([]byte(msg), 300, t.cfg.Token)+" (rate limited)"), d)
 		}
 	}
-	return ticket.StatusError(action, r, now, msg, ticket.Hints{
+	return wire.APIError(action, r, now, msg, wire.Hints{
 		Unauthorized: "GitHub refused the token: it is wrong, expired or revoked",
 		Forbidden: "the token may not write issues in " + t.cfg.Repo +
 			": a fine-grained token needs Issues: Read and write on the repository, a classic token the repo scope",
@@ -326,7 +326,7 @@ func rateLimited(r *wire.Response, msg string, now time.Time) (time.Duration, bo
 	}
 	if r.Header.Get("X-Ratelimit-Remaining") == "0" && r.Header.Get("X-Ratelimit-Reset") != "" {
 		h := http.Header{"X-Ratelimit-Reset": r.Header.Values("X-Ratelimit-Reset")}
-		return ticket.RateLimitDelay(h, now, time.Minute), true
+		return wire.RateLimitDelay(h, now, time.Minute), true
 	}
 	if r.Status == http.StatusTooManyRequests || strings.Contains(strings.ToLower(msg), "rate limit") {
 		return time.Minute, true

@@ -8,7 +8,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/notify"
-	"github.com/shdmc/shdmc/internal/notify/internal/ticket"
+	"github.com/shdmc/shdmc/internal/notify/internal/wire"
 )
 
 // Settings are the keys of a github channel entry.
@@ -52,7 +52,7 @@ func (s *Settings) Validate() error {
 		}
 	}
 	if s.APIURL != "" {
-		errs = append(errs, ticket.CheckBaseURL("api_url", s.APIURL, DefaultAPIURL)...)
+		errs = append(errs, wire.CheckBaseURL("api_url", s.APIURL, DefaultAPIURL)...)
 	}
 	return errs.Err()
 }

@@ -79,7 +79,7 @@ type Config struct {
 	// CloseTransition and ReopenTransition name the transitions; ""
 	// means the defaults.
 	CloseTransition, ReopenTransition string
-	// Timeout bounds one request; 0 means ticket.DefaultTimeout.
+	// Timeout bounds one request; 0 means wire.DefaultAPITimeout.
 	Timeout time.Duration
 }
 
@@ -94,7 +94,7 @@ var _ notify.Notifier = (*Jira)(nil)
 type tracker struct {
 	cfg    Config
 	site   string
-	client *ticket.Client
+	client *wire.API
 	now    func() time.Time
 }
 
@@ -112,7 +112,7 @@ func New(cfg Config, client *http.Client, threads notify.ThreadStore, now func()
 	cfg.IssueType = cmpOr(cfg.IssueType, DefaultIssueType)
 	cfg.CloseTransition = cmpOr(cfg.CloseTransition, DefaultCloseTransition)
 	cfg.ReopenTransition = cmpOr(cfg.ReopenTransition, DefaultReopenTransition)
-	site, err := ticket.BaseURL("site", cfg.Site)
+	site, err := wire.BaseURL("site", cfg.Site)
 	if err != nil {
 		return nil, fmt.Errorf("jira: %w", err)
 	}
@@ -122,9 +122,9 @@ func New(cfg Config, client *http.Client, threads notify.ThreadStore, now func()
 	basic := base64.StdEncoding.EncodeToString([]byte(cfg.Email + ":" + cfg.APIToken))
 	secrets := []string{cfg.APIToken, basic}
 	t := &tracker{cfg: cfg, site: site, now: now,
-		client: &ticket.Client{HTTP: wire.Client(client), Base: site + "/rest/api/3", Timeout: cfg.Timeout, Secrets: secrets,
+		client: &wire.API{HTTP: wire.Client(client), Base: site + "/rest/api/3", Timeout: cfg.Timeout, Secrets: secrets,
 			Header: http.Header{"Authorization": {"Basic " + basic}, "Accept": {"application/json"}}}}
-	channel := "ticket:jira:" + ticket.Host(site) + "/" + cfg.Project
+	channel := "ticket:jira:" + wire.Host(site) + "/" + cfg.Project
 	return &Jira{filer: ticket.NewFiler(t, threads, channel, "Jira issue", secrets...)}, nil
 }
 
@@ -183,7 +183,7 @@ func (t *tracker) Get(ctx context.Context, key string) (ticket.Ticket, error) {
 		return ticket.Ticket{}, t.fail(action, resp)
 	}
 	var is issue
-	if err := ticket.Decode(action, resp, &is, t.client.Secrets...); err != nil {
+	if err := wire.Decode(action, resp, &is, t.client.Secrets...); err != nil {
 		return ticket.Ticket{}, err
 	}
 	return t.ticket(is), nil
@@ -213,7 +213,7 @@ func (t *tracker) Find(ctx context.Context, u *ticket.Update) (ticket.Ticket, bo
 	var res struct {
 		Issues []issue `json:"issues"`
 	}
-	if err := ticket.Decode(action, resp, &res, t.client.Secrets...); err != nil {
+	if err := wire.Decode(action, resp, &res, t.client.Secrets...); err != nil {
 		return ticket.Ticket{}, false, err
 	}
 	if len(res.Issues) == 0 || res.Issues[0].Key == "" {
@@ -244,7 +244,7 @@ func (t *tracker) Create(ctx context.Context, u *ticket.Update) (ticket.Ticket, 
 		return ticket.Ticket{}, t.fail(action, resp)
 	}
 	var is issue
-	if err := ticket.Decode(action, resp, &is, t.client.Secrets...); err != nil {
+	if err := wire.Decode(action, resp, &is, t.client.Secrets...); err != nil {
 		return ticket.Ticket{}, err
 	}
 	if is.Key == "" {
@@ -306,7 +306,7 @@ func (t *tracker) transition(ctx context.Context, tk ticket.Ticket, name, catego
 	var res struct {
 		Transitions []transitionT `json:"transitions"`
 	}
-	if err := ticket.Decode(action, resp, &res, t.client.Secrets...); err != nil {
+	if err := wire.Decode(action, resp, &res, t.client.Secrets...); err != nil {
 		return err
 	}
 	pick := func(match func(transitionT) bool) (transitionT, bool) {
@@ -362,7 +362,7 @@ func (t *tracker) fail(action string, r *wire.Response) error {
 			parts = append(parts, k+": "+e.Errors[k])
 		}
 	}
-	return ticket.StatusError(action, r, t.now(), strings.Join(parts, "; "), ticket.Hints{
+	return wire.APIError(action, r, t.now(), strings.Join(parts, "; "), wire.Hints{
 		Unauthorized: "Jira refused the email and API token: check both (an API token from id.atlassian.com of the account with that email)",
 		Forbidden:    "the account lacks a permission in project " + t.cfg.Project + ": Browse projects, Create issues, Add comments, Transition issues",
 		NotFound:     "no such project or issue that the account can see",

@@ -8,7 +8,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/notify"
-	"github.com/shdmc/shdmc/internal/notify/internal/ticket"
+	"github.com/shdmc/shdmc/internal/notify/internal/wire"
 )
 
 // Defaults of the settings.
@@ -55,7 +55,7 @@ var projectKey = regexp.MustCompile(`^[A-Z][A-Z0-9_]*$`)
 
 // Validate checks the site, the credentials, the project and the labels.
 func (s *Settings) Validate() error {
-	errs := ticket.CheckBaseURL("site", s.Site, "https://contoso.atlassian.net")
+	errs := wire.CheckBaseURL("site", s.Site, "https://contoso.atlassian.net")
 	if !strings.Contains(s.Email, "@") {
 		errs = append(errs, config.FieldError{Key: "email", Msg: "is required: the email of the Atlassian account the API token belongs to"})
 	}

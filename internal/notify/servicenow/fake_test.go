@@ -106,7 +106,9 @@ func (f *fakeServiceNow) serve(w http.ResponseWriter, r *http.Request) {
 	case sysID == "" && r.Method == http.MethodGet:
 		f.list(w, q)
 	case sysID != "" && r.Method == http.MethodGet:
-		f.withRecord(w, sysID, func(rec *fakeIncident) { writeJSON(w, 200, map[string]any{"result": project(rec, q.Get("sysparm_fields"))}) })
+		f.withRecord(w, sysID, func(rec *fakeIncident) {
+			writeJSON(w, 200, map[string]any{"result": project(rec, q.Get("sysparm_fields"))})
+		})
 	case sysID != "" && (r.Method == http.MethodPatch || r.Method == http.MethodPut):
 		f.withRecord(w, sysID, func(rec *fakeIncident) {
 			f.write(rec, in)

@@ -86,7 +86,7 @@ type Config struct {
 	// CloseCode is set when an incident is resolved; "" means
 	// DefaultCloseCode.
 	CloseCode string
-	// Timeout bounds one request; 0 means ticket.DefaultTimeout.
+	// Timeout bounds one request; 0 means wire.DefaultAPITimeout.
 	Timeout time.Duration
 }
 
@@ -102,7 +102,7 @@ type tracker struct {
 	cfg      Config
 	instance string
 	fields   map[string]string
-	client   *ticket.Client
+	client   *wire.API
 	now      func() time.Time
 }
 
@@ -124,7 +124,7 @@ func New(cfg Config, client *http.Client, threads notify.ThreadStore, now func()
 	if cfg.CloseCode == "" {
 		cfg.CloseCode = DefaultCloseCode
 	}
-	instance, err := ticket.BaseURL("instance", cfg.Instance)
+	instance, err := wire.BaseURL("instance", cfg.Instance)
 	if err != nil {
 		return nil, fmt.Errorf("servicenow: %w", err)
 	}
@@ -139,9 +139,9 @@ func New(cfg Config, client *http.Client, threads notify.ThreadStore, now func()
 	basic := base64.StdEncoding.EncodeToString([]byte(cfg.Username + ":" + cfg.Password))
 	secrets := []string{cfg.Password, basic}
 	t := &tracker{cfg: cfg, instance: instance, fields: fields, now: now,
-		client: &ticket.Client{HTTP: wire.Client(client), Base: instance + "/api/now/table/" + table, Timeout: cfg.Timeout,
+		client: &wire.API{HTTP: wire.Client(client), Base: instance + "/api/now/table/" + table, Timeout: cfg.Timeout,
 			Secrets: secrets, Header: http.Header{"Authorization": {"Basic " + basic}, "Accept": {"application/json"}}}}
-	channel := "ticket:servicenow:" + ticket.Host(instance)
+	channel := "ticket:servicenow:" + wire.Host(instance)
 	return &ServiceNow{filer: ticket.NewFiler(t, threads, channel, "ServiceNow incident", secrets...)}, nil
 }
 
@@ -189,7 +189,7 @@ func (t *tracker) Get(ctx context.Context, sysID string) (ticket.Ticket, error) 
 	var res struct {
 		Result record `json:"result"`
 	}
-	if err := ticket.Decode(action, resp, &res, t.client.Secrets...); err != nil {
+	if err := wire.Decode(action, resp, &res, t.client.Secrets...); err != nil {
 		return ticket.Ticket{}, err
 	}
 	return t.ticket(res.Result), nil
@@ -214,7 +214,7 @@ func (t *tracker) Find(ctx context.Context, u *ticket.Update) (ticket.Ticket, bo
 	var res struct {
 		Result []record `json:"result"`
 	}
-	if err := ticket.Decode(action, resp, &res, t.client.Secrets...); err != nil {
+	if err := wire.Decode(action, resp, &res, t.client.Secrets...); err != nil {
 		return ticket.Ticket{}, false, err
 	}
 	if len(res.Result) == 0 || res.Result[0].SysID == "" {
@@ -244,7 +244,7 @@ func (t *tracker) Create(ctx context.Context, u *ticket.Update) (ticket.Ticket, 
 	var res struct {
 		Result record `json:"result"`
 	}
-	if err := ticket.Decode(action, resp, &res, t.client.Secrets...); err != nil {
+	if err := wire.Decode(action, resp, &res, t.client.Secrets...); err != nil {
 		return ticket.Ticket{}, err
 	}
 	if res.Result.SysID == "" {
@@ -296,7 +296,7 @@ func (t *tracker) fail(action string, r *wire.Response) error {
 		msg = strings.TrimSuffix(e.Error.Message+": "+e.Error.Detail, ": ")
 		msg = strings.TrimPrefix(msg, ": ")
 	}
-	return ticket.StatusError(action, r, t.now(), msg, ticket.Hints{
+	return wire.APIError(action, r, t.now(), msg, wire.Hints{
 		Unauthorized: "ServiceNow refused the username and password",
 		Forbidden:    "the user " + t.cfg.Username + " may not write incidents: it needs the itil role or an ACL that allows it",
 		NotFound:     "no such incident or table that the user can see",

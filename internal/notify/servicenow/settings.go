@@ -8,7 +8,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/notify"
-	"github.com/shdmc/shdmc/internal/notify/internal/ticket"
+	"github.com/shdmc/shdmc/internal/notify/internal/wire"
 )
 
 // Defaults of the settings.
@@ -55,7 +55,7 @@ var reserved = map[string]bool{
 
 // Validate checks the instance, the credentials and the fields.
 func (s *Settings) Validate() error {
-	errs := ticket.CheckBaseURL("instance", s.Instance, "https://contoso.service-now.com")
+	errs := wire.CheckBaseURL("instance", s.Instance, "https://contoso.service-now.com")
 	if s.Username == "" {
 		errs = append(errs, config.FieldError{Key: "username", Msg: "is required: the integration user"})
 	}

@@ -1,4 +1,4 @@
-package ticket
+package wire
 
 import (
 	"context"
@@ -14,16 +14,15 @@ import (
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/netsafe"
 	"github.com/shdmc/shdmc/internal/notify"
-	"github.com/shdmc/shdmc/internal/notify/internal/wire"
 )
 
-// DefaultTimeout bounds one request to a tracker when the channel sets no
-// timeout.
-const DefaultTimeout = 15 * time.Second
+// DefaultAPITimeout bounds one request to a REST API when the channel sets
+// no timeout.
+const DefaultAPITimeout = 15 * time.Second
 
-// Client sends JSON requests to one tracker's REST API.
-type Client struct {
-	// HTTP does not follow redirects (wire.Client).
+// API sends JSON requests to one REST API (a ticket tracker's).
+type API struct {
+	// HTTP does not follow redirects (see Client).
 	HTTP *http.Client
 	// Base is the API's base URL without a trailing slash.
 	Base string
@@ -38,7 +37,7 @@ type Client struct {
 // Do sends one request to Base+path; in, when not nil, is the JSON body.
 // It returns the answer whatever its status; err is a transport failure
 // (retryable) and never names more of the URL than its scheme and host.
-func (c *Client) Do(ctx context.Context, method, path string, in any) (*wire.Response, error) {
+func (c *API) Do(ctx context.Context, method, path string, in any) (*Response, error) {
 	var body []byte
 	h := c.Header.Clone()
 	if in != nil {
@@ -52,12 +51,12 @@ func (c *Client) Do(ctx context.Context, method, path string, in any) (*wire.Res
 	h.Set("User-Agent", "shdmc")
 	timeout := c.Timeout
 	if timeout <= 0 {
-		timeout = DefaultTimeout
+		timeout = DefaultAPITimeout
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	target := c.Base + path
-	resp, err := wire.Do(ctx, c.HTTP, method, target, netsafe.URL(c.Base), h, body)
+	resp, err := Do(ctx, c.HTTP, method, target, netsafe.URL(c.Base), h, body)
 	if err != nil {
 		return nil, errors.New(netsafe.Secrets(err.Error(), c.Secrets...))
 	}
@@ -67,14 +66,15 @@ func (c *Client) Do(ctx context.Context, method, path string, in any) (*wire.Res
 // Decode parses a successful answer into out. An answer that is not the
 // JSON asked for (a login page, a hibernating instance's HTML) is a
 // retryable error.
-func Decode(action string, r *wire.Response, out any, secrets ...string) error {
+func Decode(action string, r *Response, out any, secrets ...string) error {
 	if err := json.Unmarshal(r.Body, out); err != nil {
-		return fmt.Errorf("%s: %s: the answer is not the JSON expected: %q", action, r.StatusLine, wire.Excerpt(r.Body, 120, secrets...))
+		return fmt.Errorf("%s: %s: the answer is not the JSON expected: %q", action, r.StatusLine, Excerpt(r.Body, 120, secrets...))
 	}
 	return nil
 }
 
-// Hints complete the messages of the answers that no retry can fix.
+// Hints complete the messages of the answers of a REST API that no retry
+// can fix.
 type Hints struct {
 	// Unauthorized follows a 401: which credential was refused.
 	Unauthorized string
@@ -84,19 +84,19 @@ type Hints struct {
 	NotFound string
 }
 
-// StatusError classifies an unsuccessful answer of a tracker. 401, 403
+// APIError classifies an unsuccessful answer of a REST API. 401, 403
 // and 404 are permanent and say what to check; 429 is retried after
 // RateLimitDelay (a minute when the tracker named no time); 408 and 5xx
 // are retried with backoff (after Retry-After when given); other answers
 // are permanent. msg is the tracker's own error message, "" for an
 // excerpt of the body. Secrets are scrubbed.
-func StatusError(action string, r *wire.Response, now time.Time, msg string, hints Hints, secrets ...string) error {
+func APIError(action string, r *Response, now time.Time, msg string, hints Hints, secrets ...string) error {
 	line := action + ": " + r.StatusLine
 	if msg = strings.TrimSpace(netsafe.Secrets(msg, secrets...)); msg == "" {
-		msg = wire.Excerpt(r.Body, 300, secrets...)
+		msg = Excerpt(r.Body, 300, secrets...)
 	}
 	if msg != "" {
-		line += ": " + wire.Excerpt([]byte(msg), 300, secrets...)
+		line += ": " + Excerpt([]byte(msg), 300, secrets...)
 	}
 	hint := ""
 	switch r.Status {
@@ -112,7 +112,7 @@ func StatusError(action string, r *wire.Response, now time.Time, msg string, hin
 	if hint != "" {
 		return notify.Permanent(errors.New(line + " (" + hint + ")"))
 	}
-	return wire.StatusError(action, &wire.Response{Status: r.Status, StatusLine: r.StatusLine, Header: r.Header, Body: []byte(msg)}, now)
+	return StatusError(action, &Response{Status: r.Status, StatusLine: r.StatusLine, Header: r.Header, Body: []byte(msg)}, now)
 }
 
 // RateLimitDelay returns how long a rate-limited client waits: the
@@ -121,7 +121,7 @@ func StatusError(action string, r *wire.Response, now time.Time, msg string, hin
 // time as Jira does), else def. It is at least a second and at most an
 // hour.
 func RateLimitDelay(h http.Header, now time.Time, def time.Duration) time.Duration {
-	d := wire.RetryAfterDelay(h.Get("Retry-After"), now)
+	d := RetryAfterDelay(h.Get("Retry-After"), now)
 	if d <= 0 {
 		if t, ok := resetTime(h.Get("X-RateLimit-Reset")); ok {
 			d = t.Sub(now)
@@ -150,7 +150,7 @@ func resetTime(v string) (time.Time, bool) {
 	return time.Time{}, false
 }
 
-// CheckBaseURL checks the base URL setting key of a ticket channel: set,
+// CheckBaseURL checks the base URL setting key of a REST API channel: set,
 // absolute, https (http only for a loopback host), without credentials,
 // query or fragment.
 func CheckBaseURL(key, raw, example string) config.FieldErrors {
