@@ -295,24 +295,21 @@ func closingNote(r Reason) string {
 // (checked against the tracker), else by searching the tracker. stale is
 // a cached reference to a ticket that no longer exists.
 func (f *Filer) lookup(ctx context.Context, key string, u *Update) (t Ticket, found bool, stale string, err error) {
-	{
-		ref, err := f.threads.ThreadRef(ctx, f.channel, key)
-		switch {
-		case err == nil:
-			id, url, name := store.ParseTicketRef(ref)
-			t, err := f.tracker.Get(ctx, id)
-			if err == nil {
-				t.URL, t.Name = cmpOr(t.URL, url), cmpOr(t.Name, name)
-				return t, true, "", nil
-			}
-			if !errors.Is(err, ErrGone) {
-				return Ticket{}, false, "", err
-			}
-			stale = ref
-		case errors.Is(err, store.ErrNotFound):
-		default:
-			return Ticket{}, false, "", fmt.Errorf("look up the %s of %s: %s", f.what, key, netsafe.Secrets(err.Error(), f.secrets...))
+	ref, err := f.threads.ThreadRef(ctx, f.channel, key)
+	switch {
+	case err == nil:
+		id, url, name := store.ParseTicketRef(ref)
+		t, err := f.tracker.Get(ctx, id)
+		if err == nil {
+			t.URL, t.Name = cmpOr(t.URL, url), cmpOr(t.Name, name)
+			return t, true, "", nil
 		}
+		if !errors.Is(err, ErrGone) {
+			return Ticket{}, false, "", err
+		}
+		stale = ref
+	case !errors.Is(err, store.ErrNotFound):
+		return Ticket{}, false, "", fmt.Errorf("look up the %s of %s: %s", f.what, key, netsafe.Secrets(err.Error(), f.secrets...))
 	}
 	t, found, err = f.tracker.Find(ctx, u)
 	if err != nil || !found {
