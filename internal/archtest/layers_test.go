@@ -30,6 +30,7 @@ var layer = map[string]int{
 	"source/publicstatus": 4, "notify": 4,
 	"poll": 5, "notify/internal/wire": 5, "notify/internal/channeltest": 5, "serve": 5,
 	"notify/email": 6, "notify/file": 6, "notify/slack": 6, "notify/teams": 6, "notify/webhook": 6,
+	"notify/internal/ticket": 5, "notify/github": 6, "notify/jira": 6, "notify/servicenow": 6,
 	"notify/channels": 7,
 	"app":             8,
 	"demo":            9,

@@ -111,6 +111,10 @@ type Store interface {
 	// SetThreadRef stores ref for (channel, key) unless one is stored
 	// already; it returns the stored reference (the first one wins).
 	SetThreadRef(ctx context.Context, channel, key, ref string) (string, error)
+	// Tickets returns the tickets the ticket channels opened for an item
+	// (their thread references under a "ticket:" channel), ordered by
+	// channel; none is not an error.
+	Tickets(ctx context.Context, item model.ItemKey) ([]Ticket, error)
 
 	// Translation returns a translation from the memory, or ErrNotFound.
 	Translation(ctx context.Context, k TranslationKey) (string, error)

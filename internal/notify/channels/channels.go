@@ -12,6 +12,9 @@ import (
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/notify/email"
 	"github.com/shdmc/shdmc/internal/notify/file"
+	"github.com/shdmc/shdmc/internal/notify/github"
+	"github.com/shdmc/shdmc/internal/notify/jira"
+	"github.com/shdmc/shdmc/internal/notify/servicenow"
 	"github.com/shdmc/shdmc/internal/notify/slack"
 	"github.com/shdmc/shdmc/internal/notify/teams"
 	"github.com/shdmc/shdmc/internal/notify/webhook"
@@ -32,6 +35,9 @@ func Default() Registry {
 		teams.Type(),
 		slack.Type(),
 		webhook.Type(),
+		github.Type(),
+		jira.Type(),
+		servicenow.Type(),
 	}
 }
 

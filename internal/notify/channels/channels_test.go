@@ -22,7 +22,7 @@ import (
 func TestDefaultTypes(t *testing.T) {
 	reg := channels.Default()
 	// The order is the one config's messages name the types in.
-	want := []string{"stdout", "file", "smtp", "teams", "slack", "webhook"}
+	want := []string{"stdout", "file", "smtp", "teams", "slack", "webhook", "github", "jira", "servicenow"}
 	if diff := cmp.Diff(want, reg.ChannelTypeNames()); diff != "" {
 		t.Errorf("names (-want +got):\n%s", diff)
 	}

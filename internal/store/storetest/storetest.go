@@ -46,6 +46,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"DeliveryKinds", testDeliveryKinds},
 		{"ThreadRef", testThreadRef},
 		{"ConcurrentThreadRef", testConcurrentThreadRef},
+		{"Tickets", testTickets},
 		{"Translations", testTranslations},
 		{"TranslationUsage", testTranslationUsage},
 		{"Leases", testLeases},

@@ -1,8 +1,8 @@
-// Package wire holds what the HTTP channels (Teams, Slack, webhook) share:
-// a POST that never puts the target URL into an error, redaction of
-// secret-bearing URLs, body excerpts scrubbed of secrets, Retry-After
-// parsing, and the mapping of HTTP statuses to retryable or permanent
-// errors.
+// Package wire holds what the HTTP channels (Teams, Slack, webhook and the
+// ticket channels) share: a request that never puts the target URL into
+// an error, redaction of secret-bearing URLs, body excerpts scrubbed of
+// secrets, Retry-After parsing, and the mapping of HTTP statuses to
+// retryable or permanent errors.
 package wire
 
 import (
@@ -83,7 +83,16 @@ func Client(c *http.Client) *http.Client {
 // target only as redacted and are retryable (network failures, timeouts);
 // the caller classifies the Response.
 func Post(ctx context.Context, c *http.Client, target, redacted string, h http.Header, body []byte) (*Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, target, bytes.NewReader(body))
+	return Do(ctx, c, http.MethodPost, target, redacted, h, body)
+}
+
+// Do is Post with another method (GET, PATCH); a nil body sends none.
+func Do(ctx context.Context, c *http.Client, method, target, redacted string, h http.Header, body []byte) (*Response, error) {
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, target, rd)
 	if err != nil {
 		return nil, notify.Permanent(fmt.Errorf("build request to %s: invalid URL", redacted))
 	}
@@ -98,9 +107,9 @@ func Post(ctx context.Context, c *http.Client, target, redacted string, h http.H
 			err = ue.Err
 		}
 		if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
-			return nil, fmt.Errorf("post to %s: %w", redacted, ctx.Err())
+			return nil, fmt.Errorf("%s %s: %w", verb(method), redacted, ctx.Err())
 		}
-		return nil, fmt.Errorf("post to %s: %w", redacted, scrubbedError{err, target})
+		return nil, fmt.Errorf("%s %s: %w", verb(method), redacted, scrubbedError{err, target})
 	}
 	defer resp.Body.Close()
 	b, err := io.ReadAll(io.LimitReader(resp.Body, MaxBody))
@@ -109,6 +118,15 @@ func Post(ctx context.Context, c *http.Client, target, redacted string, h http.H
 	}
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, MaxBody)) // let the connection be reused
 	return &Response{Status: resp.StatusCode, StatusLine: statusLine(resp), Header: resp.Header, Body: b}, nil
+}
+
+// verb names a request in errors: "post to", as the channels always
+// said, or "GET" for the others.
+func verb(method string) string {
+	if method == http.MethodPost {
+		return "post to"
+	}
+	return method
 }
 
 // scrubbedError hides a secret that an inner error might quote while
