@@ -120,7 +120,7 @@ func TestLifecycle(t *testing.T) {
 		t.Errorf("labels (-want +got):\n%s", diff)
 	}
 	desc := texts(is.Description)
-	for _, want := range []string{"[serviceDegradation] EX559755 | Exchange Online", "Status:          serviceDegradation\nClassification:", "We're investigating."} {
+	for _, want := range []string{"[serviceDegradation] EX559755 | Exchange Online", "Status:          Service degradation\nService:", "We're investigating."} {
 		if !strings.Contains(desc, want) {
 			t.Errorf("description lacks %q:\n%s", want, desc)
 		}
