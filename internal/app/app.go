@@ -190,7 +190,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 	}
 	// The fast lane's interval comes from the plan, which keeps every
 	// tenant's requests within its Graph budget.
-	a.plans = planTenants(cfg, enabledTenants)
+	a.plans = outage.PlanTenants(cfg, enabledTenants)
 	for i, p := range a.plans {
 		scheduled[i].Lane = p.Lane
 		if p.FastLane() {
@@ -289,7 +289,7 @@ func (a *App) PollPublicStatus(ctx context.Context) error {
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	logPlans(a.log, a.plans)
+	outage.LogPlans(a.log, a.plans)
 	var wg sync.WaitGroup
 	a.serveDashboard(ctx, &wg) // stops with ctx (dashboard.go)
 	wg.Add(1)

@@ -2,41 +2,18 @@ package app
 
 import (
 	"context"
-	"errors"
-	"fmt"
-	"log/slog"
 	"sync"
-	"time"
 
-	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/metrics"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/serve"
-	"github.com/shdmc/shdmc/internal/store"
 )
 
-// ErrDashboard marks the errors of dashboard settings that cannot work,
-// such as a listen address beyond loopback without credentials: a
-// configuration mistake rather than a failure.
-var ErrDashboard = errors.New("dashboard")
+// ErrDashboard marks dashboard settings that cannot work (serve.ErrSettings).
+var ErrDashboard = serve.ErrSettings
 
-// Dashboard returns the server of the dashboard, JSON API, feeds and
-// /metrics of st as cfg's serve settings describe it; addr, when set,
-// replaces serve.addr. metrics may be nil (the server makes its own).
-// `shdmc serve` runs it on its own; Run runs it while it polls
-// (Options.Dashboard). Its errors wrap ErrDashboard.
-func Dashboard(cfg *config.Config, st store.Store, addr string, metrics *metrics.Metrics, log *slog.Logger) (*serve.Server, error) {
-	if addr == "" {
-		addr = cfg.Serve.Addr
-	}
-	auth := serve.Auth{Token: cfg.Serve.Token.Reveal(), Username: cfg.Serve.Username, Password: cfg.Serve.Password.Reveal()}
-	srv, err := serve.New(serve.Options{Store: st, Addr: addr, Auth: auth, Location: cfg.Location(),
-		Interval: time.Duration(cfg.Interval), Logger: log, Metrics: metrics})
-	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrDashboard, err)
-	}
-	return srv, nil
-}
+// Dashboard is serve.FromConfig.
+var Dashboard = serve.FromConfig
 
 // initDashboard builds the dashboard Run serves when o asks for it and
 // the config does not turn it off, and feeds its metrics from every poll.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/shdmc/shdmc/internal/config"
+	"github.com/shdmc/shdmc/internal/outage"
 )
 
 // TestPlanTenants: tenants of one Entra tenant and app share a budget and
@@ -20,7 +21,7 @@ func TestPlanTenants(t *testing.T) {
 		{ID: "contoso-eu", TenantID: "contoso.onmicrosoft.com", ClientID: "a", IncidentInterval: config.Duration(5 * time.Second)},
 		{ID: "fabrikam", TenantID: "fabrikam.onmicrosoft.com", ClientID: "a", FastLane: config.FastLaneOff},
 	}
-	plans := planTenants(cfg, ts)
+	plans := outage.PlanTenants(cfg, ts)
 	if len(plans) != 3 || plans[0].Tenant != "contoso" || plans[2].Tenant != "fabrikam" {
 		t.Fatalf("plans %+v", plans)
 	}
@@ -31,7 +32,7 @@ func TestPlanTenants(t *testing.T) {
 		t.Errorf("plans %+v: want a shared minimum above one tenant's 9 s, contoso-eu raised, fabrikam without a fast lane", plans)
 	}
 	var buf bytes.Buffer
-	logPlans(slog.New(slog.NewTextHandler(&buf, nil)), plans)
+	outage.LogPlans(slog.New(slog.NewTextHandler(&buf, nil)), plans)
 	out := buf.String()
 	for _, want := range []string{"msg=\"request plan\" tenants=3 fast_lane=2", "budget_limit=800",
 		"incident_interval raised", "tenant=contoso-eu asked=5s"} {

@@ -1,0 +1,35 @@
+package serve
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/config"
+	"github.com/shdmc/shdmc/internal/metrics"
+	"github.com/shdmc/shdmc/internal/store"
+)
+
+// ErrSettings marks the errors of dashboard settings that cannot work,
+// such as a listen address beyond loopback without credentials: a
+// configuration mistake rather than a failure.
+var ErrSettings = errors.New("dashboard")
+
+// FromConfig returns the server of the dashboard, JSON API, feeds and
+// /metrics of st as cfg's serve settings describe it; addr, when set,
+// replaces serve.addr. m may be nil (the server makes its own).
+// `shdmc serve` runs it on its own; Run runs it while it polls
+// (Options.Dashboard). Its errors wrap ErrSettings.
+func FromConfig(cfg *config.Config, st store.Store, addr string, m *metrics.Metrics, log *slog.Logger) (*Server, error) {
+	if addr == "" {
+		addr = cfg.Serve.Addr
+	}
+	auth := Auth{Token: cfg.Serve.Token.Reveal(), Username: cfg.Serve.Username, Password: cfg.Serve.Password.Reveal()}
+	srv, err := New(Options{Store: st, Addr: addr, Auth: auth, Location: cfg.Location(),
+		Interval: time.Duration(cfg.Interval), Logger: log, Metrics: m})
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSettings, err)
+	}
+	return srv, nil
+}
