@@ -1,0 +1,565 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/model"
+)
+
+// Commit writes one poll's result in a single transaction. A batch that
+// changes nothing (no items, events or deliveries, and the cursor as
+// stored) writes nothing, unless the cursor's stamp is older than the
+// store's stamp period (WithCursorStamp).
+func (s *sqlStore) Commit(ctx context.Context, b Batch) (ids []int64, err error) {
+	if len(b.Items) == 0 && len(b.Events) == 0 && len(b.Deliveries) == 0 {
+		if b.Cursor == nil {
+			return nil, nil
+		}
+		if quiet, err := s.cursorQuiet(ctx, b); err != nil {
+			return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+		} else if quiet {
+			return nil, nil
+		}
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("commit batch of %s/%s: begin: %w", b.Tenant, b.Source, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	if ids, err = s.commitTx(ctx, tx, b); err != nil {
+		return nil, err
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+	}
+	return ids, nil
+}
+
+// CommitAll implements Store. The batches are written in the order given;
+// a poll gives its sources in a fixed order, and each writes its blobs in
+// hash order, so that two transactions writing the same documents lock
+// them in the same order. A batch with nothing to write (and a cursor as
+// stored) is skipped, as by Commit.
+func (s *sqlStore) CommitAll(ctx context.Context, bs []Batch) (all [][]int64, err error) {
+	if len(bs) == 0 {
+		return nil, nil
+	}
+	all = make([][]int64, len(bs))
+	var todo []int
+	for i, b := range bs {
+		if len(b.Items) == 0 && len(b.Events) == 0 && len(b.Deliveries) == 0 {
+			if b.Cursor == nil {
+				continue
+			}
+			if quiet, err := s.cursorQuiet(ctx, b); err != nil {
+				return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+			} else if quiet {
+				continue
+			}
+		}
+		todo = append(todo, i)
+	}
+	if len(todo) == 0 {
+		return all, nil
+	}
+	tx, err := s.wdb.BeginTx(ctx, nil)
+	if err != nil {
+		return nil, fmt.Errorf("commit %d batches of %s: begin: %w", len(todo), bs[0].Tenant, err)
+	}
+	defer func() {
+		if err != nil {
+			_ = tx.Rollback()
+		}
+	}()
+	for _, i := range todo {
+		if all[i], err = s.commitTx(ctx, tx, bs[i]); err != nil {
+			return nil, err
+		}
+	}
+	if err := tx.Commit(); err != nil {
+		return nil, fmt.Errorf("commit %d batches of %s: %w", len(todo), bs[0].Tenant, err)
+	}
+	return all, nil
+}
+
+// commitTx writes one batch in tx.
+func (s *sqlStore) commitTx(ctx context.Context, tx *sql.Tx, b Batch) (ids []int64, err error) {
+	c := s.newCommit(tx)
+	defer c.close()
+	now := s.now()
+	if err := s.commitItems(ctx, c, b, now); err != nil {
+		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+	}
+	ids, err = s.commitEvents(ctx, c, b, now)
+	if err != nil {
+		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+	}
+	if err := s.commitDeliveries(ctx, c, b, ids, now); err != nil {
+		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+	}
+	if b.Cursor != nil {
+		// The stamp is the wall clock, as the database's own clock was
+		// before: it says when a poll last succeeded, whatever clock the
+		// store's times follow.
+		_, err := tx.ExecContext(ctx, `INSERT INTO cursors (tenant, source, watermark, last_full, baselined, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6)
+			ON CONFLICT (tenant, source) DO UPDATE SET
+				watermark = excluded.watermark, last_full = excluded.last_full, baselined = excluded.baselined,
+				updated_at = excluded.updated_at`,
+			b.Tenant, string(b.Source), encodeTime(b.Cursor.Watermark), encodeTime(b.Cursor.LastFull), b.Cursor.Baselined,
+			encodeTime(time.Now()))
+		if err != nil {
+			return nil, fmt.Errorf("commit batch of %s/%s: store cursor: %w", b.Tenant, b.Source, err)
+		}
+	}
+	return ids, nil
+}
+
+// cursorQuiet reports whether the cursor of b is stored as it is, with a
+// stamp younger than the stamp period: then a batch with nothing else
+// need not be written at all.
+func (s *sqlStore) cursorQuiet(ctx context.Context, b Batch) (bool, error) {
+	if s.stampEvery <= 0 {
+		return false, nil
+	}
+	var (
+		wm, full, upd string
+		baselined     bool
+	)
+	err := s.rdb.QueryRowContext(ctx, `SELECT watermark, last_full, baselined, updated_at FROM cursors
+		WHERE tenant = $1 AND source = $2`, b.Tenant, string(b.Source)).Scan(&wm, &full, &baselined, &upd)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("read cursor: %w", err)
+	}
+	if wm != encodeTime(b.Cursor.Watermark) || full != encodeTime(b.Cursor.LastFull) || baselined != b.Cursor.Baselined {
+		return false, nil
+	}
+	stamp, err := decodeTime(upd)
+	if err != nil {
+		return false, nil // an unreadable stamp is rewritten
+	}
+	return time.Since(stamp) < s.stampEvery, nil
+}
+
+// commitTx is one write transaction with its prepared statements and the
+// blobs it has stored or found.
+type commitTx struct {
+	s     *sqlStore
+	tx    *sql.Tx
+	st    stmts
+	blobs map[string]bool
+	// revs are the blobs of the revisions this transaction wrote or read.
+	revs   map[revKey]string
+	locked bool
+}
+
+// revKey names a revision.
+type revKey struct {
+	tenant string
+	source model.Source
+	id     string
+	rev    int
+}
+
+func (s *sqlStore) newCommit(tx *sql.Tx) *commitTx {
+	return &commitTx{s: s, tx: tx, blobs: map[string]bool{}, revs: map[revKey]string{}}
+}
+
+func (c *commitTx) close() { c.st.close() }
+
+func (c *commitTx) exec(ctx context.Context, q string, args ...any) error {
+	return c.st.exec(ctx, c.tx, q, args...)
+}
+
+// scanner is a row to scan: *sql.Row, or an error met before it.
+type scanner interface{ Scan(dest ...any) error }
+
+type errScanner struct{ err error }
+
+func (e errScanner) Scan(...any) error { return e.err }
+
+func (c *commitTx) queryRow(ctx context.Context, q string, args ...any) scanner {
+	r, err := c.st.queryRow(ctx, c.tx, q, args...)
+	if err != nil {
+		return errScanner{err}
+	}
+	return r
+}
+
+// share takes the shared side of the lock that Prune's collection of
+// unreferenced blobs and documents takes exclusively (PostgreSQL; SQLite's
+// writers are serialized anyway), so that nothing is collected that this
+// transaction is about to refer to.
+func (c *commitTx) share(ctx context.Context) error {
+	if c.locked || c.s.d.gcLockShared == "" {
+		return nil
+	}
+	if _, err := c.tx.ExecContext(ctx, c.s.d.gcLockShared); err != nil {
+		return fmt.Errorf("lock against collection: %w", err)
+	}
+	c.locked = true
+	return nil
+}
+
+// putBlobs stores documents (keyed by blobHash) not stored yet, in hash
+// order: two transactions writing the same documents (workers polling
+// tenants that share Message Center posts) then wait for each other in the
+// same order and cannot deadlock.
+func (c *commitTx) putBlobs(ctx context.Context, docs map[string][]byte) error {
+	if len(docs) == 0 {
+		return nil
+	}
+	if err := c.share(ctx); err != nil {
+		return err
+	}
+	for _, h := range slices.Sorted(maps.Keys(docs)) {
+		if c.blobs[h] {
+			continue
+		}
+		if err := c.exec(ctx, `INSERT INTO blobs (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
+			h, string(docs[h])); err != nil {
+			return fmt.Errorf("store data %s: %w", h, err)
+		}
+		c.blobs[h] = true
+	}
+	return nil
+}
+
+// commitItems upserts b.Items, appending a revision row for every new
+// revision, and writes their read index.
+func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now time.Time) error {
+	if len(b.Items) == 0 {
+		return nil
+	}
+	if err := c.share(ctx); err != nil {
+		return err
+	}
+	keys := make([]string, 0, len(b.Items))
+	for i, it := range b.Items {
+		if it.Key.Tenant != "" && it.Key.Tenant != b.Tenant || it.Key.Source != "" && it.Key.Source != b.Source {
+			return fmt.Errorf("item %d (%s/%s/%s) is not of the batch's tenant and source", i, it.Key.Tenant, it.Key.Source, it.Key.ID)
+		}
+		if it.Key.ID == "" {
+			return fmt.Errorf("item %d has no ID", i)
+		}
+		if it.Revision < 1 {
+			return fmt.Errorf("item %s: invalid revision %d", it.Key.ID, it.Revision)
+		}
+		keys = append(keys, it.Key.ID)
+	}
+
+	type storedItem struct {
+		rev  int
+		hash string
+	}
+	stored := make(map[string]storedItem, len(keys))
+	list, err := s.d.listArg(keys)
+	if err != nil {
+		return fmt.Errorf("read stored revisions: %w", err)
+	}
+	rows, err := c.tx.QueryContext(ctx, `SELECT id, revision, data_hash FROM items WHERE tenant = $1 AND source = $2 AND `+
+		s.d.inList("id", 3), b.Tenant, string(b.Source), list)
+	if err != nil {
+		return fmt.Errorf("read stored revisions: %w", err)
+	}
+	for rows.Next() {
+		var (
+			id string
+			si storedItem
+		)
+		if err := rows.Scan(&id, &si.rev, &si.hash); err != nil {
+			rows.Close()
+			return fmt.Errorf("read stored revisions: %w", err)
+		}
+		stored[id] = si
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read stored revisions: %w", err)
+	}
+
+	// The JSON of every new revision goes to blobs first, once per distinct
+	// document.
+	hashes := make([]string, len(b.Items))
+	docs := map[string][]byte{}
+	for i, it := range b.Items {
+		if prev, ok := stored[it.Key.ID]; len(it.Data) > 0 && (!ok || it.Revision > prev.rev) {
+			hashes[i] = blobHash(it.Data)
+			docs[hashes[i]] = it.Data
+		}
+	}
+	if err := c.putBlobs(ctx, docs); err != nil {
+		return err
+	}
+	ix := s.newIndexer(c.tx, &c.st)
+	for i, it := range b.Items {
+		seen := it.SeenAt
+		if seen.IsZero() {
+			seen = now
+		}
+		full := []any{b.Tenant, string(b.Source), it.Key.ID, it.Revision, it.Hash,
+			encodeTime(it.LastModified), encodeTime(seen), it.Removed, "", hashes[i]}
+		prev, ok := stored[it.Key.ID]
+		switch {
+		case !ok:
+			if err := c.exec(ctx, `INSERT INTO items (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
+				return fmt.Errorf("insert item %s: %w", it.Key.ID, err)
+			}
+		case it.Revision > prev.rev:
+			if err := c.exec(ctx, `UPDATE items SET revision = $4, hash = $5, last_modified = $6, seen_at = $7,
+				removed = $8, data = $9, data_hash = $10 WHERE tenant = $1 AND source = $2 AND id = $3`, full...); err != nil {
+				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
+			}
+		case it.Revision == prev.rev:
+			if err := c.exec(ctx, `UPDATE items SET last_modified = $4, removed = $5
+				WHERE tenant = $1 AND source = $2 AND id = $3`,
+				b.Tenant, string(b.Source), it.Key.ID, encodeTime(it.LastModified), it.Removed); err != nil {
+				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
+			}
+			if prev.hash != "" {
+				var data []byte
+				if err := c.tx.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = $1`, prev.hash).Scan(&data); err != nil {
+					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
+				}
+				if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, prev.hash, data, it.LastModified, it.Removed); err != nil {
+					return err
+				}
+			}
+			continue
+		default:
+			return fmt.Errorf("item %s: revision %d is older than the stored revision %d", it.Key.ID, it.Revision, prev.rev)
+		}
+		if err := c.exec(ctx, `INSERT INTO revisions (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
+			return fmt.Errorf("insert revision %d of item %s: %w", it.Revision, it.Key.ID, err)
+		}
+		c.revs[revKey{b.Tenant, b.Source, it.Key.ID, it.Revision}] = hashes[i]
+		if hashes[i] != "" {
+			if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, hashes[i], it.Data, it.LastModified, it.Removed); err != nil {
+				return err
+			}
+		}
+		stored[it.Key.ID] = storedItem{it.Revision, hashes[i]}
+	}
+	return nil
+}
+
+// stmts prepares each statement of a transaction once, for batches that run
+// the same statement many times.
+type stmts struct {
+	m map[string]*sql.Stmt
+}
+
+func (st *stmts) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) error {
+	_, err := st.execResult(ctx, tx, q, args...)
+	return err
+}
+
+// execResult runs a statement, prepared once, and returns its result.
+func (st *stmts) execResult(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
+	if st.m == nil {
+		st.m = make(map[string]*sql.Stmt)
+	}
+	p, ok := st.m[q]
+	if !ok {
+		var err error
+		if p, err = tx.PrepareContext(ctx, q); err != nil {
+			return nil, err
+		}
+		st.m[q] = p
+	}
+	return p.ExecContext(ctx, args...)
+}
+
+// queryRow runs a statement that returns one row, prepared once.
+func (st *stmts) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Row, error) {
+	if st.m == nil {
+		st.m = make(map[string]*sql.Stmt)
+	}
+	p, ok := st.m[q]
+	if !ok {
+		var err error
+		if p, err = tx.PrepareContext(ctx, q); err != nil {
+			return nil, err
+		}
+		st.m[q] = p
+	}
+	return p.QueryRowContext(ctx, args...), nil
+}
+
+func (st *stmts) close() {
+	for _, p := range st.m {
+		p.Close()
+	}
+}
+
+// Event payloads: the item an event describes is stored as a blob (the
+// same one as the item's revision, when the event carries that revision's
+// JSON, as detect's events do), and the event row keeps what changed.
+const (
+	kindIssue   = "issue"
+	kindMessage = "message"
+	kindService = "service"
+)
+
+// eventColumnKeys are the JSON keys of model.Event that the events table
+// holds in columns (or, for the payload, in blobs): they are left out of
+// its stored JSON.
+var eventColumnKeys = []string{"id", "tenant", "source", "itemId", "type", "revision", "detectedAt", "issue", "message", "service"}
+
+// splitEvent returns the stored JSON of ev (what changed, and anything
+// else model.Event may carry) and its payload: the JSON of its Issue,
+// Message or Service and which of them it is.
+func splitEvent(ev model.Event) (data string, kind string, payload []byte, err error) {
+	var v any
+	switch {
+	case ev.Issue != nil:
+		kind, v = kindIssue, ev.Issue
+	case ev.Message != nil:
+		kind, v = kindMessage, ev.Message
+	case ev.Service != nil:
+		kind, v = kindService, ev.Service
+	}
+	if v != nil {
+		if payload, err = json.Marshal(v); err != nil {
+			return "", "", nil, err
+		}
+	}
+	ev.Issue, ev.Message, ev.Service = nil, nil, nil
+	b, err := json.Marshal(ev)
+	if err != nil {
+		return "", "", nil, err
+	}
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return "", "", nil, err
+	}
+	for _, k := range eventColumnKeys {
+		delete(m, k)
+	}
+	if len(m) == 0 {
+		return "", kind, payload, nil
+	}
+	if b, err = json.Marshal(m); err != nil {
+		return "", "", nil, err
+	}
+	return string(b), kind, payload, nil
+}
+
+// commitEvents inserts b.Events and returns their IDs in order. An
+// event's item is usually the JSON of the revision it describes (detect's
+// events carry it): the event then refers to that revision and keeps no
+// hash of its own; any other item is stored as a blob of the event's.
+func (s *sqlStore) commitEvents(ctx context.Context, c *commitTx, b Batch, now time.Time) ([]int64, error) {
+	if len(b.Events) == 0 {
+		return nil, nil
+	}
+	ids := make([]int64, 0, len(b.Events))
+	type split struct {
+		data, kind, hash string
+	}
+	splits := make([]split, len(b.Events))
+	payloads := map[string][]byte{}
+	for i, ev := range b.Events {
+		if ev.Tenant == "" {
+			ev.Tenant = b.Tenant
+		}
+		if ev.Source == "" {
+			ev.Source = b.Source
+		}
+		data, kind, payload, err := splitEvent(ev)
+		if err != nil {
+			return nil, fmt.Errorf("encode event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
+		}
+		splits[i] = split{data: data, kind: kind}
+		if payload == nil {
+			continue
+		}
+		h := blobHash(payload)
+		rev, err := c.revisionHash(ctx, ev.Tenant, ev.Source, ev.ItemID, ev.Revision)
+		if err != nil {
+			return nil, fmt.Errorf("event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
+		}
+		if rev != h {
+			splits[i].hash = h
+			payloads[h] = payload
+		}
+	}
+	if err := c.putBlobs(ctx, payloads); err != nil {
+		return nil, err
+	}
+	for i, ev := range b.Events {
+		if ev.Tenant == "" {
+			ev.Tenant = b.Tenant
+		}
+		if ev.Source == "" {
+			ev.Source = b.Source
+		}
+		if ev.DetectedAt.IsZero() {
+			ev.DetectedAt = now
+		}
+		var id int64
+		err := c.queryRow(ctx, `INSERT INTO events (tenant, source, item_id, type, revision, detected_at, data, data_hash, data_kind)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
+			ev.Tenant, string(ev.Source), ev.ItemID, string(ev.Type), ev.Revision, encodeTime(ev.DetectedAt),
+			splits[i].data, splits[i].hash, splits[i].kind).Scan(&id)
+		if err != nil {
+			return nil, fmt.Errorf("insert event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
+		}
+		ids = append(ids, id)
+	}
+	return ids, nil
+}
+
+// revisionHash returns the blob of a stored revision ("" when there is no
+// such revision or it has no JSON), from this transaction's commits first.
+func (c *commitTx) revisionHash(ctx context.Context, tenant string, src model.Source, id string, rev int) (string, error) {
+	k := revKey{tenant, src, id, rev}
+	if h, ok := c.revs[k]; ok {
+		return h, nil
+	}
+	var h string
+	err := c.queryRow(ctx, `SELECT data_hash FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3 AND revision = $4`,
+		tenant, string(src), id, rev).Scan(&h)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", fmt.Errorf("read revision %d of %s: %w", rev, id, err)
+	}
+	c.revs[k] = h
+	return h, nil
+}
+
+// commitDeliveries inserts the outbox rows of b, skipping those whose key is
+// already stored.
+func (s *sqlStore) commitDeliveries(ctx context.Context, c *commitTx, b Batch, ids []int64, now time.Time) error {
+	zero, at := encodeTime(time.Time{}), encodeTime(now)
+	for i, d := range b.Deliveries {
+		if d.Event < 0 || d.Event >= len(ids) {
+			return fmt.Errorf("delivery %d refers to event %d of %d", i, d.Event, len(ids))
+		}
+		if d.Key == "" || d.Channel == "" {
+			return fmt.Errorf("delivery %d needs a channel and a key", i)
+		}
+		err := c.exec(ctx, `INSERT INTO outbox
+			(event_id, channel, route, key, state, attempts, next_attempt, lease_until, last_error, created_at, done_at, kind)
+			VALUES ($1, $2, $7, $3, $4, 0, $5, $6, '', $5, $6, $8)
+			ON CONFLICT (key) DO NOTHING`,
+			ids[d.Event], d.Channel, d.Key, string(DeliveryPending), at, zero, d.Route, string(kindOr(d.Kind)))
+		if err != nil {
+			return fmt.Errorf("insert delivery %s: %w", d.Key, err)
+		}
+	}
+	return nil
+}
