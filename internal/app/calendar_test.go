@@ -168,7 +168,7 @@ func TestCalendar(t *testing.T) {
 	}
 	ics := strings.ReplaceAll(string(body), "\r\n ", "")
 	for _, tenant := range []string{"t1", "t2"} {
-		uid := "UID:" + tenant + "-MC500001-targeted-release-rollout-complete@shdmc"
+		uid := "UID:" + tenant + "-MC500001-rollout-end@shdmc"
 		i := strings.Index(ics, uid)
 		if i < 0 {
 			t.Fatalf("calendar lacks %s:\n%s", uid, ics)
