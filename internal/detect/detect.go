@@ -281,6 +281,9 @@ func messageChanges(prev, cur *model.Message) []model.Change {
 	add(model.ChangeMajor, strconv.FormatBool(prev.IsMajorChange), strconv.FormatBool(cur.IsMajorChange))
 	add(model.ChangeActionDate, timeText(prev.ActionRequiredBy), timeText(cur.ActionRequiredBy))
 	for _, mv := range milestone.Compare(milestone.Parse(prev), milestone.Parse(cur)) {
+		if mv.From.OnDay(prev.ActionRequiredBy) && mv.To.OnDay(cur.ActionRequiredBy) {
+			continue // the action-required date's move says it
+		}
 		cs = append(cs, model.Change{Kind: model.ChangeSchedule, Field: mv.Name, From: mv.From.String(), To: mv.To.String()})
 	}
 	add(model.ChangeStart, timeText(prev.Start), timeText(cur.Start))

@@ -453,3 +453,36 @@ func TestMessageFilesAndDetails(t *testing.T) {
 		t.Errorf("changes (-want +got):\n%s", diff)
 	}
 }
+
+// TestScheduleWithActionDate: a milestone whose days move exactly as the
+// action-required date does is not repeated as a schedule change; one
+// that moves otherwise is.
+func TestScheduleWithActionDate(t *testing.T) {
+	prev := baseMessage(t)
+	prev.Body = strings.Replace(prev.Body, "<p><strong>[When this will happen:]</strong></p>",
+		"<p><strong>[When this will happen:]</strong></p><p>We will retire the old dialog on May 31, 2024.</p>", 1)
+	cur := copyMessage(prev)
+	cur.ActionRequiredBy = time.Date(2024, 7, 31, 7, 0, 0, 0, time.UTC)
+	cur.Body = strings.Replace(cur.Body, "on May 31, 2024.", "on July 31, 2024 (previously May 31, 2024).", 1)
+	cur.Body = strings.Replace(cur.Body, "expect to complete by late May 2024", "expect to complete by early June 2024", 1)
+	ev, ok := Message("contoso", prev, 1, cur, Options{Now: now})
+	if !ok {
+		t.Fatal("no event")
+	}
+	var got []model.Change
+	for _, c := range ev.Changes {
+		if c.Kind == model.ChangeSchedule || c.Kind == model.ChangeActionDate {
+			got = append(got, c)
+		}
+	}
+	want := []model.Change{
+		{Kind: model.ChangeActionDate, From: "2024-05-31T07:00:00Z", To: "2024-07-31T07:00:00Z"},
+		{Kind: model.ChangeSchedule, Field: "Targeted Release: rollout complete", From: "2024-05-21/2024-05-31", To: "2024-06-01/2024-06-10"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	if ev.Type != model.EventMessageActionDate {
+		t.Errorf("type %s", ev.Type)
+	}
+}

@@ -76,6 +76,15 @@ func (r Range) IsZero() bool { return r.From.IsZero() && r.To.IsZero() }
 // Same reports whether r and o cover the same time, whatever their phrases.
 func (r Range) Same(o Range) bool { return r.From.Equal(o.From) && r.To.Equal(o.To) }
 
+// OnDay reports whether the range is the one calendar day (UTC) of t.
+func (r Range) OnDay(t time.Time) bool {
+	if t.IsZero() || r.IsZero() {
+		return false
+	}
+	d := func(x time.Time) string { return x.UTC().Format(time.DateOnly) }
+	return d(r.From) == d(t) && d(r.To) == d(t)
+}
+
 // String is the range as ISO 8601 text: "2024-06-11/2024-06-20" for days,
 // "2024-06-14" for one day, an RFC 3339 time for an exact instant, "" when
 // unset. ParseRange reads it back.
