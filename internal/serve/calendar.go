@@ -10,11 +10,19 @@ import (
 )
 
 // roadmapLines names each Microsoft 365 Roadmap ID of a post with its
-// link to the roadmap, one per line, for a calendar description.
+// link to the roadmap and the rollout status its details give per
+// platform, one per line, for a calendar description.
 func roadmapLines(m *model.Message) string {
 	var b strings.Builder
+	statuses := milestone.FeatureStatuses(m)
 	for _, id := range milestone.RoadmapIDs(m) {
-		b.WriteString("Microsoft 365 Roadmap " + id + ": " + milestone.RoadmapLink(id) + "\n")
+		b.WriteString("Microsoft 365 Roadmap " + id + ": " + milestone.RoadmapLink(id))
+		for _, fs := range statuses {
+			if fs.RoadmapID == id {
+				b.WriteString(" · " + fs.Platform + ": " + fs.Status)
+			}
+		}
+		b.WriteString("\n")
 	}
 	return b.String()
 }

@@ -55,7 +55,8 @@ func TestCalendarMilestones(t *testing.T) {
 	m := model.Message{ID: "MC800101", Title: "Waiting room", Category: model.CategoryPlanForChange, Severity: model.SeverityNormal,
 		Start: time.Date(2024, 5, 2, 17, 0, 0, 0, time.UTC), ActionRequiredBy: time.Date(2024, 6, 30, 7, 0, 0, 0, time.UTC),
 		LastModified: time.Date(2024, 5, 2, 17, 0, 0, 0, time.UTC), BodyType: "html", Body: body,
-		Details: []model.KeyValue{{Name: "RoadmapIds", Value: "382645, 400001"}}}
+		Details: []model.KeyValue{{Name: "RoadmapIds", Value: "382645, 400001"},
+			{Name: "FeatureStatusJson", Value: `{"382645":[{"RoadmapId":"382645","Platform":"Web","Status":"InRollout"}]}`}}}
 	put := func(tenant string, rev int, m model.Message) {
 		data, _ := json.Marshal(m)
 		if _, err := st.Commit(ctx, store.Batch{Tenant: tenant, Source: model.SourceMC, Items: []store.Item{{
@@ -95,7 +96,7 @@ func TestCalendarMilestones(t *testing.T) {
 	if e["SUMMARY"] != `Rollout completes (mid-June 2024): MC800101 Waiting room · Targeted Release` {
 		t.Errorf("SUMMARY %q", e["SUMMARY"])
 	}
-	for _, want := range []string{`Targeted Release: mid-June 2024`, `Microsoft 365 Roadmap 382645: https://www.microsoft.com/microsoft-365/roadmap?filters=&searchterms=382645`,
+	for _, want := range []string{`Targeted Release: mid-June 2024`, `Microsoft 365 Roadmap 382645: https://www.microsoft.com/microsoft-365/roadmap?filters=&searchterms=382645 · Web: InRollout`,
 		`searchterms=400001`} {
 		if !strings.Contains(e["DESCRIPTION"], want) {
 			t.Errorf("DESCRIPTION lacks %q: %s", want, e["DESCRIPTION"])
