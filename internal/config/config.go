@@ -135,6 +135,11 @@ type Config struct {
 	Channels []Channel `yaml:"channels"`
 	// Routes decide which events reach which channels.
 	Routes []Route `yaml:"routes"`
+	// Reminders are the numbers of days before a Message Center post's
+	// action-required date at which an mc.reminder event is raised, once
+	// per tenant, post, date and number (e.g. [30, 7, 1]); routes without
+	// their own reminders key get these.
+	Reminders []int `yaml:"reminders"`
 	// Translator translates the prose of notices for routes whose language
 	// is not English.
 	Translator Translator `yaml:"translator"`
@@ -307,6 +312,10 @@ type Route struct {
 	// same content in several tenants once, naming the other tenants,
 	// instead of once per tenant.
 	GroupTenants bool `yaml:"group_tenants"`
+	// Reminders are the mc.reminder days this route delivers (a subset
+	// is raised for it); without the key, the top-level reminders; an
+	// empty list, none.
+	Reminders []int `yaml:"reminders"`
 }
 
 // Match filters events. Lists match when any element matches

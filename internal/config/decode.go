@@ -67,6 +67,7 @@ func Parse(data []byte, path string, lookupEnv func(string) (string, bool), chan
 		// The warnings too, so that one run shows every mistake.
 		return nil, append(errs, warnings...).sorted()
 	}
+	cfg.inheritReminders()
 	return cfg, nil
 }
 

@@ -141,6 +141,7 @@ func (c *Config) validate() []problem {
 	v.translator()
 	v.outage()
 	v.retention()
+	v.reminders()
 	return v.problems
 }
 

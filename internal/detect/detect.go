@@ -10,13 +10,14 @@
 //     (oldest first), post_edited, title, impact, start_time, end_time,
 //     service, feature (feature group, then feature), origin;
 //   - messages: new, title, category, severity, services, tags, major_change,
-//     action_required_by, start_time, end_time, attachments, body_section (in
+//     action_required_by, schedule (milestones, in the order of the current
+//     body), start_time, end_time, attachments, details, body_section (in
 //     the order of the current body, removed sections last);
 //   - services: new, status.
 //
 // Event.Type is the most significant change: for issues new > resolved >
 // reopened > status > classification > post added > other edits; for
-// messages new > action date moved > updated.
+// messages new > action date moved > schedule changed > updated.
 package detect
 
 import (
@@ -27,6 +28,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/fingerprint"
 	"github.com/shdmc/shdmc/internal/htmltext"
+	"github.com/shdmc/shdmc/internal/milestone"
 	"github.com/shdmc/shdmc/internal/model"
 )
 
@@ -255,8 +257,11 @@ func Message(tenant string, prev *model.Message, prevRev int, cur *model.Message
 		return model.Event{}, false
 	}
 	ev.Type = model.EventMessageUpdated
-	if ev.Has(model.ChangeActionDate) {
+	switch {
+	case ev.Has(model.ChangeActionDate):
 		ev.Type = model.EventMessageActionDate
+	case ev.Has(model.ChangeSchedule):
+		ev.Type = model.EventMessageSchedule
 	}
 	return ev, true
 }
@@ -275,6 +280,12 @@ func messageChanges(prev, cur *model.Message) []model.Change {
 	add(model.ChangeTags, list(prev.Tags), list(cur.Tags))
 	add(model.ChangeMajor, strconv.FormatBool(prev.IsMajorChange), strconv.FormatBool(cur.IsMajorChange))
 	add(model.ChangeActionDate, timeText(prev.ActionRequiredBy), timeText(cur.ActionRequiredBy))
+	for _, mv := range milestone.Compare(milestone.Parse(prev), milestone.Parse(cur)) {
+		if mv.From.OnDay(prev.ActionRequiredBy) && mv.To.OnDay(cur.ActionRequiredBy) {
+			continue // the action-required date's move says it
+		}
+		cs = append(cs, model.Change{Kind: model.ChangeSchedule, Field: mv.Name, From: mv.From.String(), To: mv.To.String()})
+	}
 	add(model.ChangeStart, timeText(prev.Start), timeText(cur.Start))
 	add(model.ChangeEnd, timeText(prev.End), timeText(cur.End))
 	add(model.ChangeAttachments, attachmentList(prev.Attachments), attachmentList(cur.Attachments))

@@ -306,6 +306,10 @@ func TestMessageChanges(t *testing.T) {
 				{Kind: model.ChangeTitle, From: "New sharing experience in SharePoint and OneDrive", To: "(Updated) New sharing experience in SharePoint and OneDrive"},
 				{Kind: model.ChangeTags, From: "New feature, User impact", To: "New feature, Updated message, User impact"},
 				{Kind: model.ChangeActionDate, From: "2024-05-31T07:00:00Z", To: "2024-07-31T07:00:00Z"},
+				{Kind: model.ChangeSchedule, Field: "Targeted Release: rollout begins", From: "2024-05-11/2024-05-20", To: "2024-07-01/2024-07-10"},
+				{Kind: model.ChangeSchedule, Field: "Targeted Release: rollout complete", From: "2024-05-21/2024-05-31", To: "2024-07-11/2024-07-20"},
+				{Kind: model.ChangeSchedule, Field: "General Availability: rollout begins", From: "2024-06-01/2024-06-10", To: "2024-08-01/2024-08-10"},
+				{Kind: model.ChangeSchedule, Field: "General Availability: rollout complete", From: "2024-06-21/2024-06-30", To: "2024-08-21/2024-08-31"},
 				{
 					Kind: model.ChangeBodySection, Field: "When this will happen",
 					From: "Targeted Release: We will begin rolling out in mid-May 2024 and expect to complete by late May 2024. General Availability: We will begin rolling out in early June 2024 and expect to complete by late…",
@@ -314,6 +318,21 @@ func TestMessageChanges(t *testing.T) {
 				{Kind: model.ChangeBodySection, Field: "Compliance considerations", To: "No compliance considerations identified, review as appropriate for your organization."},
 			},
 			wantType: model.EventMessageActionDate,
+		},
+		{
+			name: "rescheduled without a new action date",
+			mutate: func(m *model.Message) {
+				m.Body = strings.Replace(m.Body, "expect to complete by late May 2024", "expect to complete by mid-June 2024 (previously late May)", 1)
+			},
+			want: []model.Change{
+				{Kind: model.ChangeSchedule, Field: "Targeted Release: rollout complete", From: "2024-05-21/2024-05-31", To: "2024-06-11/2024-06-20"},
+				{
+					Kind: model.ChangeBodySection, Field: "When this will happen",
+					From: "Targeted Release: We will begin rolling out in mid-May 2024 and expect to complete by late May 2024. General Availability: We will begin rolling out in early June 2024 and expect to complete by late…",
+					To:   "Targeted Release: We will begin rolling out in mid-May 2024 and expect to complete by mid-June 2024 (previously late May). General Availability: We will begin rolling out in early June 2024 and…",
+				},
+			},
+			wantType: model.EventMessageSchedule,
 		},
 		{
 			name: "metadata",
@@ -432,5 +451,38 @@ func TestMessageFilesAndDetails(t *testing.T) {
 	}
 	if diff := cmp.Diff(want, ev.Changes); diff != "" {
 		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+}
+
+// TestScheduleWithActionDate: a milestone whose days move exactly as the
+// action-required date does is not repeated as a schedule change; one
+// that moves otherwise is.
+func TestScheduleWithActionDate(t *testing.T) {
+	prev := baseMessage(t)
+	prev.Body = strings.Replace(prev.Body, "<p><strong>[When this will happen:]</strong></p>",
+		"<p><strong>[When this will happen:]</strong></p><p>We will retire the old dialog on May 31, 2024.</p>", 1)
+	cur := copyMessage(prev)
+	cur.ActionRequiredBy = time.Date(2024, 7, 31, 7, 0, 0, 0, time.UTC)
+	cur.Body = strings.Replace(cur.Body, "on May 31, 2024.", "on July 31, 2024 (previously May 31, 2024).", 1)
+	cur.Body = strings.Replace(cur.Body, "expect to complete by late May 2024", "expect to complete by early June 2024", 1)
+	ev, ok := Message("contoso", prev, 1, cur, Options{Now: now})
+	if !ok {
+		t.Fatal("no event")
+	}
+	var got []model.Change
+	for _, c := range ev.Changes {
+		if c.Kind == model.ChangeSchedule || c.Kind == model.ChangeActionDate {
+			got = append(got, c)
+		}
+	}
+	want := []model.Change{
+		{Kind: model.ChangeActionDate, From: "2024-05-31T07:00:00Z", To: "2024-07-31T07:00:00Z"},
+		{Kind: model.ChangeSchedule, Field: "Targeted Release: rollout complete", From: "2024-05-21/2024-05-31", To: "2024-06-01/2024-06-10"},
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("changes (-want +got):\n%s", diff)
+	}
+	if ev.Type != model.EventMessageActionDate {
+		t.Errorf("type %s", ev.Type)
 	}
 }

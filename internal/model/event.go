@@ -33,6 +33,17 @@ const (
 	EventSourceRestored EventType = "source.restored"
 )
 
+// The event types of the change calendar (internal/milestone).
+const (
+	// EventMessageSchedule: a rollout milestone the post's body states
+	// moved (or a new one was given); Changes hold ChangeSchedule.
+	EventMessageSchedule EventType = "mc.schedule_changed"
+	// EventMessageReminder is not detected: the poller raises it N days
+	// before a post's action-required date (Changes hold one
+	// ChangeReminder; Revision encodes the date and N, see poll).
+	EventMessageReminder EventType = "mc.reminder"
+)
+
 // Sources other than the Graph collections: the health of a tenant's Graph
 // connection (source.down events), and the public status pages, whose
 // items are stored as issues.
@@ -80,6 +91,18 @@ const (
 	// ChangeOutage: an outage ended; Field holds when it began (RFC 3339),
 	// To its duration in seconds, From the failure class.
 	ChangeOutage ChangeKind = "outage"
+)
+
+// The change kinds of the change calendar.
+const (
+	// ChangeSchedule: a milestone of a post moved; Field holds the
+	// milestone's name ("Targeted Release: rollout begins"), From and To
+	// its ranges as milestone.Range.String writes them ("2024-06-11/2024-06-20",
+	// "2024-06-14"); From is empty for a new milestone.
+	ChangeSchedule ChangeKind = "schedule"
+	// ChangeReminder: the action-required date To (RFC 3339) is Field days
+	// away.
+	ChangeReminder ChangeKind = "reminder"
 )
 
 // Change is one field-level difference between two revisions. From and To
@@ -152,6 +175,7 @@ func EventTypes() []EventType {
 		EventIssueClassified, EventIssueEdited, EventIssueRemoved,
 		EventMessageNew, EventMessageUpdated, EventMessageActionDate, EventMessageRemoved,
 		EventServiceStatus, EventSourceDown, EventSourceRestored,
+		EventMessageSchedule, EventMessageReminder,
 	}
 }
 

@@ -56,6 +56,10 @@ type Settings struct {
 	// NoLicences never reads the tenant's subscribed SKUs: relevance rests
 	// on service health alone.
 	NoLicences bool
+	// Reminders are the numbers of days before a Message Center post's
+	// action-required date at which an mc.reminder event is raised after
+	// a messages pass (reminders.go); none when empty.
+	Reminders []int
 	// Targets returns the deliveries of an event (route.Router.Match).
 	// When nil, every event goes to every one of Channels through the
 	// default route.
@@ -78,6 +82,9 @@ type Poller struct {
 	reachedBack map[model.Source]time.Time
 	// rel is what is known of the tenant's services (relevance.go).
 	rel relevanceState
+	// reminded holds the reminders known to be raised ("item/revision"),
+	// so that a pass asks the store about each only once.
+	reminded map[string]bool
 }
 
 // New returns a Poller of tenant's Graph sources, those set switches on.
@@ -105,7 +112,7 @@ func NewSources(tenant string, srcs []source.Source, st store.Store, set Setting
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Poller{tenant: tenant, sources: srcs, st: st, set: set, now: now, log: log.With("tenant", tenant),
-		reachedBack: map[model.Source]time.Time{}, forceFull: map[model.Source]bool{}}
+		reachedBack: map[model.Source]time.Time{}, forceFull: map[model.Source]bool{}, reminded: map[string]bool{}}
 }
 
 // ForceFull makes the next pass of every source fetch its collection in
@@ -211,6 +218,14 @@ func (p *Poller) PollSources(ctx context.Context, only []model.Source) (Result, 
 			continue
 		}
 		b.done()
+		if b.kind == source.KindMessage {
+			n, err := p.remind(ctx)
+			b.res.Events += n
+			if err != nil {
+				fail(b.b.Source, b.res, err)
+				continue
+			}
+		}
 		res.Sources[b.b.Source] = b.res
 	}
 	for name, r := range res.Sources {

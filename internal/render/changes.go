@@ -94,6 +94,8 @@ func (l *tr) changeLine(ev *model.Event, c model.Change) string {
 		return l.setChange(l.t("label.attachments"), "", c.From, c.To)
 	case model.ChangeDetails:
 		return l.textChange(l.f("change.detail", "name", c.Field), short(c.From), short(c.To))
+	case model.ChangeSchedule, model.ChangeReminder:
+		return l.milestoneChange(c)
 	case model.ChangeMajor:
 		if c.To == "true" {
 			return l.t("change.majorOn")

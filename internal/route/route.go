@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -42,6 +43,8 @@ type compiled struct {
 	relSet     bool
 	relevant   bool
 	actionSpan time.Duration
+	// reminders are the mc.reminder days the route delivers; nil: all.
+	reminders []int
 }
 
 // New compiles routes. With no routes, every event goes to every channel
@@ -93,6 +96,7 @@ func New(routes []config.Route, channels []string) (*Router, error) {
 			c.relSet, c.relevant = true, *m.Relevant
 		}
 		c.actionSpan = time.Duration(m.ActionRequiredWithin)
+		c.reminders = rc.Reminders
 		r.routes = append(r.routes, c)
 	}
 	return r, nil
@@ -151,6 +155,9 @@ func (c *compiled) set(key string) bool { _, on := c.sets[key]; return on }
 
 func (c *compiled) matches(ev *model.Event) bool {
 	if !c.any("tenants", ev.Tenant) || !c.any("sources", string(ev.Source)) || !c.any("events", string(ev.Type)) {
+		return false
+	}
+	if ev.Type == model.EventMessageReminder && c.reminders != nil && !slices.Contains(c.reminders, reminderDays(ev)) {
 		return false
 	}
 	is, m, sv := ev.Issue, ev.Message, ev.Service
@@ -239,4 +246,16 @@ func transition(ev *model.Event) (from, to string, ok bool) {
 		}
 	}
 	return "", "", false
+}
+
+// reminderDays is the number of days of an mc.reminder event (the Field
+// of its ChangeReminder), 0 when it has none.
+func reminderDays(ev *model.Event) int {
+	for _, c := range ev.Changes {
+		if c.Kind == model.ChangeReminder {
+			n, _ := strconv.Atoi(c.Field)
+			return n
+		}
+	}
+	return 0
 }

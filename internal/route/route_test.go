@@ -117,3 +117,42 @@ func TestDefaultAndSeveralRoutes(t *testing.T) {
 		t.Errorf("Policy(nosuch) = %+v, want nil, usable", p)
 	}
 }
+
+// TestReminders: a route delivers the mc.reminder days of its reminders
+// list; nil (the implicit default route) delivers every day raised, an
+// empty list none; other events are not affected.
+func TestReminders(t *testing.T) {
+	reminder := func(days string) *model.Event {
+		ev := mcEvent(false, t0.Add(7*24*time.Hour))
+		ev.Type = model.EventMessageReminder
+		ev.Changes = []model.Change{{Kind: model.ChangeReminder, Field: days, To: t0.Add(7 * 24 * time.Hour).Format(time.RFC3339)}}
+		return ev
+	}
+	r, err := New([]config.Route{
+		{Name: "all", Channels: []string{"a"}},
+		{Name: "week", Channels: []string{"b"}, Reminders: []int{7}},
+		{Name: "none", Channels: []string{"c"}, Reminders: []int{}},
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	routes := func(ev *model.Event) []string {
+		var out []string
+		for _, tg := range r.Match(ev) {
+			out = append(out, tg.Route)
+		}
+		return out
+	}
+	for _, tt := range []struct {
+		ev   *model.Event
+		want []string
+	}{
+		{reminder("7"), []string{"all", "week"}},
+		{reminder("30"), []string{"all"}},
+		{mcEvent(false, time.Time{}), []string{"all", "week", "none"}},
+	} {
+		if got := routes(tt.ev); !slices.Equal(got, tt.want) {
+			t.Errorf("%s %v: routes %v, want %v", tt.ev.Type, tt.ev.Changes, got, tt.want)
+		}
+	}
+}

@@ -153,6 +153,8 @@ func uiCatalog() map[string]map[string]string {
 			"event.mc.new":               "New message",
 			"event.mc.updated":           "Updated",
 			"event.mc.action_date":       "Action date moved",
+			"event.mc.schedule_changed":  "Schedule moved",
+			"event.mc.reminder":          "Reminder",
 			"event.mc.removed":           "Withdrawn",
 			"event.service.status":       "Service status changed",
 			"event.digest":               "Digest",
@@ -179,6 +181,8 @@ func uiCatalog() map[string]map[string]string {
 			"ck.tags":                    "tags",
 			"ck.major_change":            "major change",
 			"ck.action_required_by":      "action required by",
+			"ck.schedule":                "schedule",
+			"ck.reminder":                "reminder",
 			"ck.body_section":            "section",
 			"ck.attachments":             "attachments",
 			"ck.incident_report":         "post-incident report",
@@ -204,6 +208,9 @@ func uiCatalog() map[string]map[string]string {
 			"feed.description": "Microsoft 365 service health and Message Center",
 			"cal.rolloutStart": "Rollout starts",
 			"cal.rolloutEnd":   "Rollout completes",
+			"cal.rollout":      "Rollout",
+			"cal.retirement":   "Retirement",
+			"cal.date":         "Scheduled",
 
 			// Friendly English for the wire enums; other languages take
 			// them from render's catalogs (view.Enum).
@@ -372,6 +379,8 @@ func uiCatalog() map[string]map[string]string {
 			"event.mc.new":               "新しいメッセージ",
 			"event.mc.updated":           "更新",
 			"event.mc.action_date":       "対応期限の変更",
+			"event.mc.schedule_changed":  "予定の変更",
+			"event.mc.reminder":          "リマインダー",
 			"event.mc.removed":           "掲載終了",
 			"event.service.status":       "サービス状態の変更",
 			"event.digest":               "ダイジェスト",
@@ -398,6 +407,8 @@ func uiCatalog() map[string]map[string]string {
 			"ck.tags":                    "タグ",
 			"ck.major_change":            "主要な変更",
 			"ck.action_required_by":      "対応期限",
+			"ck.schedule":                "予定",
+			"ck.reminder":                "リマインダー",
 			"ck.body_section":            "セクション",
 			"ck.attachments":             "添付ファイル",
 			"ck.incident_report":         "インシデント後のレポート",
@@ -421,6 +432,9 @@ func uiCatalog() map[string]map[string]string {
 			"feed.description": "Microsoft 365 のサービス正常性とメッセージ センター",
 			"cal.rolloutStart": "ロールアウト開始",
 			"cal.rolloutEnd":   "ロールアウト完了",
+			"cal.rollout":      "ロールアウト",
+			"cal.retirement":   "提供終了",
+			"cal.date":         "予定日",
 		},
 	}
 }

@@ -6,13 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
-	"regexp"
-	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"github.com/shdmc/shdmc/internal/htmltext"
+	"github.com/shdmc/shdmc/internal/milestone"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/store"
@@ -226,10 +225,12 @@ func writeXML(w http.ResponseWriter, ctype string, v any) {
 }
 
 // handleICS serves an iCalendar feed of what a Message Center reader plans
-// by: the action-required dates, and the rollout milestones the posts
-// announce ("We will begin rolling out in early June 2023 and expect to
-// complete by late June 2023"), as all-day events. The posts' publication
-// and expiry dates are left out: they are bookkeeping, not dates to act on.
+// by: the action-required dates, and the milestones the posts announce
+// ("Targeted Release: We will begin rolling out in early June 2023 and
+// expect to complete by late June 2023"; internal/milestone), one all-day
+// event per milestone and tenant over its range of days, each with the
+// post's Microsoft 365 Roadmap links. The posts' publication and expiry
+// dates are left out: they are bookkeeping, not dates to act on.
 func (s *Server) handleICS(w http.ResponseWriter, r *http.Request) {
 	v := s.viewOf(r)
 	q, err := queryOf(r.URL.Query())
@@ -264,6 +265,10 @@ type icsEvent struct {
 	kind, label string
 	start, end  time.Time
 	note        string // the phrase of a milestone ("early June 2023")
+	// The milestone's phase, where it applies ("Targeted Release") and
+	// its phrase with the date it had before, for a milestone (calendar.go).
+	phase       milestone.Phase
+	where, when string
 }
 
 // buildICS writes the calendar: CRLF line ends, lines folded at 75
@@ -284,23 +289,27 @@ func buildICS(now time.Time, link func(path string) string, v view, items []stor
 			continue
 		}
 		href := link(itemPath(it.Key))
-		desc := htmltext.Excerpt(htmltext.Text(m.Body), 600)
+		desc := roadmapLines(&m) + htmltext.Excerpt(htmltext.Text(m.Body), 600)
 		var evs []icsEvent
 		if !m.ActionRequiredBy.IsZero() {
 			day := v.day(m.ActionRequiredBy)
 			evs = append(evs, icsEvent{kind: "action", label: v.T("cal.actionBy"), start: day, end: day.AddDate(0, 0, 1)})
 		}
-		for _, ms := range rolloutMilestones(htmltext.Text(m.Body)) {
-			label := v.T("cal.rolloutStart")
-			if ms.kind == "rollout-end" {
-				label = v.T("cal.rolloutEnd")
-			}
-			evs = append(evs, icsEvent{kind: ms.kind, label: label, start: ms.start, end: ms.end, note: ms.phrase})
+		for _, e := range calendarMilestones(&m) {
+			e.label = v.T(phaseLabels[e.phase])
+			evs = append(evs, e)
 		}
 		for _, e := range evs {
 			summary := e.label + ": " + m.ID + " " + m.Title
 			if e.note != "" {
 				summary = e.label + " (" + e.note + "): " + m.ID + " " + m.Title
+			}
+			about := desc
+			if e.where != "" {
+				summary += " · " + e.where
+				about = e.where + ": " + e.when + "\n" + desc
+			} else if e.when != "" {
+				about = e.when + "\n" + desc
 			}
 			line("BEGIN:VEVENT")
 			line("UID:" + icsText(it.Key.Tenant+"-"+it.Key.ID+"-"+e.kind) + "@shdmc")
@@ -308,7 +317,7 @@ func buildICS(now time.Time, link func(path string) string, v view, items []stor
 			line("DTSTART;VALUE=DATE:" + e.start.Format("20060102"))
 			line("DTEND;VALUE=DATE:" + e.end.Format("20060102"))
 			line("SUMMARY:" + icsText(summary))
-			line("DESCRIPTION:" + icsText(it.Key.Tenant+" · "+desc))
+			line("DESCRIPTION:" + icsText(it.Key.Tenant+" · "+about))
 			line("URL:" + href)
 			line("TRANSP:TRANSPARENT")
 			line("END:VEVENT")
@@ -316,82 +325,6 @@ func buildICS(now time.Time, link func(path string) string, v view, items []stor
 	}
 	line("END:VCALENDAR")
 	return b.String()
-}
-
-// milestone is a rollout date a Message Center post announces: the days
-// it spans (early June is June 1–10, a named day is that day).
-type milestone struct {
-	kind       string // "rollout-start" or "rollout-end"
-	start, end time.Time
-	phrase     string
-}
-
-var (
-	// monthDate finds "early June 2023", "mid-July 2023", "June 13, 2023",
-	// "June 2023"; a phrase without a year ("previously early June") is
-	// no date.
-	monthDate = regexp.MustCompile(`(?i)\b(?:(early|mid|late)[- ])?(january|february|march|april|may|june|july|august|september|october|november|december)\s+(?:(\d{1,2}),?\s+)?(\d{4})\b`)
-	// rolloutWord tells what a date in a sentence is: the start or the
-	// end of a rollout.
-	// sentenceEnd splits text into sentences (roughly: enough to keep a
-	// date with the verb before it).
-	sentenceEnd = regexp.MustCompile(`[.!?](?:\s|$)|\n+`)
-	rolloutWord = regexp.MustCompile(`(?i)\b(begin|beginning|start|starting|complete|completed|completion|finish|finished|end)\b`)
-)
-
-// rolloutMilestones finds the first start and the first end of a rollout
-// in a post's text: a date in a sentence about rolling out, after "begin"
-// or "start" (a start) or "complete" or "finish" (an end).
-func rolloutMilestones(text string) []milestone {
-	var out []milestone
-	seen := map[string]bool{}
-	for _, sent := range sentenceEnd.Split(text, -1) {
-		if !strings.Contains(strings.ToLower(sent), "roll") {
-			continue
-		}
-		for _, loc := range monthDate.FindAllStringSubmatchIndex(sent, -1) {
-			words := rolloutWord.FindAllString(sent[:loc[0]], -1)
-			if len(words) == 0 {
-				continue
-			}
-			kind := "rollout-start"
-			switch strings.ToLower(words[len(words)-1])[:3] {
-			case "com", "fin", "end":
-				kind = "rollout-end"
-			}
-			if seen[kind] {
-				continue
-			}
-			m := monthDate.FindStringSubmatch(sent[loc[0]:loc[1]])
-			year, _ := strconv.Atoi(m[4])
-			mon := time.Month(0)
-			for i := time.January; i <= time.December; i++ {
-				if strings.EqualFold(i.String(), m[2]) {
-					mon = i
-				}
-			}
-			first := time.Date(year, mon, 1, 0, 0, 0, 0, time.UTC)
-			start, end := first, first.AddDate(0, 1, 0)
-			switch {
-			case m[3] != "":
-				day, _ := strconv.Atoi(m[3])
-				start = time.Date(year, mon, day, 0, 0, 0, 0, time.UTC)
-				end = start.AddDate(0, 0, 1)
-			case strings.EqualFold(m[1], "early"):
-				end = first.AddDate(0, 0, 10)
-			case strings.EqualFold(m[1], "mid"):
-				start, end = first.AddDate(0, 0, 10), first.AddDate(0, 0, 20)
-			case strings.EqualFold(m[1], "late"):
-				start = first.AddDate(0, 0, 20)
-			}
-			if start.Month() != mon { // "June 31"
-				continue
-			}
-			seen[kind] = true
-			out = append(out, milestone{kind: kind, start: start, end: end, phrase: strings.Join(strings.Fields(sent[loc[0]:loc[1]]), " ")})
-		}
-	}
-	return out
 }
 
 // icsText escapes a TEXT value (RFC 5545 §3.3.11).

@@ -100,8 +100,13 @@ func TestRolloutMilestones(t *testing.T) {
 	}
 	for _, tt := range tests {
 		var got []string
-		for _, m := range rolloutMilestones(tt.text) {
-			got = append(got, m.kind+" "+m.start.Format("2006-01-02")+" "+m.end.Format("2006-01-02")+" "+m.phrase)
+		// The calendar's milestones (internal/milestone) of the rollout's
+		// start and end.
+		for _, m := range calendarMilestones(&model.Message{Body: tt.text}) {
+			if m.kind != "rollout-start" && m.kind != "rollout-end" {
+				continue
+			}
+			got = append(got, m.kind+" "+m.start.Format("2006-01-02")+" "+m.end.Format("2006-01-02")+" "+m.note)
 		}
 		if d := cmp.Diff(tt.want, got); d != "" {
 			t.Errorf("%q (-want +got):\n%s", tt.text, d)

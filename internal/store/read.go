@@ -52,6 +52,8 @@ type ItemQuery struct {
 	// ActionBefore keeps MC posts whose action-required date is set and
 	// before it.
 	ActionBefore time.Time
+	// ActionAfter keeps MC posts whose action-required date is after it.
+	ActionAfter time.Time
 	// HasDates keeps MC posts with an action-required, start or end date.
 	HasDates bool
 	// Text is a full-text search over the title, the ID and the plain
@@ -181,6 +183,9 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 		// Graph's times are RFC 3339 in UTC ("2025-03-01T00:00:00Z"), which
 		// compare correctly as text with the stored time layout.
 		conds = append(conds, "x.action_by <> '' AND x.action_by < "+arg(encodeTime(q.ActionBefore)))
+	}
+	if !q.ActionAfter.IsZero() {
+		conds = append(conds, "x.action_by > "+arg(encodeTime(q.ActionAfter)))
 	}
 	if q.HasDates {
 		conds = append(conds, "(x.action_by <> '' OR x.start_at <> '' OR x.end_at <> '')")

@@ -90,6 +90,8 @@ func testSearchItems(t *testing.T, s store.Store) {
 		{"major", store.ItemQuery{Major: &yes}, []string{"contoso/MC100"}},
 		{"action before", store.ItemQuery{ActionBefore: day.AddDate(0, 2, 0)}, []string{"contoso/MC100"}},
 		{"action before later", store.ItemQuery{ActionBefore: day.AddDate(1, 0, 0)}, []string{"contoso/MC100", "fabrikam/MC100"}},
+		{"action after", store.ItemQuery{ActionAfter: day.AddDate(0, 2, 0)}, []string{"fabrikam/MC100"}},
+		{"action window", store.ItemQuery{ActionAfter: day, ActionBefore: day.AddDate(0, 2, 0)}, []string{"contoso/MC100"}},
 		{"text english", store.ItemQuery{Text: "authentication"}, []string{"contoso/MC100", "fabrikam/MC100"}},
 		{"text case", store.ItemQuery{Text: "BASIC"}, []string{"contoso/MC100", "fabrikam/MC100"}},
 		{"text two words", store.ItemQuery{Text: "basic ends"}, []string{"fabrikam/MC100"}},
