@@ -12,9 +12,6 @@ import (
 // ErrDashboard marks dashboard settings that cannot work (serve.ErrSettings).
 var ErrDashboard = serve.ErrSettings
 
-// Dashboard is serve.FromConfig.
-var Dashboard = serve.FromConfig
-
 // initDashboard builds the dashboard Run serves when o asks for it and
 // the config does not turn it off, and feeds its metrics from every poll.
 func (a *App) initDashboard(o *Options) error {
@@ -22,7 +19,7 @@ func (a *App) initDashboard(o *Options) error {
 		return nil
 	}
 	metrics := metrics.New()
-	srv, err := Dashboard(a.cfg, a.st, o.DashboardAddr, metrics, a.log)
+	srv, err := serve.FromConfig(a.cfg, a.st, o.DashboardAddr, metrics, a.log)
 	if err != nil {
 		return err
 	}

@@ -10,9 +10,6 @@ import (
 // as a test) through the named channel and returns what the far end
 // answered.
 func (a *App) TestChannel(ctx context.Context, name string) (notify.Receipt, error) {
-	ev := SampleEvent(a.now())
+	ev := notify.SampleEvent(a.now())
 	return a.disp.Test(ctx, name, &ev)
 }
-
-// SampleEvent is notify.SampleEvent.
-var SampleEvent = notify.SampleEvent

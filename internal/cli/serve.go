@@ -5,7 +5,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/shdmc/shdmc/internal/app"
+	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
@@ -37,7 +37,7 @@ for basic auth — or serve.token / serve.username and serve.password in the con
 				return err
 			}
 			defer st.Close()
-			srv, err := app.Dashboard(cfg, st, addr, nil, log)
+			srv, err := serve.FromConfig(cfg, st, addr, nil, log)
 			if err != nil {
 				return exitError{2, err}
 			}
