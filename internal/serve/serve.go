@@ -72,6 +72,11 @@ type Options struct {
 	// older than 3 × Interval is stale (banner, /readyz 503). 0 means 1
 	// minute.
 	Interval time.Duration
+	// Polled says whether a stored tenant and source is still polled, and
+	// how often (0 means Interval). A source no longer polled — a disabled
+	// or removed tenant, a source turned off — is never stale. nil counts
+	// every stored source, at Interval.
+	Polled func(tenant string, src model.Source) (every time.Duration, polled bool)
 	// Refresh is how often an open page asks /api/v1/status whether
 	// anything changed (the dashboard then reloads its content); 0 means
 	// 15 seconds.
