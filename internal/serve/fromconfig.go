@@ -11,6 +11,7 @@ import (
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/source"
 	"github.com/shdmc/shdmc/internal/store"
+	"github.com/shdmc/shdmc/internal/translate"
 )
 
 // ErrSettings marks the errors of dashboard settings that cannot work,
@@ -27,9 +28,14 @@ func FromConfig(cfg *config.Config, st store.Store, addr string, m *metrics.Metr
 	if addr == "" {
 		addr = cfg.Serve.Addr
 	}
+	provider, glossary, err := translate.MemoryKeyOf(cfg.Translator)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSettings, err)
+	}
 	auth := Auth{Token: cfg.Serve.Token.Reveal(), Username: cfg.Serve.Username, Password: cfg.Serve.Password.Reveal()}
 	srv, err := New(Options{Store: st, Addr: addr, Auth: auth, Location: cfg.Location(),
-		Interval: time.Duration(cfg.Interval), Polled: polledOf(cfg), Logger: log, Metrics: m})
+		Interval: time.Duration(cfg.Interval), Polled: polledOf(cfg),
+		TranslationProvider: provider, GlossaryVersion: glossary, Logger: log, Metrics: m})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSettings, err)
 	}
