@@ -40,14 +40,19 @@ func (a *App) serveDashboard(ctx context.Context, wg *sync.WaitGroup) {
 	if a.dash == nil {
 		return
 	}
+	ln, err := a.dash.Listen()
+	if err != nil {
+		a.log.Error("dashboard stopped", "err", err)
+		return
+	}
+	a.log.Info("dashboard", "url", "http://"+ln.Addr().String()+"/")
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		if err := a.dash.ListenAndServe(ctx); err != nil && ctx.Err() == nil {
+		if err := a.dash.Serve(ctx, ln); err != nil && ctx.Err() == nil {
 			a.log.Error("dashboard stopped", "err", err)
 		}
 	}()
-	a.log.Info("dashboard", "url", "http://"+a.dash.Addr()+"/")
 }
 
 // observeInto feeds every poll into the dashboard's Prometheus metrics.

@@ -1,9 +1,11 @@
 package cli
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"errors"
+	"io"
 	"net"
 	"net/http"
 	"os"
@@ -383,5 +385,41 @@ func TestServeCredentialsFromEnv(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "shdmc serve: http://"+addr+"/") {
 		t.Errorf("stdout %q", out.String())
+	}
+}
+
+// TestServePortZero: `shdmc serve --addr 127.0.0.1:0` prints the port it
+// bound, not 0, and that address answers.
+func TestServePortZero(t *testing.T) {
+	dir := t.TempDir()
+	cfg := write(t, dir, "shdmc.yaml", "store: sqlite://"+filepath.Join(dir, "s.db")+"\n")
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	pr, pw := io.Pipe()
+	var errOut bytes.Buffer
+	root := newRoot(version, pw, &errOut)
+	root.SetArgs([]string{"serve", "-c", cfg, "--addr", "127.0.0.1:0"})
+	done := make(chan error, 1)
+	go func() { done <- root.ExecuteContext(ctx); pw.Close() }()
+	line, err := bufio.NewReader(pr).ReadString('\n')
+	if err != nil {
+		t.Fatalf("no address printed: %v (%s)", err, errOut.String())
+	}
+	url := strings.TrimSpace(strings.TrimPrefix(line, "shdmc serve: "))
+	if strings.HasSuffix(url, ":0/") || !strings.HasPrefix(url, "http://127.0.0.1:") {
+		t.Fatalf("printed %q, want the bound port", line)
+	}
+	resp, err := http.Get(url + "healthz")
+	if err != nil {
+		t.Fatalf("GET %shealthz: %v", url, err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("healthz = %d", resp.StatusCode)
+	}
+	cancel()
+	go io.Copy(io.Discard, pr)
+	if err := <-done; err != nil {
+		t.Errorf("serve: %v", err)
 	}
 }

@@ -41,8 +41,12 @@ for basic auth — or serve.token / serve.username and serve.password in the con
 			if err != nil {
 				return exitError{2, err}
 			}
-			fmt.Fprintf(g.stdout, "shdmc serve: http://%s/\n", srv.Addr())
-			return srv.ListenAndServe(cmd.Context())
+			ln, err := srv.Listen()
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(g.stdout, "shdmc serve: http://%s/\n", ln.Addr())
+			return srv.Serve(cmd.Context(), ln)
 		},
 	}
 	c.Flags().StringVar(&addr, "addr", "", "listen address (default: serve.addr of the config)")

@@ -128,6 +128,8 @@ func WriteStatus(ctx context.Context, w io.Writer, st store.Store, loc *time.Loc
 			}
 			state, since, failure := "up", "", ""
 			switch {
+			case s.Paused:
+				state = "paused (Graph works)"
 			case s.Down:
 				state, since = "DOWN", render.FormatTime(s.DownSince, loc)
 			case s.Failing():

@@ -176,12 +176,16 @@ func Run(ctx context.Context, o Options) error {
 		if err != nil {
 			return fmt.Errorf("dashboard: %w", err)
 		}
+		ln, err := srv.Listen()
+		if err != nil {
+			return fmt.Errorf("dashboard: %w", err)
+		}
 		go func() {
-			if err := srv.ListenAndServe(ctx); err != nil && ctx.Err() == nil {
+			if err := srv.Serve(ctx, ln); err != nil && ctx.Err() == nil {
 				fmt.Fprintf(w, "dashboard stopped: %v\n", err)
 			}
 		}()
-		fmt.Fprintf(w, "Dashboard: http://%s/ (add ?lang=ja for Japanese)\n", addr)
+		fmt.Fprintf(w, "Dashboard: http://%s/ (add ?lang=ja for Japanese)\n", ln.Addr())
 	}
 	fmt.Fprintf(w, "Following (Ctrl-C to stop)…\n")
 	t := time.NewTicker(5 * time.Second)

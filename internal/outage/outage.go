@@ -81,6 +81,10 @@ type State struct {
 	Outages int `json:"outages"`
 	// LastOutage is the duration of the last outage that ended.
 	LastOutage time.Duration `json:"lastOutage,omitempty"`
+	// Paused is set on a fallback source that is no longer polled (the
+	// public status pages once Graph works again): its last failures are
+	// history, not a current outage. The next attempt clears it.
+	Paused bool `json:"paused,omitempty"`
 }
 
 // Transition is what an observation changed.
@@ -110,6 +114,7 @@ func (t Transition) String() string {
 // Fail records a failure at now.
 func (s State) Fail(now time.Time, f Failure, set Settings) (State, Transition) {
 	set = set.withDefaults()
+	s.Paused = false
 	if s.Failures == 0 || s.FirstFailure.IsZero() {
 		s.FirstFailure = now
 	}
@@ -131,6 +136,7 @@ func (s State) Fail(now time.Time, f Failure, set Settings) (State, Transition) 
 // Succeed records a success at now. On Restored, the State's LastOutage is
 // the outage's duration: from its first failure to now.
 func (s State) Succeed(now time.Time) (State, Transition) {
+	s.Paused = false
 	t := None
 	if s.Down {
 		t = Restored
@@ -149,7 +155,7 @@ func (s State) Failing() bool { return s.Failures > 0 }
 // Stale returns how old the last good data is at now (0 when the source
 // has never succeeded or its last observation was a success).
 func (s State) Stale(now time.Time) time.Duration {
-	if s.Failures == 0 || s.LastSuccess.IsZero() {
+	if s.Failures == 0 || s.LastSuccess.IsZero() || s.Paused {
 		return 0
 	}
 	return now.Sub(s.LastSuccess)

@@ -176,6 +176,27 @@ func (h *keeper) record(ctx context.Context, tenant string, src model.Source, er
 	return s
 }
 
+// pause marks a failing fallback source as no longer polled (State.Paused)
+// and reports whether it changed anything.
+func (h *keeper) pause(ctx context.Context, tenant string, src model.Source) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.load(ctx) != nil {
+		return false
+	}
+	k := healthKey{tenant, src}
+	s, ok := h.states[k]
+	if !ok || s.Paused || !(s.Failing() || s.Down) {
+		return false
+	}
+	s.Paused = true
+	h.states[k] = s
+	if data, merr := json.Marshal(s); merr == nil {
+		_, _ = h.st.PutSourceHealth(context.WithoutCancel(ctx), store.SourceHealth{Tenant: tenant, Source: src, Data: data, UpdatedAt: h.now()}, store.Batch{})
+	}
+	return true
+}
+
 // sourceEvent builds the notice event of a transition. Its revision is
 // the outage's number (down odd, restored even), so that its idempotency
 // keys differ from every other outage's.

@@ -301,3 +301,72 @@ func (s *syncBuffer) String() string {
 	defer s.mu.Unlock()
 	return s.b.String()
 }
+
+// TestPublicStatusPausedWhenGraphWorks: a public status source polled only
+// while Graph fails, which failed during that outage, is marked paused once
+// Graph works again (it is not asked any more, so its failure is history,
+// not a current outage); the next attempt clears the mark.
+func TestPublicStatusPausedWhenGraphWorks(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Error(w, "unreachable", http.StatusBadGateway)
+	}))
+	defer srv.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	c := &clock{t: t0}
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "public.db"), store.WithNow(c.now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	f := &publicstatus.Fetcher{Client: srv.Client()}
+	sched := func(always bool) *poll.Scheduler {
+		return poll.NewScheduler(poll.Options{Store: st, Now: c.now, Logger: slog.New(slog.DiscardHandler),
+			Public: poll.Public{Always: always, Every: 5 * time.Minute, Sources: []source.Source{
+				publicstatus.NewSource(model.SourceAzureStatus, f, publicstatus.Endpoint{URL: srv.URL + "/azure", Kind: publicstatus.KindRSS}),
+			}}})
+	}
+	state := func() outage.State {
+		t.Helper()
+		hs, err := st.SourceHealths(ctx, source.PublicTenant)
+		if err != nil || len(hs) != 1 {
+			t.Fatalf("source healths: %v, %d rows", err, len(hs))
+		}
+		var s outage.State
+		if err := json.Unmarshal(hs[0].Data, &s); err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	// During a Graph outage (stood in for by an explicit poll) the page
+	// fails three times.
+	for i := range 3 {
+		c.mu.Lock()
+		c.t = t0.Add(time.Duration(i) * time.Hour)
+		c.mu.Unlock()
+		if err := sched(false).PollPublic(ctx); err == nil {
+			t.Fatal("public poll succeeded against a failing page")
+		}
+	}
+	if s := state(); s.Failures != 3 || s.Paused {
+		t.Fatalf("after the outage: %+v", s)
+	}
+	// Graph works (no tenant failing): the failing-only source is paused.
+	if _, err := sched(false).PollAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	s := state()
+	if !s.Paused || s.Stale(t0.Add(10*time.Hour)) != 0 {
+		t.Errorf("after a pass with Graph working: paused %v, stale %s; want paused, not stale", s.Paused, s.Stale(t0.Add(10*time.Hour)))
+	}
+	// Polled always, the source stays failing, not paused.
+	if err := sched(true).PollPublic(ctx); err == nil {
+		t.Fatal("public poll succeeded against a failing page")
+	}
+	if _, err := sched(true).PollAll(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if s := state(); s.Paused || s.Failures != 4 {
+		t.Errorf("polled always: %+v, want failing (4) and not paused", s)
+	}
+}

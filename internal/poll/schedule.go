@@ -253,6 +253,8 @@ func (s *Scheduler) PollAll(ctx context.Context) (Round, error) {
 	wg.Wait()
 	if s.publicDue() {
 		_ = s.pollPublic(ctx, false) // failures are logged and kept in the source health
+	} else {
+		s.pausePublic(ctx)
 	}
 	return res, errors.Join(errs...)
 }
@@ -513,6 +515,23 @@ func (s *Scheduler) pollPublic(ctx context.Context, all bool) error {
 	return errors.Join(errs...)
 }
 
+// pausePublic marks the failing public status sources paused when they
+// are polled only while Graph fails and no Graph source fails any more:
+// they are not polled again until the next Graph outage, so their last
+// failure must not show as a current one (`shdmc status`).
+func (s *Scheduler) pausePublic(ctx context.Context) {
+	p := s.public
+	if p == nil || p.always || s.health.anyFailing() {
+		return
+	}
+	for _, pl := range p.pollers {
+		src := pl.sources[0].Name()
+		if s.health.pause(ctx, source.PublicTenant, src) {
+			s.log.Info("public status not polled while Graph works", "source", src)
+		}
+	}
+}
+
 // publicBackoff is how long a public status source that failed failures
 // times in a row waits before the next attempt: the interval, doubled at
 // every further failure, at most publicBackoffCap (or the interval, if
@@ -541,6 +560,8 @@ func (s *Scheduler) runPublic(ctx context.Context) {
 		if s.publicDue() {
 			_ = s.pollPublic(ctx, false)
 			call(s.due)
+		} else {
+			s.pausePublic(ctx)
 		}
 	}
 }

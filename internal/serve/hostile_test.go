@@ -462,3 +462,41 @@ func activeMarkup(t *testing.T, page string) string {
 	walk(root)
 	return found
 }
+
+// TestReadyzSkipsUnpolled: a tenant the config no longer polls (disabled,
+// removed) keeps its stored cursor but is not stale: /readyz is ready and
+// shdmc_source_stale is 0 for it, while a polled one still counts.
+func TestReadyzSkipsUnpolled(t *testing.T) {
+	st := smallStore(t)
+	for _, tenant := range []string{"gone", "kept"} {
+		if _, err := st.Commit(t.Context(), store.Batch{Tenant: tenant, Source: model.SourceMC, Cursor: &store.Cursor{Baselined: true}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	later := func() time.Time { return time.Now().Add(10 * time.Hour) }
+	only := func(keep string) func(string, model.Source) (time.Duration, bool) {
+		return func(tenant string, _ model.Source) (time.Duration, bool) { return 0, tenant == keep }
+	}
+	ts := newServer(t, st, serve.Options{Now: later, Polled: only("kept")})
+	if code, _, body := get(t, ts.URL+"/readyz"); code != http.StatusServiceUnavailable || strings.Contains(body, "gone/") || !strings.Contains(body, "kept/mc") {
+		t.Errorf("/readyz = %d %q, want only kept/mc stale", code, body)
+	}
+	_, _, metrics := get(t, ts.URL+"/metrics")
+	if !strings.Contains(metrics, `shdmc_source_stale{source="mc",tenant="gone"} 0`) || !strings.Contains(metrics, `shdmc_source_stale{source="mc",tenant="kept"} 1`) {
+		t.Errorf("metrics stale lines wrong:\n%s", grepLines(metrics, "shdmc_source_stale"))
+	}
+	ts = newServer(t, st, serve.Options{Now: later, Polled: only("nobody")})
+	if code, _, body := get(t, ts.URL+"/readyz"); code != http.StatusOK {
+		t.Errorf("/readyz with nothing polled = %d %q, want ready", code, body)
+	}
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}

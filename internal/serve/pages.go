@@ -155,7 +155,14 @@ func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
 // isStale reports whether a source has not been polled successfully for
 // three intervals.
 func (s *Server) isStale(st store.SourceState, now time.Time) bool {
-	return st.UpdatedAt.IsZero() || now.Sub(st.UpdatedAt) > 3*s.o.Interval
+	every, polled := s.o.Interval, true
+	if s.o.Polled != nil {
+		var d time.Duration
+		if d, polled = s.o.Polled(st.Tenant, st.Source); d > 0 {
+			every = d
+		}
+	}
+	return polled && (st.UpdatedAt.IsZero() || now.Sub(st.UpdatedAt) > 3*every)
 }
 
 func page0(v view, title, nav string, data any) page {

@@ -72,6 +72,11 @@ type Options struct {
 	// older than 3 × Interval is stale (banner, /readyz 503). 0 means 1
 	// minute.
 	Interval time.Duration
+	// Polled says whether a stored tenant and source is still polled, and
+	// how often (0 means Interval). A source no longer polled — a disabled
+	// or removed tenant, a source turned off — is never stale. nil counts
+	// every stored source, at Interval.
+	Polled func(tenant string, src model.Source) (every time.Duration, polled bool)
 	// Refresh is how often an open page asks /api/v1/status whether
 	// anything changed (the dashboard then reloads its content); 0 means
 	// 15 seconds.
@@ -190,12 +195,22 @@ func (s *Server) Metrics() *metrics.Metrics { return s.metrics }
 // Addr returns the configured listen address.
 func (s *Server) Addr() string { return s.o.Addr }
 
+// Listen opens Options.Addr; the listener's Addr is the address bound
+// (the port chosen when Options.Addr asks for port 0).
+func (s *Server) Listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", s.o.Addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen on %s: %w", s.o.Addr, err)
+	}
+	return ln, nil
+}
+
 // ListenAndServe serves on Options.Addr until ctx ends, then shuts down
 // gracefully (at most 5 seconds).
 func (s *Server) ListenAndServe(ctx context.Context) error {
-	ln, err := net.Listen("tcp", s.o.Addr)
+	ln, err := s.Listen()
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", s.o.Addr, err)
+		return err
 	}
 	return s.Serve(ctx, ln)
 }

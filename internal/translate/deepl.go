@@ -105,6 +105,16 @@ func NewDeepL(cfg DeepLConfig) (*DeepL, error) {
 // Name returns "deepl".
 func (p *DeepL) Name() string { return "deepl" }
 
+// MemoryVariant is the configured formality ("formality=less"), so that
+// translations made with another formality are not reused; "" when none is
+// configured (DefaultFormality).
+func (p *DeepL) MemoryVariant() string {
+	if p.cfg.Formality == "" {
+		return ""
+	}
+	return "formality=" + p.cfg.Formality
+}
+
 // BaseURL returns the API host in use (Free or Pro).
 func (p *DeepL) BaseURL() string { return p.base }
 

@@ -41,14 +41,46 @@ func FromConfig(cfg config.Translator, st store.Store, log *slog.Logger, now fun
 		return nil, fmt.Errorf("translator %s: %w", cfg.Provider, err)
 	}
 	tc := Config{MonthlyCharBudget: int64(cfg.MonthlyCharBudget)}
-	if cfg.GlossaryFile != "" {
-		data, err := os.ReadFile(cfg.GlossaryFile)
-		if err != nil {
-			return nil, fmt.Errorf("translator glossary: %w", err)
-		}
-		if tc.Glossary, err = ParseGlossary(data); err != nil {
-			return nil, fmt.Errorf("translator glossary %s: %w", cfg.GlossaryFile, err)
-		}
+	if tc.Glossary, err = glossaryOf(cfg); err != nil {
+		return nil, err
 	}
 	return New(tc, p, st, WithLogger(log), WithNow(now)), nil
+}
+
+// glossaryOf reads the configured glossary file (nil: the default).
+func glossaryOf(cfg config.Translator) (*Glossary, error) {
+	if cfg.GlossaryFile == "" {
+		return nil, nil
+	}
+	data, err := os.ReadFile(cfg.GlossaryFile)
+	if err != nil {
+		return nil, fmt.Errorf("translator glossary: %w", err)
+	}
+	g, err := ParseGlossary(data)
+	if err != nil {
+		return nil, fmt.Errorf("translator glossary %s: %w", cfg.GlossaryFile, err)
+	}
+	return g, nil
+}
+
+// MemoryKeyOf returns the memory key parts (Service.MemoryKey) of the
+// service FromConfig builds for cfg, without building it (no secrets are
+// read): the translation memory provider "memory" and the default glossary
+// when no provider is configured.
+func MemoryKeyOf(cfg config.Translator) (provider, glossaryVersion string, err error) {
+	g, err := glossaryOf(cfg)
+	if err != nil {
+		return "", "", err
+	}
+	if g == nil {
+		g = DefaultGlossary()
+	}
+	provider = cfg.Provider
+	switch {
+	case provider == "":
+		provider = MemoryProviderName
+	case provider == config.TranslatorDeepL && cfg.Formality != "":
+		provider += ":formality=" + cfg.Formality
+	}
+	return provider, g.Version(), nil
 }

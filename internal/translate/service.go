@@ -104,6 +104,13 @@ func New(cfg Config, p Provider, mem Memory, opts ...Option) *Service {
 // Provider returns the service's provider.
 func (s *Service) Provider() Provider { return s.p }
 
+// MemoryKey returns the provider and glossary version under which the
+// service keeps its translations in the memory (store.TranslationKey):
+// what a reader of the memory, such as the dashboard, must look up.
+func (s *Service) MemoryKey() (provider, glossaryVersion string) {
+	return memoryProvider(s.p), s.cfg.Glossary.Version()
+}
+
 // Glossary returns the glossary in use.
 func (s *Service) Glossary() *Glossary { return s.cfg.Glossary }
 
@@ -175,7 +182,7 @@ func (s *Service) TranslateAll(ctx context.Context, texts []string, src, dst str
 			continue
 		}
 		j := &job{key: store.TranslationKey{Hash: h, Source: src, Target: dst,
-			Provider: s.p.Name(), GlossaryVersion: s.cfg.Glossary.Version()}, texts: []string{t}}
+			Provider: memoryProvider(s.p), GlossaryVersion: s.cfg.Glossary.Version()}, texts: []string{t}}
 		byHash[h] = j
 		jobs = append(jobs, j)
 	}

@@ -43,6 +43,23 @@ type Provider interface {
 	Limits() Limits
 }
 
+// Varianter is implemented by a provider with a setting that changes its
+// translations (DeepL's formality): MemoryVariant is added to the memory
+// key's provider, so that changing the setting translates again instead of
+// serving what the old setting produced. "" adds nothing.
+type Varianter interface {
+	MemoryVariant() string
+}
+
+// memoryProvider is the provider part of the memory key of p's
+// translations: its name, then ":" and its variant when it has one.
+func memoryProvider(p Provider) string {
+	if v, ok := p.(Varianter); ok && v.MemoryVariant() != "" {
+		return p.Name() + ":" + v.MemoryVariant()
+	}
+	return p.Name()
+}
+
 // Limits bound one request to a provider; zero means unlimited.
 type Limits struct {
 	// MaxTextsPerRequest is the largest number of texts in one request.
