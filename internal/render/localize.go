@@ -9,8 +9,8 @@ import (
 
 // The rendering modes of a non-English notice (Options.Mode).
 const (
-	// ModeBilingual shows the English notice, a separator and the
-	// localized notice (the default).
+	// ModeBilingual shows the localized notice, then the English notice
+	// under the heading of the original (原文) (the default).
 	ModeBilingual = "bilingual"
 	// ModeTranslated shows the localized notice only.
 	ModeTranslated = "translated"
