@@ -72,12 +72,13 @@ func FormatDateIn(t time.Time, loc *time.Location, lang string) string {
 	if t.IsZero() {
 		return Phrase(lang, "value.noTime")
 	}
-	return dateLayout(Phrase(lang, "format.date"), Day(t, loc), lang)
+	return dateLayout(Phrase(lang, "format.date"), calendarDay(t, loc), lang)
 }
 
-// Day is the calendar day FormatDateIn shows for t, as midnight UTC: the
-// UTC day of a time at midnight UTC, else the day of t in loc (nil = UTC).
-func Day(t time.Time, loc *time.Location) time.Time {
+// calendarDay is the calendar day FormatDateIn shows for t, as midnight
+// UTC: the UTC day of a time at midnight UTC, else the day of t in loc
+// (nil = UTC), as the dashboard's dates read.
+func calendarDay(t time.Time, loc *time.Location) time.Time {
 	u := t.UTC()
 	if u.Hour() != 0 || u.Minute() != 0 || u.Second() != 0 || u.Nanosecond() != 0 {
 		if loc == nil {
