@@ -23,7 +23,7 @@ const module = "github.com/shdmc/shdmc/internal/"
 // channels) sit where the one that drives them can import them and none
 // of them can import its driver.
 var layer = map[string]int{
-	"model": 0, "htmltext": 0, "netsafe": 0, "browsertest": 0, "demo/scenario": 0, "archtest": 0, "version": 0,
+	"model": 0, "htmltext": 0, "netsafe": 0, "browsertest": 0, "demo/scenario": 0, "archtest": 0, "version": 0, "datephrase": 0,
 	"fingerprint": 1, "sim": 1, "relevance": 1, "milestone": 1,
 	"config": 2, "graph": 2, "render": 2, "store": 2, "detect": 2,
 	"metrics": 3, "outage": 3, "source": 3, "route": 3, "translate": 3, "tenants": 3, "store/storetest": 3,

@@ -261,10 +261,14 @@ func TestDemoJapanese(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	final := out[strings.Index(out, "[serviceRestored] EX559755"):]
+	// Bilingual: the Japanese notice first, then the original under 原文.
+	final := out[strings.Index(out, "[サービスが復元されました] EX559755"):]
 	final = final[:strings.Index(final, "▶ step")]
+	if i, j := strings.Index(final, "──── 原文（英語） ────"), strings.Index(final, "[serviceRestored] EX559755"); i < 0 || j < i {
+		t.Errorf("the English original does not follow the Japanese notice under 原文 (%d, %d)", i, j)
+	}
 	for _, want := range []string{
-		"──── 日本語 ────",
+		"──── 原文（英語） ────",
 		"[サービスが復元されました] EX559755 | Exchange Online",
 		"開始時刻：2023年5月15日(月) 5:00 JST", // the seed's translator wrote 14年2023月8日日曜日午後00時UTC
 		"終了時刻：2023年5月26日(金) 4:00 JST",

@@ -103,7 +103,7 @@ func WriteHistory(w io.Writer, revs []store.Revision, loc *time.Location) error 
 			}
 			act := ""
 			if !m.ActionRequiredBy.IsZero() {
-				act = " · action required by " + render.FormatTime(m.ActionRequiredBy, loc)
+				act = " · action required by " + render.FormatDate(m.ActionRequiredBy, loc)
 			}
 			fmt.Fprintf(&b, "          %s · %s%s · tags %s\n          %s\n",
 				m.Category, m.Severity, act, strings.Join(m.Tags, ", "), m.Title)

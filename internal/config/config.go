@@ -295,8 +295,9 @@ type Route struct {
 	Failover Failover `yaml:"failover"`
 	// Language of the notices: en (default) or ja.
 	Language string `yaml:"language"`
-	// Mode for a language other than English: bilingual (the English
-	// original, then the translation; default), translated, side-by-side.
+	// Mode for a language other than English: bilingual (the translation,
+	// then the English original under 原文; default), translated,
+	// side-by-side.
 	Mode string `yaml:"mode"`
 	// TimeZone overrides the channel's and the global time zone.
 	TimeZone string `yaml:"time_zone"`

@@ -321,5 +321,38 @@ func TestBrowser(t *testing.T) {
 			shoot(t, tab, "#root", "notice-ja-teams-card.png")
 		})
 	})
+	// A bilingual Japanese email as a reader sees it: the Japanese post,
+	// then the heading 原文 and Microsoft's English; and a Message Center
+	// card whose action-required date is a Japanese date without a time.
+	t.Run("japanese bilingual and dates", func(t *testing.T) {
+		issueDone, mcUpd, _ := events(t)
+		o := Options{Language: "ja", Prose: jaFixture(t), Location: loadLoc(t, "Asia/Tokyo"), TenantName: "Contoso"}
+		_, html, _ := HTML(issueDone, o)
+		p := loadMail(t, "/mail/ja-bilingual.html", []byte(html))
+		i, j := strings.Index(p.Text, "最終状況：最近の展開に問題があり"), strings.Index(p.Text, "原文（英語）")
+		k := strings.Index(p.Text, "Final status: We determined")
+		if i < 0 || j < i || k < j {
+			t.Errorf("rendered bilingual email: Japanese at %d, 原文 at %d, English at %d:\n%s", i, j, k, p.Text)
+		}
+		o.Mode = ModeTranslated
+		b, err := AdaptiveCard(mcUpd, o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, _ := renderCard(t, "ja-mc", b)
+		if len(res.Events) > 0 || len(res.Failures) > 0 {
+			t.Errorf("adaptivecards reported parse events %q and validation failures %q", res.Events, res.Failures)
+		}
+		for _, want := range []string{"対応期限", "2024年7月31日(水)", "対象指定リリース：ロールアウト開始：2024年5月中旬 → 2024年7月上旬", "2024年7月上旬"} {
+			if !strings.Contains(res.Text, want) {
+				t.Errorf("rendered Japanese card lacks %q:\n%s", want, res.Text)
+			}
+		}
+		for _, bad := range []string{"16:00 JST", "Targeted Release", "early July 2024"} {
+			if strings.Contains(res.Text, bad) {
+				t.Errorf("rendered Japanese card shows %q:\n%s", bad, res.Text)
+			}
+		}
+	})
 	t.Logf("browser tests took %v", time.Since(start).Round(time.Millisecond))
 }

@@ -68,7 +68,7 @@ func (l *tr) changeLine(ev *model.Event, c model.Change) string {
 	case model.ChangeEnd:
 		return l.timeChange(l.t("change.label.endTime"), c)
 	case model.ChangeActionDate:
-		return l.timeChange(l.t("label.actionRequiredBy"), c)
+		return l.dateChange(l.t("label.actionRequiredBy"), c)
 	case model.ChangeService:
 		return field(l.t("label.service"), l.name("service", c.From), l.name("service", c.To))
 	case model.ChangeFeature:
@@ -157,7 +157,18 @@ func (l *tr) textChange(label, from, to string) string {
 }
 
 func (l *tr) timeChange(label string, c model.Change) string {
-	from, to := l.timeText(c.From), l.timeText(c.To)
+	return l.movedChange(label, c, l.timeText(c.From), l.timeText(c.To))
+}
+
+// dateChange is timeChange for a date without a time (the action-required
+// date): "2024-06-30", "2024年6月30日(日)", never a time of day.
+func (l *tr) dateChange(label string, c model.Change) string {
+	return l.movedChange(label, c, l.dateText(c.From), l.dateText(c.To))
+}
+
+// movedChange describes a time or date set, cleared or moved from from
+// to to (already formatted).
+func (l *tr) movedChange(label string, c model.Change, from, to string) string {
 	switch {
 	case c.From == "":
 		return l.f("change.timeSet", "label", label, "to", to)

@@ -73,7 +73,7 @@ func composeDigest(ev *model.Event, l *tr) Doc {
 	if len(action) > 0 {
 		var lines []string
 		for _, it := range action {
-			lines = append(lines, line(it)+" — "+l.t("label.actionRequiredBy")+" "+l.time(it.Message.ActionRequiredBy))
+			lines = append(lines, line(it)+" — "+l.t("label.actionRequiredBy")+" "+l.date(it.Message.ActionRequiredBy))
 		}
 		d.Blocks = append(d.Blocks, Block{Title: l.t("digest.actionFirst"), Text: strings.Join(lines, "\n")})
 	}

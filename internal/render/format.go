@@ -11,9 +11,11 @@ import (
 // the seed notices: aligned label lines (the key facts first), the
 // services, the "What changed" list, the text blocks, the links, the note
 // and the footer. A localized Doc with an Original is written as its Mode
-// says: the English notice (with its subject), a separator and the
-// localized notice (bilingual), or each English paragraph followed by its
-// translation (side-by-side).
+// says: the localized notice with its links and translation note, then
+// under the heading of the original (原文) the English notice with its
+// subject, then the footer (bilingual); or the English subject once (the
+// localized one is the notice's subject) and each English unit followed
+// by its translation (side-by-side).
 func Text(d Doc) string {
 	if d.Original == nil {
 		return textBody(d, true)
@@ -23,17 +25,22 @@ func Text(d Doc) string {
 	}
 	orig := *d.Original
 	orig.Footer, orig.Links = "", nil
-	return orig.Subject + "\n\n" + textBody(orig, false) + "\n" + separator(d) + "\n\n" +
-		d.Subject + "\n\n" + textBody(d, false)
-}
-
-// separator is the line between the original and the localized notice.
-func separator(d Doc) string {
-	s := "──────────── " + Phrase(d.Language, "language.name") + " ────────────"
-	if d.TranslationNote != "" {
-		s += "\n" + d.TranslationNote
+	loc := d
+	loc.Footer = ""
+	s := textBody(loc, true) + "\n" + originalHeading(d) + "\n\n" + orig.Subject + "\n\n" + textBody(orig, false)
+	if d.Footer != "" {
+		s += "\n-- \n" + d.Footer + "\n"
 	}
 	return s
+}
+
+// originalTitle heads the original of a bilingual notice: "原文（英語）".
+func originalTitle(d Doc) string { return or(d.OriginalTitle, Phrase(d.Language, "label.original")) }
+
+// originalHeading is the line between the localized notice and its
+// original in text.
+func originalHeading(d Doc) string {
+	return "──────────── " + originalTitle(d) + " ────────────"
 }
 
 // textWidth is the width of s in a monospaced terminal: East Asian wide and
@@ -196,7 +203,10 @@ func pairs(o, d Doc) []pair {
 	return out
 }
 
-// sideBySideText writes each English unit followed by its translation.
+// sideBySideText writes each English unit followed by its translation;
+// of the subjects only the English one, since the localized subject heads
+// the notice already (the email's subject, the first line of a text
+// notice), so that the headline is printed once.
 func sideBySideText(d Doc) string {
 	var b strings.Builder
 	for k, p := range pairs(*d.Original, d) {
@@ -208,7 +218,7 @@ func sideBySideText(d Doc) string {
 			prefix = "- "
 		}
 		b.WriteString(prefix + p.orig + "\n")
-		if p.loc != p.orig {
+		if p.loc != p.orig && k > 0 {
 			b.WriteString(prefix + p.loc + "\n")
 		}
 	}
@@ -227,7 +237,10 @@ func sideBySideText(d Doc) string {
 
 // Markdown writes a Doc as Markdown: the subject as a bold first line,
 // fields as a list with bold labels, blocks under bold titles, every text
-// escaped so that Microsoft's wording cannot turn into markup.
+// escaped so that Microsoft's wording cannot turn into markup. A
+// bilingual Doc is the localized notice with its links and translation
+// note, a rule, the heading of the original (原文) and the English notice,
+// then the footer; a side-by-side Doc is a two-column table.
 func Markdown(d Doc) string {
 	if d.Original == nil {
 		return markdownBody(d, true)
@@ -237,11 +250,13 @@ func Markdown(d Doc) string {
 	}
 	orig := *d.Original
 	orig.Footer, orig.Links = "", nil
-	s := markdownBody(orig, false) + "\n---\n\n**" + EscapeMarkdown(Phrase(d.Language, "language.name")) + "**"
-	if d.TranslationNote != "" {
-		s += " · _" + EscapeMarkdown(d.TranslationNote) + "_"
+	loc := d
+	loc.Footer = ""
+	s := markdownBody(loc, true) + "\n---\n\n**" + EscapeMarkdown(originalTitle(d)) + "**\n\n" + markdownBody(orig, false)
+	if d.Footer != "" {
+		s += "\n_" + EscapeMarkdown(d.Footer) + "_\n"
 	}
-	return s + "\n\n" + markdownBody(d, false)
+	return s
 }
 
 func markdownBody(d Doc, translationNote bool) string {

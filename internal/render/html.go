@@ -97,7 +97,7 @@ func htmlDoc(d Doc) string {
 		o := *d.Original
 		o.Links, o.Footer = nil, ""
 		b.WriteString("<div style=\"margin:24px 0 0 0;padding-top:8px;border-top:2px solid #e0e0e0;\" lang=\"en\">\n")
-		b.WriteString("<h2 style=\"" + styleH2 + "color:#616161;\">" + e(or(d.OriginalTitle, "Original")) + "</h2>\n")
+		b.WriteString("<h2 style=\"" + styleH2 + "color:#616161;\">" + e(originalTitle(d)) + "</h2>\n")
 		b.WriteString("<p style=\"margin:0 0 8px 0;font-weight:600;\">" + e(oneLine(o.Subject)) + "</p>\n")
 		htmlBody(&b, o, false)
 		b.WriteString("</div>\n")

@@ -9,8 +9,8 @@ import (
 
 // The rendering modes of a non-English notice (Options.Mode).
 const (
-	// ModeBilingual shows the English notice, a separator and the
-	// localized notice (the default).
+	// ModeBilingual shows the localized notice, then the English notice
+	// under the heading of the original (原文) (the default).
 	ModeBilingual = "bilingual"
 	// ModeTranslated shows the localized notice only.
 	ModeTranslated = "translated"
@@ -85,16 +85,50 @@ func (l *tr) arrow(from, to string) string {
 	return l.f("punct.arrow", "from", from, "to", to)
 }
 
-// lookup returns the translation of one prose unit, or false.
+// date formats a date without its time (an action-required date) in the
+// reader's language: the UTC day of midnight UTC, else the day in the
+// reader's zone (FormatDateIn).
+func (l *tr) date(t time.Time) string { return FormatDateIn(t, l.loc, l.lang) }
+
+// dateText formats an RFC 3339 change value as a date (dateText is to
+// date what timeText is to time); other text is returned as it is.
+func (l *tr) dateText(s string) string {
+	t, err := time.Parse(time.RFC3339, s)
+	if err != nil {
+		if s == "" {
+			return l.t("value.noTime")
+		}
+		return s
+	}
+	return l.date(t)
+}
+
+// maskedDate formats a date maskDates took out of a prose unit: a time
+// in the reader's zone and language, a date-only phrase as a date, a
+// month or a part of one ("2024年6月30日(日)", "2024年6月上旬").
+func (l *tr) maskedDate(d maskedDate) string {
+	if d.DateOnly {
+		return FormatPhraseIn(d.Phrase, l.lang)
+	}
+	return l.time(d.At)
+}
+
+// lookup returns the translation of one prose unit, or false. The dates
+// in it, with a time or without, were masked for the translator and are
+// written here in the reader's language; a unit of nothing but dates needs
+// no translation.
 func (l *tr) lookup(s string) (string, bool) {
 	if l.english() || !isProse(s) {
 		return s, true
 	}
 	masked, dates := maskDates(s)
+	if onlyDates(masked, dates) {
+		return unmaskDates(masked, dates, l.maskedDate), true
+	}
 	if l.prose != nil {
 		if t, ok := l.prose(masked); ok && strings.TrimSpace(t) != "" {
 			l.hits++
-			return unmaskDates(t, dates, l.time), true
+			return unmaskDates(t, dates, l.maskedDate), true
 		}
 	}
 	return s, false
@@ -102,12 +136,32 @@ func (l *tr) lookup(s string) (string, bool) {
 
 // text returns the translation of one prose unit, or the original marked
 // as such ("（原文）…"): an untranslated text is never shown silently.
+//
+// The original stays Microsoft's words, dates included, since it is
+// labelled as the original; but a date with a time in it gets the
+// reader's local time after it ("… at 7:00 PM UTC（2023年5月26日(金) 4:00
+// JST）"), so that a Japanese admin never converts from UTC by hand.
+// Date-only phrases ("by June 30, 2024") stay as written: they need no
+// conversion, and the key dates (action required by, start, end, next
+// update) are fields the catalog writes anyway.
 func (l *tr) text(s string) string {
 	if t, ok := l.lookup(s); ok {
 		return t
 	}
 	l.misses++
-	return l.t("note.untranslated") + s
+	return l.t("note.untranslated") + l.localTimes(s)
+}
+
+// localTimes adds the reader's local time after each date with a time in
+// an untranslated text.
+func (l *tr) localTimes(s string) string {
+	return inlineDate.ReplaceAllStringFunc(s, func(m string) string {
+		t, ok := parseProseDate(m)
+		if !ok {
+			return m
+		}
+		return m + l.f("punct.localTime", "time", l.time(t))
+	})
 }
 
 // quiet returns the translation of s or else s unmarked; for the subject

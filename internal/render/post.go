@@ -2,10 +2,14 @@ package render
 
 import (
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
+
+	"github.com/shdmc/shdmc/internal/datephrase"
 )
 
 // PostSection is one part of a Service Health post as Microsoft writes it:
@@ -225,31 +229,111 @@ var inlineDate = regexp.MustCompile(`(?i)\b(?:(?:mon|tue|tues|wed|wednes|thu|thu
 // which translate protects and checks like an ID.
 func dateToken(i int) string { return "`{date:" + strconv.Itoa(i) + "}`" }
 
+// maskedDate is one date maskDates took out of a text: a time (At, from
+// "May 25, 2023, at 7:00 PM UTC") or a date-only phrase (Phrase, when
+// DateOnly: "June 30, 2024", "early June 2024").
+type maskedDate struct {
+	At       time.Time
+	DateOnly bool
+	Phrase   datephrase.Phrase
+}
+
 // maskDates replaces the dates inside s with dateToken(0), dateToken(1), …
 // and returns them, so that only the words around them are translated and
-// the dates are rendered by us in the reader's language and zone.
-func maskDates(s string) (string, []time.Time) {
-	if !inlineDate.MatchString(s) {
+// the dates are rendered by us in the reader's language and zone: first
+// the dates with a time (inlineDate), then the date-only phrases
+// translate protects (datephrase.Find), numbered in the order they stand.
+func maskDates(s string) (string, []maskedDate) {
+	type hit struct {
+		start, end int
+		d          maskedDate
+	}
+	var hits []hit
+	for _, ix := range inlineDate.FindAllStringIndex(s, -1) {
+		if t, ok := parseProseDate(s[ix[0]:ix[1]]); ok {
+			hits = append(hits, hit{ix[0], ix[1], maskedDate{At: t}})
+		}
+	}
+	for _, m := range datephrase.Find(s) {
+		inside := false
+		for _, h := range hits {
+			inside = inside || m.Start < h.end && h.start < m.End
+		}
+		if !inside {
+			hits = append(hits, hit{m.Start, m.End, maskedDate{At: m.Phrase.Time(), DateOnly: true, Phrase: m.Phrase}})
+		}
+	}
+	if len(hits) == 0 {
 		return s, nil
 	}
-	var dates []time.Time
-	out := inlineDate.ReplaceAllStringFunc(s, func(m string) string {
-		t, ok := parseProseDate(m)
-		if !ok {
-			return m
-		}
-		dates = append(dates, t)
-		return dateToken(len(dates) - 1)
-	})
-	return out, dates
+	sort.Slice(hits, func(i, j int) bool { return hits[i].start < hits[j].start })
+	var b strings.Builder
+	dates := make([]maskedDate, 0, len(hits))
+	last := 0
+	for _, h := range hits {
+		b.WriteString(s[last:h.start])
+		b.WriteString(dateToken(len(dates)))
+		dates = append(dates, h.d)
+		last = h.end
+	}
+	b.WriteString(s[last:])
+	return b.String(), dates
 }
 
 // unmaskDates puts the dates back into a translation, formatted by format.
-func unmaskDates(s string, dates []time.Time, format func(time.Time) string) string {
+// A date that ends in a Japanese character ("2024年6月上旬") takes no space
+// before the Japanese that follows it ("2024年6月上旬に開始"), as
+// Japanese is written; the translator spaced the token like a Latin word.
+func unmaskDates(s string, dates []maskedDate, format func(maskedDate) string) string {
 	for i, d := range dates {
-		s = strings.ReplaceAll(s, dateToken(i), format(d))
+		v := format(d)
+		if r, _ := utf8.DecodeLastRuneInString(v); isJapanese(r) {
+			s = tightAfter(s, dateToken(i), v)
+			continue
+		}
+		s = strings.ReplaceAll(s, dateToken(i), v)
 	}
 	return s
+}
+
+// tightAfter replaces each tok in s by v, dropping one space after it when
+// a Japanese character follows.
+func tightAfter(s, tok, v string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, tok)
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		b.WriteString(s[:i] + v)
+		s = s[i+len(tok):]
+		if r, _ := utf8.DecodeRuneInString(strings.TrimPrefix(s, " ")); strings.HasPrefix(s, " ") && isJapanese(r) {
+			s = s[1:]
+		}
+	}
+}
+
+// isJapanese reports whether r is kana, a kanji, Japanese punctuation or a
+// full-width form.
+func isJapanese(r rune) bool {
+	switch {
+	case r >= 0x3000 && r <= 0x30FF, r >= 0x3400 && r <= 0x4DBF, r >= 0x4E00 && r <= 0x9FFF, r >= 0xF900 && r <= 0xFAFF, r >= 0xFF00 && r <= 0xFFEF:
+		return true
+	}
+	return false
+}
+
+// onlyDates reports whether a masked text is nothing but date tokens and
+// punctuation: there is nothing to translate in it.
+func onlyDates(masked string, dates []maskedDate) bool {
+	if len(dates) == 0 {
+		return false
+	}
+	for i := range dates {
+		masked = strings.ReplaceAll(masked, dateToken(i), "")
+	}
+	return strings.IndexFunc(masked, unicode.IsLetter) < 0
 }
 
 var months = map[string]time.Month{

@@ -528,7 +528,7 @@ func composeMessage(ev *model.Event, m *model.Message, o Options, l *tr) Doc {
 		d.fact("tenant", l.t("label.tenant"), tenantName(ev, o))
 	}
 	if !m.ActionRequiredBy.IsZero() {
-		d.fact("actionRequiredBy", l.t("label.actionRequiredBy"), l.time(m.ActionRequiredBy))
+		d.fact("actionRequiredBy", l.t("label.actionRequiredBy"), l.date(m.ActionRequiredBy))
 	}
 	if det.summary != "" {
 		d.fact("summary", l.t("label.summary"), l.text(det.summary))

@@ -206,7 +206,7 @@ func TestChangeLines(t *testing.T) {
 		{Kind: model.ChangeTitle, From: "T", To: "T (retired)"},
 	}}
 	want := []string{
-		"Action required by moved: 2024-05-31 07:00 UTC → 2024-07-31 07:00 UTC",
+		"Action required by moved: 2024-05-31 → 2024-07-31", // dates, without a time of day
 		"End time set: 2023-05-25 19:00 UTC",
 		"Start time cleared (was 2023-05-25 19:00 UTC)",
 		"Tags: added “C”; removed “A”",

@@ -12,9 +12,10 @@ import (
 // paragraphs of the whole body (mc.new) or of its added and changed
 // sections (and the headings of removed ones) and Microsoft's summary
 // (details); plus the title, the user impact and the current status of
-// the latest post (a key fact). Labels, dates (also those inside a sentence, masked as
-// "`{date:0}`"), known sentences,
-// IDs, enum values and names never appear: the catalogs render them. List
+// the latest post (a key fact). Labels, dates (also those inside a
+// sentence, with a time or date-only like "by June 30, 2024" or "early
+// June 2024", masked as "`{date:0}`"), known sentences, IDs, enum values
+// and names never appear: the catalogs render them. List
 // items are one segment each, without their marker. The order is the
 // notice's, and each text appears once.
 //
@@ -26,8 +27,9 @@ func Segments(ev *model.Event) []string {
 	add := func(s string) string {
 		// A date inside a sentence goes to the translator as a protected
 		// token; render writes the date itself (lookup undoes the mask).
-		s, _ = maskDates(s)
-		if isProse(s) && !seen[s] {
+		// A unit of nothing but dates is not sent at all.
+		s, dates := maskDates(s)
+		if isProse(s) && !onlyDates(s, dates) && !seen[s] {
 			seen[s] = true
 			out = append(out, s)
 		}

@@ -7,6 +7,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/milestone"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/render"
 )
 
 // roadmapLines names each Microsoft 365 Roadmap ID of a post with its
@@ -43,12 +44,16 @@ var (
 // calendarMilestones returns an all-day event (without its label) for
 // each milestone of a post (milestone.Parse) but the action-required
 // date, which has its own: over the milestone's days, DTEND exclusive.
+// In English an event names its milestone's days with Microsoft's phrase
+// ("mid-June 2024") and where it applies as the milestone package does
+// ("General Availability (GCC)"); in another language both come from
+// render's catalogs ("2024年6月中旬", "一般提供（GCC）").
 // The first milestone of a phase is kind "rollout-start", "rollout-end",
 // "rollout", "retirement" or "date"; a later one adds where it applies
 // ("rollout-start-general-availability-gcc") or its rank. A UID built of
 // the kind stays when Microsoft moves the dates, so that a subscribed
 // calendar moves the event instead of adding one.
-func calendarMilestones(m *model.Message) []icsEvent {
+func calendarMilestones(v view, m *model.Message) []icsEvent {
 	var out []icsEvent
 	seen := map[string]int{}
 	for _, ms := range milestone.Parse(m) {
@@ -65,12 +70,19 @@ func calendarMilestones(m *model.Message) []icsEvent {
 			}
 			seen[kind]++
 		}
-		when := ms.Range.Phrase
+		note, prev := ms.Range.Phrase, ms.Previous.Phrase
+		if v.Lang != "en" {
+			note = render.FormatDaysIn(ms.From, ms.To, v.Lang)
+			if !ms.Previous.IsZero() {
+				prev = render.FormatDaysIn(ms.Previous.From, ms.Previous.To, v.Lang)
+			}
+		}
+		when := note
 		if !ms.Previous.IsZero() {
-			when += " (previously " + ms.Previous.Phrase + ")"
+			when = v.F("cal.previously", "when", note, "prev", prev)
 		}
 		out = append(out, icsEvent{kind: kind, phase: ms.Phase, start: ms.From.UTC(), end: ms.To.UTC().Add(24 * time.Hour),
-			note: ms.Range.Phrase, where: ms.Label(), when: when})
+			note: note, where: render.MilestoneLabel(v.Lang, ms), when: when})
 	}
 	return out
 }

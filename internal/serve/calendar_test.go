@@ -129,3 +129,73 @@ func TestCalendarMilestones(t *testing.T) {
 	}
 	t.Errorf("the moved milestone lost its UID %s", uid)
 }
+
+// TestCalendarJapanese: a Japanese reader's calendar names the milestones
+// with Microsoft's Japanese terms (対象指定リリース, 一般提供) and their days
+// as Japanese dates (2024年6月中旬), the moved ones with the days they had
+// before; the action-required date is an all-day event on the UTC day
+// Microsoft gave, whatever the reader's zone.
+func TestCalendarJapanese(t *testing.T) {
+	ctx := t.Context()
+	st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "cal.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	body := `<p>Teams will add a waiting room.</p><p><strong>When this will happen:</strong></p>` +
+		`<p>Targeted Release: We will begin rolling out early June 2024 and expect to complete by late July 2024 (previously mid-June).</p>` +
+		`<p>General Availability (GCC High): We will begin rolling out late June 2024 and expect to complete by early July 2024.</p>`
+	m := model.Message{ID: "MC800102", Title: "Waiting room", Category: model.CategoryPlanForChange, Severity: model.SeverityNormal,
+		Start: time.Date(2024, 5, 2, 17, 0, 0, 0, time.UTC), ActionRequiredBy: time.Date(2024, 6, 30, 0, 0, 0, 0, time.UTC),
+		LastModified: time.Date(2024, 5, 2, 17, 0, 0, 0, time.UTC), BodyType: "html", Body: body}
+	data, _ := json.Marshal(m)
+	if _, err := st.Commit(ctx, store.Batch{Tenant: "contoso", Source: model.SourceMC, Items: []store.Item{{
+		Key: model.ItemKey{Tenant: "contoso", Source: model.SourceMC, ID: m.ID}, Revision: 1, Hash: "h1",
+		LastModified: m.LastModified, Data: data}}}); err != nil {
+		t.Fatal(err)
+	}
+	ts := newServer(t, st, serve.Options{})
+	for _, tz := range []string{"Asia/Tokyo", "America/Los_Angeles"} {
+		code, _, ics := get(t, ts.URL+"/feeds/calendar.ics?lang=ja&tz="+tz)
+		if code != 200 {
+			t.Fatalf("calendar = %d", code)
+		}
+		byUID := map[string]map[string]string{}
+		for _, e := range icsEvents(t, ics) {
+			byUID[e["UID"]] = e
+		}
+		action := byUID["contoso-MC800102-action@shdmc"]
+		if action == nil || action["DTSTART"] != "20240630" || action["DTEND"] != "20240701" {
+			t.Errorf("%s: action-required event %v, want the day 2024-06-30", tz, action)
+		}
+		end := byUID["contoso-MC800102-rollout-end@shdmc"]
+		if end == nil {
+			t.Fatalf("%s: no rollout-end event in %v", tz, slices.Collect(maps.Keys(byUID)))
+		}
+		if want := `ロールアウト完了（2024年7月下旬）：MC800102 Waiting room · 対象指定リリース`; end["SUMMARY"] != want {
+			t.Errorf("%s: SUMMARY %q, want %q", tz, end["SUMMARY"], want)
+		}
+		if want := `対象指定リリース：2024年7月下旬（以前の予定：2024年6月中旬）`; !strings.Contains(end["DESCRIPTION"], want) {
+			t.Errorf("%s: DESCRIPTION lacks %q: %s", tz, want, end["DESCRIPTION"])
+		}
+		var ga map[string]string
+		for uid, e := range byUID {
+			if strings.Contains(uid, "rollout-start-general-availability") {
+				ga = e
+			}
+		}
+		if ga == nil || !strings.Contains(ga["SUMMARY"], "ロールアウト開始（2024年6月下旬）") || !strings.HasSuffix(ga["SUMMARY"], "· 一般提供（GCC High）") {
+			t.Errorf("%s: General Availability event %v", tz, ga)
+		}
+		for uid, e := range byUID {
+			if strings.HasSuffix(uid, "-action@shdmc") {
+				continue // its description is the post's text after the tenant
+			}
+			for _, en := range []string{"Targeted Release", "General Availability", "June", "July", "previously"} {
+				if strings.Contains(e["SUMMARY"], en) || strings.Contains(strings.SplitN(e["DESCRIPTION"], `\n`, 2)[0], en) {
+					t.Errorf("%s: event %s shows the English %q: %s / %s", tz, e["UID"], en, e["SUMMARY"], e["DESCRIPTION"])
+				}
+			}
+		}
+	}
+}

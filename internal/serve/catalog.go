@@ -211,6 +211,10 @@ func uiCatalog() map[string]map[string]string {
 			"cal.rollout":      "Rollout",
 			"cal.retirement":   "Retirement",
 			"cal.date":         "Scheduled",
+			"cal.summary":      "{label}: {item}",
+			"cal.summaryWhen":  "{label} ({when}): {item}",
+			"cal.where":        "{where}: {when}",
+			"cal.previously":   "{when} (previously {prev})",
 
 			// Friendly English for the wire enums; other languages take
 			// them from render's catalogs (view.Enum).
@@ -435,6 +439,10 @@ func uiCatalog() map[string]map[string]string {
 			"cal.rollout":      "ロールアウト",
 			"cal.retirement":   "提供終了",
 			"cal.date":         "予定日",
+			"cal.summary":      "{label}：{item}",
+			"cal.summaryWhen":  "{label}（{when}）：{item}",
+			"cal.where":        "{where}：{when}",
+			"cal.previously":   "{when}（以前の予定：{prev}）",
 		},
 	}
 }

@@ -295,19 +295,19 @@ func buildICS(now time.Time, link func(path string) string, v view, items []stor
 			day := v.day(m.ActionRequiredBy)
 			evs = append(evs, icsEvent{kind: "action", label: v.T("cal.actionBy"), start: day, end: day.AddDate(0, 0, 1)})
 		}
-		for _, e := range calendarMilestones(&m) {
+		for _, e := range calendarMilestones(v, &m) {
 			e.label = v.T(phaseLabels[e.phase])
 			evs = append(evs, e)
 		}
 		for _, e := range evs {
-			summary := e.label + ": " + m.ID + " " + m.Title
+			summary := v.F("cal.summary", "label", e.label, "item", m.ID+" "+m.Title)
 			if e.note != "" {
-				summary = e.label + " (" + e.note + "): " + m.ID + " " + m.Title
+				summary = v.F("cal.summaryWhen", "label", e.label, "when", e.note, "item", m.ID+" "+m.Title)
 			}
 			about := desc
 			if e.where != "" {
 				summary += " · " + e.where
-				about = e.where + ": " + e.when + "\n" + desc
+				about = v.F("cal.where", "where", e.where, "when", e.when) + "\n" + desc
 			} else if e.when != "" {
 				about = e.when + "\n" + desc
 			}

@@ -102,7 +102,7 @@ func TestRolloutMilestones(t *testing.T) {
 		var got []string
 		// The calendar's milestones (internal/milestone) of the rollout's
 		// start and end.
-		for _, m := range calendarMilestones(&model.Message{Body: tt.text}) {
+		for _, m := range calendarMilestones(view{Lang: "en", ui: uiCatalog()}, &model.Message{Body: tt.text}) {
 			if m.kind != "rollout-start" && m.kind != "rollout-end" {
 				continue
 			}

@@ -8,8 +8,9 @@ import (
 	"sort"
 	"strconv"
 	"strings"
-	"time"
 	"unicode/utf8"
+
+	"github.com/shdmc/shdmc/internal/datephrase"
 )
 
 // The protected token patterns besides the glossary, in priority order: a
@@ -23,48 +24,20 @@ var tokenPatterns = []*regexp.Regexp{
 	regexp.MustCompile(`\b(?:Add|Approve|Backup|Block|Clear|Close|Compare|Complete|Compress|Confirm|Connect|Convert|Copy|Debug|Deny|Disable|Disconnect|Dismount|Edit|Enable|Enter|Exit|Expand|Export|Find|Format|Get|Grant|Import|Initialize|Install|Invoke|Join|Limit|Lock|Measure|Merge|Mount|Move|New|Optimize|Out|Pop|Protect|Publish|Push|Read|Register|Remove|Rename|Repair|Request|Reset|Resolve|Restore|Resume|Revoke|Save|Search|Select|Send|Set|Show|Skip|Sort|Split|Start|Stop|Submit|Suspend|Sync|Test|Trace|Unblock|Undo|Uninstall|Unlock|Unprotect|Unpublish|Unregister|Update|Use|Wait|Watch|Write)-[A-Z][A-Za-z0-9]+\b`),
 }
 
-// dateOnlyRE finds a date without a time as Microsoft writes it in prose:
-// "June 30, 2024", "Thursday, June 13, 2023", "early June 2024", "mid-July
-// 2023", "August 2023". The words around it ("by", "in", "starting") are
-// left to the translator; the date itself travels as a protected token, so
-// that no translator rewrites it into another date. A date followed by a
-// time is left alone (render masks the dates with a time before they get
-// here).
-var dateOnlyRE = regexp.MustCompile(`\b(?:(?:Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday),?\s+)?` +
-	`(?:(?i:early|mid|late)(?:-|\s+))?` +
-	`(January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sep|Sept|Oct|Nov|Dec)\.?` +
-	`(?:\s+(\d{1,2})(?:st|nd|rd|th)?)?,?\s+((?:19|20)\d{2})\b`)
-
-// timeAfterRE tells a date that a time follows ("June 13, 2023 at 10:00 AM").
-var timeAfterRE = regexp.MustCompile(`^,?\s*(?:at\s+)?\d{1,2}(?::\d{2}|\s*[AaPp]\.?[Mm]\b)`)
-
-// dateSpans returns the date-only phrases of text.
+// dateSpans returns the date-only phrases of text (datephrase.Find: "June
+// 30, 2024", "Thursday, June 13, 2023", "early June 2024", "mid-July
+// 2023", "August 2023"). The words around them ("by", "in", "starting")
+// are left to the translator; the date itself travels as a protected
+// token, so that no translator rewrites it into another date. render finds
+// the same phrases with the same function and masks them before they get
+// here, writing them itself in the reader's language; a date followed by a
+// time is left alone (render masks those too).
 func dateSpans(text string) [][2]int {
 	var out [][2]int
-	for _, m := range dateOnlyRE.FindAllStringSubmatchIndex(text, -1) {
-		if timeAfterRE.MatchString(text[m[1]:]) {
-			continue
-		}
-		if m[4] >= 0 { // a day: it must exist in that month
-			day, _ := strconv.Atoi(text[m[4]:m[5]])
-			year, _ := strconv.Atoi(text[m[6]:m[7]])
-			mon, ok := monthNumber(text[m[2]:m[3]])
-			if !ok || day < 1 || time.Date(year, mon, day, 0, 0, 0, 0, time.UTC).Day() != day {
-				continue
-			}
-		}
-		out = append(out, [2]int{m[0], m[1]})
+	for _, m := range datephrase.Find(text) {
+		out = append(out, [2]int{m.Start, m.End})
 	}
 	return out
-}
-
-func monthNumber(name string) (time.Month, bool) {
-	for m := time.January; m <= time.December; m++ {
-		if strings.HasPrefix(m.String(), name[:3]) {
-			return m, true
-		}
-	}
-	return 0, false
 }
 
 // spanKind says what a span of a text is.
