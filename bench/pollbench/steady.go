@@ -61,7 +61,7 @@ func newSteadyBench(ctx context.Context, shape scenarioShape, dir string) (*stea
 		return nil, fmt.Errorf("create graph client: %w", err)
 	}
 	set := poll.Settings{
-		Overlap: cfg.Overlap.Std(), OverlapEvery: cfg.OverlapEvery.Std(), FullResync: cfg.FullResync.Std(),
+		Overlap: cfg.Overlap.Std(), OverlapEvery: cfg.OverlapEvery.Std(), FullResync: cfg.FullResync.Std(), SpreadResync: true,
 		AnnounceActive: cfg.Baseline.AnnounceActive,
 		Issues:         true, Messages: true, Health: true, Channels: []string{"stdout"},
 	}

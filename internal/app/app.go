@@ -175,6 +175,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			Overlap:        time.Duration(cfg.Overlap),
 			OverlapEvery:   time.Duration(cfg.OverlapEvery),
 			FullResync:     time.Duration(cfg.FullResync),
+			SpreadResync:   true,
 			AnnounceActive: cfg.Baseline.AnnounceActive,
 			NoBaseline:     o.NoBaseline,
 			Issues:         enabled(t.Sources.Issues),
