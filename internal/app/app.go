@@ -103,7 +103,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		a.now = time.Now
 	}
 	if a.st == nil {
-		st, err := store.Open(ctx, cfg.StoreDSN().Reveal(), store.WithLogger(a.log), store.WithNow(a.now))
+		st, err := store.Open(ctx, cfg.StoreDSN().Reveal(), store.WithLogger(a.log), store.WithNow(a.now),
+			store.WithCursorStamp(quietStamp(cfg)))
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
@@ -210,12 +211,23 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		SourceTargets: a.sourceTargets,
 		Concurrency:   o.Concurrency, Now: a.now, Logger: a.log, Observe: o.Observe,
 		Due: func() { signal(a.kick) }, Polled: func() { signal(a.polled) },
+		HealthStamp: quietStamp(cfg),
 	})
 	a.beat = outage.NewHeartbeat(hc.Heartbeat, heartbeatEvery(cfg, scheduled), a.log)
 	return a, nil
 }
 
 func enabled(b *bool) bool { return b == nil || *b }
+
+// quietStamp is how long a quiet poll (nothing changed) leaves the stored
+// cursor and source health as they are, so that it writes nothing: the
+// polling interval. A cursor or health that changed is always written, so
+// watermarks, resyncs and outages do not depend on it; only the time of
+// the last successful poll (the dashboard's "polled … ago", last_success
+// on /metrics, `shdmc status`) lags by up to one interval, and the
+// dashboard, which calls a source stale after three intervals without
+// one, still sees a tenant polled every interval as fresh.
+func quietStamp(cfg *config.Config) time.Duration { return time.Duration(cfg.Interval) }
 
 // graphConfig turns a tenant's config into a Graph client config.
 func graphConfig(t config.Tenant, b *graph.Budget, log *slog.Logger) (graph.Config, error) {

@@ -421,7 +421,7 @@ func (p *Poller) prepare(ctx context.Context, src source.Source) (*batch, error)
 			return b, err
 		}
 	}
-	b.cursor(cur, full, wm, ceiling, keepsCursor(tr))
+	b.cursor(cur, full, wm, ceiling, keepsCursor(tr), tr.Incremental)
 	b.plan = plan{cur: cur, since: since, full: full}
 	return b, nil
 }
@@ -709,7 +709,12 @@ func (b *batch) vanished(ctx context.Context, seen map[string]bool, o detect.Opt
 // a date Microsoft corrected (or one an older shdmc stored from the future)
 // does not stick; an incremental one only moves it forward. It never passes
 // ceiling.
-func (b *batch) cursor(cur store.Cursor, full bool, watermark, ceiling time.Time, cursor bool) {
+//
+// A source listed whole at every pass (not incremental) has no resyncs:
+// its LastFull is the last listing that stored a change (or the
+// baseline), so that a quiet listing leaves the cursor as it is and the
+// commit writes nothing (store.WithCursorStamp).
+func (b *batch) cursor(cur store.Cursor, full bool, watermark, ceiling time.Time, cursor, incremental bool) {
 	b.res.Full = full
 	if !cursor {
 		b.write = len(b.b.Items) > 0
@@ -721,8 +726,10 @@ func (b *batch) cursor(cur store.Cursor, full bool, watermark, ceiling time.Time
 	} else if watermark.After(next.Watermark) {
 		next.Watermark = watermark
 	}
-	if full {
+	if full && (incremental || !cur.Baselined || len(b.b.Items) > 0) {
 		next.LastFull = b.p.now()
+	}
+	if full {
 		next.Baselined = true
 	}
 	b.b.Cursor = &next

@@ -365,3 +365,37 @@ func TestSpreadResyncPhase(t *testing.T) {
 		}
 	}
 }
+
+// TestHealthCursorQuiet: the health overview is listed whole at every
+// pass; a listing that changes nothing leaves its cursor as stored (so a
+// quiet poll commits nothing), one that stores a change moves LastFull.
+func TestHealthCursorQuiet(t *testing.T) {
+	set := allOn()
+	set.Issues, set.Messages = false, false
+	r := newRig(t, set)
+	r.f.set(func(f *fake) {
+		f.health = []model.ServiceHealth{{ID: "Exchange", Service: "Exchange Online", Status: model.StatusServiceOperational}}
+	})
+	r.poll(t)
+	base := r.clock.now()
+	lastFull := func() time.Time {
+		cur, err := r.st.Cursor(context.Background(), tenant, model.SourceHealth)
+		if err != nil || !cur.Baselined {
+			t.Fatalf("cursor %+v, %v", cur, err)
+		}
+		return cur.LastFull
+	}
+	r.clock.add(time.Minute)
+	r.poll(t)
+	if got := lastFull(); !got.Equal(base) {
+		t.Errorf("last full %s after a quiet listing, want %s (the baseline)", got, base)
+	}
+	r.clock.add(time.Minute)
+	r.f.set(func(f *fake) { f.health[0].Status = model.StatusServiceDegradation })
+	if res := r.poll(t); res.Events != 1 {
+		t.Errorf("%d events for a status change", res.Events)
+	}
+	if got := lastFull(); !got.Equal(r.clock.now()) {
+		t.Errorf("last full %s after a change, want %s", got, r.clock.now())
+	}
+}
