@@ -17,6 +17,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/graph"
+	"github.com/shdmc/shdmc/internal/metrics"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/outage"
@@ -85,8 +86,10 @@ type App struct {
 	// polled and kick are signalled by the scheduler during Run: after
 	// every poll (the heartbeat's cycle), and when deliveries may be due.
 	polled, kick chan struct{}
-	// dash is the dashboard Run serves, if any (dashboard.go).
-	dash *serve.Server
+	// dash is the dashboard Run serves, if any (dashboard.go), and
+	// metrics its Prometheus collectors.
+	dash    *serve.Server
+	metrics *metrics.Metrics
 	// plans are the tenants' request plans (plan.go), logged when Run
 	// starts.
 	plans []outage.Plan
@@ -299,7 +302,8 @@ func (a *App) PollPublicStatus(ctx context.Context) error {
 
 // Run polls every tenant at its interval (with jitter) and delivers
 // notices until ctx is done, serving the dashboard meanwhile when
-// Options.Dashboard asked for it.
+// Options.Dashboard asked for it, and prunes the store every
+// retention.every (prune.go).
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -308,6 +312,8 @@ func (a *App) Run(ctx context.Context) error {
 	a.serveDashboard(ctx, &wg) // stops with ctx (dashboard.go)
 	wg.Add(1)
 	go func() { defer wg.Done(); a.deliver(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); a.prune(ctx) }() // prune.go
 	err := a.sched.Run(ctx)
 	cancel()
 	wg.Wait()
