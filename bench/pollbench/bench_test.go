@@ -55,6 +55,15 @@ func TestSteadyBench(t *testing.T) {
 			if tc.smaller && in.Wire.GraphBytes >= res.Full.Wire.GraphBytes {
 				t.Errorf("incremental bytes %d not below full %d", in.Wire.GraphBytes, res.Full.Wire.GraphBytes)
 			}
+			// The quiet full resync lists stamps only and gets nothing.
+			rs := res.Resync
+			if !rs.Full || rs.Items != services || rs.StoreWrites != 0 || rs.Events != 0 || rs.Wire.GraphRequests != 3 {
+				t.Errorf("full resync: full %v, %d items, %d written, %d events, %d requests; want full, %d items, nothing written, 3 requests",
+					rs.Full, rs.Items, rs.StoreWrites, rs.Events, rs.Wire.GraphRequests, services)
+			}
+			if tc.smaller && rs.Wire.GraphBytes*2 > res.Full.Wire.GraphBytes {
+				t.Errorf("full resync read %d bytes, the baseline %d: want at most half", rs.Wire.GraphBytes, res.Full.Wire.GraphBytes)
+			}
 		})
 	}
 }
@@ -108,6 +117,38 @@ func BenchmarkFullPoll(b *testing.B) {
 		m, err := sb.poll(ctx)
 		if err != nil {
 			b.Fatal(err)
+		}
+		reqs += m.Wire.GraphRequests
+		bytes += m.Wire.GraphBytes
+		n++
+	}
+	b.ReportMetric(float64(reqs)/float64(n), "requests/op")
+	b.ReportMetric(float64(bytes)/float64(n), "wirebytes/op")
+}
+
+// BenchmarkQuietResync measures the full resync of the same tenant with
+// nothing changed, as it comes due every full_resync: stamps listed,
+// nothing got.
+func BenchmarkQuietResync(b *testing.B) {
+	ctx := context.Background()
+	sb, err := newSteadyBench(ctx, scenarioShape{Issues: 300, Messages: 1000, Posts: 5}, b.TempDir())
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer sb.close()
+	if _, err := sb.poll(ctx); err != nil {
+		b.Fatal(err)
+	}
+	var reqs, bytes int64
+	n := 0
+	for b.Loop() {
+		sb.skew += sb.fullResync
+		m, err := sb.poll(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if !m.Full {
+			b.Fatal("the poll was no full resync")
 		}
 		reqs += m.Wire.GraphRequests
 		bytes += m.Wire.GraphBytes

@@ -41,6 +41,7 @@ func printSteady(w io.Writer, r steadyResult) {
 		row(fmt.Sprintf("incremental #%d (quiet)", i+1), m)
 	}
 	row(fmt.Sprintf("incremental reaching back (every %s)", r.OverlapEvery), r.ReachBack)
+	row(fmt.Sprintf("full resync, quiet (every %s)", r.FullResync), r.Resync)
 	_ = tw.Flush()
 	if len(r.Incr) == 0 {
 		return
@@ -61,6 +62,17 @@ func printSteady(w io.Writer, r steadyResult) {
 		avg := ((n-1)*bytes + rb) / n
 		fmt.Fprintf(w, "the poll reaching back by the overlap (once every %s) costs %d requests, %s; averaged over %s at a 5m interval: %s per poll (%s)\n",
 			r.OverlapEvery, r.ReachBack.Wire.GraphRequests+r.ReachBack.Wire.AuthRequests, kb(rb), r.OverlapEvery, kb(avg), verdict(avg <= targetBytes))
+	}
+	if r.FullResync > 0 {
+		fb := r.Resync.Wire.GraphBytes + r.Resync.Wire.AuthBytes
+		n := int64(r.FullResync / (5 * time.Minute))
+		fmt.Fprintf(w, "the full resync (once every %s) costs %d requests, %s (the baseline %s); averaged over %s at a 5m interval: %s per poll\n",
+			r.FullResync, r.Resync.Wire.GraphRequests+r.Resync.Wire.AuthRequests, kb(fb),
+			kb(r.Full.Wire.GraphBytes+r.Full.Wire.AuthBytes), r.FullResync, kb(fb/max(n, 1)))
+		fmt.Fprintf(w, "\nfull resync, request by request (response body bytes):\n")
+		for _, rec := range r.Resync.Records {
+			fmt.Fprintf(w, "  %-4s %-90s %3d %9s\n", rec.Method, shortPath(rec.Path), rec.Status, kb(rec.Bytes))
+		}
 	}
 	fmt.Fprintln(w)
 }

@@ -37,6 +37,7 @@ type steadyBench struct {
 	// skew moves the poller's clock forward, to reach overlap_every.
 	skew         time.Duration
 	overlapEvery time.Duration
+	fullResync   time.Duration
 }
 
 func newSteadyBench(ctx context.Context, shape scenarioShape, dir string) (*steadyBench, error) {
@@ -60,11 +61,11 @@ func newSteadyBench(ctx context.Context, shape scenarioShape, dir string) (*stea
 		return nil, fmt.Errorf("create graph client: %w", err)
 	}
 	set := poll.Settings{
-		Overlap: cfg.Overlap.Std(), OverlapEvery: cfg.OverlapEvery.Std(), FullResync: cfg.FullResync.Std(),
+		Overlap: cfg.Overlap.Std(), OverlapEvery: cfg.OverlapEvery.Std(), FullResync: cfg.FullResync.Std(), SpreadResync: true,
 		AnnounceActive: cfg.Baseline.AnnounceActive,
 		Issues:         true, Messages: true, Health: true, Channels: []string{"stdout"},
 	}
-	b.overlapEvery = cfg.OverlapEvery.Std()
+	b.overlapEvery, b.fullResync = cfg.OverlapEvery.Std(), cfg.FullResync.Std()
 	b.poller = poll.New("steady", b.client, b.st, set, func() time.Time { return time.Now().Add(b.skew) }, nil)
 	return b, nil
 }
@@ -108,6 +109,9 @@ type steadyResult struct {
 	// once every OverlapEvery.
 	ReachBack    pollMeasure
 	OverlapEvery time.Duration
+	// Resync is the full resync (every FullResync) with nothing changed.
+	Resync     pollMeasure
+	FullResync time.Duration
 }
 
 func runSteady(ctx context.Context, shape scenarioShape, incremental int, dir string) (steadyResult, error) {
@@ -133,5 +137,12 @@ func runSteady(ctx context.Context, shape scenarioShape, incremental int, dir st
 		return res, fmt.Errorf("steady state: reaching back: %w", err)
 	}
 	res.OverlapEvery = b.overlapEvery
+	// Every full_resync, a poll lists the collections whole to notice
+	// removed items.
+	b.skew += b.fullResync
+	if res.Resync, err = b.poll(ctx); err != nil {
+		return res, fmt.Errorf("steady state: full resync: %w", err)
+	}
+	res.FullResync = b.fullResync
 	return res, nil
 }

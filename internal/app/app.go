@@ -17,6 +17,7 @@ import (
 
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/graph"
+	"github.com/shdmc/shdmc/internal/metrics"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify"
 	"github.com/shdmc/shdmc/internal/outage"
@@ -85,8 +86,10 @@ type App struct {
 	// polled and kick are signalled by the scheduler during Run: after
 	// every poll (the heartbeat's cycle), and when deliveries may be due.
 	polled, kick chan struct{}
-	// dash is the dashboard Run serves, if any (dashboard.go).
-	dash *serve.Server
+	// dash is the dashboard Run serves, if any (dashboard.go), and
+	// metrics its Prometheus collectors.
+	dash    *serve.Server
+	metrics *metrics.Metrics
 	// plans are the tenants' request plans (plan.go), logged when Run
 	// starts.
 	plans []outage.Plan
@@ -103,7 +106,8 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		a.now = time.Now
 	}
 	if a.st == nil {
-		st, err := store.Open(ctx, cfg.StoreDSN().Reveal(), store.WithLogger(a.log), store.WithNow(a.now))
+		st, err := store.Open(ctx, cfg.StoreDSN().Reveal(), store.WithLogger(a.log), store.WithNow(a.now),
+			store.WithCursorStamp(quietStamp(cfg)))
 		if err != nil {
 			return nil, fmt.Errorf("open store: %w", err)
 		}
@@ -175,6 +179,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			Overlap:        time.Duration(cfg.Overlap),
 			OverlapEvery:   time.Duration(cfg.OverlapEvery),
 			FullResync:     time.Duration(cfg.FullResync),
+			SpreadResync:   true,
 			AnnounceActive: cfg.Baseline.AnnounceActive,
 			NoBaseline:     o.NoBaseline,
 			Issues:         enabled(t.Sources.Issues),
@@ -209,12 +214,23 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 		SourceTargets: a.sourceTargets,
 		Concurrency:   o.Concurrency, Now: a.now, Logger: a.log, Observe: o.Observe,
 		Due: func() { signal(a.kick) }, Polled: func() { signal(a.polled) },
+		HealthStamp: quietStamp(cfg),
 	})
 	a.beat = outage.NewHeartbeat(hc.Heartbeat, heartbeatEvery(cfg, scheduled), a.log)
 	return a, nil
 }
 
 func enabled(b *bool) bool { return b == nil || *b }
+
+// quietStamp is how long a quiet poll (nothing changed) leaves the stored
+// cursor and source health as they are, so that it writes nothing: the
+// polling interval. A cursor or health that changed is always written, so
+// watermarks, resyncs and outages do not depend on it; only the time of
+// the last successful poll (the dashboard's "polled … ago", last_success
+// on /metrics, `shdmc status`) lags by up to one interval, and the
+// dashboard, which calls a source stale after three intervals without
+// one, still sees a tenant polled every interval as fresh.
+func quietStamp(cfg *config.Config) time.Duration { return time.Duration(cfg.Interval) }
 
 // graphConfig turns a tenant's config into a Graph client config.
 func graphConfig(t config.Tenant, b *graph.Budget, log *slog.Logger) (graph.Config, error) {
@@ -286,7 +302,8 @@ func (a *App) PollPublicStatus(ctx context.Context) error {
 
 // Run polls every tenant at its interval (with jitter) and delivers
 // notices until ctx is done, serving the dashboard meanwhile when
-// Options.Dashboard asked for it.
+// Options.Dashboard asked for it, and prunes the store every
+// retention.every (prune.go).
 func (a *App) Run(ctx context.Context) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -295,6 +312,8 @@ func (a *App) Run(ctx context.Context) error {
 	a.serveDashboard(ctx, &wg) // stops with ctx (dashboard.go)
 	wg.Add(1)
 	go func() { defer wg.Done(); a.deliver(ctx) }()
+	wg.Add(1)
+	go func() { defer wg.Done(); a.prune(ctx) }() // prune.go
 	err := a.sched.Run(ctx)
 	cancel()
 	wg.Wait()

@@ -23,7 +23,7 @@ func (a *App) initDashboard(o *Options) error {
 	if err != nil {
 		return err
 	}
-	a.dash = srv
+	a.dash, a.metrics = srv, metrics
 	observe, next := observeInto(metrics), o.Observe
 	o.Observe = func(ob Observation) {
 		observe(ob)

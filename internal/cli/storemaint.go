@@ -10,16 +10,15 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/notify/channels"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
-// retentionOf converts the config's retention block for the store.
-func retentionOf(r config.Retention) store.Retention {
-	return store.Retention{Events: r.Events.Std(), Revisions: r.Revisions.Std(),
-		DeadLetters: r.DeadLetters.Std(), RemovedItems: r.RemovedItems.Std()}
-}
+// retentionOf converts the config's retention block for the store, as
+// `shdmc run` does.
+func retentionOf(r config.Retention) store.Retention { return app.RetentionOf(r) }
 
 // retentionFor returns the retention of the config file, or the defaults
 // when there is no config file (a store named with --store).

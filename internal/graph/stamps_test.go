@@ -1,8 +1,15 @@
 package graph_test
 
 import (
+	"errors"
+	"net/http"
 	"testing"
+	"time"
 
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/shdmc/shdmc/internal/graph"
+	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/sim"
 )
 
@@ -45,5 +52,52 @@ func TestStamps(t *testing.T) {
 	issues, err := c.IssueStamps(ctx)
 	if err != nil || len(issues) != 120 {
 		t.Fatalf("issue stamps: %d, %v", len(issues), err)
+	}
+}
+
+// TestGetByID: a full resync gets the items whose stamp changed one by
+// one; what it gets is what the listing holds, and an id the tenant does
+// not have is a 404 *APIError.
+func TestGetByID(t *testing.T) {
+	e := startSim(t, sim.Options{}, sim.GenerateScenario(simStart, 20, 30))
+	c := e.client(t, nil)
+	ctx := ctxFor(t, 60e9)
+	issues, err := c.Issues(ctx, time.Time{})
+	if err != nil || len(issues) != 20 {
+		t.Fatalf("issues: %d, %v", len(issues), err)
+	}
+	msgs, err := c.Messages(ctx, time.Time{})
+	if err != nil || len(msgs) != 30 {
+		t.Fatalf("messages: %d, %v", len(msgs), err)
+	}
+	for _, want := range []model.Issue{issues[0], issues[len(issues)-1]} {
+		got, err := c.Issue(ctx, want.ID)
+		if err != nil {
+			t.Fatalf("issue %s: %v", want.ID, err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("issue %s by id differs from the listing (-list +get):\n%s", want.ID, d)
+		}
+	}
+	for _, want := range []model.Message{msgs[0], msgs[len(msgs)-1]} {
+		got, err := c.Message(ctx, want.ID)
+		if err != nil {
+			t.Fatalf("message %s: %v", want.ID, err)
+		}
+		if d := cmp.Diff(want, got); d != "" {
+			t.Errorf("message %s by id differs from the listing (-list +get):\n%s", want.ID, d)
+		}
+	}
+	for _, get := range []func() error{
+		func() error { _, err := c.Issue(ctx, "EX0000000"); return err },
+		func() error { _, err := c.Message(ctx, "MC0/../x"); return err },
+	} {
+		err := get()
+		if ae, ok := errors.AsType[*graph.APIError](err); !ok || ae.Status != http.StatusNotFound {
+			t.Errorf("unknown id: %v, want a 404 APIError", err)
+		}
+	}
+	if _, err := c.Issue(ctx, ""); err == nil {
+		t.Error("empty id: no error")
 	}
 }

@@ -27,6 +27,12 @@ type Metrics struct {
 	// waited.
 	ThrottledWaits       prometheus.Counter
 	ThrottledWaitSeconds prometheus.Counter
+	// PrunedRows counts what the scheduled pruning removed (label: kind =
+	// events, deliveries, dead_letters, revisions, items, blobs,
+	// documents), and PruneRuns its runs (label: outcome = "ok" |
+	// "error").
+	PrunedRows *prometheus.CounterVec
+	PruneRuns  *prometheus.CounterVec
 }
 
 // New makes unregistered collectors; the dashboard registers them.
@@ -45,6 +51,12 @@ func New() *Metrics {
 		ThrottledWaitSeconds: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "shdmc_graph_throttled_wait_seconds_total", Help: "Seconds spent waiting on Retry-After.",
 		}),
+		PrunedRows: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shdmc_pruned_rows_total", Help: "Rows the scheduled pruning removed, by kind.",
+		}, []string{"kind"}),
+		PruneRuns: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "shdmc_prune_runs_total", Help: "Runs of the scheduled pruning by this process, by outcome.",
+		}, []string{"outcome"}),
 	}
 }
 
@@ -54,6 +66,8 @@ func (m *Metrics) Describe(ch chan<- *prometheus.Desc) {
 	m.GraphRequests.Describe(ch)
 	m.ThrottledWaits.Describe(ch)
 	m.ThrottledWaitSeconds.Describe(ch)
+	m.PrunedRows.Describe(ch)
+	m.PruneRuns.Describe(ch)
 }
 
 // Collect implements prometheus.Collector.
@@ -62,6 +76,8 @@ func (m *Metrics) Collect(ch chan<- prometheus.Metric) {
 	m.GraphRequests.Collect(ch)
 	m.ThrottledWaits.Collect(ch)
 	m.ThrottledWaitSeconds.Collect(ch)
+	m.PrunedRows.Collect(ch)
+	m.PruneRuns.Collect(ch)
 }
 
 // SourceTiming is one source's part of a poll.
@@ -90,4 +106,17 @@ func (m *Metrics) ObservePoll(sources map[model.Source]SourceTiming, g graph.Sta
 	}
 	m.ThrottledWaits.Add(float64(g.Throttled))
 	m.ThrottledWaitSeconds.Add(g.ThrottledWait.Seconds())
+}
+
+// ObservePrune records one run of the scheduled pruning: the rows it
+// removed by kind, and its outcome.
+func (m *Metrics) ObservePrune(removed map[string]int64, err error) {
+	for kind, n := range removed {
+		m.PrunedRows.WithLabelValues(kind).Add(float64(n))
+	}
+	outcome := "ok"
+	if err != nil {
+		outcome = "error"
+	}
+	m.PruneRuns.WithLabelValues(outcome).Inc()
 }

@@ -26,9 +26,15 @@ type keeper struct {
 	now     func() time.Time
 	log     *slog.Logger
 
+	// stampEvery is how long the stored state of a source that keeps
+	// succeeding may go without a rewrite (Options.HealthStamp).
+	stampEvery time.Duration
+
 	mu     sync.Mutex
 	loaded bool
 	states map[healthKey]outage.State
+	// stored is when each state was last written (or read at load).
+	stored map[healthKey]time.Time
 	// incident is whether a tenant has an active incident, from its last
 	// poll that changed Service Health issues.
 	incident map[string]bool
@@ -39,9 +45,9 @@ type healthKey struct {
 	source model.Source
 }
 
-func newKeeper(st store.Store, set outage.Settings, targets func(*model.Event) []route.Target, now func() time.Time, log *slog.Logger) *keeper {
-	return &keeper{st: st, set: set, targets: targets, now: now, log: log,
-		states: map[healthKey]outage.State{}, incident: map[string]bool{}}
+func newKeeper(st store.Store, set outage.Settings, targets func(*model.Event) []route.Target, now func() time.Time, log *slog.Logger, stampEvery time.Duration) *keeper {
+	return &keeper{st: st, set: set, targets: targets, now: now, log: log, stampEvery: stampEvery,
+		states: map[healthKey]outage.State{}, stored: map[healthKey]time.Time{}, incident: map[string]bool{}}
 }
 
 // load reads the stored states once. Callers hold mu.
@@ -59,6 +65,7 @@ func (h *keeper) load(ctx context.Context) error {
 			return fmt.Errorf("decode source health of %s/%s: %w", r.Tenant, r.Source, err)
 		}
 		h.states[healthKey{r.Tenant, r.Source}] = s
+		h.stored[healthKey{r.Tenant, r.Source}] = r.UpdatedAt
 	}
 	h.loaded = true
 	return nil
@@ -112,6 +119,10 @@ func (h *keeper) observe(ctx context.Context, tenant string, src model.Source, e
 	} else {
 		next, tr = prev.Succeed(now)
 	}
+	if err == nil && tr == outage.None && h.quiet(k, prev, now) {
+		h.states[k] = next // only LastSuccess moved: kept in memory
+		return tr, nil
+	}
 	var b store.Batch
 	if tr != outage.None {
 		ev := sourceEvent(tenant, src, next, tr, now)
@@ -131,6 +142,7 @@ func (h *keeper) observe(ctx context.Context, tenant string, src model.Source, e
 		return outage.None, perr
 	}
 	h.states[k] = next
+	h.stored[k] = now
 	log := h.log.With("tenant", tenant, "source", src)
 	switch tr {
 	case outage.Down:
@@ -139,6 +151,18 @@ func (h *keeper) observe(ctx context.Context, tenant string, src model.Source, e
 		log.Info("source restored", "outage", next.LastOutage)
 	}
 	return tr, nil
+}
+
+// quiet reports whether a success of source k after prev need not be
+// stored: prev was a success (the new state differs from it only in
+// LastSuccess), and the stored state is younger than the stamp period.
+// Callers hold mu.
+func (h *keeper) quiet(k healthKey, prev outage.State, now time.Time) bool {
+	if h.stampEvery <= 0 || prev.Down || prev.Failing() || prev.LastSuccess.IsZero() {
+		return false
+	}
+	at, ok := h.stored[k]
+	return ok && now.Sub(at) < h.stampEvery && !now.Before(at)
 }
 
 // state returns the stored health of a source (the zero State when it

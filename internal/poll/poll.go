@@ -15,7 +15,9 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"hash/fnv"
 	"log/slog"
+	"net/http"
 	"slices"
 	"time"
 
@@ -43,8 +45,16 @@ type Settings struct {
 	// after a restart always reaches back.
 	OverlapEvery time.Duration
 	// FullResync is how often the whole collection is fetched to notice
-	// removed items; 0 means never after the baseline.
+	// removed items; 0 means never after the baseline. A source that
+	// lists stamps (source.Stamper) lists only the ids and last
+	// modifications then and gets the items that are new or changed.
 	FullResync time.Duration
+	// SpreadResync gives each tenant its own phase within FullResync
+	// (ResyncOffset): its full resync falls due when its slot passes, so
+	// that the tenants of a process, or of a cluster, do not all resync
+	// in the same window. Off, a full resync falls due FullResync after
+	// the last one. Either way no two are further apart than FullResync.
+	SpreadResync bool
 	// AnnounceActive announces issues that are still active when a tenant
 	// is first seen; everything else found then is stored silently.
 	AnnounceActive bool
@@ -116,7 +126,7 @@ func NewSources(tenant string, srcs []source.Source, st store.Store, set Setting
 }
 
 // ForceFull makes the next pass of every source fetch its collection in
-// full.
+// full: a whole listing, also of a source that could resync by stamps.
 func (p *Poller) ForceFull() {
 	for _, src := range p.sources {
 		p.forceFull[src.Name()] = true
@@ -145,8 +155,11 @@ type Result struct {
 type SourceResult struct {
 	Fetched, Changed, Events int
 	Full                     bool
-	Err                      error
-	Took                     time.Duration
+	// Stamped is a full resync that listed stamps and got only the items
+	// that were new or changed (Fetched counts those).
+	Stamped bool
+	Err     error
+	Took    time.Duration
 }
 
 // Poll runs one pass over every source: each is fetched and compared with
@@ -254,8 +267,7 @@ func (p *Poller) plan(ctx context.Context, src model.Source, tr source.Traits) (
 	if err != nil {
 		return cur, time.Time{}, false, fmt.Errorf("read cursor: %w", err)
 	}
-	full = !tr.Incremental || p.forceFull[src] || !cur.Baselined || cur.Watermark.IsZero() ||
-		(p.set.FullResync > 0 && p.now().Sub(cur.LastFull) >= p.set.FullResync)
+	full = !tr.Incremental || p.forceFull[src] || !cur.Baselined || cur.Watermark.IsZero() || p.resyncDue(cur.LastFull)
 	if full {
 		return cur, time.Time{}, true, nil
 	}
@@ -266,6 +278,46 @@ func (p *Poller) plan(ctx context.Context, src model.Source, tr source.Traits) (
 	// Graph filters at whole seconds: start at the second after the
 	// watermark's, which excludes the newest item already stored.
 	return cur, cur.Watermark.Truncate(time.Second).Add(time.Second), false, nil
+}
+
+// resyncDue reports whether a full resync is due after one at last.
+func (p *Poller) resyncDue(last time.Time) bool {
+	period := p.set.FullResync
+	if period <= 0 {
+		return false
+	}
+	now := p.now()
+	if now.Sub(last) >= period {
+		return true
+	}
+	if !p.set.SpreadResync {
+		return false
+	}
+	return last.Before(resyncSlot(now, period, ResyncOffset(p.tenant, period)))
+}
+
+// ResyncOffset is the tenant's phase within a full resync period: its
+// resyncs fall due at offset, offset + period, … counted from the Unix
+// epoch. It is a hash of the tenant ID (FNV-1a), so it is the same after a
+// restart and on every worker, and the offsets of many tenants spread
+// evenly over the period.
+func ResyncOffset(tenant string, period time.Duration) time.Duration {
+	if period <= 0 {
+		return 0
+	}
+	h := fnv.New64a()
+	_, _ = h.Write([]byte(tenant))
+	return time.Duration(h.Sum64() % uint64(period))
+}
+
+// resyncSlot is the latest time at or before now that is offset plus a
+// whole number of periods after the Unix epoch.
+func resyncSlot(now time.Time, period, offset time.Duration) time.Time {
+	r := (now.UnixNano() - int64(offset)) % int64(period)
+	if r < 0 {
+		r += int64(period)
+	}
+	return now.Add(-time.Duration(r))
 }
 
 // keepsCursor reports whether a source's pass reads and writes a cursor:
@@ -303,14 +355,15 @@ func (p *Poller) prepare(ctx context.Context, src source.Source) (*batch, error)
 	}
 	var info graph.ListInfo
 	fetchStart := p.now()
-	list, err := src.Fetch(graph.WithListInfo(ctx, &info), since)
+	f, err := p.fetch(graph.WithListInfo(ctx, &info), src, cur, since, full)
 	if err != nil {
 		return b, err
 	}
+	list := f.items
 	o := p.opts(cur, tr)
-	b.res.Fetched = len(list)
-	ids := make([]string, len(list))
-	seen := make(map[string]bool, len(list))
+	b.res.Fetched, b.res.Stamped = len(list), f.stamped
+	ids := make([]string, len(f.stamps))
+	seen := make(map[string]bool, len(f.stamps))
 	// The next watermark is the newest modification, but never later than
 	// the fetch began: one item dated 9999-12-31 would otherwise hide every
 	// later change from incremental polls. Dates up to clockSkew ahead are
@@ -318,8 +371,8 @@ func (p *Poller) prepare(ctx context.Context, src source.Source) (*batch, error)
 	ceiling := fetchTime(info, fetchStart)
 	var wm time.Time
 	var future []string
-	for i := range list {
-		id, mod := list[i].ID(), list[i].LastModified()
+	for i, st := range f.stamps {
+		id, mod := st.ID, st.LastModified
 		ids[i] = id
 		seen[id] = true
 		if mod.After(ceiling) {
@@ -336,9 +389,11 @@ func (p *Poller) prepare(ctx context.Context, src source.Source) (*batch, error)
 		p.log.Warn("items modified in the future; the watermark stops at the fetch time",
 			"source", name, "items", future[:min(len(future), 10)], "count", len(future), "fetch_time", ceiling)
 	}
-	prev, err := p.prior(ctx, name, ids)
-	if err != nil {
-		return b, err
+	prev := f.prev
+	if prev == nil {
+		if prev, err = p.prior(ctx, name, ids); err != nil {
+			return b, err
+		}
 	}
 	completer, _ := src.(source.Completer)
 	for i := range list {
@@ -353,8 +408,12 @@ func (p *Poller) prepare(ctx context.Context, src source.Source) (*batch, error)
 				return b, err
 			}
 		}
+		n := len(b.b.Items)
 		if err := b.change(ctx, it, old, had, o); err != nil {
 			return b, err
+		}
+		if f.stamped && len(b.b.Items) == n {
+			b.touch(it, old, had)
 		}
 	}
 	if full {
@@ -362,9 +421,102 @@ func (p *Poller) prepare(ctx context.Context, src source.Source) (*batch, error)
 			return b, err
 		}
 	}
-	b.cursor(cur, full, wm, ceiling, keepsCursor(tr))
+	b.cursor(cur, full, wm, ceiling, keepsCursor(tr), tr.Incremental)
 	b.plan = plan{cur: cur, since: since, full: full}
 	return b, nil
+}
+
+// fetched is what a source's fetch returned.
+type fetched struct {
+	// items were got in full: every item listed, or at a full resync by
+	// stamps the new and changed ones.
+	items []source.Item
+	// stamps are every listed item's id and last modification.
+	stamps []source.Stamp
+	// prev are the stored items of stamps, when the fetch read them.
+	prev map[string]store.Item
+	// stamped: a full resync by stamps.
+	stamped bool
+}
+
+// fetch asks a source for its items: those modified at or after since, or
+// at a full resync (full) all of them. A baselined Stamper resyncs by
+// stamps unless ForceFull asked for a whole listing.
+func (p *Poller) fetch(ctx context.Context, src source.Source, cur store.Cursor, since time.Time, full bool) (fetched, error) {
+	if st, ok := src.(source.Stamper); ok && full && cur.Baselined && !p.forceFull[src.Name()] {
+		f, ok, err := p.fetchStamped(ctx, st, src.Name())
+		if err != nil || ok {
+			return f, err
+		}
+	}
+	list, err := src.Fetch(ctx, since)
+	if err != nil {
+		return fetched{}, err
+	}
+	f := fetched{items: list, stamps: make([]source.Stamp, len(list))}
+	for i := range list {
+		f.stamps[i] = source.Stamp{ID: list[i].ID(), LastModified: list[i].LastModified()}
+	}
+	return f, nil
+}
+
+// maxGets bounds the items a full resync by stamps gets one by one, each
+// a request of the tenant's Graph budget: when more are new or changed,
+// listing the collection whole takes fewer requests.
+const maxGets = 25
+
+// fetchStamped is a full resync by stamps: it lists every item's id and
+// last modification, compares them with the stored items and gets the
+// items that are new, changed (another last modification), back after
+// their removal, or due again (Stamper.Refetch). ok is false when the
+// resync lists in full instead: the source lists no stamps, a stamp has no
+// last modification (Graph ignored the $select), more than maxGets items
+// are to be got, or one went between the two requests (404).
+func (p *Poller) fetchStamped(ctx context.Context, st source.Stamper, name model.Source) (f fetched, ok bool, err error) {
+	stamps, err := st.Stamps(ctx)
+	if errors.Is(err, source.ErrNoStamps) {
+		return f, false, nil
+	}
+	if err != nil {
+		return f, false, err
+	}
+	ids := make([]string, len(stamps))
+	for i, s := range stamps {
+		if s.LastModified.IsZero() {
+			p.log.Warn("stamp without lastModifiedDateTime; the full resync lists in full", "source", name, "item", s.ID)
+			return f, false, nil
+		}
+		ids[i] = s.ID
+	}
+	prev, err := p.prior(ctx, name, ids)
+	if err != nil {
+		return f, false, err
+	}
+	var get []string
+	for _, s := range stamps {
+		old, had := prev[s.ID]
+		if !had || old.Removed || !old.LastModified.Equal(s.LastModified) ||
+			st.Refetch(s.ID, source.Stored{LastModified: old.LastModified, Data: old.Data}) {
+			get = append(get, s.ID)
+		}
+	}
+	if len(get) > maxGets {
+		p.log.Info("many items changed; the full resync lists in full", "source", name, "changed", len(get), "max_gets", maxGets)
+		return f, false, nil
+	}
+	f = fetched{stamps: stamps, prev: prev, stamped: true, items: make([]source.Item, 0, len(get))}
+	for _, id := range get {
+		it, err := st.Get(ctx, id)
+		if ae, ok := errors.AsType[*graph.APIError](err); ok && ae.Status == http.StatusNotFound {
+			p.log.Info("item gone while the full resync got it; listing in full", "source", name, "item", id)
+			return fetched{}, false, nil
+		}
+		if err != nil {
+			return fetched{}, false, err
+		}
+		f.items = append(f.items, it)
+	}
+	return f, true, nil
 }
 
 // clockSkew is how far Graph's clock may run ahead of ours before an item
@@ -442,6 +594,18 @@ func (b *batch) change(ctx context.Context, it *source.Item, old store.Item, had
 		}
 	}
 	return b.item(it.ID(), old.Revision+1, h, it.LastModified(), it.Value())
+}
+
+// touch records the last modification of an item a full resync by stamps
+// got and found unchanged (Microsoft touched it without changing what
+// shdmc compares), on its stored revision: the next resync then does not
+// get it again.
+func (b *batch) touch(it *source.Item, old store.Item, had bool) {
+	if !had || old.Removed || old.LastModified.Equal(it.LastModified()) {
+		return
+	}
+	b.b.Items = append(b.b.Items, store.Item{Key: old.Key, Revision: old.Revision, Hash: old.Hash,
+		LastModified: it.LastModified(), SeenAt: old.SeenAt, Data: old.Data})
 }
 
 func (b *batch) item(id string, rev int, hash string, lastMod time.Time, v any) error {
@@ -545,7 +709,12 @@ func (b *batch) vanished(ctx context.Context, seen map[string]bool, o detect.Opt
 // a date Microsoft corrected (or one an older shdmc stored from the future)
 // does not stick; an incremental one only moves it forward. It never passes
 // ceiling.
-func (b *batch) cursor(cur store.Cursor, full bool, watermark, ceiling time.Time, cursor bool) {
+//
+// A source listed whole at every pass (not incremental) has no resyncs:
+// its LastFull is the last listing that stored a change (or the
+// baseline), so that a quiet listing leaves the cursor as it is and the
+// commit writes nothing (store.WithCursorStamp).
+func (b *batch) cursor(cur store.Cursor, full bool, watermark, ceiling time.Time, cursor, incremental bool) {
 	b.res.Full = full
 	if !cursor {
 		b.write = len(b.b.Items) > 0
@@ -557,8 +726,10 @@ func (b *batch) cursor(cur store.Cursor, full bool, watermark, ceiling time.Time
 	} else if watermark.After(next.Watermark) {
 		next.Watermark = watermark
 	}
-	if full {
+	if full && (incremental || !cur.Baselined || len(b.b.Items) > 0) {
 		next.LastFull = b.p.now()
+	}
+	if full {
 		next.Baselined = true
 	}
 	b.b.Cursor = &next

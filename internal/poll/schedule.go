@@ -91,6 +91,14 @@ type Options struct {
 	// Polled is called by Run after every poll of a tenant this worker
 	// made (the end of a cycle, for the heartbeat). Nil: not called.
 	Polled func()
+	// HealthStamp is how long the stored health of a tenant's Graph
+	// source that keeps succeeding may go without a rewrite: a success
+	// after a success is stored only when the stored one is older, so
+	// that a quiet poll writes nothing (the store's cursor stamp,
+	// store.WithCursorStamp, is the same for the cursors). 0 stores it at
+	// every poll. Its LastSuccess, as `shdmc status` shows it, then lags
+	// by up to this much.
+	HealthStamp time.Duration
 }
 
 // Scheduler polls tenants: at their intervals with jitter, sharing them
@@ -152,7 +160,7 @@ func NewScheduler(o Options) *Scheduler {
 	for _, t := range o.Tenants {
 		s.tenants = append(s.tenants, &tenant{Tenant: t})
 	}
-	s.health = newKeeper(s.st, o.Outage, o.SourceTargets, s.now, s.log)
+	s.health = newKeeper(s.st, o.Outage, o.SourceTargets, s.now, s.log, o.HealthStamp)
 	if p := o.Public; len(p.Sources) > 0 {
 		s.public = &public{always: p.Always, every: p.Every}
 		for _, src := range p.Sources {
