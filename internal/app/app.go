@@ -186,6 +186,7 @@ func New(ctx context.Context, cfg *config.Config, o Options) (*App, error) {
 			Messages:       enabled(t.Sources.Messages),
 			Health:         enabled(t.Sources.Health),
 			Targets:        a.router.Match,
+			Escalations:    a.router.Escalations(),
 			Reminders:      cfg.ReminderDays(),
 		}
 		iv := time.Duration(cfg.Interval)

@@ -15,9 +15,10 @@ func serveCmd(g *globals) *cobra.Command {
 	var addr, dsn string
 	c := &cobra.Command{
 		Use:   "serve",
-		Short: "Serve the dashboard, JSON API, feeds and /metrics of the store (read-only)",
+		Short: "Serve the dashboard, JSON API, feeds and /metrics of the store",
 		Long: `Serve the dashboard, JSON API (/api/v1), RSS/Atom/iCalendar feeds and Prometheus
-/metrics of the configured store, read-only. It listens on loopback (serve.addr,
+/metrics of the configured store, read-only but for the ownership of items (owner,
+acknowledged, done, not applicable). It listens on loopback (serve.addr,
 default 127.0.0.1:8080) and refuses any other address unless authentication is
 set: SHDMC_SERVE_TOKEN (or SHDMC_SERVE_TOKEN_FILE) for a bearer token, and/or
 SHDMC_SERVE_USERNAME with SHDMC_SERVE_PASSWORD (or SHDMC_SERVE_PASSWORD_FILE)

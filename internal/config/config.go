@@ -317,6 +317,22 @@ type Route struct {
 	// is raised for it); without the key, the top-level reminders; an
 	// empty list, none.
 	Reminders []int `yaml:"reminders"`
+	// Escalate sends an incident, or a Message Center post with an
+	// action-required date, that this route announced and nobody
+	// acknowledged on the dashboard in time to other channels, once;
+	// nil: no escalation.
+	Escalate *Escalate `yaml:"escalate" json:",omitempty"`
+}
+
+// Escalate is a route's escalation: what stays unacknowledged for
+// UnacknowledgedAfter after the route's first notice of it goes to To.
+type Escalate struct {
+	// UnacknowledgedAfter is how long after the route's first notice of
+	// an item nobody may have acknowledged it (nor marked it done or not
+	// applicable), e.g. 4h.
+	UnacknowledgedAfter Duration `yaml:"unacknowledged_after"`
+	// To are the channels the escalation goes to.
+	To []string `yaml:"to"`
 }
 
 // Match filters events. Lists match when any element matches

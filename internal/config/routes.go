@@ -235,6 +235,10 @@ func eventKinds() []eventKind {
 	}
 	for _, e := range model.EventTypes() {
 		switch {
+		case e.IsOwnership():
+			// What people do with an item, of an issue or a post.
+			out = append(out, eventKind{string(model.SourceSHD), string(e), itemIssue},
+				eventKind{string(model.SourceMC), string(e), itemMessage})
 		case strings.HasPrefix(string(e), "mc."):
 			out = append(out, eventKind{string(model.SourceMC), string(e), itemMessage})
 		case e == model.EventServiceStatus:

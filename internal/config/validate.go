@@ -541,6 +541,7 @@ func (v *validator) route(i int, names map[string]int) {
 		}
 	}
 	v.match(p, m)
+	v.escalate(p, r)
 	if m.ActionRequiredWithin < 0 {
 		v.errf(p+".match.action_required_within", "must not be negative")
 	}

@@ -132,6 +132,10 @@ type Event struct {
 	// (set by the poller on Message Center events).
 	Relevance *Relevance     `json:"relevance,omitempty"`
 	Service   *ServiceHealth `json:"service,omitempty"`
+	// By names who took the action an ownership event records (the
+	// dashboard user: a basic auth user name, "token" for the bearer
+	// token, "local" on a loopback dashboard without authentication).
+	By string `json:"by,omitempty"`
 	// Items are the events this event's notice stands for besides
 	// itself: the events a digest summarizes (Type EventDigest); the
 	// health overview flips of the same poll that an issue event
@@ -167,8 +171,8 @@ type Relevance struct {
 }
 
 // EventTypes lists the event types a route can match: those detect
-// produces and the source health ones (not EventDigest, which is built
-// after routing).
+// produces, the source health ones and those of ownership (not
+// EventDigest, which is built after routing).
 func EventTypes() []EventType {
 	return []EventType{
 		EventIssueNew, EventIssuePost, EventIssueStatus, EventIssueResolved, EventIssueReopened,
@@ -176,6 +180,7 @@ func EventTypes() []EventType {
 		EventMessageNew, EventMessageUpdated, EventMessageActionDate, EventMessageRemoved,
 		EventServiceStatus, EventSourceDown, EventSourceRestored,
 		EventMessageSchedule, EventMessageReminder,
+		EventItemAssigned, EventItemAcknowledged, EventItemDone, EventItemNotApplicable, EventItemReopened, EventItemEscalated,
 	}
 }
 

@@ -19,8 +19,8 @@ import (
 
 // holdStage decides what waits: a Message Center post on a group_tenants
 // route is handed over to its group delivery; a digest route's deliveries
-// wait for the digest time and then go out as one digest job per route
-// and channel; quiet hours defer what is not urgent.
+// (but escalations) wait for the digest time and then go out as one
+// digest job per route and channel; quiet hours defer what is not urgent.
 type holdStage struct {
 	st     store.Store
 	router *route.Router
@@ -52,7 +52,7 @@ func (h *holdStage) Exec(ctx context.Context, jobs []*Job) []*Job {
 		switch {
 		case pol.GroupTenants && dl.Event.Message != nil && dl.Kind == store.KindNotice:
 			h.handOver(ctx, dl, now)
-		case pol.Digest():
+		case pol.Digest() && dl.Kind != store.KindEscalation: // an escalation never waits for a digest
 			due := pol.NextDigest(dl.CreatedAt, loc)
 			if now.Before(due) {
 				h.deferTo(ctx, dl, due, "held for the "+pol.DigestEvery()+" digest of "+render.FormatTime(due, loc))

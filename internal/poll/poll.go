@@ -70,6 +70,9 @@ type Settings struct {
 	// action-required date at which an mc.reminder event is raised after
 	// a messages pass (reminders.go); none when empty.
 	Reminders []int
+	// Escalations are the routes' escalations (route.Router.Escalations),
+	// checked after each pass of the issues or messages (escalate.go).
+	Escalations []route.Escalation
 	// Targets returns the deliveries of an event (route.Router.Match).
 	// When nil, every event goes to every one of Channels through the
 	// default route.
@@ -95,6 +98,8 @@ type Poller struct {
 	// reminded holds the reminders known to be raised ("item/revision"),
 	// so that a pass asks the store about each only once.
 	reminded map[string]bool
+	// escalated holds the escalations known to be raised ("route/item").
+	escalated map[string]bool
 }
 
 // New returns a Poller of tenant's Graph sources, those set switches on.
@@ -122,7 +127,8 @@ func NewSources(tenant string, srcs []source.Source, st store.Store, set Setting
 		log = slog.New(slog.DiscardHandler)
 	}
 	return &Poller{tenant: tenant, sources: srcs, st: st, set: set, now: now, log: log.With("tenant", tenant),
-		reachedBack: map[model.Source]time.Time{}, forceFull: map[model.Source]bool{}, reminded: map[string]bool{}}
+		reachedBack: map[model.Source]time.Time{}, forceFull: map[model.Source]bool{}, reminded: map[string]bool{},
+		escalated: map[string]bool{}}
 }
 
 // ForceFull makes the next pass of every source fetch its collection in
@@ -238,6 +244,12 @@ func (p *Poller) PollSources(ctx context.Context, only []model.Source) (Result, 
 				fail(b.b.Source, b.res, err)
 				continue
 			}
+		}
+		n, err := p.escalate(ctx, b.b.Source)
+		b.res.Events += n
+		if err != nil {
+			fail(b.b.Source, b.res, err)
+			continue
 		}
 		res.Sources[b.b.Source] = b.res
 	}

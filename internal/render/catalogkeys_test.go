@@ -110,5 +110,5 @@ var changeKinds = []model.ChangeKind{
 	model.ChangeStart, model.ChangeEnd, model.ChangeService, model.ChangeFeature, model.ChangeOrigin,
 	model.ChangeCategory, model.ChangeSeverity, model.ChangeServices, model.ChangeTags, model.ChangeMajor,
 	model.ChangeActionDate, model.ChangeBodySection, model.ChangeAttachments, model.ChangeIncidentReport,
-	model.ChangeFailure, model.ChangeOutage,
+	model.ChangeFailure, model.ChangeOutage, model.ChangeOwner, model.ChangeHandling, model.ChangeNote, model.ChangeEscalation,
 }

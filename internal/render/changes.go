@@ -96,6 +96,8 @@ func (l *tr) changeLine(ev *model.Event, c model.Change) string {
 		return l.textChange(l.f("change.detail", "name", c.Field), short(c.From), short(c.To))
 	case model.ChangeSchedule, model.ChangeReminder:
 		return l.milestoneChange(c)
+	case model.ChangeOwner, model.ChangeHandling, model.ChangeNote, model.ChangeEscalation:
+		return l.ownershipChange(ev, c)
 	case model.ChangeMajor:
 		if c.To == "true" {
 			return l.t("change.majorOn")

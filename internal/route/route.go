@@ -45,6 +45,8 @@ type compiled struct {
 	actionSpan time.Duration
 	// reminders are the mc.reminder days the route delivers; nil: all.
 	reminders []int
+	// escalation is the route's escalate setting; nil: none.
+	escalation *Escalation
 }
 
 // New compiles routes. With no routes, every event goes to every channel
@@ -97,6 +99,9 @@ func New(routes []config.Route, channels []string) (*Router, error) {
 		}
 		c.actionSpan = time.Duration(m.ActionRequiredWithin)
 		c.reminders = rc.Reminders
+		if e := rc.Escalate; e != nil {
+			c.escalation = escalationOf(rc.Name, time.Duration(e.UnacknowledgedAfter), e.To)
+		}
 		r.routes = append(r.routes, c)
 	}
 	return r, nil
@@ -154,7 +159,8 @@ func (c *compiled) any(key string, vals ...string) bool {
 func (c *compiled) set(key string) bool { _, on := c.sets[key]; return on }
 
 func (c *compiled) matches(ev *model.Event) bool {
-	if !c.any("tenants", ev.Tenant) || !c.any("sources", string(ev.Source)) || !c.any("events", string(ev.Type)) {
+	if !c.any("tenants", ev.Tenant) || !c.any("sources", string(ev.Source)) || !c.any("events", string(ev.Type)) ||
+		c.ownershipOnly(ev) {
 		return false
 	}
 	if ev.Type == model.EventMessageReminder && c.reminders != nil && !slices.Contains(c.reminders, reminderDays(ev)) {

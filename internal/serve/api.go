@@ -20,6 +20,9 @@ type apiItemJSON struct {
 	SeenAt       time.Time       `json:"seenAt"`
 	Removed      bool            `json:"removed"`
 	Data         json.RawMessage `json:"data"`
+	// Handling is the item's ownership (incidents, advisories and
+	// Message Center posts; not on revisions).
+	Handling *apiHandlingJSON `json:"handling,omitempty"`
 }
 
 func itemJSON(it store.Item) apiItemJSON {
@@ -96,14 +99,24 @@ func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusBadRequest, err.Error())
 		return
 	}
+	s.resolveMine(r, &q)
 	page, err := s.rd.SearchItems(r.Context(), q)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	hs, err := s.handlings(r.Context(), page.Items)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
 	out := make([]apiItemJSON, 0, len(page.Items))
 	for _, it := range page.Items {
-		out = append(out, itemJSON(it))
+		j := itemJSON(it)
+		if owned(it.Key.Source) {
+			j.Handling = handlingJSON(hs[it.Key])
+		}
+		out = append(out, j)
 	}
 	resp := map[string]any{"total": page.Total, "totalExact": page.Exact, "more": page.More, "offset": q.Offset, "items": out}
 	if page.Next != "" {
@@ -124,7 +137,16 @@ func (s *Server) apiItem(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "no such item")
 		return
 	}
-	s.writeJSON(w, itemJSON(it))
+	j := itemJSON(it)
+	if owned(key.Source) {
+		h, err := s.st.Handling(r.Context(), key)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		j.Handling = handlingJSON(h)
+	}
+	s.writeJSON(w, j)
 }
 
 func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) {

@@ -6,7 +6,7 @@ package serve
 // page never shows a key or falls back to English by accident. Templates
 // name their arguments in braces ("{n} min ago").
 func uiCatalog() map[string]map[string]string {
-	return map[string]map[string]string{
+	c := map[string]map[string]string{
 		"en": {
 			"app":               "shdmc",
 			"nav.dashboard":     "Health",
@@ -445,4 +445,10 @@ func uiCatalog() map[string]map[string]string {
 			"cal.previously":   "{when}（以前の予定：{prev}）",
 		},
 	}
+	for lang, m := range ownershipUI() {
+		for k, t := range m {
+			c[lang][k] = t
+		}
+	}
+	return c
 }

@@ -57,6 +57,10 @@ func (s *Server) handleDashboard(w http.ResponseWriter, r *http.Request) {
 	now := s.now()
 	d := dashData{}
 	d.Incidents, d.More = s.incidentCards(ctx, v, sn)
+	if err := s.ownCards(w, r, v, d.Incidents); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	if d.More > 0 {
 		d.MoreText, d.MoreLink = v.N("active.more", d.More), v.Link("/issues", "tab", "active")
 	}

@@ -49,11 +49,16 @@ func (s *Server) feedEntries(r *http.Request) ([]feedEntry, view, error) {
 	if err != nil {
 		return nil, v, err
 	}
+	s.resolveMine(r, &q)
 	if q.Limit == 0 {
 		q.Limit = 50
 	}
 	q.Limit = min(q.Limit, 200)
 	page, err := s.rd.SearchItems(r.Context(), q)
+	if err != nil {
+		return nil, v, err
+	}
+	hs, err := s.handlings(r.Context(), page.Items)
 	if err != nil {
 		return nil, v, err
 	}
@@ -73,6 +78,10 @@ func (s *Server) feedEntries(r *http.Request) ([]feedEntry, view, error) {
 			}
 		}
 		field(v.T("label.tenant"), it.Key.Tenant)
+		if h, ok := hs[it.Key]; ok {
+			field(v.T("own.title"), v.Enum("handling", string(orOpen(h.Status))))
+			field(v.T("own.owner"), h.Owner)
+		}
 		switch it.Key.Source {
 		case model.SourceMC:
 			var m model.Message
@@ -238,6 +247,7 @@ func (s *Server) handleICS(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	s.resolveMine(r, &q)
 	q.Source, q.HasDates = model.SourceMC, true
 	items, err := s.allItems(r.Context(), q)
 	if err != nil {

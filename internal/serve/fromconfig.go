@@ -9,6 +9,7 @@ import (
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/metrics"
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/source"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
@@ -33,9 +34,19 @@ func FromConfig(cfg *config.Config, st store.Store, addr string, m *metrics.Metr
 		return nil, fmt.Errorf("%w: %w", ErrSettings, err)
 	}
 	auth := Auth{Token: cfg.Serve.Token.Reveal(), Username: cfg.Serve.Username, Password: cfg.Serve.Password.Reveal()}
+	// The routes announce what people do on the dashboard (those that
+	// name item.acknowledged and the like); `shdmc run` delivers them.
+	names := make([]string, len(cfg.Channels))
+	for i, c := range cfg.Channels {
+		names[i] = c.Name
+	}
+	router, err := route.New(cfg.Routes, names)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrSettings, err)
+	}
 	srv, err := New(Options{Store: st, Addr: addr, Auth: auth, Location: cfg.Location(),
 		Interval: time.Duration(cfg.Interval), Polled: polledOf(cfg),
-		TranslationProvider: provider, GlossaryVersion: glossary, Logger: log, Metrics: m})
+		TranslationProvider: provider, GlossaryVersion: glossary, Logger: log, Metrics: m, Targets: router.Match})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrSettings, err)
 	}

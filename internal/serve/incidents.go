@@ -35,6 +35,9 @@ type incidentCard struct {
 	Same           string // "Same in all 2 tenants" when every copy is equal
 	Facts          issueFacts
 	Posts          []postView // newest first; the first is shown open
+	// OwnForm acknowledges or assigns the incident for one of its
+	// tenants (ownCards); nil on the static site.
+	OwnForm *ownForm
 }
 
 // tenantChip is one tenant's copy of an issue.
@@ -46,6 +49,9 @@ type tenantChip struct {
 	Note     string // how its copy differs ("1 post behind; …")
 	Level    string
 	Differs  bool
+	// Own is the tenant's handling of the issue, when someone acted on
+	// it (ownCards).
+	Own *ownView
 }
 
 // issueFacts are the facts of an issue a reader needs first, as
@@ -247,7 +253,7 @@ func (s *Server) issueFacts(ctx context.Context, v view, it store.Item, is *mode
 	evs, err := s.st.Events(ctx, store.EventQuery{Tenant: it.Key.Tenant, ItemID: it.Key.ID})
 	if err == nil {
 		for i := len(evs) - 1; i >= 0; i-- {
-			if evs[i].Source == it.Key.Source {
+			if evs[i].Source == it.Key.Source && !evs[i].Type.IsOwnership() {
 				f.Changed, f.ChangedAt = whatChanged(v, evs[i], nil), v.Time(evs[i].DetectedAt)
 				break
 			}

@@ -59,6 +59,9 @@ type itemData struct {
 	// History is every revision as the diff from the one before (the
 	// first from nothing): the static site's item pages.
 	History []revDiff
+	// Own is the item's handling with its form (incidents, advisories
+	// and Message Center posts only).
+	Own *ownView
 }
 
 // revDiff is one revision as the change from its predecessor.
@@ -207,8 +210,16 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 				kinds = append(kinds, k)
 			}
 		}
+		changes := strings.Join(kinds, v.T("punct.listSep"))
+		if ev.Type.IsOwnership() {
+			changes = ownershipLines(v, ev)
+		}
 		d.Events = append(d.Events, eventRow{Type: v.T("event." + string(ev.Type)), Detected: v.Time(ev.DetectedAt),
-			Changes: strings.Join(kinds, v.T("punct.listSep")), Revision: ev.Revision})
+			Changes: changes, Revision: ev.Revision})
+	}
+	if d.Own, err = s.itemOwn(w, r, v, key); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	d.TenantParam, d.SourceParam = key.Tenant, string(key.Source)
 	s.render(w, r, "item.html", page0(v, key.ID+" · "+d.Title, "", d))

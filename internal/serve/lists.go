@@ -30,6 +30,8 @@ type msgRow struct {
 	// Message Center posts.
 	RemovedWord string
 	statusRaw   string
+	// Own is the item's handling when someone acted on it.
+	Own *ownView
 }
 
 // listCol is a column header of a list: a link that sorts by it.
@@ -79,6 +81,8 @@ type listData struct {
 	Sorted bool
 	// Results is the word after Total ("results", "result").
 	Results string
+	// Handlings are the choices of the handling filter.
+	Handlings []facetOpt
 }
 
 func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
@@ -110,6 +114,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		http.Error(w, err.Error(), http.StatusBadRequest)
 		return
 	}
+	s.resolveMine(r, &iq)
 	iq.Source = src
 	if iq.Limit == 0 {
 		iq.Limit = 50
@@ -231,8 +236,22 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 			d.Elsewhere, d.ElsewhereLabel = s.elsewhere(r, v, src, iq.Text)
 		}
 	}
+	keys := make([]model.ItemKey, len(rows))
 	for i := range rows {
 		s.dress(r, v, &rows[i], now)
+		keys[i] = model.ItemKey{Tenant: rows[i].Tenant, Source: src, ID: rows[i].ID}
+	}
+	if len(keys) > 0 {
+		hs, err := s.st.Handlings(ctx, keys)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		for i, k := range keys {
+			if h, ok := hs[k]; ok {
+				rows[i].Own = ownOf(v, h)
+			}
+		}
 	}
 	d.Rows = rows
 	d.Results = v.T("results")
@@ -290,6 +309,13 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 	}
 	if !v.Static {
 		d.Facets = s.facets(r, v, src, q)
+		for _, h := range []string{"open", "acknowledged", "done", "not_applicable", "mine"} {
+			label := v.Enum("handling", h)
+			if h == "mine" {
+				label = v.T("filter.mine")
+			}
+			d.Handlings = append(d.Handlings, facetOpt{Value: h, Label: label, Selected: q.Get("handling") == h})
+		}
 	}
 
 	// Feeds of the same filter (the tab's included).

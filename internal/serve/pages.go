@@ -231,6 +231,14 @@ func queryOf(q url.Values) (store.ItemQuery, error) {
 			return iq, fmt.Errorf("%s must be true or false", name)
 		}
 	}
+	switch h := q.Get("handling"); {
+	case h == "" || h == "mine": // mine: the caller knows the user (resolveMine)
+	case model.Handling(h).Known():
+		iq.Handling = model.Handling(h)
+	default:
+		return iq, errors.New("handling must be open, acknowledged, done, not_applicable or mine")
+	}
+	iq.Owner = strings.TrimSpace(q.Get("owner"))
 	if a := q.Get("action_before"); a != "" {
 		t, err := time.Parse("2006-01-02", a)
 		if err != nil {

@@ -5,14 +5,20 @@
 // issues with tabs, filters, sorting and search by words, IDs or Japanese,
 // item pages with revision diffs, delivery status), a JSON API under /api/v1
 // (docs/openapi.yaml), RSS 2.0, Atom and iCalendar feeds, Prometheus
-// /metrics, and /healthz and /readyz. It never writes items.
+// /metrics, and /healthz and /readyz. It never writes items; the one
+// thing it writes is the ownership of an item (owner, acknowledged, done,
+// not applicable, with a note: store.HandlingStore), through POST forms on
+// the item pages and incident cards (handling.go) and the API.
 //
 // It listens on loopback by default and refuses any other address unless
 // a bearer token or basic auth is configured. Without authentication it
 // also answers only requests addressed to a loopback name (localhost,
 // 127.0.0.1, [::1]) on its own port, so that a web page cannot reach it
 // through DNS rebinding; /readyz names tenants only to an authenticated
-// (or, without authentication, a loopback) client. Every HTML fragment that came
+// (or, without authentication, a loopback) client. A form's change is taken
+// only with the page's CSRF token and from a page of this server (csrf.go);
+// who made it is the authenticated user ("local" without authentication).
+// Every HTML fragment that came
 // from Microsoft is sanitized (render.SanitizeHTML), every response carries
 // a strict Content-Security-Policy, and no secret is ever rendered.
 package serve
@@ -37,6 +43,7 @@ import (
 	"github.com/shdmc/shdmc/internal/metrics"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/netsafe"
+	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
 )
@@ -94,6 +101,10 @@ type Options struct {
 	Logger *slog.Logger
 	// Now is the clock for staleness and feed stamps; nil means time.Now.
 	Now func() time.Time
+	// Targets returns the deliveries of an ownership event
+	// (route.Router.Match), so that routes naming item.acknowledged and
+	// the like announce what people do on the dashboard; nil: none.
+	Targets func(ev *model.Event) []route.Target
 }
 
 // Server serves the dashboard, API, feeds and metrics.
@@ -113,6 +124,10 @@ type Server struct {
 	// authorized reports whether a request carries valid credentials
 	// (always false when no authentication is configured).
 	authorized func(*http.Request) bool
+	// identify names whose credentials a request carries (handling.go).
+	identify func(*http.Request) (identity, bool)
+	// csrf makes and checks the tokens of the dashboard's forms.
+	csrf *csrf
 }
 
 // New checks the options and builds a Server.
@@ -168,7 +183,11 @@ func New(o Options) (*Server, error) {
 	if err := s.reg.Register(&storeCollector{s: s}); err != nil {
 		return nil, fmt.Errorf("new server: register metrics: %w", err)
 	}
-	s.authorized = authChecker(o.Auth)
+	s.identify = authChecker(o.Auth)
+	s.authorized = func(r *http.Request) bool { _, ok := s.identify(r); return ok }
+	if s.csrf, err = newCSRF(); err != nil {
+		return nil, fmt.Errorf("new server: %w", err)
+	}
 	s.handler = s.routes()
 	return s, nil
 }
@@ -251,6 +270,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /issues", s.handleIssues)
 	mux.HandleFunc("GET /items/{tenant}/{source}/{id}", s.handleItem)
 	mux.HandleFunc("GET /deliveries", s.handleDeliveries)
+	mux.HandleFunc("POST /handling", s.handleHandling)
 	mux.HandleFunc("GET /static/style.css", s.handleCSS)
 	mux.HandleFunc("GET /static/live.js", s.handleJS)
 
@@ -259,6 +279,8 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /api/v1/items", s.apiItems)
 	mux.HandleFunc("GET /api/v1/items/{tenant}/{source}/{id}", s.apiItem)
 	mux.HandleFunc("GET /api/v1/items/{tenant}/{source}/{id}/revisions", s.apiRevisions)
+	mux.HandleFunc("GET /api/v1/items/{tenant}/{source}/{id}/handling", s.apiHandling)
+	mux.HandleFunc("POST /api/v1/items/{tenant}/{source}/{id}/handling", s.apiAct)
 	mux.HandleFunc("GET /api/v1/events", s.apiEvents)
 	mux.HandleFunc("GET /api/v1/deliveries", s.apiDeliveries)
 	mux.HandleFunc("GET /api/v1/sources", s.apiSources)
@@ -281,31 +303,33 @@ func (s *Server) routes() http.Handler {
 // nothing from elsewhere, no framing.
 const csp = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
-// authChecker returns the credential check of a; it compares SHA-256 sums
-// in constant time.
-func authChecker(a Auth) func(*http.Request) bool {
+// authChecker returns the credential check of a, which names whose
+// credentials a request carries; it compares SHA-256 sums in constant time.
+func authChecker(a Auth) func(*http.Request) (identity, bool) {
 	if !a.enabled() {
-		return func(*http.Request) bool { return false }
+		return func(*http.Request) (identity, bool) { return identity{}, false }
 	}
 	tokenSum := sha256.Sum256([]byte(a.Token))
 	userSum := sha256.Sum256([]byte(a.Username))
 	passSum := sha256.Sum256([]byte(a.Password))
-	return func(r *http.Request) bool {
+	return func(r *http.Request) (identity, bool) {
 		if a.Token != "" {
 			if tok, found := strings.CutPrefix(r.Header.Get("Authorization"), "Bearer "); found {
 				sum := sha256.Sum256([]byte(strings.TrimSpace(tok)))
 				if subtle.ConstantTimeCompare(sum[:], tokenSum[:]) == 1 {
-					return true
+					return identity{name: tokenUser, bearer: true}, true
 				}
 			}
 		}
 		if a.Username != "" && a.Password != "" {
 			if u, p, found := r.BasicAuth(); found {
 				us, ps := sha256.Sum256([]byte(u)), sha256.Sum256([]byte(p))
-				return subtle.ConstantTimeCompare(us[:], userSum[:])&subtle.ConstantTimeCompare(ps[:], passSum[:]) == 1
+				if subtle.ConstantTimeCompare(us[:], userSum[:])&subtle.ConstantTimeCompare(ps[:], passSum[:]) == 1 {
+					return identity{name: a.Username}, true
+				}
 			}
 		}
-		return false
+		return identity{}, false
 	}
 }
 
@@ -341,7 +365,10 @@ func (s *Server) secure(next http.Handler) http.Handler {
 		h.Set("Content-Security-Policy", csp)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
-		h.Set("Referrer-Policy", "no-referrer")
+		// No referrer leaves for another site; the pages' own forms carry
+		// their Origin, which the CSRF check compares (a no-referrer page
+		// would send "Origin: null").
+		h.Set("Referrer-Policy", "same-origin")
 		h.Set("Cross-Origin-Opener-Policy", "same-origin")
 		if !s.o.Auth.enabled() && r.URL.Path != "/healthz" && !loopbackHost(r) {
 			s.log.Info("request_host_refused", "host", r.Host, "remote", r.RemoteAddr)

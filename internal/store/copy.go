@@ -18,7 +18,7 @@ import (
 var copyTables = []string{
 	"tenants", "blobs", "search_docs", "items", "item_index", "revisions", "cursors", "events", "outbox",
 	"threads", "translations", "translation_usage", "leases", "source_health",
-	"workers", "graph_budgets", "managed_tenants",
+	"workers", "graph_budgets", "managed_tenants", "item_handling",
 }
 
 // identityTables have an ID the database generates, in the named column;

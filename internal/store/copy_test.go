@@ -81,6 +81,11 @@ func fill(t *testing.T, s store.Store) {
 	if err := s.(store.TenantRegistry).AddManagedTenant(ctx, store.ManagedTenant{ID: "fabrikam", Data: []byte(`{"tenant_id":"x"}`), Disabled: true, CreatedAt: at}); err != nil {
 		t.Fatal(err)
 	}
+	ex := model.ItemKey{Tenant: "contoso", Source: model.SourceSHD, ID: "EX100"}
+	if _, err := s.Act(ctx, store.ItemHandling{Item: ex, Status: model.HandlingAcknowledged, Owner: "alice", Note: "対応中", By: "alice", At: at, Seq: 1},
+		model.Event{Tenant: "contoso", Source: model.SourceSHD, ItemID: "EX100", Type: model.EventItemAcknowledged, Revision: 3, By: "alice"}, nil); err != nil {
+		t.Fatal(err)
+	}
 }
 
 // dumpTables reads every copied table of a SQLite file as text rows.
@@ -93,7 +98,8 @@ func dumpTables(t *testing.T, path string) map[string][]string {
 	defer db.Close()
 	out := map[string][]string{}
 	for _, table := range []string{"tenants", "blobs", "items", "revisions", "cursors", "events", "outbox", "threads",
-		"translations", "translation_usage", "leases", "source_health", "workers", "graph_budgets", "managed_tenants", "item_index"} {
+		"translations", "translation_usage", "leases", "source_health", "workers", "graph_budgets", "managed_tenants", "item_index",
+		"item_handling"} {
 		order := ` ORDER BY 1, 2, 3`
 		if table == "blobs" {
 			order = ` ORDER BY 1`

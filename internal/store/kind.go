@@ -25,13 +25,19 @@ const (
 	KindDigest DeliveryKind = "digest"
 	// KindTest is a test notice (`shdmc test-channel`); never an outbox row.
 	KindTest DeliveryKind = "test"
+	// KindEscalation sends an item nobody acknowledged to the escalation
+	// channels of the route that announced it, once per route, channel
+	// and item, at once (never held for the route's digest).
+	KindEscalation DeliveryKind = "escalation"
 )
 
 // DeliveryKey builds the idempotency key of a delivery; it is the only
 // place keys are made. A delivery whose key exists is never stored twice,
 // and channels pass the key on (a webhook header, an email Message-ID).
 //
-//   - KindNotice: tenant/source/item/revision/route/channel of ev.
+//   - KindNotice: tenant/source/item/revision/route/channel of ev, and
+//     "/" detail when detail is set (an ownership action, of which an item
+//     revision may have several).
 //   - KindFollowUp: detail (the key of the notice it follows) + "/translation".
 //   - KindGroup: "group/" route/channel/item/event type/detail, where detail
 //     is the content hash of the post (the same text in every tenant gives
@@ -39,6 +45,8 @@ const (
 //   - KindDigest: "digest/" route/channel/detail, where detail names the
 //     first and last delivery it stands for ("12-40").
 //   - KindTest: "test/" channel/detail, where detail makes it unique.
+//   - KindEscalation: "escalate/" route/channel/tenant/source/item: the
+//     item is escalated once, whatever its revision.
 //
 // The layouts are those of the keys stored before kinds existed, so that an
 // upgraded outbox still recognizes what it has sent.
@@ -52,8 +60,14 @@ func DeliveryKey(k DeliveryKind, ev *model.Event, route, channel, detail string)
 		return "digest/" + route + "/" + channel + "/" + detail
 	case KindTest:
 		return "test/" + channel + "/" + detail
+	case KindEscalation:
+		return "escalate/" + route + "/" + channel + "/" + ev.Tenant + "/" + string(ev.Source) + "/" + ev.ItemID
 	}
-	return fmt.Sprintf("%s/%s/%s/%d/%s/%s", ev.Tenant, ev.Source, ev.ItemID, ev.Revision, route, channel)
+	key := fmt.Sprintf("%s/%s/%s/%d/%s/%s", ev.Tenant, ev.Source, ev.ItemID, ev.Revision, route, channel)
+	if detail != "" {
+		key += "/" + detail
+	}
+	return key
 }
 
 // kindOr returns k, or KindNotice when k is empty.

@@ -301,6 +301,7 @@ func (s *sqlStore) pruneItems(ctx context.Context, cut string, n int) (items, re
 			for _, k := range keys {
 				for _, q := range []string{`DELETE FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3`,
 					`DELETE FROM item_index WHERE tenant = $1 AND source = $2 AND id = $3`,
+					`DELETE FROM item_handling WHERE tenant = $1 AND source = $2 AND item_id = $3`,
 					`DELETE FROM items WHERE tenant = $1 AND source = $2 AND id = $3`} {
 					res, err := st.execResult(ctx, tx, q, k[0], k[1], k[2])
 					if err != nil {

@@ -56,6 +56,11 @@ type ItemQuery struct {
 	ActionAfter time.Time
 	// HasDates keeps MC posts with an action-required, start or end date.
 	HasDates bool
+	// Handling keeps items in that handling state (HandlingStore); open
+	// includes the items nobody acted on.
+	Handling model.Handling
+	// Owner keeps items assigned to this owner (exactly).
+	Owner string
 	// Text is a full-text search over the title, the ID and the plain
 	// body text (posts of issues). Every word (split at white space) must
 	// occur; words are matched as substrings, case-insensitively, so
@@ -189,6 +194,17 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 	}
 	if q.HasDates {
 		conds = append(conds, "(x.action_by <> '' OR x.start_at <> '' OR x.end_at <> '')")
+	}
+	const handled = "SELECT 1 FROM item_handling h WHERE h.tenant = x.tenant AND h.source = x.source AND h.item_id = x.id"
+	switch q.Handling {
+	case "":
+	case model.HandlingOpen:
+		conds = append(conds, "NOT EXISTS ("+handled+" AND h.status <> "+arg(string(model.HandlingOpen))+")")
+	default:
+		conds = append(conds, "EXISTS ("+handled+" AND h.status = "+arg(string(q.Handling))+")")
+	}
+	if q.Owner != "" {
+		conds = append(conds, "EXISTS ("+handled+" AND h.owner = "+arg(q.Owner)+")")
 	}
 	if !q.IncludeRemoved {
 		conds = append(conds, "NOT x.removed")

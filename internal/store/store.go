@@ -19,14 +19,16 @@ var ErrNotFound = errors.New("not found")
 // Store is implemented by every engine. All methods are safe for concurrent use.
 // It includes the outage state (HealthStore), worker coordination
 // (ClusterStore), the tenants kept in the database (TenantRegistry) and
-// storage statistics (BlobStore) and retention (RetentionStore): every
-// engine has all of them, so no caller needs to ask whether one is there.
+// storage statistics (BlobStore), retention (RetentionStore) and the
+// ownership of items (HandlingStore): every engine has all of them, so no
+// caller needs to ask whether one is there.
 type Store interface {
 	HealthStore
 	ClusterStore
 	TenantRegistry
 	BlobStore
 	RetentionStore
+	HandlingStore
 
 	// Close releases the database.
 	Close() error

@@ -6,7 +6,8 @@
 // open and the scroll position stays. "polled … ago" counts on every
 // second, and the page is greyed out (class "stale") when the server says
 // no source was polled for three intervals, or "offline" when the server
-// cannot be reached. Nothing here runs inline: the page's
+// cannot be reached; a form someone is filling in holds the swap until
+// they are done. Nothing here runs inline: the page's
 // Content-Security-Policy allows only this file.
 (function () {
   "use strict";
@@ -64,6 +65,27 @@
     } else {
       body.classList.remove(name);
     }
+  }
+
+  // editing reports whether someone is filling in a form of the page (an
+  // incident card's acknowledgement): its content is not replaced under
+  // their hands, but once they are done.
+  function editing() {
+    var main = document.querySelector("main");
+    if (!main) {
+      return false;
+    }
+    var active = document.activeElement;
+    if (active && main.contains(active) && active.closest("form")) {
+      return true;
+    }
+    var fields = main.querySelectorAll("form input[type=text], form textarea");
+    for (var i = 0; i < fields.length; i++) {
+      if (fields[i].value !== fields[i].defaultValue) {
+        return true;
+      }
+    }
+    return false;
   }
 
   // swap replaces the page's content with that of html, keeping which
@@ -124,7 +146,7 @@
         if (polled && st.lastPoll) {
           polled.setAttribute("data-at", st.lastPoll);
         }
-        if (version && st.version !== version) {
+        if (version && st.version !== version && !editing()) {
           return fetch(location.href, { credentials: "same-origin", cache: "no-store" })
             .then(function (r) {
               if (!r.ok) {

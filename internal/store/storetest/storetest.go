@@ -60,6 +60,10 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SharedBlobs", testSharedBlobs},
 		{"Retention", testRetention},
 		{"EventPayloads", testEventPayloads},
+		{"Handling", testHandling},
+		{"HandlingChecks", testHandlingChecks},
+		{"ConcurrentActs", testConcurrentActs},
+		{"HandlingQueries", testHandlingQueries},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
