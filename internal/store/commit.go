@@ -312,7 +312,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 			seen = now
 		}
 		full := []any{b.Tenant, string(b.Source), it.Key.ID, it.Revision, it.Hash,
-			encodeTime(it.LastModified), encodeTime(seen), it.Removed, "", hashes[i]}
+			encodeNano(it.LastModified), encodeNano(seen), it.Removed, "", hashes[i]}
 		prev, ok := stored[it.Key.ID]
 		switch {
 		case !ok:
@@ -327,7 +327,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		case it.Revision == prev.rev:
 			if err := c.exec(ctx, `UPDATE items SET last_modified = $4, removed = $5
 				WHERE tenant = $1 AND source = $2 AND id = $3`,
-				b.Tenant, string(b.Source), it.Key.ID, encodeTime(it.LastModified), it.Removed); err != nil {
+				b.Tenant, string(b.Source), it.Key.ID, encodeNano(it.LastModified), it.Removed); err != nil {
 				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
 			}
 			if prev.hash != "" {
@@ -514,7 +514,7 @@ func (s *sqlStore) commitEvents(ctx context.Context, c *commitTx, b Batch, now t
 		var id int64
 		err := c.queryRow(ctx, `INSERT INTO events (tenant, source, item_id, type, revision, detected_at, data, data_hash, data_kind)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			ev.Tenant, string(ev.Source), ev.ItemID, string(ev.Type), ev.Revision, encodeTime(ev.DetectedAt),
+			ev.Tenant, string(ev.Source), ev.ItemID, string(ev.Type), ev.Revision, encodeNano(ev.DetectedAt),
 			splits[i].data, splits[i].hash, splits[i].kind).Scan(&id)
 		if err != nil {
 			return nil, fmt.Errorf("insert event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
@@ -544,7 +544,7 @@ func (c *commitTx) revisionHash(ctx context.Context, tenant string, src model.So
 // commitDeliveries inserts the outbox rows of b, skipping those whose key is
 // already stored.
 func (s *sqlStore) commitDeliveries(ctx context.Context, c *commitTx, b Batch, ids []int64, now time.Time) error {
-	zero, at := encodeTime(time.Time{}), encodeTime(now)
+	zero, at := encodeNano(time.Time{}), encodeNano(now)
 	for i, d := range b.Deliveries {
 		if d.Event < 0 || d.Event >= len(ids) {
 			return fmt.Errorf("delivery %d refers to event %d of %d", i, d.Event, len(ids))

@@ -416,8 +416,9 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 	defer st.close()
 	ix := s.newIndexer(tx, &st)
 	type row struct {
-		tenant, src, id, hash, lm string
-		removed                   bool
+		tenant, src, id, hash string
+		lm                    anyTime
+		removed               bool
 		data                      []byte
 	}
 	const batch = 1000
@@ -448,11 +449,7 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("reindex: read items: %w", err)
 		}
 		for _, r := range list {
-			lm, err := decodeTime(r.lm)
-			if err != nil {
-				return fmt.Errorf("reindex item %s: %w", r.id, err)
-			}
-			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash, r.data, lm, r.removed); err != nil {
+			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash, r.data, r.lm.t, r.removed); err != nil {
 				return fmt.Errorf("reindex: %w", err)
 			}
 		}

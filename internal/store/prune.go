@@ -80,13 +80,19 @@ func (p Retention) batch() int {
 	return p.Batch
 }
 
-// cutoff is the time before which rows of a period are old; "" when the
-// period keeps everything.
-func cutoff(now time.Time, period time.Duration) string {
+// cutoff is the time before which rows of a period are old (an integer
+// time, see encodeNano); false when the period keeps everything.
+func cutoff(now time.Time, period time.Duration) (int64, bool) {
 	if period <= 0 {
-		return ""
+		return 0, false
 	}
-	return encodeTime(now.Add(-period))
+	return encodeNano(now.Add(-period)), true
+}
+
+// dayOf is the start of the UTC day of the integer time cut: revisions are
+// removed in whole days.
+func dayOf(cut int64) int64 {
+	return encodeNano(decodeNano(cut).Truncate(24 * time.Hour))
 }
 
 // Prune removes what p no longer keeps.
@@ -95,29 +101,29 @@ func (s *sqlStore) Prune(ctx context.Context, p Retention, now time.Time) (Prune
 	var st PruneStats
 	n := p.batch()
 	var err error
-	if c := cutoff(now, p.Events); c != "" {
+	if c, ok := cutoff(now, p.Events); ok {
 		if st.Deliveries, err = s.pruneOutbox(ctx, DeliveryDone, c, n); err != nil {
 			return st, err
 		}
 	}
-	if c := cutoff(now, p.DeadLetters); c != "" {
+	if c, ok := cutoff(now, p.DeadLetters); ok {
 		if st.DeadLetters, err = s.pruneOutbox(ctx, DeliveryDead, c, n); err != nil {
 			return st, err
 		}
 	}
-	if c := cutoff(now, p.Events); c != "" {
+	if c, ok := cutoff(now, p.Events); ok {
 		if st.Events, err = s.pruneEvents(ctx, c, n); err != nil {
 			return st, err
 		}
 	}
-	if c := cutoff(now, p.RemovedItems); c != "" {
+	if c, ok := cutoff(now, p.RemovedItems); ok {
 		var revs int64
 		if st.Items, revs, err = s.pruneItems(ctx, c, n); err != nil {
 			return st, err
 		}
 		st.Revisions += revs
 	}
-	if c := cutoff(now, p.Revisions); c != "" {
+	if c, ok := cutoff(now, p.Revisions); ok {
 		revs, err := s.pruneRevisions(ctx, c, n)
 		st.Revisions += revs
 		if err != nil {
@@ -186,7 +192,7 @@ func (s *sqlStore) deleteBatches(ctx context.Context, n int, q string, args ...a
 // pruneOutbox removes outbox rows in state whose last attempt was due
 // before cut (outbox_due): a delivered row's, or a dead letter's, which
 // gave up then.
-func (s *sqlStore) pruneOutbox(ctx context.Context, state DeliveryState, cut string, n int) (int64, error) {
+func (s *sqlStore) pruneOutbox(ctx context.Context, state DeliveryState, cut int64, n int) (int64, error) {
 	got, err := s.deleteBatches(ctx, n, `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox
 		WHERE state = $1 AND next_attempt < $2 LIMIT `+strconv.Itoa(n)+`)`, string(state), cut)
 	if err != nil {
@@ -197,7 +203,7 @@ func (s *sqlStore) pruneOutbox(ctx context.Context, state DeliveryState, cut str
 
 // pruneEvents removes events detected before cut that no outbox row refers
 // to any more, tenant by tenant through events_by_tenant_time.
-func (s *sqlStore) pruneEvents(ctx context.Context, cut string, n int) (int64, error) {
+func (s *sqlStore) pruneEvents(ctx context.Context, cut int64, n int) (int64, error) {
 	var (
 		total  int64
 		tenant string
@@ -256,11 +262,11 @@ const revisionKept = `(r.revision <= (SELECT min(r2.revision) FROM revisions r2 
 		AND e.data_kind <> '' AND e.data_hash = '' AND e.revision = r.revision))`
 
 // pruneRevisions removes revisions stored before the day of cut
-// (revisions_by_day) that are not kept (revisionKept).
-func (s *sqlStore) pruneRevisions(ctx context.Context, cut string, n int) (int64, error) {
+// (revisions_by_day, on seen_at) that are not kept (revisionKept).
+func (s *sqlStore) pruneRevisions(ctx context.Context, cut int64, n int) (int64, error) {
 	got, err := s.deleteBatches(ctx, n, `DELETE FROM revisions WHERE (tenant, source, id, revision) IN (
 		SELECT r.tenant, r.source, r.id, r.revision FROM revisions r
-		WHERE substr(r.seen_at, 1, 10) < substr($1, 1, 10) AND NOT `+revisionKept+` LIMIT `+strconv.Itoa(n)+`)`, cut)
+		WHERE r.seen_at < $1 AND NOT `+revisionKept+` LIMIT `+strconv.Itoa(n)+`)`, dayOf(cut))
 	if err != nil {
 		return got, fmt.Errorf("prune revisions: %w", err)
 	}
@@ -275,7 +281,7 @@ var itemKept = strings.NewReplacer("$1", "i.tenant", "$2", "i.source", "$3", "i.
 
 // pruneItems removes items marked removed before cut with all their
 // revisions and their index row, unless they are kept (itemKept).
-func (s *sqlStore) pruneItems(ctx context.Context, cut string, n int) (items, revisions int64, err error) {
+func (s *sqlStore) pruneItems(ctx context.Context, cut int64, n int) (items, revisions int64, err error) {
 	for {
 		var keys [][3]string
 		err := s.inTx(ctx, func(tx *sql.Tx) error {

@@ -347,20 +347,14 @@ func scanIndexedItem(rows *sql.Rows) (int64, Item, error) {
 		fid           int64
 		it            Item
 		src           string
-		lastMod, seen string
+		lastMod, seen int64
 		data          []byte
 	)
 	if err := rows.Scan(&fid, &it.Key.Tenant, &src, &it.Key.ID, &it.Revision, &it.Hash, &lastMod, &seen, &it.Removed, &data); err != nil {
 		return 0, Item{}, err
 	}
 	it.Key.Source = model.Source(src)
-	var err error
-	if it.LastModified, err = decodeTime(lastMod); err != nil {
-		return 0, Item{}, err
-	}
-	if it.SeenAt, err = decodeTime(seen); err != nil {
-		return 0, Item{}, err
-	}
+	it.LastModified, it.SeenAt = decodeNano(lastMod), decodeNano(seen)
 	if len(data) > 0 {
 		it.Data = data
 	}
@@ -463,16 +457,12 @@ func (s *sqlStore) Counts(ctx context.Context) (Counts, error) {
 	if err != nil {
 		return Counts{}, fmt.Errorf("count deliveries: %w", err)
 	}
-	var oldest *string
+	var oldest *int64
 	if err := s.rdb.QueryRowContext(ctx, `SELECT min(created_at) FROM outbox WHERE state IN ('pending', 'retrying')`).Scan(&oldest); err != nil {
 		return Counts{}, fmt.Errorf("find oldest pending delivery: %w", err)
 	}
-	if oldest != nil && *oldest != "" {
-		t, err := decodeTime(*oldest)
-		if err != nil {
-			return Counts{}, fmt.Errorf("find oldest pending delivery: %w", err)
-		}
-		c.OldestPending = t
+	if oldest != nil {
+		c.OldestPending = decodeNano(*oldest)
 	}
 	return c, nil
 }

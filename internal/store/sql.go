@@ -162,20 +162,14 @@ func scanItem(rows *sql.Rows) (Item, error) {
 	var (
 		it            Item
 		src           string
-		lastMod, seen string
+		lastMod, seen int64
 		data          []byte
 	)
 	if err := rows.Scan(&it.Key.Tenant, &src, &it.Key.ID, &it.Revision, &it.Hash, &lastMod, &seen, &it.Removed, &data); err != nil {
 		return Item{}, err
 	}
 	it.Key.Source = model.Source(src)
-	var err error
-	if it.LastModified, err = decodeTime(lastMod); err != nil {
-		return Item{}, err
-	}
-	if it.SeenAt, err = decodeTime(seen); err != nil {
-		return Item{}, err
-	}
+	it.LastModified, it.SeenAt = decodeNano(lastMod), decodeNano(seen)
 	if len(data) > 0 {
 		it.Data = data
 	}
@@ -315,9 +309,10 @@ const eventJoin = ` LEFT JOIN revisions ev ON e.data_kind <> '' AND e.data_hash 
 
 // eventRow holds the eventSelect columns of one row.
 type eventRow struct {
-	id                               int64
-	tenant, source, itemID, typ, det string
-	revision                         int
+	id                          int64
+	tenant, source, itemID, typ string
+	det                         anyTime
+	revision                    int
 	data                             []byte
 	kind                             string
 	payload                          []byte
@@ -339,11 +334,7 @@ func (r *eventRow) event() (model.Event, error) {
 	}
 	ev.ID, ev.Tenant, ev.Source, ev.ItemID = r.id, r.tenant, model.Source(r.source), r.itemID
 	ev.Type, ev.Revision = model.EventType(r.typ), r.revision
-	t, err := decodeTime(r.det)
-	if err != nil {
-		return model.Event{}, fmt.Errorf("decode event %d: %w", r.id, err)
-	}
-	ev.DetectedAt = t
+	ev.DetectedAt = r.det.t
 	if r.kind == "" {
 		return ev, nil
 	}
@@ -387,7 +378,7 @@ func (s *sqlStore) Events(ctx context.Context, q EventQuery) ([]model.Event, err
 		add("e.item_id = $%d", q.ItemID)
 	}
 	if !q.Since.IsZero() {
-		add("e.detected_at >= $%d", encodeTime(q.Since))
+		add("e.detected_at >= $%d", encodeNano(q.Since))
 	}
 	sqlText := `SELECT ` + eventSelect + ` FROM events e` + eventJoin
 	if len(where) > 0 {

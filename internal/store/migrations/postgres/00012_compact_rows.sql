@@ -1,0 +1,87 @@
+-- Fewer bytes per change (issue 14), as in SQLite's 00012:
+--
+-- * The times of items, revisions, events and the outbox are BIGINT
+--   nanoseconds since the Unix epoch, the zero time stored as 0. The
+--   other tables keep the text form. revisions_by_day indexes seen_at
+--   itself (a day is a range of it).
+-- * A delivery that is done or dead no longer names the process that
+--   claimed it.
+
+-- +goose Up
+DROP INDEX revisions_by_day;
+ALTER TABLE items
+    ALTER COLUMN last_modified TYPE BIGINT USING CASE WHEN last_modified >= '1678' AND last_modified < '2262' THEN extract(epoch FROM (substr(last_modified, 1, 19) || 'Z')::timestamptz)::bigint * 1000000000 + substr(last_modified, 21, 9)::bigint
+        WHEN last_modified >= '2262' THEN 9223372036854775807 WHEN last_modified > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END,
+    ALTER COLUMN seen_at TYPE BIGINT USING CASE WHEN seen_at >= '1678' AND seen_at < '2262' THEN extract(epoch FROM (substr(seen_at, 1, 19) || 'Z')::timestamptz)::bigint * 1000000000 + substr(seen_at, 21, 9)::bigint
+        WHEN seen_at >= '2262' THEN 9223372036854775807 WHEN seen_at > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END;
+ALTER TABLE items
+    ALTER COLUMN last_modified SET DEFAULT 0,
+    ALTER COLUMN seen_at SET DEFAULT 0;
+ALTER TABLE revisions
+    ALTER COLUMN last_modified TYPE BIGINT USING CASE WHEN last_modified >= '1678' AND last_modified < '2262' THEN extract(epoch FROM (substr(last_modified, 1, 19) || 'Z')::timestamptz)::bigint * 1000000000 + substr(last_modified, 21, 9)::bigint
+        WHEN last_modified >= '2262' THEN 9223372036854775807 WHEN last_modified > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END,
+    ALTER COLUMN seen_at TYPE BIGINT USING CASE WHEN seen_at >= '1678' AND seen_at < '2262' THEN extract(epoch FROM (substr(seen_at, 1, 19) || 'Z')::timestamptz)::bigint * 1000000000 + substr(seen_at, 21, 9)::bigint
+        WHEN seen_at >= '2262' THEN 9223372036854775807 WHEN seen_at > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END;
+ALTER TABLE revisions
+    ALTER COLUMN last_modified SET DEFAULT 0,
+    ALTER COLUMN seen_at SET DEFAULT 0;
+ALTER TABLE events
+    ALTER COLUMN detected_at TYPE BIGINT USING CASE WHEN detected_at >= '1678' AND detected_at < '2262' THEN extract(epoch FROM (substr(detected_at, 1, 19) || 'Z')::timestamptz)::bigint * 1000000000 + substr(detected_at, 21, 9)::bigint
+        WHEN detected_at >= '2262' THEN 9223372036854775807 WHEN detected_at > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END;
+ALTER TABLE events
+    ALTER COLUMN detected_at SET DEFAULT 0;
+ALTER TABLE outbox
+    ALTER COLUMN next_attempt TYPE BIGINT USING CASE WHEN next_attempt >= '1678' AND next_attempt < '2262' THEN extract(epoch FROM (substr(next_attempt, 1, 19) || 'Z')::timestamptz)::bigint * 1000000000 + substr(next_attempt, 21, 9)::bigint
+        WHEN next_attempt >= '2262' THEN 9223372036854775807 WHEN next_attempt > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END,
+    ALTER COLUMN lease_until TYPE BIGINT USING CASE WHEN lease_until >= '1678' AND lease_until < '2262' THEN extract(epoch FROM (substr(lease_until, 1, 19) || 'Z')::timestamptz)::bigint * 1000000000 + substr(lease_until, 21, 9)::bigint
+        WHEN lease_until >= '2262' THEN 9223372036854775807 WHEN lease_until > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END,
+    ALTER COLUMN created_at TYPE BIGINT USING CASE WHEN created_at >= '1678' AND created_at < '2262' THEN extract(epoch FROM (substr(created_at, 1, 19) || 'Z')::timestamptz)::bigint * 1000000000 + substr(created_at, 21, 9)::bigint
+        WHEN created_at >= '2262' THEN 9223372036854775807 WHEN created_at > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END,
+    ALTER COLUMN done_at TYPE BIGINT USING CASE WHEN done_at >= '1678' AND done_at < '2262' THEN extract(epoch FROM (substr(done_at, 1, 19) || 'Z')::timestamptz)::bigint * 1000000000 + substr(done_at, 21, 9)::bigint
+        WHEN done_at >= '2262' THEN 9223372036854775807 WHEN done_at > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END;
+ALTER TABLE outbox
+    ALTER COLUMN next_attempt SET DEFAULT 0,
+    ALTER COLUMN lease_until SET DEFAULT 0,
+    ALTER COLUMN created_at SET DEFAULT 0,
+    ALTER COLUMN done_at SET DEFAULT 0;
+CREATE INDEX revisions_by_day ON revisions (seen_at);
+UPDATE outbox SET claimed_by = '' WHERE state IN ('done', 'dead');
+
+-- +goose Down
+DROP INDEX revisions_by_day;
+ALTER TABLE items
+    ALTER COLUMN last_modified DROP DEFAULT,
+    ALTER COLUMN seen_at DROP DEFAULT;
+ALTER TABLE items
+    ALTER COLUMN last_modified TYPE TEXT COLLATE "C" USING CASE WHEN last_modified = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE to_char(to_timestamp(floor(last_modified / 1000000000.0)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad(mod(mod(last_modified, 1000000000) + 1000000000, 1000000000)::text, 9, '0') || 'Z' END,
+    ALTER COLUMN seen_at TYPE TEXT COLLATE "C" USING CASE WHEN seen_at = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE to_char(to_timestamp(floor(seen_at / 1000000000.0)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad(mod(mod(seen_at, 1000000000) + 1000000000, 1000000000)::text, 9, '0') || 'Z' END;
+ALTER TABLE revisions
+    ALTER COLUMN last_modified DROP DEFAULT,
+    ALTER COLUMN seen_at DROP DEFAULT;
+ALTER TABLE revisions
+    ALTER COLUMN last_modified TYPE TEXT COLLATE "C" USING CASE WHEN last_modified = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE to_char(to_timestamp(floor(last_modified / 1000000000.0)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad(mod(mod(last_modified, 1000000000) + 1000000000, 1000000000)::text, 9, '0') || 'Z' END,
+    ALTER COLUMN seen_at TYPE TEXT COLLATE "C" USING CASE WHEN seen_at = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE to_char(to_timestamp(floor(seen_at / 1000000000.0)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad(mod(mod(seen_at, 1000000000) + 1000000000, 1000000000)::text, 9, '0') || 'Z' END;
+ALTER TABLE events
+    ALTER COLUMN detected_at DROP DEFAULT;
+ALTER TABLE events
+    ALTER COLUMN detected_at TYPE TEXT COLLATE "C" USING CASE WHEN detected_at = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE to_char(to_timestamp(floor(detected_at / 1000000000.0)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad(mod(mod(detected_at, 1000000000) + 1000000000, 1000000000)::text, 9, '0') || 'Z' END;
+ALTER TABLE outbox
+    ALTER COLUMN next_attempt DROP DEFAULT,
+    ALTER COLUMN lease_until DROP DEFAULT,
+    ALTER COLUMN created_at DROP DEFAULT,
+    ALTER COLUMN done_at DROP DEFAULT;
+ALTER TABLE outbox
+    ALTER COLUMN next_attempt TYPE TEXT COLLATE "C" USING CASE WHEN next_attempt = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE to_char(to_timestamp(floor(next_attempt / 1000000000.0)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad(mod(mod(next_attempt, 1000000000) + 1000000000, 1000000000)::text, 9, '0') || 'Z' END,
+    ALTER COLUMN lease_until TYPE TEXT COLLATE "C" USING CASE WHEN lease_until = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE to_char(to_timestamp(floor(lease_until / 1000000000.0)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad(mod(mod(lease_until, 1000000000) + 1000000000, 1000000000)::text, 9, '0') || 'Z' END,
+    ALTER COLUMN created_at TYPE TEXT COLLATE "C" USING CASE WHEN created_at = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE to_char(to_timestamp(floor(created_at / 1000000000.0)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad(mod(mod(created_at, 1000000000) + 1000000000, 1000000000)::text, 9, '0') || 'Z' END,
+    ALTER COLUMN done_at TYPE TEXT COLLATE "C" USING CASE WHEN done_at = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE to_char(to_timestamp(floor(done_at / 1000000000.0)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad(mod(mod(done_at, 1000000000) + 1000000000, 1000000000)::text, 9, '0') || 'Z' END;
+CREATE INDEX revisions_by_day ON revisions (substr(seen_at, 1, 10));

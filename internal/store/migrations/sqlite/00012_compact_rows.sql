@@ -1,0 +1,127 @@
+-- Fewer bytes per change (issue 14): the rows that every detected change
+-- adds (a revision, an event, an outbox row) and every item.
+--
+-- * The times of items, revisions, events and the outbox are integers:
+--   nanoseconds since the Unix epoch (8 bytes instead of the 30 of the
+--   text form of 00001), the zero time stored as 0. The other tables keep
+--   the text form. revisions_by_day indexes seen_at itself (a day is a
+--   range of it).
+-- * A delivery that is done or dead no longer names the process that
+--   claimed it (claimed_by matters only while a claim lasts).
+
+-- +goose Up
+ALTER TABLE items ADD COLUMN last_modified_ns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE items ADD COLUMN seen_at_ns INTEGER NOT NULL DEFAULT 0;
+UPDATE items SET last_modified_ns = CASE WHEN last_modified >= '1678' AND last_modified < '2262' THEN unixepoch(substr(last_modified, 1, 19)) * 1000000000 + CAST(substr(last_modified, 21, 9) AS INTEGER)
+        WHEN last_modified >= '2262' THEN 9223372036854775807 WHEN last_modified > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END,
+    seen_at_ns = CASE WHEN seen_at >= '1678' AND seen_at < '2262' THEN unixepoch(substr(seen_at, 1, 19)) * 1000000000 + CAST(substr(seen_at, 21, 9) AS INTEGER)
+        WHEN seen_at >= '2262' THEN 9223372036854775807 WHEN seen_at > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END;
+DROP INDEX items_removed;
+ALTER TABLE items DROP COLUMN last_modified;
+ALTER TABLE items RENAME COLUMN last_modified_ns TO last_modified;
+ALTER TABLE items DROP COLUMN seen_at;
+ALTER TABLE items RENAME COLUMN seen_at_ns TO seen_at;
+CREATE INDEX items_removed ON items (seen_at) WHERE removed;
+
+ALTER TABLE revisions ADD COLUMN last_modified_ns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE revisions ADD COLUMN seen_at_ns INTEGER NOT NULL DEFAULT 0;
+UPDATE revisions SET last_modified_ns = CASE WHEN last_modified >= '1678' AND last_modified < '2262' THEN unixepoch(substr(last_modified, 1, 19)) * 1000000000 + CAST(substr(last_modified, 21, 9) AS INTEGER)
+        WHEN last_modified >= '2262' THEN 9223372036854775807 WHEN last_modified > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END,
+    seen_at_ns = CASE WHEN seen_at >= '1678' AND seen_at < '2262' THEN unixepoch(substr(seen_at, 1, 19)) * 1000000000 + CAST(substr(seen_at, 21, 9) AS INTEGER)
+        WHEN seen_at >= '2262' THEN 9223372036854775807 WHEN seen_at > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END;
+DROP INDEX revisions_by_day;
+ALTER TABLE revisions DROP COLUMN last_modified;
+ALTER TABLE revisions RENAME COLUMN last_modified_ns TO last_modified;
+ALTER TABLE revisions DROP COLUMN seen_at;
+ALTER TABLE revisions RENAME COLUMN seen_at_ns TO seen_at;
+CREATE INDEX revisions_by_day ON revisions (seen_at);
+
+ALTER TABLE events ADD COLUMN detected_at_ns INTEGER NOT NULL DEFAULT 0;
+UPDATE events SET detected_at_ns = CASE WHEN detected_at >= '1678' AND detected_at < '2262' THEN unixepoch(substr(detected_at, 1, 19)) * 1000000000 + CAST(substr(detected_at, 21, 9) AS INTEGER)
+        WHEN detected_at >= '2262' THEN 9223372036854775807 WHEN detected_at > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END;
+DROP INDEX events_by_tenant_time;
+ALTER TABLE events DROP COLUMN detected_at;
+ALTER TABLE events RENAME COLUMN detected_at_ns TO detected_at;
+CREATE INDEX events_by_tenant_time ON events (tenant, detected_at);
+
+ALTER TABLE outbox ADD COLUMN next_attempt_ns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN lease_until_ns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN created_at_ns INTEGER NOT NULL DEFAULT 0;
+ALTER TABLE outbox ADD COLUMN done_at_ns INTEGER NOT NULL DEFAULT 0;
+UPDATE outbox SET next_attempt_ns = CASE WHEN next_attempt >= '1678' AND next_attempt < '2262' THEN unixepoch(substr(next_attempt, 1, 19)) * 1000000000 + CAST(substr(next_attempt, 21, 9) AS INTEGER)
+        WHEN next_attempt >= '2262' THEN 9223372036854775807 WHEN next_attempt > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END,
+    lease_until_ns = CASE WHEN lease_until >= '1678' AND lease_until < '2262' THEN unixepoch(substr(lease_until, 1, 19)) * 1000000000 + CAST(substr(lease_until, 21, 9) AS INTEGER)
+        WHEN lease_until >= '2262' THEN 9223372036854775807 WHEN lease_until > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END,
+    created_at_ns = CASE WHEN created_at >= '1678' AND created_at < '2262' THEN unixepoch(substr(created_at, 1, 19)) * 1000000000 + CAST(substr(created_at, 21, 9) AS INTEGER)
+        WHEN created_at >= '2262' THEN 9223372036854775807 WHEN created_at > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END,
+    done_at_ns = CASE WHEN done_at >= '1678' AND done_at < '2262' THEN unixepoch(substr(done_at, 1, 19)) * 1000000000 + CAST(substr(done_at, 21, 9) AS INTEGER)
+        WHEN done_at >= '2262' THEN 9223372036854775807 WHEN done_at > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END;
+DROP INDEX outbox_due;
+ALTER TABLE outbox DROP COLUMN next_attempt;
+ALTER TABLE outbox RENAME COLUMN next_attempt_ns TO next_attempt;
+ALTER TABLE outbox DROP COLUMN lease_until;
+ALTER TABLE outbox RENAME COLUMN lease_until_ns TO lease_until;
+ALTER TABLE outbox DROP COLUMN created_at;
+ALTER TABLE outbox RENAME COLUMN created_at_ns TO created_at;
+ALTER TABLE outbox DROP COLUMN done_at;
+ALTER TABLE outbox RENAME COLUMN done_at_ns TO done_at;
+CREATE INDEX outbox_due ON outbox (state, next_attempt);
+UPDATE outbox SET claimed_by = '' WHERE state IN ('done', 'dead');
+
+-- +goose Down
+ALTER TABLE items ADD COLUMN last_modified_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE items ADD COLUMN seen_at_text TEXT NOT NULL DEFAULT '';
+UPDATE items SET last_modified_text = CASE WHEN last_modified = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE strftime('%Y-%m-%dT%H:%M:%S', last_modified / 1000000000 - (last_modified % 1000000000 < 0), 'unixepoch') || '.' || printf('%09d', (last_modified % 1000000000 + 1000000000) % 1000000000) || 'Z' END,
+    seen_at_text = CASE WHEN seen_at = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE strftime('%Y-%m-%dT%H:%M:%S', seen_at / 1000000000 - (seen_at % 1000000000 < 0), 'unixepoch') || '.' || printf('%09d', (seen_at % 1000000000 + 1000000000) % 1000000000) || 'Z' END;
+DROP INDEX items_removed;
+ALTER TABLE items DROP COLUMN last_modified;
+ALTER TABLE items RENAME COLUMN last_modified_text TO last_modified;
+ALTER TABLE items DROP COLUMN seen_at;
+ALTER TABLE items RENAME COLUMN seen_at_text TO seen_at;
+CREATE INDEX items_removed ON items (seen_at) WHERE removed;
+
+ALTER TABLE revisions ADD COLUMN last_modified_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE revisions ADD COLUMN seen_at_text TEXT NOT NULL DEFAULT '';
+UPDATE revisions SET last_modified_text = CASE WHEN last_modified = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE strftime('%Y-%m-%dT%H:%M:%S', last_modified / 1000000000 - (last_modified % 1000000000 < 0), 'unixepoch') || '.' || printf('%09d', (last_modified % 1000000000 + 1000000000) % 1000000000) || 'Z' END,
+    seen_at_text = CASE WHEN seen_at = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE strftime('%Y-%m-%dT%H:%M:%S', seen_at / 1000000000 - (seen_at % 1000000000 < 0), 'unixepoch') || '.' || printf('%09d', (seen_at % 1000000000 + 1000000000) % 1000000000) || 'Z' END;
+DROP INDEX revisions_by_day;
+ALTER TABLE revisions DROP COLUMN last_modified;
+ALTER TABLE revisions RENAME COLUMN last_modified_text TO last_modified;
+ALTER TABLE revisions DROP COLUMN seen_at;
+ALTER TABLE revisions RENAME COLUMN seen_at_text TO seen_at;
+CREATE INDEX revisions_by_day ON revisions (substr(seen_at, 1, 10));
+
+ALTER TABLE events ADD COLUMN detected_at_text TEXT NOT NULL DEFAULT '';
+UPDATE events SET detected_at_text = CASE WHEN detected_at = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE strftime('%Y-%m-%dT%H:%M:%S', detected_at / 1000000000 - (detected_at % 1000000000 < 0), 'unixepoch') || '.' || printf('%09d', (detected_at % 1000000000 + 1000000000) % 1000000000) || 'Z' END;
+DROP INDEX events_by_tenant_time;
+ALTER TABLE events DROP COLUMN detected_at;
+ALTER TABLE events RENAME COLUMN detected_at_text TO detected_at;
+CREATE INDEX events_by_tenant_time ON events (tenant, detected_at);
+
+ALTER TABLE outbox ADD COLUMN next_attempt_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN lease_until_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN created_at_text TEXT NOT NULL DEFAULT '';
+ALTER TABLE outbox ADD COLUMN done_at_text TEXT NOT NULL DEFAULT '';
+UPDATE outbox SET next_attempt_text = CASE WHEN next_attempt = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE strftime('%Y-%m-%dT%H:%M:%S', next_attempt / 1000000000 - (next_attempt % 1000000000 < 0), 'unixepoch') || '.' || printf('%09d', (next_attempt % 1000000000 + 1000000000) % 1000000000) || 'Z' END,
+    lease_until_text = CASE WHEN lease_until = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE strftime('%Y-%m-%dT%H:%M:%S', lease_until / 1000000000 - (lease_until % 1000000000 < 0), 'unixepoch') || '.' || printf('%09d', (lease_until % 1000000000 + 1000000000) % 1000000000) || 'Z' END,
+    created_at_text = CASE WHEN created_at = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE strftime('%Y-%m-%dT%H:%M:%S', created_at / 1000000000 - (created_at % 1000000000 < 0), 'unixepoch') || '.' || printf('%09d', (created_at % 1000000000 + 1000000000) % 1000000000) || 'Z' END,
+    done_at_text = CASE WHEN done_at = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE strftime('%Y-%m-%dT%H:%M:%S', done_at / 1000000000 - (done_at % 1000000000 < 0), 'unixepoch') || '.' || printf('%09d', (done_at % 1000000000 + 1000000000) % 1000000000) || 'Z' END;
+DROP INDEX outbox_due;
+ALTER TABLE outbox DROP COLUMN next_attempt;
+ALTER TABLE outbox RENAME COLUMN next_attempt_text TO next_attempt;
+ALTER TABLE outbox DROP COLUMN lease_until;
+ALTER TABLE outbox RENAME COLUMN lease_until_text TO lease_until;
+ALTER TABLE outbox DROP COLUMN created_at;
+ALTER TABLE outbox RENAME COLUMN created_at_text TO created_at;
+ALTER TABLE outbox DROP COLUMN done_at;
+ALTER TABLE outbox RENAME COLUMN done_at_text TO done_at;
+CREATE INDEX outbox_due ON outbox (state, next_attempt);
