@@ -419,7 +419,7 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 		tenant, src, id, hash string
 		lm                    anyTime
 		removed               bool
-		data                      []byte
+		data                  []byte
 	}
 	const batch = 1000
 	var (

@@ -313,9 +313,9 @@ type eventRow struct {
 	tenant, source, itemID, typ string
 	det                         anyTime
 	revision                    int
-	data                             []byte
-	kind                             string
-	payload                          []byte
+	data                        []byte
+	kind                        string
+	payload                     []byte
 }
 
 func (r *eventRow) dest() []any {
