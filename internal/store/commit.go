@@ -165,6 +165,8 @@ type commitTx struct {
 	// revs are the blobs of the revisions this transaction wrote or read.
 	revs   map[revKey]string
 	locked bool
+	// hexKeys: the tables hold blob keys as hex text (before 00012).
+	hexKeys bool
 }
 
 // revKey names a revision.
@@ -180,6 +182,9 @@ func (s *sqlStore) newCommit(tx *sql.Tx) *commitTx {
 }
 
 func (c *commitTx) close() { c.st.close() }
+
+// key is the stored form of the blob key h (keyArg).
+func (c *commitTx) key(h string) any { return keyArg(c.s.d, h, c.hexKeys) }
 
 func (c *commitTx) exec(ctx context.Context, q string, args ...any) error {
 	return c.st.exec(ctx, c.tx, q, args...)
@@ -231,7 +236,7 @@ func (c *commitTx) putBlobs(ctx context.Context, docs map[string][]byte) error {
 			continue
 		}
 		if err := c.exec(ctx, `INSERT INTO blobs (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
-			h, string(docs[h])); err != nil {
+			c.key(h), string(docs[h])); err != nil {
 			return fmt.Errorf("store data %s: %w", h, err)
 		}
 		c.blobs[h] = true
@@ -264,7 +269,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 
 	type storedItem struct {
 		rev  int
-		hash string
+		hash string // of its blob
 	}
 	stored := make(map[string]storedItem, len(keys))
 	list, err := s.d.listArg(keys)
@@ -280,11 +285,13 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		var (
 			id string
 			si storedItem
+			h  storedHash
 		)
-		if err := rows.Scan(&id, &si.rev, &si.hash); err != nil {
+		if err := rows.Scan(&id, &si.rev, &h); err != nil {
 			rows.Close()
 			return fmt.Errorf("read stored revisions: %w", err)
 		}
+		si.hash = h.s
 		stored[id] = si
 	}
 	rows.Close()
@@ -311,8 +318,8 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		if seen.IsZero() {
 			seen = now
 		}
-		full := []any{b.Tenant, string(b.Source), it.Key.ID, it.Revision, it.Hash,
-			encodeNano(it.LastModified), encodeNano(seen), it.Removed, "", hashes[i]}
+		full := []any{b.Tenant, string(b.Source), it.Key.ID, it.Revision, hashArg(it.Hash),
+			encodeNano(it.LastModified), encodeNano(seen), it.Removed, "", c.key(hashes[i])}
 		prev, ok := stored[it.Key.ID]
 		switch {
 		case !ok:
@@ -332,7 +339,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 			}
 			if prev.hash != "" {
 				var data []byte
-				if err := c.tx.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = $1`, prev.hash).Scan(&data); err != nil {
+				if err := c.tx.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = $1`, c.key(prev.hash)).Scan(&data); err != nil {
 					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
 				}
 				if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, prev.hash, data, it.LastModified, it.Removed); err != nil {
@@ -515,7 +522,7 @@ func (s *sqlStore) commitEvents(ctx context.Context, c *commitTx, b Batch, now t
 		err := c.queryRow(ctx, `INSERT INTO events (tenant, source, item_id, type, revision, detected_at, data, data_hash, data_kind)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
 			ev.Tenant, string(ev.Source), ev.ItemID, string(ev.Type), ev.Revision, encodeNano(ev.DetectedAt),
-			splits[i].data, splits[i].hash, splits[i].kind).Scan(&id)
+			splits[i].data, c.key(splits[i].hash), splits[i].kind).Scan(&id)
 		if err != nil {
 			return nil, fmt.Errorf("insert event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
 		}
@@ -531,14 +538,14 @@ func (c *commitTx) revisionHash(ctx context.Context, tenant string, src model.So
 	if h, ok := c.revs[k]; ok {
 		return h, nil
 	}
-	var h string
+	var h storedHash
 	err := c.queryRow(ctx, `SELECT data_hash FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3 AND revision = $4`,
 		tenant, string(src), id, rev).Scan(&h)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("read revision %d of %s: %w", rev, id, err)
 	}
-	c.revs[k] = h
-	return h, nil
+	c.revs[k] = h.s
+	return h.s, nil
 }
 
 // commitDeliveries inserts the outbox rows of b, skipping those whose key is

@@ -216,6 +216,8 @@ type indexer struct {
 	tx   querier
 	st   *stmts
 	docs map[docKey]int64
+	// hexKeys: search_docs holds blob keys as hex text (before 00012).
+	hexKeys bool
 }
 
 type docKey struct {
@@ -246,7 +248,7 @@ func (ix *indexer) doc(ctx context.Context, hash string, sec int64, f *docFields
 	lo, hi := docRange(sec)
 	var d int64
 	err := ix.tx.QueryRowContext(ctx, `SELECT doc FROM search_docs WHERE hash = $1 AND doc BETWEEN $2 AND $3 LIMIT 1`,
-		hash, lo, hi).Scan(&d)
+		keyArg(ix.s.d, hash, ix.hexKeys), lo, hi).Scan(&d)
 	if err == nil {
 		ix.docs[k] = d
 		return d, nil
@@ -279,7 +281,8 @@ func (ix *indexer) doc(ctx context.Context, hash string, sec int64, f *docFields
 // insertDoc adds a document to search_docs under number d and writes its
 // text; false when the number is taken.
 func (ix *indexer) insertDoc(ctx context.Context, d int64, hash string, t docText) (bool, error) {
-	res, err := ix.tx.ExecContext(ctx, `INSERT INTO search_docs (doc, hash) VALUES ($1, $2) ON CONFLICT (doc) DO NOTHING`, d, hash)
+	res, err := ix.tx.ExecContext(ctx, `INSERT INTO search_docs (doc, hash) VALUES ($1, $2) ON CONFLICT (doc) DO NOTHING`,
+		d, keyArg(ix.s.d, hash, ix.hexKeys))
 	if err != nil {
 		return false, err
 	}
@@ -415,11 +418,13 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 	var st stmts
 	defer st.close()
 	ix := s.newIndexer(tx, &st)
+	ix.hexKeys = true // only migration 00010 reindexes
 	type row struct {
-		tenant, src, id, hash string
-		lm                    anyTime
-		removed               bool
-		data                  []byte
+		tenant, src, id string
+		hash            storedHash
+		lm              anyTime
+		removed         bool
+		data            []byte
 	}
 	const batch = 1000
 	var (
@@ -449,7 +454,7 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("reindex: read items: %w", err)
 		}
 		for _, r := range list {
-			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash, r.data, r.lm.t, r.removed); err != nil {
+			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash.s, r.data, r.lm.t, r.removed); err != nil {
 				return fmt.Errorf("reindex: %w", err)
 			}
 		}

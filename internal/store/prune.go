@@ -395,10 +395,12 @@ func refersTo(table string) string {
 func (s *sqlStore) collectBlobs(ctx context.Context, n int) (int64, error) {
 	var (
 		total int64
-		after string
+		after = s.d.noKey // before every key
 	)
 	for {
-		var hashes []string
+		// The stored keys (bytes, see keyArg), in order: a batch is the
+		// range from the first to the last.
+		var hashes [][]byte
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
 			if s.d.gcLock != "" {
 				if _, err := tx.ExecContext(ctx, s.d.gcLock); err != nil {
@@ -410,7 +412,7 @@ func (s *sqlStore) collectBlobs(ctx context.Context, n int) (int64, error) {
 				return err
 			}
 			for rows.Next() {
-				var h string
+				var h []byte
 				if err := rows.Scan(&h); err != nil {
 					rows.Close()
 					return err
@@ -421,12 +423,11 @@ func (s *sqlStore) collectBlobs(ctx context.Context, n int) (int64, error) {
 			if err := rows.Err(); err != nil || len(hashes) == 0 {
 				return err
 			}
-			list, err := s.d.listArg(hashes)
-			if err != nil {
-				return err
-			}
-			res, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE `+s.d.inList("hash", 1)+`
-				AND NOT `+refersTo("items")+` AND NOT `+refersTo("revisions")+` AND NOT `+refersTo("events"), list)
+			// No key can join the range meanwhile: writers wait for
+			// gcLock (PostgreSQL) or for this transaction (SQLite).
+			res, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE hash >= $1 AND hash <= $2
+				AND NOT `+refersTo("items")+` AND NOT `+refersTo("revisions")+` AND NOT `+refersTo("events"),
+				hashes[0], hashes[len(hashes)-1])
 			if err != nil {
 				return err
 			}

@@ -348,11 +348,13 @@ func scanIndexedItem(rows *sql.Rows) (int64, Item, error) {
 		it            Item
 		src           string
 		lastMod, seen int64
+		hash          storedHash
 		data          []byte
 	)
-	if err := rows.Scan(&fid, &it.Key.Tenant, &src, &it.Key.ID, &it.Revision, &it.Hash, &lastMod, &seen, &it.Removed, &data); err != nil {
+	if err := rows.Scan(&fid, &it.Key.Tenant, &src, &it.Key.ID, &it.Revision, &hash, &lastMod, &seen, &it.Removed, &data); err != nil {
 		return 0, Item{}, err
 	}
+	it.Hash = hash.s
 	it.Key.Source = model.Source(src)
 	it.LastModified, it.SeenAt = decodeNano(lastMod), decodeNano(seen)
 	if len(data) > 0 {

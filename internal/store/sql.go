@@ -163,11 +163,13 @@ func scanItem(rows *sql.Rows) (Item, error) {
 		it            Item
 		src           string
 		lastMod, seen int64
+		hash          storedHash
 		data          []byte
 	)
-	if err := rows.Scan(&it.Key.Tenant, &src, &it.Key.ID, &it.Revision, &it.Hash, &lastMod, &seen, &it.Removed, &data); err != nil {
+	if err := rows.Scan(&it.Key.Tenant, &src, &it.Key.ID, &it.Revision, &hash, &lastMod, &seen, &it.Removed, &data); err != nil {
 		return Item{}, err
 	}
+	it.Hash = hash.s
 	it.Key.Source = model.Source(src)
 	it.LastModified, it.SeenAt = decodeNano(lastMod), decodeNano(seen)
 	if len(data) > 0 {

@@ -6,6 +6,11 @@
 --   itself (a day is a range of it).
 -- * A delivery that is done or dead no longer names the process that
 --   claimed it.
+-- * Keys of blobs (SHA-256) are bytea, their 32 bytes instead of 64 hex
+--   characters, in blobs, search_docs and the data_hash of items,
+--   revisions and events (an empty bytea for a row without a blob); an
+--   item's content hash too (a SHA-256 in hex as its 32 bytes, any other
+--   text as its bytes, after a zero byte when it is 32 bytes long).
 
 -- +goose Up
 DROP INDEX revisions_by_day;
@@ -47,7 +52,43 @@ ALTER TABLE outbox
 CREATE INDEX revisions_by_day ON revisions (seen_at);
 UPDATE outbox SET claimed_by = '' WHERE state IN ('done', 'dead');
 
+DROP INDEX events_by_data;
+DROP INDEX revisions_by_data;
+DROP INDEX items_by_data;
+DROP INDEX search_docs_by_hash;
+ALTER TABLE blobs ALTER COLUMN hash DROP DEFAULT, ALTER COLUMN hash TYPE bytea USING decode(hash, 'hex'), ALTER COLUMN hash SET DEFAULT ''::bytea;
+ALTER TABLE search_docs ALTER COLUMN hash DROP DEFAULT, ALTER COLUMN hash TYPE bytea USING decode(hash, 'hex'), ALTER COLUMN hash SET DEFAULT ''::bytea;
+ALTER TABLE items ALTER COLUMN data_hash DROP DEFAULT, ALTER COLUMN data_hash TYPE bytea USING decode(data_hash, 'hex'), ALTER COLUMN data_hash SET DEFAULT ''::bytea;
+ALTER TABLE revisions ALTER COLUMN data_hash DROP DEFAULT, ALTER COLUMN data_hash TYPE bytea USING decode(data_hash, 'hex'), ALTER COLUMN data_hash SET DEFAULT ''::bytea;
+ALTER TABLE events ALTER COLUMN data_hash DROP DEFAULT, ALTER COLUMN data_hash TYPE bytea USING decode(data_hash, 'hex'), ALTER COLUMN data_hash SET DEFAULT ''::bytea;
+ALTER TABLE items ALTER COLUMN hash DROP DEFAULT, ALTER COLUMN hash TYPE bytea USING CASE WHEN hash ~ '^[0-9a-f]{64}$' THEN decode(hash, 'hex')
+    WHEN octet_length(hash) = 32 THEN '\x00'::bytea || convert_to(hash, 'UTF8') ELSE convert_to(hash, 'UTF8') END, ALTER COLUMN hash SET DEFAULT ''::bytea;
+ALTER TABLE revisions ALTER COLUMN hash DROP DEFAULT, ALTER COLUMN hash TYPE bytea USING CASE WHEN hash ~ '^[0-9a-f]{64}$' THEN decode(hash, 'hex')
+    WHEN octet_length(hash) = 32 THEN '\x00'::bytea || convert_to(hash, 'UTF8') ELSE convert_to(hash, 'UTF8') END, ALTER COLUMN hash SET DEFAULT ''::bytea;
+CREATE INDEX events_by_data ON events (substr(data_hash, 1, 16)) WHERE data_hash <> '';
+CREATE INDEX revisions_by_data ON revisions (substr(data_hash, 1, 16));
+CREATE INDEX items_by_data ON items (substr(data_hash, 1, 16));
+CREATE INDEX search_docs_by_hash ON search_docs (hash, doc);
+
 -- +goose Down
+DROP INDEX events_by_data;
+DROP INDEX revisions_by_data;
+DROP INDEX items_by_data;
+DROP INDEX search_docs_by_hash;
+ALTER TABLE blobs ALTER COLUMN hash DROP DEFAULT, ALTER COLUMN hash TYPE TEXT COLLATE "C" USING encode(hash, 'hex'), ALTER COLUMN hash SET DEFAULT '';
+ALTER TABLE search_docs ALTER COLUMN hash DROP DEFAULT, ALTER COLUMN hash TYPE TEXT COLLATE "C" USING encode(hash, 'hex'), ALTER COLUMN hash SET DEFAULT '';
+ALTER TABLE items ALTER COLUMN data_hash DROP DEFAULT, ALTER COLUMN data_hash TYPE TEXT COLLATE "C" USING encode(data_hash, 'hex'), ALTER COLUMN data_hash SET DEFAULT '';
+ALTER TABLE revisions ALTER COLUMN data_hash DROP DEFAULT, ALTER COLUMN data_hash TYPE TEXT COLLATE "C" USING encode(data_hash, 'hex'), ALTER COLUMN data_hash SET DEFAULT '';
+ALTER TABLE events ALTER COLUMN data_hash DROP DEFAULT, ALTER COLUMN data_hash TYPE TEXT COLLATE "C" USING encode(data_hash, 'hex'), ALTER COLUMN data_hash SET DEFAULT '';
+ALTER TABLE items ALTER COLUMN hash DROP DEFAULT, ALTER COLUMN hash TYPE TEXT COLLATE "C" USING CASE WHEN octet_length(hash) = 32 THEN encode(hash, 'hex')
+    WHEN octet_length(hash) = 33 AND get_byte(hash, 0) = 0 THEN convert_from(substr(hash, 2), 'UTF8') ELSE convert_from(hash, 'UTF8') END, ALTER COLUMN hash SET DEFAULT '';
+ALTER TABLE revisions ALTER COLUMN hash DROP DEFAULT, ALTER COLUMN hash TYPE TEXT COLLATE "C" USING CASE WHEN octet_length(hash) = 32 THEN encode(hash, 'hex')
+    WHEN octet_length(hash) = 33 AND get_byte(hash, 0) = 0 THEN convert_from(substr(hash, 2), 'UTF8') ELSE convert_from(hash, 'UTF8') END, ALTER COLUMN hash SET DEFAULT '';
+CREATE INDEX events_by_data ON events (substr(data_hash, 1, 16)) WHERE data_hash <> '';
+CREATE INDEX revisions_by_data ON revisions (substr(data_hash, 1, 16));
+CREATE INDEX items_by_data ON items (substr(data_hash, 1, 16));
+CREATE INDEX search_docs_by_hash ON search_docs (hash, doc);
+
 DROP INDEX revisions_by_day;
 ALTER TABLE items
     ALTER COLUMN last_modified DROP DEFAULT,

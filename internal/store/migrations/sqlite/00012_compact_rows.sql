@@ -8,6 +8,12 @@
 --   range of it).
 -- * A delivery that is done or dead no longer names the process that
 --   claimed it (claimed_by matters only while a claim lasts).
+-- * Keys of blobs (SHA-256) are stored as their 32 bytes instead of 64
+--   hex characters, in blobs, search_docs and the data_hash of items,
+--   revisions and events; a row without a blob keeps the empty text. An
+--   item's content hash is stored as bytes too: a SHA-256 in hex as its 32
+--   bytes, any other text as its bytes (with a zero byte before a text of
+--   32 bytes, which would read as a SHA-256).
 
 -- +goose Up
 ALTER TABLE items ADD COLUMN last_modified_ns INTEGER NOT NULL DEFAULT 0;
@@ -68,7 +74,29 @@ ALTER TABLE outbox RENAME COLUMN done_at_ns TO done_at;
 CREATE INDEX outbox_due ON outbox (state, next_attempt);
 UPDATE outbox SET claimed_by = '' WHERE state IN ('done', 'dead');
 
+UPDATE blobs SET hash = unhex(hash) WHERE hash <> '' AND length(hash) = 64 AND NOT hash GLOB '*[^0-9a-f]*';
+UPDATE search_docs SET hash = unhex(hash) WHERE hash <> '' AND length(hash) = 64 AND NOT hash GLOB '*[^0-9a-f]*';
+UPDATE items SET data_hash = unhex(data_hash) WHERE data_hash <> '' AND length(data_hash) = 64 AND NOT data_hash GLOB '*[^0-9a-f]*';
+UPDATE revisions SET data_hash = unhex(data_hash) WHERE data_hash <> '' AND length(data_hash) = 64 AND NOT data_hash GLOB '*[^0-9a-f]*';
+UPDATE events SET data_hash = unhex(data_hash) WHERE data_hash <> '' AND length(data_hash) = 64 AND NOT data_hash GLOB '*[^0-9a-f]*';
+UPDATE items SET hash = CASE WHEN length(hash) = 64 AND NOT hash GLOB '*[^0-9a-f]*' THEN unhex(hash)
+    WHEN length(CAST(hash AS BLOB)) = 32 THEN unhex('00' || hex(hash)) ELSE CAST(hash AS BLOB) END;
+UPDATE revisions SET hash = CASE WHEN length(hash) = 64 AND NOT hash GLOB '*[^0-9a-f]*' THEN unhex(hash)
+    WHEN length(CAST(hash AS BLOB)) = 32 THEN unhex('00' || hex(hash)) ELSE CAST(hash AS BLOB) END;
+
 -- +goose Down
+UPDATE blobs SET hash = lower(hex(hash)) WHERE typeof(hash) = 'blob';
+UPDATE search_docs SET hash = lower(hex(hash)) WHERE typeof(hash) = 'blob';
+UPDATE items SET data_hash = lower(hex(data_hash)) WHERE typeof(data_hash) = 'blob';
+UPDATE revisions SET data_hash = lower(hex(data_hash)) WHERE typeof(data_hash) = 'blob';
+UPDATE events SET data_hash = lower(hex(data_hash)) WHERE typeof(data_hash) = 'blob';
+UPDATE items SET hash = CASE WHEN length(hash) = 32 THEN lower(hex(hash))
+    WHEN length(hash) = 33 AND substr(hash, 1, 1) = x'00' THEN CAST(substr(hash, 2) AS TEXT) ELSE CAST(hash AS TEXT) END
+    WHERE typeof(hash) = 'blob';
+UPDATE revisions SET hash = CASE WHEN length(hash) = 32 THEN lower(hex(hash))
+    WHEN length(hash) = 33 AND substr(hash, 1, 1) = x'00' THEN CAST(substr(hash, 2) AS TEXT) ELSE CAST(hash AS TEXT) END
+    WHERE typeof(hash) = 'blob';
+
 ALTER TABLE items ADD COLUMN last_modified_text TEXT NOT NULL DEFAULT '';
 ALTER TABLE items ADD COLUMN seen_at_text TEXT NOT NULL DEFAULT '';
 UPDATE items SET last_modified_text = CASE WHEN last_modified = 0 THEN '0001-01-01T00:00:00.000000000Z'
