@@ -428,7 +428,8 @@ const (
 var eventColumnKeys = []string{"id", "tenant", "source", "itemId", "type", "revision", "detectedAt", "issue", "message", "service"}
 
 // splitEvent returns the stored JSON of ev (what changed, and anything
-// else model.Event may carry) and its payload: the JSON of its Issue,
+// else model.Event may carry: an object, or the list of its changes when
+// it carries nothing else) and its payload: the JSON of its Issue,
 // Message or Service and which of them it is.
 func splitEvent(ev model.Event) (data string, kind string, payload []byte, err error) {
 	var v any
@@ -459,6 +460,10 @@ func splitEvent(ev model.Event) (data string, kind string, payload []byte, err e
 	}
 	if len(m) == 0 {
 		return "", kind, payload, nil
+	}
+	if c, ok := m["changes"]; ok && len(m) == 1 {
+		// What most events hold: their changes alone, stored as the list.
+		return string(c), kind, payload, nil
 	}
 	if b, err = json.Marshal(m); err != nil {
 		return "", "", nil, err

@@ -330,7 +330,11 @@ func (r *eventRow) dest() []any {
 func (r *eventRow) event() (model.Event, error) {
 	var ev model.Event
 	if len(r.data) > 0 {
-		if err := json.Unmarshal(r.data, &ev); err != nil {
+		var dst any = &ev
+		if r.data[0] == '[' { // the changes alone (splitEvent)
+			dst = &ev.Changes
+		}
+		if err := json.Unmarshal(r.data, dst); err != nil {
 			return model.Event{}, fmt.Errorf("decode event %d: %w", r.id, err)
 		}
 	}

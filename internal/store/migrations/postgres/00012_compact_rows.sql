@@ -11,6 +11,8 @@
 --   revisions and events (an empty bytea for a row without a blob); an
 --   item's content hash too (a SHA-256 in hex as its 32 bytes, any other
 --   text as its bytes, after a zero byte when it is 32 bytes long).
+-- * An event that holds nothing but its changes stores the list alone
+--   ([...] instead of {"changes":[...]}).
 
 -- +goose Up
 DROP INDEX revisions_by_day;
@@ -70,7 +72,12 @@ CREATE INDEX revisions_by_data ON revisions (substr(data_hash, 1, 16));
 CREATE INDEX items_by_data ON items (substr(data_hash, 1, 16));
 CREATE INDEX search_docs_by_hash ON search_docs (hash, doc);
 
+UPDATE events SET data = (data::jsonb -> 'changes')::text
+    WHERE data_kind <> '' AND data LIKE '{"changes":%' AND jsonb_typeof(data::jsonb -> 'changes') = 'array'
+    AND (SELECT count(*) FROM jsonb_object_keys(data::jsonb)) = 1;
+
 -- +goose Down
+UPDATE events SET data = '{"changes":' || data || '}' WHERE data LIKE '[%';
 DROP INDEX events_by_data;
 DROP INDEX revisions_by_data;
 DROP INDEX items_by_data;

@@ -14,6 +14,8 @@
 --   item's content hash is stored as bytes too: a SHA-256 in hex as its 32
 --   bytes, any other text as its bytes (with a zero byte before a text of
 --   32 bytes, which would read as a SHA-256).
+-- * An event that holds nothing but its changes stores the list alone
+--   ([...] instead of {"changes":[...]}).
 
 -- +goose Up
 ALTER TABLE items ADD COLUMN last_modified_ns INTEGER NOT NULL DEFAULT 0;
@@ -84,7 +86,12 @@ UPDATE items SET hash = CASE WHEN length(hash) = 64 AND NOT hash GLOB '*[^0-9a-f
 UPDATE revisions SET hash = CASE WHEN length(hash) = 64 AND NOT hash GLOB '*[^0-9a-f]*' THEN unhex(hash)
     WHEN length(CAST(hash AS BLOB)) = 32 THEN unhex('00' || hex(hash)) ELSE CAST(hash AS BLOB) END;
 
+UPDATE events SET data = json_extract(data, '$.changes')
+    WHERE data LIKE '{"changes":%' AND json_valid(data) AND json_type(data, '$.changes') = 'array'
+    AND (SELECT count(*) FROM json_each(events.data)) = 1;
+
 -- +goose Down
+UPDATE events SET data = '{"changes":' || data || '}' WHERE data LIKE '[%';
 UPDATE blobs SET hash = lower(hex(hash)) WHERE typeof(hash) = 'blob';
 UPDATE search_docs SET hash = lower(hex(hash)) WHERE typeof(hash) = 'blob';
 UPDATE items SET data_hash = lower(hex(data_hash)) WHERE typeof(data_hash) = 'blob';
