@@ -186,6 +186,15 @@ func (c *commitTx) close() { c.st.close() }
 // key is the stored form of the blob key h (keyArg).
 func (c *commitTx) key(h string) any { return keyArg(c.s.d, h, c.hexKeys) }
 
+// blob is the stored form of a document: packBlob's, or the text itself
+// for tables of an older schema (hexKeys).
+func (c *commitTx) blob(doc []byte) (any, error) {
+	if c.hexKeys {
+		return string(doc), nil
+	}
+	return c.s.packBlob(doc)
+}
+
 func (c *commitTx) exec(ctx context.Context, q string, args ...any) error {
 	return c.st.exec(ctx, c.tx, q, args...)
 }
@@ -235,8 +244,12 @@ func (c *commitTx) putBlobs(ctx context.Context, docs map[string][]byte) error {
 		if c.blobs[h] {
 			continue
 		}
+		data, err := c.blob(docs[h])
+		if err != nil {
+			return fmt.Errorf("store data %s: %w", h, err)
+		}
 		if err := c.exec(ctx, `INSERT INTO blobs (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
-			c.key(h), string(docs[h])); err != nil {
+			c.key(h), data); err != nil {
 			return fmt.Errorf("store data %s: %w", h, err)
 		}
 		c.blobs[h] = true
@@ -338,8 +351,12 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
 			}
 			if prev.hash != "" {
-				var data []byte
-				if err := c.tx.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = $1`, c.key(prev.hash)).Scan(&data); err != nil {
+				var packed []byte
+				if err := c.tx.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = $1`, c.key(prev.hash)).Scan(&packed); err != nil {
+					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
+				}
+				data, err := unpackBlob(packed)
+				if err != nil {
 					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
 				}
 				if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, prev.hash, data, it.LastModified, it.Removed); err != nil {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"encoding/hex"
 	"math"
 	"strings"
 	"testing"
@@ -73,5 +74,44 @@ func TestHashArg(t *testing.T) {
 		if got := keyArg(d, sha, true); got != sha {
 			t.Errorf("%s: keyArg with hex keys = %v", d.name, got)
 		}
+	}
+}
+
+func TestPackBlob(t *testing.T) {
+	s := &sqlStore{}
+	body := `{"id":"MC1","title":"Teams town halls","body":"` + strings.Repeat("<p>Town halls get captions. 会議の録画。</p>", 40) + `"}`
+	tests := []struct {
+		name       string
+		doc        string
+		compressed bool
+	}{
+		{"long", body, true},
+		{"short", `{"id":"MC1"}`, false},
+		{"empty", ``, false},
+		{"incompressible", `"` + hex.EncodeToString([]byte(strings.Repeat("\x07\x3f\xa1", 10))) + `"`, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			packed, err := s.packBlob([]byte(tt.doc))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := len(packed) > 0 && packed[0] == blobDeflate; got != tt.compressed {
+				t.Errorf("compressed = %v, want %v (%d of %d bytes)", got, tt.compressed, len(packed), len(tt.doc))
+			}
+			if tt.compressed && len(packed) > len(tt.doc)/3 {
+				t.Errorf("compressed to %d of %d bytes", len(packed), len(tt.doc))
+			}
+			back, err := unpackBlob(packed)
+			if err != nil || string(back) != tt.doc {
+				t.Errorf("unpackBlob = %q, %v; want the document", back, err)
+			}
+			if n := blobSize(packed, int64(len(packed))); n != int64(len(tt.doc)) {
+				t.Errorf("blobSize = %d, want %d", n, len(tt.doc))
+			}
+		})
+	}
+	if _, err := unpackBlob([]byte{blobDeflate, 0, 0}); err == nil {
+		t.Error("a truncated blob unpacks without error")
 	}
 }

@@ -27,11 +27,11 @@ var copyTables = []string{
 // to fids) and moves the generator past them.
 var identityTables = map[string]string{"events": "id", "outbox": "id", "item_index": "fid"}
 
-// byteColumns hold bytes (blob keys and content hashes, see keyArg and
-// hashArg), which Copy moves as bytes; keyColumns among them store an
+// byteColumns hold bytes (blob keys, content hashes and documents, see
+// keyArg, hashArg and packBlob), which Copy moves as bytes; keyColumns among them store an
 // empty key as the engine's own empty value.
 var (
-	byteColumns = map[string]bool{"blobs.hash": true, "search_docs.hash": true, "items.hash": true,
+	byteColumns = map[string]bool{"blobs.hash": true, "blobs.data": true, "search_docs.hash": true, "items.hash": true,
 		"items.data_hash": true, "revisions.hash": true, "revisions.data_hash": true, "events.data_hash": true}
 	keyColumns = map[string]bool{"blobs.hash": true, "search_docs.hash": true, "items.data_hash": true,
 		"revisions.data_hash": true, "events.data_hash": true}

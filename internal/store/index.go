@@ -343,7 +343,11 @@ func (s *sqlStore) retext(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("rebuild full-text index: %w", err)
 		}
 		for _, r := range list {
-			f, ok := parseDoc(r.data)
+			data, err := unpackBlob(r.data)
+			if err != nil {
+				return fmt.Errorf("rebuild full-text index: document %d: %w", r.doc, err)
+			}
+			f, ok := parseDoc(data)
 			if !ok {
 				continue
 			}
@@ -454,7 +458,11 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("reindex: read items: %w", err)
 		}
 		for _, r := range list {
-			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash.s, r.data, r.lm.t, r.removed); err != nil {
+			data, err := unpackBlob(r.data)
+			if err != nil {
+				return fmt.Errorf("reindex item %s: %w", r.id, err)
+			}
+			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash.s, data, r.lm.t, r.removed); err != nil {
 				return fmt.Errorf("reindex: %w", err)
 			}
 		}

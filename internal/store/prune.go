@@ -467,6 +467,14 @@ func reclaimSQLite(ctx context.Context, s *sqlStore) (int64, error) {
 			return freed, fmt.Errorf("read freelist_count: %w", err)
 		}
 		if free == 0 {
+			if freed > 0 {
+				// The file shrinks when the WAL is checkpointed; do it now
+				// rather than when the WAL next fills, without waiting for
+				// readers (what they still need is checkpointed later).
+				if _, err := s.wdb.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+					return freed, fmt.Errorf("checkpoint: %w", err)
+				}
+			}
 			return freed, nil
 		}
 		step := min(free, 2000)

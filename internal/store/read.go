@@ -358,7 +358,10 @@ func scanIndexedItem(rows *sql.Rows) (int64, Item, error) {
 	it.Key.Source = model.Source(src)
 	it.LastModified, it.SeenAt = decodeNano(lastMod), decodeNano(seen)
 	if len(data) > 0 {
-		it.Data = data
+		var err error
+		if it.Data, err = unpackBlob(data); err != nil {
+			return 0, Item{}, err
+		}
 	}
 	return fid, it, nil
 }

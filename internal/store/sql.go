@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -36,6 +37,8 @@ type sqlStore struct {
 	worker string
 	// stampEvery: see WithCursorStamp.
 	stampEvery time.Duration
+	// zw holds the *flate.Writer of packBlob for reuse.
+	zw sync.Pool
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -138,10 +141,11 @@ func (s *sqlStore) Tenants(ctx context.Context) ([]model.Tenant, error) {
 const itemColumns = `tenant, source, id, revision, hash, last_modified, seen_at, removed, data, data_hash`
 
 // itemSelect reads the itemColumns of items or revisions aliased i, joined
-// to blobs aliased b (see itemFrom), with the JSON from the blob; scanItem
-// reads it.
+// to blobs aliased b (see itemFrom), with the JSON from the blob (stored
+// by packBlob; items.data is empty since migration 00007); scanItem reads
+// it.
 const itemSelect = `i.tenant, i.source, i.id, i.revision, i.hash, i.last_modified, i.seen_at, i.removed,
-	coalesce(b.data, i.data)`
+	b.data`
 
 // itemFrom names table (items or revisions) as i with its blob as b.
 func itemFrom(table string) string {
@@ -173,7 +177,10 @@ func scanItem(rows *sql.Rows) (Item, error) {
 	it.Key.Source = model.Source(src)
 	it.LastModified, it.SeenAt = decodeNano(lastMod), decodeNano(seen)
 	if len(data) > 0 {
-		it.Data = data
+		var err error
+		if it.Data, err = unpackBlob(data); err != nil {
+			return Item{}, err
+		}
 	}
 	return it, nil
 }
@@ -347,6 +354,10 @@ func (r *eventRow) event() (model.Event, error) {
 	if r.payload == nil {
 		return model.Event{}, fmt.Errorf("decode event %d: the data of its %s is missing", r.id, r.kind)
 	}
+	payload, err := unpackBlob(r.payload)
+	if err != nil {
+		return model.Event{}, fmt.Errorf("decode event %d: %w", r.id, err)
+	}
 	var v any
 	switch r.kind {
 	case kindIssue:
@@ -361,7 +372,7 @@ func (r *eventRow) event() (model.Event, error) {
 	default:
 		return model.Event{}, fmt.Errorf("decode event %d: unknown data kind %q", r.id, r.kind)
 	}
-	if err := json.Unmarshal(r.payload, v); err != nil {
+	if err := json.Unmarshal(payload, v); err != nil {
 		return model.Event{}, fmt.Errorf("decode event %d: %w", r.id, err)
 	}
 	return ev, nil

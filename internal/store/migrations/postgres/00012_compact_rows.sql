@@ -11,6 +11,9 @@
 --   revisions and events (an empty bytea for a row without a blob); an
 --   item's content hash too (a SHA-256 in hex as its 32 bytes, any other
 --   text as its bytes, after a zero byte when it is 32 bytes long).
+-- * blobs.data is bytea: new documents are stored compressed (raw DEFLATE
+--   after a byte 0x01) when that makes them smaller, the others as their
+--   UTF-8 text. Down fails while a compressed document is stored.
 -- * An event that holds nothing but its changes stores the list alone
 --   ([...] instead of {"changes":[...]}).
 
@@ -76,7 +79,10 @@ UPDATE events SET data = (data::jsonb -> 'changes')::text
     WHERE data_kind <> '' AND data LIKE '{"changes":%' AND jsonb_typeof(data::jsonb -> 'changes') = 'array'
     AND (SELECT count(*) FROM jsonb_object_keys(data::jsonb)) = 1;
 
+ALTER TABLE blobs ALTER COLUMN data TYPE bytea USING convert_to(data, 'UTF8');
+
 -- +goose Down
+ALTER TABLE blobs ALTER COLUMN data TYPE TEXT USING convert_from(data, 'UTF8');
 UPDATE events SET data = '{"changes":' || data || '}' WHERE data LIKE '[%';
 DROP INDEX events_by_data;
 DROP INDEX revisions_by_data;

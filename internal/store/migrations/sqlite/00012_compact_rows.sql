@@ -14,6 +14,10 @@
 --   item's content hash is stored as bytes too: a SHA-256 in hex as its 32
 --   bytes, any other text as its bytes (with a zero byte before a text of
 --   32 bytes, which would read as a SHA-256).
+-- * New documents in blobs are stored compressed (raw DEFLATE after a
+--   byte 0x01, a BLOB) when that makes them smaller; documents stored
+--   before stay as they are (SQL cannot compress them) and read as they
+--   are. Down leaves the compressed ones, which an older shdmc cannot read.
 -- * An event that holds nothing but its changes stores the list alone
 --   ([...] instead of {"changes":[...]}).
 
