@@ -383,10 +383,10 @@ func (s *sqlStore) collectDocs(ctx context.Context, n int) (int64, error) {
 }
 
 // refersTo is the condition that a row of table refers to the blob
-// blobs.hash, through the index on the first 16 characters of data_hash
-// (of events: those with a blob of their own).
+// blobs.hash, through the index on the first 8 bytes of data_hash (of
+// events: those with a blob of their own).
 func refersTo(table string) string {
-	return `EXISTS (SELECT 1 FROM ` + table + ` r WHERE substr(r.data_hash, 1, 16) = substr(blobs.hash, 1, 16)
+	return `EXISTS (SELECT 1 FROM ` + table + ` r WHERE substr(r.data_hash, 1, 8) = substr(blobs.hash, 1, 8)
 		AND r.data_hash = blobs.hash AND r.data_hash <> '')`
 }
 

@@ -16,6 +16,10 @@
 --   UTF-8 text. Down fails while a compressed document is stored.
 -- * An event that holds nothing but its changes stores the list alone
 --   ([...] instead of {"changes":[...]}).
+-- * revisions has the primary key (id, tenant, source, revision), which
+--   also serves the lookups by item ID (revisions_by_id is dropped). The
+--   indexes that find the rows referring to a blob use the first 8 bytes
+--   of its key.
 
 -- +goose Up
 DROP INDEX revisions_by_day;
@@ -70,9 +74,9 @@ ALTER TABLE items ALTER COLUMN hash DROP DEFAULT, ALTER COLUMN hash TYPE bytea U
     WHEN octet_length(hash) = 32 THEN '\x00'::bytea || convert_to(hash, 'UTF8') ELSE convert_to(hash, 'UTF8') END, ALTER COLUMN hash SET DEFAULT ''::bytea;
 ALTER TABLE revisions ALTER COLUMN hash DROP DEFAULT, ALTER COLUMN hash TYPE bytea USING CASE WHEN hash ~ '^[0-9a-f]{64}$' THEN decode(hash, 'hex')
     WHEN octet_length(hash) = 32 THEN '\x00'::bytea || convert_to(hash, 'UTF8') ELSE convert_to(hash, 'UTF8') END, ALTER COLUMN hash SET DEFAULT ''::bytea;
-CREATE INDEX events_by_data ON events (substr(data_hash, 1, 16)) WHERE data_hash <> '';
-CREATE INDEX revisions_by_data ON revisions (substr(data_hash, 1, 16));
-CREATE INDEX items_by_data ON items (substr(data_hash, 1, 16));
+CREATE INDEX events_by_data ON events (substr(data_hash, 1, 8)) WHERE data_hash <> '';
+CREATE INDEX revisions_by_data ON revisions (substr(data_hash, 1, 8));
+CREATE INDEX items_by_data ON items (substr(data_hash, 1, 8));
 CREATE INDEX search_docs_by_hash ON search_docs (hash, doc);
 
 UPDATE events SET data = (data::jsonb -> 'changes')::text
@@ -81,7 +85,12 @@ UPDATE events SET data = (data::jsonb -> 'changes')::text
 
 ALTER TABLE blobs ALTER COLUMN data TYPE bytea USING convert_to(data, 'UTF8');
 
+ALTER TABLE revisions DROP CONSTRAINT revisions_pkey, ADD PRIMARY KEY (id, tenant, source, revision);
+DROP INDEX revisions_by_id;
+
 -- +goose Down
+ALTER TABLE revisions DROP CONSTRAINT revisions_pkey, ADD PRIMARY KEY (tenant, source, id, revision);
+CREATE INDEX revisions_by_id ON revisions (id);
 ALTER TABLE blobs ALTER COLUMN data TYPE TEXT USING convert_from(data, 'UTF8');
 UPDATE events SET data = '{"changes":' || data || '}' WHERE data LIKE '[%';
 DROP INDEX events_by_data;

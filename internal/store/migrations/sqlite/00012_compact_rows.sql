@@ -20,6 +20,10 @@
 --   are. Down leaves the compressed ones, which an older shdmc cannot read.
 -- * An event that holds nothing but its changes stores the list alone
 --   ([...] instead of {"changes":[...]}).
+-- * revisions has the primary key (id, tenant, source, revision), which
+--   also serves the lookups by item ID that revisions_by_id served (the
+--   table is rebuilt; the index is gone). The indexes that find the rows
+--   referring to a blob use the first 8 bytes of its key.
 
 -- +goose Up
 ALTER TABLE items ADD COLUMN last_modified_ns INTEGER NOT NULL DEFAULT 0;
@@ -94,7 +98,55 @@ UPDATE events SET data = json_extract(data, '$.changes')
     WHERE data LIKE '{"changes":%' AND json_valid(data) AND json_type(data, '$.changes') = 'array'
     AND (SELECT count(*) FROM json_each(events.data)) = 1;
 
+DROP INDEX items_by_data;
+CREATE INDEX items_by_data ON items (substr(data_hash, 1, 8));
+DROP INDEX events_by_data;
+CREATE INDEX events_by_data ON events (substr(data_hash, 1, 8)) WHERE data_hash <> '';
+CREATE TABLE revisions_new (
+    tenant        TEXT    NOT NULL,
+    source        TEXT    NOT NULL,
+    id            TEXT    NOT NULL,
+    revision      INTEGER NOT NULL CHECK (revision >= 1),
+    hash          TEXT    NOT NULL DEFAULT '',
+    removed       INTEGER NOT NULL DEFAULT 0,
+    data          TEXT    NOT NULL DEFAULT '',
+    data_hash     TEXT    NOT NULL DEFAULT '',
+    last_modified INTEGER NOT NULL DEFAULT 0,
+    seen_at       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (id, tenant, source, revision)
+);
+INSERT INTO revisions_new (tenant, source, id, revision, hash, removed, data, data_hash, last_modified, seen_at)
+    SELECT tenant, source, id, revision, hash, removed, data, data_hash, last_modified, seen_at FROM revisions;
+DROP TABLE revisions;
+ALTER TABLE revisions_new RENAME TO revisions;
+CREATE INDEX revisions_by_data ON revisions (substr(data_hash, 1, 8));
+CREATE INDEX revisions_by_day ON revisions (seen_at);
+
 -- +goose Down
+CREATE TABLE revisions_old (
+    tenant        TEXT    NOT NULL,
+    source        TEXT    NOT NULL,
+    id            TEXT    NOT NULL,
+    revision      INTEGER NOT NULL CHECK (revision >= 1),
+    hash          TEXT    NOT NULL DEFAULT '',
+    removed       INTEGER NOT NULL DEFAULT 0,
+    data          TEXT    NOT NULL DEFAULT '',
+    data_hash     TEXT    NOT NULL DEFAULT '',
+    last_modified INTEGER NOT NULL DEFAULT 0,
+    seen_at       INTEGER NOT NULL DEFAULT 0,
+    PRIMARY KEY (tenant, source, id, revision)
+);
+INSERT INTO revisions_old (tenant, source, id, revision, hash, removed, data, data_hash, last_modified, seen_at)
+    SELECT tenant, source, id, revision, hash, removed, data, data_hash, last_modified, seen_at FROM revisions;
+DROP TABLE revisions;
+ALTER TABLE revisions_old RENAME TO revisions;
+CREATE INDEX revisions_by_id ON revisions (id);
+CREATE INDEX revisions_by_data ON revisions (substr(data_hash, 1, 16));
+CREATE INDEX revisions_by_day ON revisions (seen_at);
+DROP INDEX items_by_data;
+CREATE INDEX items_by_data ON items (substr(data_hash, 1, 16));
+DROP INDEX events_by_data;
+CREATE INDEX events_by_data ON events (substr(data_hash, 1, 16)) WHERE data_hash <> '';
 UPDATE events SET data = '{"changes":' || data || '}' WHERE data LIKE '[%';
 UPDATE blobs SET hash = lower(hex(hash)) WHERE typeof(hash) = 'blob';
 UPDATE search_docs SET hash = lower(hex(hash)) WHERE typeof(hash) = 'blob';
