@@ -581,11 +581,19 @@ func (s *sqlStore) commitDeliveries(ctx context.Context, c *commitTx, b Batch, i
 		if d.Key == "" || d.Channel == "" {
 			return fmt.Errorf("delivery %d needs a channel and a key", i)
 		}
+		ev := b.Events[d.Event]
+		if ev.Tenant == "" {
+			ev.Tenant = b.Tenant
+		}
+		if ev.Source == "" {
+			ev.Source = b.Source
+		}
 		err := c.exec(ctx, `INSERT INTO outbox
-			(event_id, channel, route, key, state, attempts, next_attempt, lease_until, last_error, created_at, done_at, kind)
-			VALUES ($1, $2, $7, $3, $4, 0, $5, $6, '', $5, $6, $8)
-			ON CONFLICT (key) DO NOTHING`,
-			ids[d.Event], d.Channel, d.Key, string(DeliveryPending), at, zero, d.Route, string(kindOr(d.Kind)))
+			(event_id, channel, route, key, key_hash, state, attempts, next_attempt, lease_until, last_error, created_at, done_at, kind)
+			VALUES ($1, $2, $7, $3, $9, $4, 0, $5, $6, '', $5, $6, $8)
+			ON CONFLICT (key_hash) DO NOTHING`,
+			ids[d.Event], d.Channel, storedKey(kindOr(d.Kind), d.Key, &ev, d.Route, d.Channel), string(DeliveryPending),
+			at, zero, d.Route, string(kindOr(d.Kind)), keyHash(d.Key))
 		if err != nil {
 			return fmt.Errorf("insert delivery %s: %w", d.Key, err)
 		}

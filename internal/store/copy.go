@@ -32,7 +32,7 @@ var identityTables = map[string]string{"events": "id", "outbox": "id", "item_ind
 // empty key as the engine's own empty value.
 var (
 	byteColumns = map[string]bool{"blobs.hash": true, "blobs.data": true, "search_docs.hash": true, "items.hash": true,
-		"items.data_hash": true, "revisions.hash": true, "revisions.data_hash": true, "events.data_hash": true}
+		"items.data_hash": true, "revisions.hash": true, "revisions.data_hash": true, "events.data_hash": true, "outbox.key_hash": true}
 	keyColumns = map[string]bool{"blobs.hash": true, "search_docs.hash": true, "items.data_hash": true,
 		"revisions.data_hash": true, "events.data_hash": true}
 )

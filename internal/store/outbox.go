@@ -19,9 +19,10 @@ func scanDelivery(rows *sql.Rows) (Delivery, error) {
 		d                     Delivery
 		state, kind           string
 		next, created, doneAt int64
+		key                   sql.NullString
 		ev                    eventRow
 	)
-	dest := append([]any{&d.ID, &d.Channel, &d.Route, &d.Key, &kind, &state, &d.Attempts, &next, &d.LastError,
+	dest := append([]any{&d.ID, &d.Channel, &d.Route, &key, &kind, &state, &d.Attempts, &next, &d.LastError,
 		&created, &doneAt}, ev.dest()...)
 	if err := rows.Scan(dest...); err != nil {
 		return Delivery{}, err
@@ -32,6 +33,7 @@ func scanDelivery(rows *sql.Rows) (Delivery, error) {
 	if d.Event, err = ev.event(); err != nil {
 		return Delivery{}, err
 	}
+	d.Key = deliveryKey(key, &d.Event, d.Route, d.Channel)
 	return d, nil
 }
 

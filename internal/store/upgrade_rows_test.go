@@ -235,6 +235,19 @@ func TestUpgradeCompactRows(t *testing.T) {
 				t.Errorf("stored key and hash lengths = %d, %d, blobs %d; want 32", keyLen, hashLen, blobKy)
 			}
 
+			// The notice whose key its event makes keeps no key text; the
+			// migration's key hashes are the store's: the same keys are
+			// still known.
+			var nullKeys int
+			if err := raw.QueryRowContext(ctx, `SELECT count(*) FROM outbox WHERE key IS NULL`).Scan(&nullKeys); err != nil || nullKeys != 1 {
+				t.Errorf("outbox rows without key text = %d, %v; want 1", nullKeys, err)
+			}
+			for _, k := range []string{"contoso/mc/MC1/1/all/mail", "k3"} {
+				if added, err := s.EnqueueDelivery(ctx, 1, store.KindNotice, "mail", "all", k, at); err != nil || added {
+					t.Errorf("EnqueueDelivery(%s) after the upgrade = %v, %v; want it known", k, added, err)
+				}
+			}
+
 			// New commits store and index as usual.
 			r, _ := store.AsReader(s)
 			msg3 := msg2

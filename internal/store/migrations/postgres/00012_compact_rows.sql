@@ -20,6 +20,10 @@
 --   also serves the lookups by item ID (revisions_by_id is dropped). The
 --   indexes that find the rows referring to a blob use the first 8 bytes
 --   of its key.
+-- * The outbox is unique by key_hash, the first 16 bytes of the SHA-256
+--   of the idempotency key, and a notice whose key is the one its event,
+--   route and channel make stores no key text (NULL); the store makes it
+--   again when it reads the row.
 
 -- +goose Up
 DROP INDEX revisions_by_day;
@@ -88,7 +92,17 @@ ALTER TABLE blobs ALTER COLUMN data TYPE bytea USING convert_to(data, 'UTF8');
 ALTER TABLE revisions DROP CONSTRAINT revisions_pkey, ADD PRIMARY KEY (id, tenant, source, revision);
 DROP INDEX revisions_by_id;
 
+ALTER TABLE outbox ADD COLUMN key_hash bytea;
+UPDATE outbox SET key_hash = substr(sha256(convert_to(key, 'UTF8')), 1, 16);
+ALTER TABLE outbox ALTER COLUMN key_hash SET NOT NULL, ALTER COLUMN key DROP NOT NULL,
+    DROP CONSTRAINT outbox_key_key, ADD CONSTRAINT outbox_key_hash_key UNIQUE (key_hash);
+UPDATE outbox o SET key = NULL FROM events e
+    WHERE e.id = o.event_id AND o.kind = 'notice' AND o.key = e.tenant || '/' || e.source || '/' || e.item_id || '/' || e.revision::text || '/' || o.route || '/' || o.channel;
+
 -- +goose Down
+UPDATE outbox o SET key = e.tenant || '/' || e.source || '/' || e.item_id || '/' || e.revision::text || '/' || o.route || '/' || o.channel FROM events e WHERE e.id = o.event_id AND o.key IS NULL;
+ALTER TABLE outbox DROP CONSTRAINT outbox_key_hash_key, ALTER COLUMN key SET NOT NULL,
+    ADD CONSTRAINT outbox_key_key UNIQUE (key), DROP COLUMN key_hash;
 ALTER TABLE revisions DROP CONSTRAINT revisions_pkey, ADD PRIMARY KEY (tenant, source, id, revision);
 CREATE INDEX revisions_by_id ON revisions (id);
 ALTER TABLE blobs ALTER COLUMN data TYPE TEXT USING convert_from(data, 'UTF8');

@@ -24,6 +24,11 @@
 --   also serves the lookups by item ID that revisions_by_id served (the
 --   table is rebuilt; the index is gone). The indexes that find the rows
 --   referring to a blob use the first 8 bytes of its key.
+-- * The outbox is unique by key_hash, the first 16 bytes of the SHA-256
+--   of the idempotency key, and a notice whose key is the one its event,
+--   route and channel make (tenant/source/item/revision/route/channel)
+--   stores no key text (NULL); the store makes it again when it reads the
+--   row. The table is rebuilt without the unique index on key.
 
 -- +goose Up
 ALTER TABLE items ADD COLUMN last_modified_ns INTEGER NOT NULL DEFAULT 0;
@@ -122,7 +127,70 @@ ALTER TABLE revisions_new RENAME TO revisions;
 CREATE INDEX revisions_by_data ON revisions (substr(data_hash, 1, 8));
 CREATE INDEX revisions_by_day ON revisions (seen_at);
 
+CREATE TABLE outbox_new (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id     INTEGER NOT NULL REFERENCES events (id),
+    channel      TEXT    NOT NULL,
+    key          TEXT,
+    key_hash     BLOB    NOT NULL UNIQUE,
+    state        TEXT    NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT    NOT NULL DEFAULT '',
+    route        TEXT    NOT NULL DEFAULT '',
+    kind         TEXT    NOT NULL DEFAULT 'notice',
+    claimed_by   TEXT    NOT NULL DEFAULT '',
+    next_attempt INTEGER NOT NULL DEFAULT 0,
+    lease_until  INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL DEFAULT 0,
+    done_at      INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO outbox_new (id, event_id, channel, key, key_hash, state, attempts, last_error, route, kind, claimed_by,
+    next_attempt, lease_until, created_at, done_at)
+SELECT o.id, o.event_id, o.channel,
+    CASE WHEN o.kind = 'notice' AND o.key = e.tenant || '/' || e.source || '/' || e.item_id || '/' || e.revision || '/' || o.route || '/' || o.channel THEN NULL ELSE o.key END,
+    unhex(substr(shdmc_sha256(o.key), 1, 32)), o.state, o.attempts, o.last_error, o.route, o.kind, o.claimed_by,
+    o.next_attempt, o.lease_until, o.created_at, o.done_at
+FROM outbox o LEFT JOIN events e ON e.id = o.event_id;
+-- Identifiers are never used again: the new table goes on from the old one's.
+INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_new', 0
+    WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox_new');
+UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0))
+    WHERE name = 'outbox_new';
+DROP TABLE outbox;
+ALTER TABLE outbox_new RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (state, next_attempt);
+CREATE INDEX outbox_by_event ON outbox (event_id);
+
 -- +goose Down
+CREATE TABLE outbox_old (
+    id           INTEGER PRIMARY KEY AUTOINCREMENT,
+    event_id     INTEGER NOT NULL REFERENCES events (id),
+    channel      TEXT    NOT NULL,
+    key          TEXT    NOT NULL UNIQUE,
+    state        TEXT    NOT NULL,
+    attempts     INTEGER NOT NULL DEFAULT 0,
+    last_error   TEXT    NOT NULL DEFAULT '',
+    route        TEXT    NOT NULL DEFAULT '',
+    kind         TEXT    NOT NULL DEFAULT 'notice',
+    claimed_by   TEXT    NOT NULL DEFAULT '',
+    next_attempt INTEGER NOT NULL DEFAULT 0,
+    lease_until  INTEGER NOT NULL DEFAULT 0,
+    created_at   INTEGER NOT NULL DEFAULT 0,
+    done_at      INTEGER NOT NULL DEFAULT 0
+);
+INSERT INTO outbox_old (id, event_id, channel, key, state, attempts, last_error, route, kind, claimed_by,
+    next_attempt, lease_until, created_at, done_at)
+SELECT o.id, o.event_id, o.channel, coalesce(o.key, e.tenant || '/' || e.source || '/' || e.item_id || '/' || e.revision || '/' || o.route || '/' || o.channel), o.state, o.attempts, o.last_error, o.route, o.kind,
+    o.claimed_by, o.next_attempt, o.lease_until, o.created_at, o.done_at
+FROM outbox o LEFT JOIN events e ON e.id = o.event_id;
+INSERT INTO sqlite_sequence (name, seq) SELECT 'outbox_old', 0
+    WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'outbox_old');
+UPDATE sqlite_sequence SET seq = max(seq, coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'outbox'), 0))
+    WHERE name = 'outbox_old';
+DROP TABLE outbox;
+ALTER TABLE outbox_old RENAME TO outbox;
+CREATE INDEX outbox_due ON outbox (state, next_attempt);
+CREATE INDEX outbox_by_event ON outbox (event_id);
 CREATE TABLE revisions_old (
     tenant        TEXT    NOT NULL,
     source        TEXT    NOT NULL,
