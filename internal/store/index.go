@@ -90,7 +90,7 @@ type indexRow struct {
 	services, tags                                    string
 	major, active                                     bool
 	actionBy, startAt, endAt                          string
-	lastModified                                      string
+	lastModified                                      int64 // encodeNano
 	removed                                           bool
 	doc                                               int64
 }
@@ -101,7 +101,7 @@ func rowOf(src model.Source, f *docFields, lastModified time.Time, removed bool)
 		title: f.title(), status: str(f.Status), classification: str(f.Classification),
 		category: str(f.Category), severity: str(f.Severity), tags: bars(f.Tags),
 		major: f.IsMajorChange, actionBy: str(f.ActionBy), startAt: str(f.Start), endAt: str(f.End),
-		lastModified: encodeTime(lastModified), removed: removed,
+		lastModified: encodeNano(lastModified), removed: removed,
 	}
 	if src == model.SourceMC {
 		r.services = bars(f.Services)
@@ -216,7 +216,8 @@ type indexer struct {
 	tx   querier
 	st   *stmts
 	docs map[docKey]int64
-	// hexKeys: search_docs holds blob keys as hex text (before 00012).
+	// hexKeys: the tables are those before 00012, whose search_docs holds
+	// blob keys as hex text and item_index times as text.
 	hexKeys bool
 }
 
@@ -227,6 +228,15 @@ type docKey struct {
 
 func (s *sqlStore) newIndexer(tx *sql.Tx, st *stmts) *indexer {
 	return &indexer{s: s, tx: tx, st: st, docs: map[docKey]int64{}}
+}
+
+// time is the stored form of an item_index time (encodeNano), or its text
+// form in tables before 00012.
+func (ix *indexer) time(n int64) any {
+	if ix.hexKeys {
+		return encodeTime(decodeNano(n))
+	}
+	return n
 }
 
 // exec runs a statement, prepared once per transaction when possible.
@@ -404,7 +414,7 @@ func (ix *indexer) item(ctx context.Context, tenant string, src model.Source, id
 			start_at = excluded.start_at, end_at = excluded.end_at, last_modified = excluded.last_modified,
 			removed = excluded.removed, doc = excluded.doc`,
 		tenant, string(src), id, r.title, r.status, r.classification, r.category, r.severity,
-		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, r.lastModified, r.removed, r.doc)
+		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, ix.time(r.lastModified), r.removed, r.doc)
 	if err != nil {
 		return fmt.Errorf("index item %s: %w", id, err)
 	}

@@ -185,7 +185,8 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 		conds = append(conds, "x.action_by <> '' AND x.action_by < "+arg(encodeTime(q.ActionBefore)))
 	}
 	if !q.ActionAfter.IsZero() {
-		conds = append(conds, "x.action_by > "+arg(encodeTime(q.ActionAfter)))
+		// "<> ''" (implied) lets the partial index item_index_action serve.
+		conds = append(conds, "x.action_by <> '' AND x.action_by > "+arg(encodeTime(q.ActionAfter)))
 	}
 	if q.HasDates {
 		conds = append(conds, "(x.action_by <> '' OR x.start_at <> '' OR x.end_at <> '')")
@@ -194,14 +195,18 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 		conds = append(conds, "NOT x.removed")
 	}
 	if !q.ModifiedSince.IsZero() {
-		conds = append(conds, "x.last_modified >= "+arg(encodeTime(q.ModifiedSince)))
+		conds = append(conds, "x.last_modified >= "+arg(encodeNano(q.ModifiedSince)))
 	}
 	if q.After != "" {
 		lm, fid, err := parseAfter(q.After)
 		if err != nil {
 			return "", nil, err
 		}
-		a, b := arg(lm), arg(fid)
+		t, err := decodeTime(lm)
+		if err != nil {
+			return "", nil, fmt.Errorf("bad page cursor %q", q.After)
+		}
+		a, b := arg(encodeNano(t)), arg(fid)
 		conds = append(conds, "(x.last_modified < "+a+" OR (x.last_modified = "+a+" AND x.fid < "+b+"))")
 	}
 	if len(conds) == 0 {
@@ -269,7 +274,8 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 	keys = keys[:min(len(keys), limit)]
 	if page.More {
 		last := keys[len(keys)-1]
-		page.Next = last.lm + "|" + strconv.FormatInt(last.fid, 10)
+		// The cursor keeps the text form of the time (stable for clients).
+		page.Next = encodeTime(decodeNano(last.lm)) + "|" + strconv.FormatInt(last.fid, 10)
 	}
 	fids := make([]string, len(keys))
 	pos := make(map[int64]int, len(keys))
@@ -319,7 +325,7 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 // pageKey is where an item stands in the order of pages.
 type pageKey struct {
 	fid int64
-	lm  string
+	lm  int64 // item_index.last_modified (encodeNano)
 }
 
 // pageKeys appends to keys the first n keys of the items of from

@@ -1,6 +1,7 @@
 -- Fewer bytes per change (issue 14), as in SQLite's 00012:
 --
--- * The times of items, revisions, events and the outbox are BIGINT
+-- * The times of items, revisions, events, the outbox and item_index
+--   (last_modified) are BIGINT
 --   nanoseconds since the Unix epoch, the zero time stored as 0. The
 --   other tables keep the text form. revisions_by_day indexes seen_at
 --   itself (a day is a range of it).
@@ -16,6 +17,7 @@
 --   UTF-8 text. Down fails while a compressed document is stored.
 -- * An event that holds nothing but its changes stores the list alone
 --   ([...] instead of {"changes":[...]}).
+-- * item_index_action holds only items with an action date.
 -- * revisions has the primary key (id, tenant, source, revision), which
 --   also serves the lookups by item ID (revisions_by_id is dropped). The
 --   indexes that find the rows referring to a blob use the first 8 bytes
@@ -99,7 +101,20 @@ ALTER TABLE outbox ALTER COLUMN key_hash SET NOT NULL, ALTER COLUMN key DROP NOT
 UPDATE outbox o SET key = NULL FROM events e
     WHERE e.id = o.event_id AND o.kind = 'notice' AND o.key = e.tenant || '/' || e.source || '/' || e.item_id || '/' || e.revision::text || '/' || o.route || '/' || o.channel;
 
+ALTER TABLE item_index ALTER COLUMN last_modified DROP DEFAULT,
+    ALTER COLUMN last_modified TYPE BIGINT USING CASE WHEN last_modified >= '1678' AND last_modified < '2262' THEN extract(epoch FROM (substr(last_modified, 1, 19) || 'Z')::timestamptz)::bigint * 1000000000 + substr(last_modified, 21, 9)::bigint
+        WHEN last_modified >= '2262' THEN 9223372036854775807 WHEN last_modified > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END,
+    ALTER COLUMN last_modified SET DEFAULT 0;
+DROP INDEX item_index_action;
+CREATE INDEX item_index_action ON item_index (action_by) WHERE action_by <> '';
+
 -- +goose Down
+ALTER TABLE item_index ALTER COLUMN last_modified DROP DEFAULT,
+    ALTER COLUMN last_modified TYPE TEXT COLLATE "C" USING CASE WHEN last_modified = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE to_char(to_timestamp(floor(last_modified / 1000000000.0)) AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS') || '.' || lpad(mod(mod(last_modified, 1000000000) + 1000000000, 1000000000)::text, 9, '0') || 'Z' END,
+    ALTER COLUMN last_modified SET DEFAULT '';
+DROP INDEX item_index_action;
+CREATE INDEX item_index_action ON item_index (action_by);
 UPDATE outbox o SET key = e.tenant || '/' || e.source || '/' || e.item_id || '/' || e.revision::text || '/' || o.route || '/' || o.channel FROM events e WHERE e.id = o.event_id AND o.key IS NULL;
 ALTER TABLE outbox DROP CONSTRAINT outbox_key_hash_key, ALTER COLUMN key SET NOT NULL,
     ADD CONSTRAINT outbox_key_key UNIQUE (key), DROP COLUMN key_hash;

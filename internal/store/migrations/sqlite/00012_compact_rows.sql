@@ -1,7 +1,8 @@
 -- Fewer bytes per change (issue 14): the rows that every detected change
 -- adds (a revision, an event, an outbox row) and every item.
 --
--- * The times of items, revisions, events and the outbox are integers:
+-- * The times of items, revisions, events, the outbox and item_index
+--   (last_modified) are integers:
 --   nanoseconds since the Unix epoch (8 bytes instead of the 30 of the
 --   text form of 00001), the zero time stored as 0. The other tables keep
 --   the text form. revisions_by_day indexes seen_at itself (a day is a
@@ -20,6 +21,7 @@
 --   are. Down leaves the compressed ones, which an older shdmc cannot read.
 -- * An event that holds nothing but its changes stores the list alone
 --   ([...] instead of {"changes":[...]}).
+-- * item_index_action holds only items with an action date.
 -- * revisions has the primary key (id, tenant, source, revision), which
 --   also serves the lookups by item ID that revisions_by_id served (the
 --   table is rebuilt; the index is gone). The indexes that find the rows
@@ -161,7 +163,38 @@ ALTER TABLE outbox_new RENAME TO outbox;
 CREATE INDEX outbox_due ON outbox (state, next_attempt);
 CREATE INDEX outbox_by_event ON outbox (event_id);
 
+ALTER TABLE item_index ADD COLUMN last_modified_ns INTEGER NOT NULL DEFAULT 0;
+UPDATE item_index SET last_modified_ns = CASE WHEN last_modified >= '1678' AND last_modified < '2262' THEN unixepoch(substr(last_modified, 1, 19)) * 1000000000 + CAST(substr(last_modified, 21, 9) AS INTEGER)
+        WHEN last_modified >= '2262' THEN 9223372036854775807 WHEN last_modified > '0001-01-01T00:00:00.000000000Z' THEN -9223372036854775808 ELSE 0 END;
+DROP INDEX item_index_by_time;
+DROP INDEX item_index_by_tenant;
+DROP INDEX item_index_by_doc;
+DROP INDEX item_index_by_modified;
+DROP INDEX item_index_action;
+ALTER TABLE item_index DROP COLUMN last_modified;
+ALTER TABLE item_index RENAME COLUMN last_modified_ns TO last_modified;
+CREATE INDEX item_index_by_time ON item_index (source, last_modified);
+CREATE INDEX item_index_by_tenant ON item_index (tenant, source, last_modified);
+CREATE INDEX item_index_by_doc ON item_index (doc, source, removed, tenant, last_modified);
+CREATE INDEX item_index_by_modified ON item_index (last_modified);
+CREATE INDEX item_index_action ON item_index (action_by) WHERE action_by <> '';
+
 -- +goose Down
+ALTER TABLE item_index ADD COLUMN last_modified_text TEXT NOT NULL DEFAULT '';
+UPDATE item_index SET last_modified_text = CASE WHEN last_modified = 0 THEN '0001-01-01T00:00:00.000000000Z'
+        ELSE strftime('%Y-%m-%dT%H:%M:%S', last_modified / 1000000000 - (last_modified % 1000000000 < 0), 'unixepoch') || '.' || printf('%09d', (last_modified % 1000000000 + 1000000000) % 1000000000) || 'Z' END;
+DROP INDEX item_index_by_time;
+DROP INDEX item_index_by_tenant;
+DROP INDEX item_index_by_doc;
+DROP INDEX item_index_by_modified;
+DROP INDEX item_index_action;
+ALTER TABLE item_index DROP COLUMN last_modified;
+ALTER TABLE item_index RENAME COLUMN last_modified_text TO last_modified;
+CREATE INDEX item_index_by_time ON item_index (source, last_modified);
+CREATE INDEX item_index_by_tenant ON item_index (tenant, source, last_modified);
+CREATE INDEX item_index_by_doc ON item_index (doc, source, removed, tenant, last_modified);
+CREATE INDEX item_index_by_modified ON item_index (last_modified);
+CREATE INDEX item_index_action ON item_index (action_by);
 CREATE TABLE outbox_old (
     id           INTEGER PRIMARY KEY AUTOINCREMENT,
     event_id     INTEGER NOT NULL REFERENCES events (id),
