@@ -66,7 +66,7 @@ func cutLast(s string) (before, after string, ok bool) {
 
 // ReclaimDeliveries implements Store.
 func (s *sqlStore) ReclaimDeliveries(ctx context.Context, now time.Time) (int, error) {
-	at := encodeTime(now)
+	at := encodeNano(now)
 	rows, err := s.rdb.QueryContext(ctx, `SELECT DISTINCT claimed_by FROM outbox
 		WHERE state IN ($1, $2) AND lease_until > $3 AND claimed_by <> '' AND claimed_by <> $4`,
 		string(DeliveryPending), string(DeliveryRetrying), at, s.worker)
@@ -92,7 +92,7 @@ func (s *sqlStore) ReclaimDeliveries(ctx context.Context, now time.Time) (int, e
 	for _, id := range gone {
 		res, err := s.wdb.ExecContext(ctx, `UPDATE outbox SET lease_until = $1, claimed_by = ''
 			WHERE claimed_by = $2 AND state IN ($3, $4)`,
-			encodeTime(time.Time{}), id, string(DeliveryPending), string(DeliveryRetrying))
+			encodeNano(time.Time{}), id, string(DeliveryPending), string(DeliveryRetrying))
 		if err != nil {
 			return n, fmt.Errorf("release the deliveries of %s: %w", id, err)
 		}
@@ -108,7 +108,7 @@ func (s *sqlStore) ExtendDeliveryClaims(ctx context.Context, ids []int64, now, u
 	if len(ids) == 0 {
 		return 0, nil
 	}
-	args := []any{encodeTime(until), s.worker, encodeTime(now), string(DeliveryPending), string(DeliveryRetrying)}
+	args := []any{encodeNano(until), s.worker, encodeNano(now), string(DeliveryPending), string(DeliveryRetrying)}
 	for _, id := range ids {
 		args = append(args, id)
 	}

@@ -165,6 +165,8 @@ type commitTx struct {
 	// revs are the blobs of the revisions this transaction wrote or read.
 	revs   map[revKey]string
 	locked bool
+	// hexKeys: the tables hold blob keys as hex text (before 00012).
+	hexKeys bool
 }
 
 // revKey names a revision.
@@ -180,6 +182,18 @@ func (s *sqlStore) newCommit(tx *sql.Tx) *commitTx {
 }
 
 func (c *commitTx) close() { c.st.close() }
+
+// key is the stored form of the blob key h (keyArg).
+func (c *commitTx) key(h string) any { return keyArg(c.s.d, h, c.hexKeys) }
+
+// blob is the stored form of a document: packBlob's, or the text itself
+// for tables of an older schema (hexKeys).
+func (c *commitTx) blob(doc []byte) (any, error) {
+	if c.hexKeys {
+		return string(doc), nil
+	}
+	return c.s.packBlob(doc)
+}
 
 func (c *commitTx) exec(ctx context.Context, q string, args ...any) error {
 	return c.st.exec(ctx, c.tx, q, args...)
@@ -230,8 +244,12 @@ func (c *commitTx) putBlobs(ctx context.Context, docs map[string][]byte) error {
 		if c.blobs[h] {
 			continue
 		}
+		data, err := c.blob(docs[h])
+		if err != nil {
+			return fmt.Errorf("store data %s: %w", h, err)
+		}
 		if err := c.exec(ctx, `INSERT INTO blobs (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
-			h, string(docs[h])); err != nil {
+			c.key(h), data); err != nil {
 			return fmt.Errorf("store data %s: %w", h, err)
 		}
 		c.blobs[h] = true
@@ -264,7 +282,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 
 	type storedItem struct {
 		rev  int
-		hash string
+		hash string // of its blob
 	}
 	stored := make(map[string]storedItem, len(keys))
 	list, err := s.d.listArg(keys)
@@ -280,11 +298,13 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		var (
 			id string
 			si storedItem
+			h  storedHash
 		)
-		if err := rows.Scan(&id, &si.rev, &si.hash); err != nil {
+		if err := rows.Scan(&id, &si.rev, &h); err != nil {
 			rows.Close()
 			return fmt.Errorf("read stored revisions: %w", err)
 		}
+		si.hash = h.s
 		stored[id] = si
 	}
 	rows.Close()
@@ -311,8 +331,8 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		if seen.IsZero() {
 			seen = now
 		}
-		full := []any{b.Tenant, string(b.Source), it.Key.ID, it.Revision, it.Hash,
-			encodeTime(it.LastModified), encodeTime(seen), it.Removed, "", hashes[i]}
+		full := []any{b.Tenant, string(b.Source), it.Key.ID, it.Revision, hashArg(it.Hash),
+			encodeNano(it.LastModified), encodeNano(seen), it.Removed, "", c.key(hashes[i])}
 		prev, ok := stored[it.Key.ID]
 		switch {
 		case !ok:
@@ -327,12 +347,16 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		case it.Revision == prev.rev:
 			if err := c.exec(ctx, `UPDATE items SET last_modified = $4, removed = $5
 				WHERE tenant = $1 AND source = $2 AND id = $3`,
-				b.Tenant, string(b.Source), it.Key.ID, encodeTime(it.LastModified), it.Removed); err != nil {
+				b.Tenant, string(b.Source), it.Key.ID, encodeNano(it.LastModified), it.Removed); err != nil {
 				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
 			}
 			if prev.hash != "" {
-				var data []byte
-				if err := c.tx.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = $1`, prev.hash).Scan(&data); err != nil {
+				var packed []byte
+				if err := c.tx.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = $1`, c.key(prev.hash)).Scan(&packed); err != nil {
+					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
+				}
+				data, err := unpackBlob(packed)
+				if err != nil {
 					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
 				}
 				if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, prev.hash, data, it.LastModified, it.Removed); err != nil {
@@ -421,7 +445,8 @@ const (
 var eventColumnKeys = []string{"id", "tenant", "source", "itemId", "type", "revision", "detectedAt", "issue", "message", "service"}
 
 // splitEvent returns the stored JSON of ev (what changed, and anything
-// else model.Event may carry) and its payload: the JSON of its Issue,
+// else model.Event may carry: an object, or the list of its changes when
+// it carries nothing else) and its payload: the JSON of its Issue,
 // Message or Service and which of them it is.
 func splitEvent(ev model.Event) (data string, kind string, payload []byte, err error) {
 	var v any
@@ -452,6 +477,10 @@ func splitEvent(ev model.Event) (data string, kind string, payload []byte, err e
 	}
 	if len(m) == 0 {
 		return "", kind, payload, nil
+	}
+	if c, ok := m["changes"]; ok && len(m) == 1 {
+		// What most events hold: their changes alone, stored as the list.
+		return string(c), kind, payload, nil
 	}
 	if b, err = json.Marshal(m); err != nil {
 		return "", "", nil, err
@@ -514,8 +543,8 @@ func (s *sqlStore) commitEvents(ctx context.Context, c *commitTx, b Batch, now t
 		var id int64
 		err := c.queryRow(ctx, `INSERT INTO events (tenant, source, item_id, type, revision, detected_at, data, data_hash, data_kind)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id`,
-			ev.Tenant, string(ev.Source), ev.ItemID, string(ev.Type), ev.Revision, encodeTime(ev.DetectedAt),
-			splits[i].data, splits[i].hash, splits[i].kind).Scan(&id)
+			ev.Tenant, string(ev.Source), ev.ItemID, string(ev.Type), ev.Revision, encodeNano(ev.DetectedAt),
+			splits[i].data, c.key(splits[i].hash), splits[i].kind).Scan(&id)
 		if err != nil {
 			return nil, fmt.Errorf("insert event %d (%s of %s): %w", i, ev.Type, ev.ItemID, err)
 		}
@@ -531,20 +560,20 @@ func (c *commitTx) revisionHash(ctx context.Context, tenant string, src model.So
 	if h, ok := c.revs[k]; ok {
 		return h, nil
 	}
-	var h string
+	var h storedHash
 	err := c.queryRow(ctx, `SELECT data_hash FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3 AND revision = $4`,
 		tenant, string(src), id, rev).Scan(&h)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("read revision %d of %s: %w", rev, id, err)
 	}
-	c.revs[k] = h
-	return h, nil
+	c.revs[k] = h.s
+	return h.s, nil
 }
 
 // commitDeliveries inserts the outbox rows of b, skipping those whose key is
 // already stored.
 func (s *sqlStore) commitDeliveries(ctx context.Context, c *commitTx, b Batch, ids []int64, now time.Time) error {
-	zero, at := encodeTime(time.Time{}), encodeTime(now)
+	zero, at := encodeNano(time.Time{}), encodeNano(now)
 	for i, d := range b.Deliveries {
 		if d.Event < 0 || d.Event >= len(ids) {
 			return fmt.Errorf("delivery %d refers to event %d of %d", i, d.Event, len(ids))
@@ -552,11 +581,19 @@ func (s *sqlStore) commitDeliveries(ctx context.Context, c *commitTx, b Batch, i
 		if d.Key == "" || d.Channel == "" {
 			return fmt.Errorf("delivery %d needs a channel and a key", i)
 		}
+		ev := b.Events[d.Event]
+		if ev.Tenant == "" {
+			ev.Tenant = b.Tenant
+		}
+		if ev.Source == "" {
+			ev.Source = b.Source
+		}
 		err := c.exec(ctx, `INSERT INTO outbox
-			(event_id, channel, route, key, state, attempts, next_attempt, lease_until, last_error, created_at, done_at, kind)
-			VALUES ($1, $2, $7, $3, $4, 0, $5, $6, '', $5, $6, $8)
-			ON CONFLICT (key) DO NOTHING`,
-			ids[d.Event], d.Channel, d.Key, string(DeliveryPending), at, zero, d.Route, string(kindOr(d.Kind)))
+			(event_id, channel, route, key, key_hash, state, attempts, next_attempt, lease_until, last_error, created_at, done_at, kind)
+			VALUES ($1, $2, $7, $3, $9, $4, 0, $5, $6, '', $5, $6, $8)
+			ON CONFLICT (key_hash) DO NOTHING`,
+			ids[d.Event], d.Channel, storedKey(kindOr(d.Kind), d.Key, &ev, d.Route, d.Channel), string(DeliveryPending),
+			at, zero, d.Route, string(kindOr(d.Kind)), keyHash(d.Key))
 		if err != nil {
 			return fmt.Errorf("insert delivery %s: %w", d.Key, err)
 		}

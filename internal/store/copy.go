@@ -27,6 +27,16 @@ var copyTables = []string{
 // to fids) and moves the generator past them.
 var identityTables = map[string]string{"events": "id", "outbox": "id", "item_index": "fid"}
 
+// byteColumns hold bytes (blob keys, content hashes and documents, see
+// keyArg, hashArg and packBlob), which Copy moves as bytes; keyColumns among them store an
+// empty key as the engine's own empty value.
+var (
+	byteColumns = map[string]bool{"blobs.hash": true, "blobs.data": true, "search_docs.hash": true, "items.hash": true,
+		"items.data_hash": true, "revisions.hash": true, "revisions.data_hash": true, "events.data_hash": true, "outbox.key_hash": true}
+	keyColumns = map[string]bool{"blobs.hash": true, "search_docs.hash": true, "items.data_hash": true,
+		"revisions.data_hash": true, "events.data_hash": true}
+)
+
 // CopyOptions tune Copy.
 type CopyOptions struct {
 	// Force empties the destination's tables first; without it Copy
@@ -185,7 +195,14 @@ func copyTable(ctx context.Context, s, d *sqlStore, tx *sql.Tx, table string) (i
 		}
 		args := make([]any, len(cols))
 		for i, v := range vals {
-			args[i] = convertValue(v, boolean[cols[i]])
+			switch c := table + "." + cols[i]; {
+			case keyColumns[c]:
+				args[i] = convertKey(v, d.d)
+			case byteColumns[c]:
+				args[i] = convertBytes(v)
+			default:
+				args[i] = convertValue(v, boolean[cols[i]])
+			}
 		}
 		if _, err := stmt.ExecContext(ctx, args...); err != nil {
 			return n, fmt.Errorf("insert row %d: %w", n+1, err)
@@ -201,6 +218,26 @@ func copyTable(ctx context.Context, s, d *sqlStore, tx *sql.Tx, table string) (i
 		}
 	}
 	return n, nil
+}
+
+// convertBytes reads a value of a byteColumns column as bytes.
+func convertBytes(v any) []byte {
+	switch x := v.(type) {
+	case []byte:
+		return x
+	case string:
+		return []byte(x)
+	}
+	return nil
+}
+
+// convertKey adapts a stored blob key for the destination engine d, whose
+// empty key may differ.
+func convertKey(v any, d dialect) any {
+	if b := convertBytes(v); len(b) > 0 {
+		return b
+	}
+	return d.noKey
 }
 
 // convertValue adapts a value read from one engine for the other: SQLite

@@ -56,6 +56,10 @@ type dialect struct {
 	// SQLite would otherwise walk a (source, last_modified) index for the
 	// order of the page and test every row against the few documents.
 	byDoc string
+	// noKey is the stored blob key of a row without a blob (see keyArg):
+	// SQLite keeps the empty text in the column of blobs, PostgreSQL an
+	// empty bytea.
+	noKey any
 	// reclaim returns space after Prune (SQLite: incremental vacuum).
 	reclaim func(ctx context.Context, s *sqlStore) (int64, error)
 	// textSearch walks the documents of the full-text index numbered in
@@ -89,6 +93,7 @@ func sqliteDialect() dialect {
 		textSearch: searchDocsSQLite,
 		reclaim:    reclaimSQLite,
 		byDoc:      "item_index x INDEXED BY item_index_by_doc",
+		noKey:      "",
 	}
 }
 
@@ -120,6 +125,7 @@ func postgresDialect() dialect {
 		textSearch:     searchDocsPostgres,
 		reclaim:        reclaimPostgres,
 		byDoc:          "item_index x",
+		noKey:          []byte{},
 	}
 }
 

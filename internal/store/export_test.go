@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"fmt"
 	"io/fs"
+	"log/slog"
+	"time"
 
 	"github.com/pressly/goose/v3"
 )
@@ -13,19 +15,46 @@ import (
 // up to version, as an older shdmc left the database (test only).
 func MigrateTo(ctx context.Context, engine string, db *sql.DB, version int64) error {
 	dialect := goose.DialectSQLite3
+	// The Go migrations (00010) run as an older shdmc ran them.
+	old := &sqlStore{d: sqliteDialect(), wdb: db, rdb: db, now: time.Now, log: slog.New(slog.DiscardHandler)}
 	if engine == "postgres" {
 		dialect = goose.DialectPostgres
+		old.d = postgresDialect()
 	}
 	fsys, err := fs.Sub(migrationsFS, "migrations/"+engine)
 	if err != nil {
 		return fmt.Errorf("load migrations: %w", err)
 	}
-	p, err := goose.NewProvider(dialect, db, fsys, goose.WithDisableGlobalRegistry(true))
+	p, err := goose.NewProvider(dialect, db, fsys, goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(old.goMigrations()...))
 	if err != nil {
 		return fmt.Errorf("prepare migrations: %w", err)
 	}
 	if _, err := p.UpTo(ctx, version); err != nil {
 		return fmt.Errorf("apply migrations: %w", err)
+	}
+	return nil
+}
+
+// MigrateDownTo rolls the migrations of engine back to version (test only).
+func MigrateDownTo(ctx context.Context, engine string, db *sql.DB, version int64) error {
+	dialect := goose.DialectSQLite3
+	old := &sqlStore{d: sqliteDialect(), wdb: db, rdb: db, now: time.Now, log: slog.New(slog.DiscardHandler)}
+	if engine == "postgres" {
+		dialect = goose.DialectPostgres
+		old.d = postgresDialect()
+	}
+	fsys, err := fs.Sub(migrationsFS, "migrations/"+engine)
+	if err != nil {
+		return fmt.Errorf("load migrations: %w", err)
+	}
+	p, err := goose.NewProvider(dialect, db, fsys, goose.WithDisableGlobalRegistry(true),
+		goose.WithGoMigrations(old.goMigrations()...))
+	if err != nil {
+		return fmt.Errorf("prepare migrations: %w", err)
+	}
+	if _, err := p.DownTo(ctx, version); err != nil {
+		return fmt.Errorf("roll back migrations: %w", err)
 	}
 	return nil
 }

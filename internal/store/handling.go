@@ -245,15 +245,12 @@ func (s *sqlStore) FirstNotices(ctx context.Context, tenant string, src model.So
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id, at string
+		var id string
+		var at int64
 		if err := rows.Scan(&id, &at); err != nil {
 			return nil, fmt.Errorf("read first notices of route %s: %w", route, err)
 		}
-		t, err := decodeTime(at)
-		if err != nil {
-			return nil, fmt.Errorf("read first notices of route %s: %w", route, err)
-		}
-		out[id] = t
+		out[id] = decodeNano(at)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("read first notices of route %s: %w", route, err)

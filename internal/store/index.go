@@ -90,7 +90,7 @@ type indexRow struct {
 	services, tags                                    string
 	major, active                                     bool
 	actionBy, startAt, endAt                          string
-	lastModified                                      string
+	lastModified                                      int64 // encodeNano
 	removed                                           bool
 	doc                                               int64
 }
@@ -101,7 +101,7 @@ func rowOf(src model.Source, f *docFields, lastModified time.Time, removed bool)
 		title: f.title(), status: str(f.Status), classification: str(f.Classification),
 		category: str(f.Category), severity: str(f.Severity), tags: bars(f.Tags),
 		major: f.IsMajorChange, actionBy: str(f.ActionBy), startAt: str(f.Start), endAt: str(f.End),
-		lastModified: encodeTime(lastModified), removed: removed,
+		lastModified: encodeNano(lastModified), removed: removed,
 	}
 	if src == model.SourceMC {
 		r.services = bars(f.Services)
@@ -216,6 +216,9 @@ type indexer struct {
 	tx   querier
 	st   *stmts
 	docs map[docKey]int64
+	// hexKeys: the tables are those before 00012, whose search_docs holds
+	// blob keys as hex text and item_index times as text.
+	hexKeys bool
 }
 
 type docKey struct {
@@ -225,6 +228,15 @@ type docKey struct {
 
 func (s *sqlStore) newIndexer(tx *sql.Tx, st *stmts) *indexer {
 	return &indexer{s: s, tx: tx, st: st, docs: map[docKey]int64{}}
+}
+
+// time is the stored form of an item_index time (encodeNano), or its text
+// form in tables before 00012.
+func (ix *indexer) time(n int64) any {
+	if ix.hexKeys {
+		return encodeTime(decodeNano(n))
+	}
+	return n
 }
 
 // exec runs a statement, prepared once per transaction when possible.
@@ -246,7 +258,7 @@ func (ix *indexer) doc(ctx context.Context, hash string, sec int64, f *docFields
 	lo, hi := docRange(sec)
 	var d int64
 	err := ix.tx.QueryRowContext(ctx, `SELECT doc FROM search_docs WHERE hash = $1 AND doc BETWEEN $2 AND $3 LIMIT 1`,
-		hash, lo, hi).Scan(&d)
+		keyArg(ix.s.d, hash, ix.hexKeys), lo, hi).Scan(&d)
 	if err == nil {
 		ix.docs[k] = d
 		return d, nil
@@ -279,7 +291,8 @@ func (ix *indexer) doc(ctx context.Context, hash string, sec int64, f *docFields
 // insertDoc adds a document to search_docs under number d and writes its
 // text; false when the number is taken.
 func (ix *indexer) insertDoc(ctx context.Context, d int64, hash string, t docText) (bool, error) {
-	res, err := ix.tx.ExecContext(ctx, `INSERT INTO search_docs (doc, hash) VALUES ($1, $2) ON CONFLICT (doc) DO NOTHING`, d, hash)
+	res, err := ix.tx.ExecContext(ctx, `INSERT INTO search_docs (doc, hash) VALUES ($1, $2) ON CONFLICT (doc) DO NOTHING`,
+		d, keyArg(ix.s.d, hash, ix.hexKeys))
 	if err != nil {
 		return false, err
 	}
@@ -340,7 +353,11 @@ func (s *sqlStore) retext(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("rebuild full-text index: %w", err)
 		}
 		for _, r := range list {
-			f, ok := parseDoc(r.data)
+			data, err := unpackBlob(r.data)
+			if err != nil {
+				return fmt.Errorf("rebuild full-text index: document %d: %w", r.doc, err)
+			}
+			f, ok := parseDoc(data)
 			if !ok {
 				continue
 			}
@@ -397,7 +414,7 @@ func (ix *indexer) item(ctx context.Context, tenant string, src model.Source, id
 			start_at = excluded.start_at, end_at = excluded.end_at, last_modified = excluded.last_modified,
 			removed = excluded.removed, doc = excluded.doc`,
 		tenant, string(src), id, r.title, r.status, r.classification, r.category, r.severity,
-		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, r.lastModified, r.removed, r.doc)
+		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, ix.time(r.lastModified), r.removed, r.doc)
 	if err != nil {
 		return fmt.Errorf("index item %s: %w", id, err)
 	}
@@ -415,10 +432,13 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 	var st stmts
 	defer st.close()
 	ix := s.newIndexer(tx, &st)
+	ix.hexKeys = true // only migration 00010 reindexes
 	type row struct {
-		tenant, src, id, hash, lm string
-		removed                   bool
-		data                      []byte
+		tenant, src, id string
+		hash            storedHash
+		lm              anyTime
+		removed         bool
+		data            []byte
 	}
 	const batch = 1000
 	var (
@@ -448,11 +468,11 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 			return fmt.Errorf("reindex: read items: %w", err)
 		}
 		for _, r := range list {
-			lm, err := decodeTime(r.lm)
+			data, err := unpackBlob(r.data)
 			if err != nil {
 				return fmt.Errorf("reindex item %s: %w", r.id, err)
 			}
-			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash, r.data, lm, r.removed); err != nil {
+			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash.s, data, r.lm.t, r.removed); err != nil {
 				return fmt.Errorf("reindex: %w", err)
 			}
 		}

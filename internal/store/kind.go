@@ -1,6 +1,8 @@
 package store
 
 import (
+	"crypto/sha256"
+	"database/sql"
 	"fmt"
 
 	"github.com/shdmc/shdmc/internal/model"
@@ -68,6 +70,36 @@ func DeliveryKey(k DeliveryKind, ev *model.Event, route, channel, detail string)
 		key += "/" + detail
 	}
 	return key
+}
+
+// Outbox rows are unique by keyHash of their key (migration 00012). A
+// notice whose key is the one DeliveryKey makes from its event, route and
+// channel stores no key text (NULL): it is made again when the row is
+// read (deliveryKey).
+
+// keyHash is the stored identity of an idempotency key: the first 16
+// bytes of its SHA-256.
+func keyHash(key string) []byte {
+	sum := sha256.Sum256([]byte(key))
+	return sum[:16]
+}
+
+// storedKey is what the key column holds for a delivery of kind k with
+// key of event ev: nil when key can be made again, else key.
+func storedKey(k DeliveryKind, key string, ev *model.Event, route, channel string) any {
+	if k == KindNotice && key == DeliveryKey(KindNotice, ev, route, channel, "") {
+		return nil
+	}
+	return key
+}
+
+// deliveryKey is the key of a stored delivery: the stored text, or the
+// one made from its event, route and channel.
+func deliveryKey(stored sql.NullString, ev *model.Event, route, channel string) string {
+	if stored.Valid {
+		return stored.String
+	}
+	return DeliveryKey(KindNotice, ev, route, channel, "")
 }
 
 // kindOr returns k, or KindNotice when k is empty.

@@ -18,28 +18,22 @@ func scanDelivery(rows *sql.Rows) (Delivery, error) {
 	var (
 		d                     Delivery
 		state, kind           string
-		next, created, doneAt string
+		next, created, doneAt int64
+		key                   sql.NullString
 		ev                    eventRow
 	)
-	dest := append([]any{&d.ID, &d.Channel, &d.Route, &d.Key, &kind, &state, &d.Attempts, &next, &d.LastError,
+	dest := append([]any{&d.ID, &d.Channel, &d.Route, &key, &kind, &state, &d.Attempts, &next, &d.LastError,
 		&created, &doneAt}, ev.dest()...)
 	if err := rows.Scan(dest...); err != nil {
 		return Delivery{}, err
 	}
 	d.State, d.Kind = DeliveryState(state), DeliveryKind(kind)
+	d.NextAttempt, d.CreatedAt, d.DoneAt = decodeNano(next), decodeNano(created), decodeNano(doneAt)
 	var err error
-	if d.NextAttempt, err = decodeTime(next); err != nil {
-		return Delivery{}, err
-	}
-	if d.CreatedAt, err = decodeTime(created); err != nil {
-		return Delivery{}, err
-	}
-	if d.DoneAt, err = decodeTime(doneAt); err != nil {
-		return Delivery{}, err
-	}
 	if d.Event, err = ev.event(); err != nil {
 		return Delivery{}, err
 	}
+	d.Key = deliveryKey(key, &d.Event, d.Route, d.Channel)
 	return d, nil
 }
 
@@ -60,7 +54,7 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, channels []string, now t
 			_ = tx.Rollback()
 		}
 	}()
-	at := encodeTime(now)
+	at := encodeNano(now)
 	args := []any{at, string(DeliveryPending), string(DeliveryRetrying)}
 	q := `SELECT ` + deliveryColumns + deliveryFrom + `
 		WHERE o.state IN ($2, $3) AND o.next_attempt <= $1 AND o.lease_until <= $1`
@@ -91,7 +85,7 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, channels []string, now t
 	if len(out) == 0 {
 		return nil, tx.Commit()
 	}
-	upd := []any{encodeTime(now.Add(lease)), s.worker}
+	upd := []any{encodeNano(now.Add(lease)), s.worker}
 	for _, d := range out {
 		upd = append(upd, d.ID)
 	}
@@ -108,8 +102,8 @@ func (s *sqlStore) ClaimDeliveries(ctx context.Context, channels []string, now t
 // CompleteDelivery marks a claimed delivery as sent.
 func (s *sqlStore) CompleteDelivery(ctx context.Context, id int64, at time.Time) error {
 	res, err := s.wdb.ExecContext(ctx, `UPDATE outbox SET state = $1, done_at = $2, attempts = attempts + 1,
-		lease_until = $3 WHERE id = $4`,
-		string(DeliveryDone), encodeTime(at), encodeTime(time.Time{}), id)
+		lease_until = $3, claimed_by = '' WHERE id = $4`,
+		string(DeliveryDone), encodeNano(at), encodeNano(time.Time{}), id)
 	if err != nil {
 		return fmt.Errorf("complete delivery %d: %w", id, err)
 	}
@@ -123,8 +117,8 @@ func (s *sqlStore) FailDelivery(ctx context.Context, id int64, at time.Time, las
 		state = DeliveryDead
 	}
 	res, err := s.wdb.ExecContext(ctx, `UPDATE outbox SET state = $1, next_attempt = $2, last_error = $3,
-		attempts = attempts + 1, lease_until = $4 WHERE id = $5`,
-		string(state), encodeTime(retryAt), lastErr, encodeTime(time.Time{}), id)
+		attempts = attempts + 1, lease_until = $4, claimed_by = '' WHERE id = $5`,
+		string(state), encodeNano(retryAt), lastErr, encodeNano(time.Time{}), id)
 	if err != nil {
 		return fmt.Errorf("fail delivery %d: %w", id, err)
 	}

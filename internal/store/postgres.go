@@ -47,5 +47,11 @@ func openPostgres(ctx context.Context, dsn string, o options) (Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("open postgres store %s: %w", display, err)
 	}
+	// pgx caches each statement's parameter and result types per
+	// connection: a statement a Go migration ran before a later one changed
+	// a column's type (00012) must not be reused. New connections start
+	// with an empty cache.
+	db.SetMaxIdleConns(0)
+	db.SetMaxIdleConns(postgresConns)
 	return s, nil
 }

@@ -80,13 +80,19 @@ func (p Retention) batch() int {
 	return p.Batch
 }
 
-// cutoff is the time before which rows of a period are old; "" when the
-// period keeps everything.
-func cutoff(now time.Time, period time.Duration) string {
+// cutoff is the time before which rows of a period are old (an integer
+// time, see encodeNano); false when the period keeps everything.
+func cutoff(now time.Time, period time.Duration) (int64, bool) {
 	if period <= 0 {
-		return ""
+		return 0, false
 	}
-	return encodeTime(now.Add(-period))
+	return encodeNano(now.Add(-period)), true
+}
+
+// dayOf is the start of the UTC day of the integer time cut: revisions are
+// removed in whole days.
+func dayOf(cut int64) int64 {
+	return encodeNano(decodeNano(cut).Truncate(24 * time.Hour))
 }
 
 // Prune removes what p no longer keeps.
@@ -95,29 +101,29 @@ func (s *sqlStore) Prune(ctx context.Context, p Retention, now time.Time) (Prune
 	var st PruneStats
 	n := p.batch()
 	var err error
-	if c := cutoff(now, p.Events); c != "" {
+	if c, ok := cutoff(now, p.Events); ok {
 		if st.Deliveries, err = s.pruneOutbox(ctx, DeliveryDone, c, n); err != nil {
 			return st, err
 		}
 	}
-	if c := cutoff(now, p.DeadLetters); c != "" {
+	if c, ok := cutoff(now, p.DeadLetters); ok {
 		if st.DeadLetters, err = s.pruneOutbox(ctx, DeliveryDead, c, n); err != nil {
 			return st, err
 		}
 	}
-	if c := cutoff(now, p.Events); c != "" {
+	if c, ok := cutoff(now, p.Events); ok {
 		if st.Events, err = s.pruneEvents(ctx, c, n); err != nil {
 			return st, err
 		}
 	}
-	if c := cutoff(now, p.RemovedItems); c != "" {
+	if c, ok := cutoff(now, p.RemovedItems); ok {
 		var revs int64
 		if st.Items, revs, err = s.pruneItems(ctx, c, n); err != nil {
 			return st, err
 		}
 		st.Revisions += revs
 	}
-	if c := cutoff(now, p.Revisions); c != "" {
+	if c, ok := cutoff(now, p.Revisions); ok {
 		revs, err := s.pruneRevisions(ctx, c, n)
 		st.Revisions += revs
 		if err != nil {
@@ -186,7 +192,7 @@ func (s *sqlStore) deleteBatches(ctx context.Context, n int, q string, args ...a
 // pruneOutbox removes outbox rows in state whose last attempt was due
 // before cut (outbox_due): a delivered row's, or a dead letter's, which
 // gave up then.
-func (s *sqlStore) pruneOutbox(ctx context.Context, state DeliveryState, cut string, n int) (int64, error) {
+func (s *sqlStore) pruneOutbox(ctx context.Context, state DeliveryState, cut int64, n int) (int64, error) {
 	got, err := s.deleteBatches(ctx, n, `DELETE FROM outbox WHERE id IN (SELECT id FROM outbox
 		WHERE state = $1 AND next_attempt < $2 LIMIT `+strconv.Itoa(n)+`)`, string(state), cut)
 	if err != nil {
@@ -197,7 +203,7 @@ func (s *sqlStore) pruneOutbox(ctx context.Context, state DeliveryState, cut str
 
 // pruneEvents removes events detected before cut that no outbox row refers
 // to any more, tenant by tenant through events_by_tenant_time.
-func (s *sqlStore) pruneEvents(ctx context.Context, cut string, n int) (int64, error) {
+func (s *sqlStore) pruneEvents(ctx context.Context, cut int64, n int) (int64, error) {
 	var (
 		total  int64
 		tenant string
@@ -256,11 +262,11 @@ const revisionKept = `(r.revision <= (SELECT min(r2.revision) FROM revisions r2 
 		AND e.data_kind <> '' AND e.data_hash = '' AND e.revision = r.revision))`
 
 // pruneRevisions removes revisions stored before the day of cut
-// (revisions_by_day) that are not kept (revisionKept).
-func (s *sqlStore) pruneRevisions(ctx context.Context, cut string, n int) (int64, error) {
+// (revisions_by_day, on seen_at) that are not kept (revisionKept).
+func (s *sqlStore) pruneRevisions(ctx context.Context, cut int64, n int) (int64, error) {
 	got, err := s.deleteBatches(ctx, n, `DELETE FROM revisions WHERE (tenant, source, id, revision) IN (
 		SELECT r.tenant, r.source, r.id, r.revision FROM revisions r
-		WHERE substr(r.seen_at, 1, 10) < substr($1, 1, 10) AND NOT `+revisionKept+` LIMIT `+strconv.Itoa(n)+`)`, cut)
+		WHERE r.seen_at < $1 AND NOT `+revisionKept+` LIMIT `+strconv.Itoa(n)+`)`, dayOf(cut))
 	if err != nil {
 		return got, fmt.Errorf("prune revisions: %w", err)
 	}
@@ -275,7 +281,7 @@ var itemKept = strings.NewReplacer("$1", "i.tenant", "$2", "i.source", "$3", "i.
 
 // pruneItems removes items marked removed before cut with all their
 // revisions and their index row, unless they are kept (itemKept).
-func (s *sqlStore) pruneItems(ctx context.Context, cut string, n int) (items, revisions int64, err error) {
+func (s *sqlStore) pruneItems(ctx context.Context, cut int64, n int) (items, revisions int64, err error) {
 	for {
 		var keys [][3]string
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
@@ -378,10 +384,10 @@ func (s *sqlStore) collectDocs(ctx context.Context, n int) (int64, error) {
 }
 
 // refersTo is the condition that a row of table refers to the blob
-// blobs.hash, through the index on the first 16 characters of data_hash
-// (of events: those with a blob of their own).
+// blobs.hash, through the index on the first 8 bytes of data_hash (of
+// events: those with a blob of their own).
 func refersTo(table string) string {
-	return `EXISTS (SELECT 1 FROM ` + table + ` r WHERE substr(r.data_hash, 1, 16) = substr(blobs.hash, 1, 16)
+	return `EXISTS (SELECT 1 FROM ` + table + ` r WHERE substr(r.data_hash, 1, 8) = substr(blobs.hash, 1, 8)
 		AND r.data_hash = blobs.hash AND r.data_hash <> '')`
 }
 
@@ -390,10 +396,12 @@ func refersTo(table string) string {
 func (s *sqlStore) collectBlobs(ctx context.Context, n int) (int64, error) {
 	var (
 		total int64
-		after string
+		after = s.d.noKey // before every key
 	)
 	for {
-		var hashes []string
+		// The stored keys (bytes, see keyArg), in order: a batch is the
+		// range from the first to the last.
+		var hashes [][]byte
 		err := s.inTx(ctx, func(tx *sql.Tx) error {
 			if s.d.gcLock != "" {
 				if _, err := tx.ExecContext(ctx, s.d.gcLock); err != nil {
@@ -405,7 +413,7 @@ func (s *sqlStore) collectBlobs(ctx context.Context, n int) (int64, error) {
 				return err
 			}
 			for rows.Next() {
-				var h string
+				var h []byte
 				if err := rows.Scan(&h); err != nil {
 					rows.Close()
 					return err
@@ -416,12 +424,11 @@ func (s *sqlStore) collectBlobs(ctx context.Context, n int) (int64, error) {
 			if err := rows.Err(); err != nil || len(hashes) == 0 {
 				return err
 			}
-			list, err := s.d.listArg(hashes)
-			if err != nil {
-				return err
-			}
-			res, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE `+s.d.inList("hash", 1)+`
-				AND NOT `+refersTo("items")+` AND NOT `+refersTo("revisions")+` AND NOT `+refersTo("events"), list)
+			// No key can join the range meanwhile: writers wait for
+			// gcLock (PostgreSQL) or for this transaction (SQLite).
+			res, err := tx.ExecContext(ctx, `DELETE FROM blobs WHERE hash >= $1 AND hash <= $2
+				AND NOT `+refersTo("items")+` AND NOT `+refersTo("revisions")+` AND NOT `+refersTo("events"),
+				hashes[0], hashes[len(hashes)-1])
 			if err != nil {
 				return err
 			}
@@ -461,6 +468,14 @@ func reclaimSQLite(ctx context.Context, s *sqlStore) (int64, error) {
 			return freed, fmt.Errorf("read freelist_count: %w", err)
 		}
 		if free == 0 {
+			if freed > 0 {
+				// The file shrinks when the WAL is checkpointed; do it now
+				// rather than when the WAL next fills, without waiting for
+				// readers (what they still need is checkpointed later).
+				if _, err := s.wdb.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+					return freed, fmt.Errorf("checkpoint: %w", err)
+				}
+			}
 			return freed, nil
 		}
 		step := min(free, 2000)

@@ -190,7 +190,8 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 		conds = append(conds, "x.action_by <> '' AND x.action_by < "+arg(encodeTime(q.ActionBefore)))
 	}
 	if !q.ActionAfter.IsZero() {
-		conds = append(conds, "x.action_by > "+arg(encodeTime(q.ActionAfter)))
+		// "<> ''" (implied) lets the partial index item_index_action serve.
+		conds = append(conds, "x.action_by <> '' AND x.action_by > "+arg(encodeTime(q.ActionAfter)))
 	}
 	if q.HasDates {
 		conds = append(conds, "(x.action_by <> '' OR x.start_at <> '' OR x.end_at <> '')")
@@ -210,14 +211,18 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 		conds = append(conds, "NOT x.removed")
 	}
 	if !q.ModifiedSince.IsZero() {
-		conds = append(conds, "x.last_modified >= "+arg(encodeTime(q.ModifiedSince)))
+		conds = append(conds, "x.last_modified >= "+arg(encodeNano(q.ModifiedSince)))
 	}
 	if q.After != "" {
 		lm, fid, err := parseAfter(q.After)
 		if err != nil {
 			return "", nil, err
 		}
-		a, b := arg(lm), arg(fid)
+		t, err := decodeTime(lm)
+		if err != nil {
+			return "", nil, fmt.Errorf("bad page cursor %q", q.After)
+		}
+		a, b := arg(encodeNano(t)), arg(fid)
 		conds = append(conds, "(x.last_modified < "+a+" OR (x.last_modified = "+a+" AND x.fid < "+b+"))")
 	}
 	if len(conds) == 0 {
@@ -285,7 +290,8 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 	keys = keys[:min(len(keys), limit)]
 	if page.More {
 		last := keys[len(keys)-1]
-		page.Next = last.lm + "|" + strconv.FormatInt(last.fid, 10)
+		// The cursor keeps the text form of the time (stable for clients).
+		page.Next = encodeTime(decodeNano(last.lm)) + "|" + strconv.FormatInt(last.fid, 10)
 	}
 	fids := make([]string, len(keys))
 	pos := make(map[int64]int, len(keys))
@@ -335,7 +341,7 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 // pageKey is where an item stands in the order of pages.
 type pageKey struct {
 	fid int64
-	lm  string
+	lm  int64 // item_index.last_modified (encodeNano)
 }
 
 // pageKeys appends to keys the first n keys of the items of from
@@ -363,22 +369,21 @@ func scanIndexedItem(rows *sql.Rows) (int64, Item, error) {
 		fid           int64
 		it            Item
 		src           string
-		lastMod, seen string
+		lastMod, seen int64
+		hash          storedHash
 		data          []byte
 	)
-	if err := rows.Scan(&fid, &it.Key.Tenant, &src, &it.Key.ID, &it.Revision, &it.Hash, &lastMod, &seen, &it.Removed, &data); err != nil {
+	if err := rows.Scan(&fid, &it.Key.Tenant, &src, &it.Key.ID, &it.Revision, &hash, &lastMod, &seen, &it.Removed, &data); err != nil {
 		return 0, Item{}, err
 	}
+	it.Hash = hash.s
 	it.Key.Source = model.Source(src)
-	var err error
-	if it.LastModified, err = decodeTime(lastMod); err != nil {
-		return 0, Item{}, err
-	}
-	if it.SeenAt, err = decodeTime(seen); err != nil {
-		return 0, Item{}, err
-	}
+	it.LastModified, it.SeenAt = decodeNano(lastMod), decodeNano(seen)
 	if len(data) > 0 {
-		it.Data = data
+		var err error
+		if it.Data, err = unpackBlob(data); err != nil {
+			return 0, Item{}, err
+		}
 	}
 	return fid, it, nil
 }
@@ -479,16 +484,12 @@ func (s *sqlStore) Counts(ctx context.Context) (Counts, error) {
 	if err != nil {
 		return Counts{}, fmt.Errorf("count deliveries: %w", err)
 	}
-	var oldest *string
+	var oldest *int64
 	if err := s.rdb.QueryRowContext(ctx, `SELECT min(created_at) FROM outbox WHERE state IN ('pending', 'retrying')`).Scan(&oldest); err != nil {
 		return Counts{}, fmt.Errorf("find oldest pending delivery: %w", err)
 	}
-	if oldest != nil && *oldest != "" {
-		t, err := decodeTime(*oldest)
-		if err != nil {
-			return Counts{}, fmt.Errorf("find oldest pending delivery: %w", err)
-		}
-		c.OldestPending = t
+	if oldest != nil {
+		c.OldestPending = decodeNano(*oldest)
 	}
 	return c, nil
 }

@@ -12,6 +12,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/pressly/goose/v3"
@@ -36,6 +37,8 @@ type sqlStore struct {
 	worker string
 	// stampEvery: see WithCursorStamp.
 	stampEvery time.Duration
+	// zw holds the *flate.Writer of packBlob for reuse.
+	zw sync.Pool
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -138,10 +141,11 @@ func (s *sqlStore) Tenants(ctx context.Context) ([]model.Tenant, error) {
 const itemColumns = `tenant, source, id, revision, hash, last_modified, seen_at, removed, data, data_hash`
 
 // itemSelect reads the itemColumns of items or revisions aliased i, joined
-// to blobs aliased b (see itemFrom), with the JSON from the blob; scanItem
-// reads it.
+// to blobs aliased b (see itemFrom), with the JSON from the blob (stored
+// by packBlob; items.data is empty since migration 00007); scanItem reads
+// it.
 const itemSelect = `i.tenant, i.source, i.id, i.revision, i.hash, i.last_modified, i.seen_at, i.removed,
-	coalesce(b.data, i.data)`
+	b.data`
 
 // itemFrom names table (items or revisions) as i with its blob as b.
 func itemFrom(table string) string {
@@ -162,22 +166,21 @@ func scanItem(rows *sql.Rows) (Item, error) {
 	var (
 		it            Item
 		src           string
-		lastMod, seen string
+		lastMod, seen int64
+		hash          storedHash
 		data          []byte
 	)
-	if err := rows.Scan(&it.Key.Tenant, &src, &it.Key.ID, &it.Revision, &it.Hash, &lastMod, &seen, &it.Removed, &data); err != nil {
+	if err := rows.Scan(&it.Key.Tenant, &src, &it.Key.ID, &it.Revision, &hash, &lastMod, &seen, &it.Removed, &data); err != nil {
 		return Item{}, err
 	}
+	it.Hash = hash.s
 	it.Key.Source = model.Source(src)
-	var err error
-	if it.LastModified, err = decodeTime(lastMod); err != nil {
-		return Item{}, err
-	}
-	if it.SeenAt, err = decodeTime(seen); err != nil {
-		return Item{}, err
-	}
+	it.LastModified, it.SeenAt = decodeNano(lastMod), decodeNano(seen)
 	if len(data) > 0 {
-		it.Data = data
+		var err error
+		if it.Data, err = unpackBlob(data); err != nil {
+			return Item{}, err
+		}
 	}
 	return it, nil
 }
@@ -315,12 +318,13 @@ const eventJoin = ` LEFT JOIN revisions ev ON e.data_kind <> '' AND e.data_hash 
 
 // eventRow holds the eventSelect columns of one row.
 type eventRow struct {
-	id                               int64
-	tenant, source, itemID, typ, det string
-	revision                         int
-	data                             []byte
-	kind                             string
-	payload                          []byte
+	id                          int64
+	tenant, source, itemID, typ string
+	det                         anyTime
+	revision                    int
+	data                        []byte
+	kind                        string
+	payload                     []byte
 }
 
 func (r *eventRow) dest() []any {
@@ -333,22 +337,26 @@ func (r *eventRow) dest() []any {
 func (r *eventRow) event() (model.Event, error) {
 	var ev model.Event
 	if len(r.data) > 0 {
-		if err := json.Unmarshal(r.data, &ev); err != nil {
+		var dst any = &ev
+		if r.data[0] == '[' { // the changes alone (splitEvent)
+			dst = &ev.Changes
+		}
+		if err := json.Unmarshal(r.data, dst); err != nil {
 			return model.Event{}, fmt.Errorf("decode event %d: %w", r.id, err)
 		}
 	}
 	ev.ID, ev.Tenant, ev.Source, ev.ItemID = r.id, r.tenant, model.Source(r.source), r.itemID
 	ev.Type, ev.Revision = model.EventType(r.typ), r.revision
-	t, err := decodeTime(r.det)
-	if err != nil {
-		return model.Event{}, fmt.Errorf("decode event %d: %w", r.id, err)
-	}
-	ev.DetectedAt = t
+	ev.DetectedAt = r.det.t
 	if r.kind == "" {
 		return ev, nil
 	}
 	if r.payload == nil {
 		return model.Event{}, fmt.Errorf("decode event %d: the data of its %s is missing", r.id, r.kind)
+	}
+	payload, err := unpackBlob(r.payload)
+	if err != nil {
+		return model.Event{}, fmt.Errorf("decode event %d: %w", r.id, err)
 	}
 	var v any
 	switch r.kind {
@@ -364,7 +372,7 @@ func (r *eventRow) event() (model.Event, error) {
 	default:
 		return model.Event{}, fmt.Errorf("decode event %d: unknown data kind %q", r.id, r.kind)
 	}
-	if err := json.Unmarshal(r.payload, v); err != nil {
+	if err := json.Unmarshal(payload, v); err != nil {
 		return model.Event{}, fmt.Errorf("decode event %d: %w", r.id, err)
 	}
 	return ev, nil
@@ -387,7 +395,7 @@ func (s *sqlStore) Events(ctx context.Context, q EventQuery) ([]model.Event, err
 		add("e.item_id = $%d", q.ItemID)
 	}
 	if !q.Since.IsZero() {
-		add("e.detected_at >= $%d", encodeTime(q.Since))
+		add("e.detected_at >= $%d", encodeNano(q.Since))
 	}
 	sqlText := `SELECT ` + eventSelect + ` FROM events e` + eventJoin
 	if len(where) > 0 {

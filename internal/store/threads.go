@@ -15,7 +15,7 @@ func (s *sqlStore) RequeueDelivery(ctx context.Context, id int64, now time.Time)
 	res, err := s.wdb.ExecContext(ctx, `UPDATE outbox SET
 		state = CASE WHEN attempts = 0 THEN $1 ELSE $2 END,
 		next_attempt = $3, lease_until = $4, done_at = $4 WHERE id = $5`,
-		string(DeliveryPending), string(DeliveryRetrying), encodeTime(now), encodeTime(time.Time{}), id)
+		string(DeliveryPending), string(DeliveryRetrying), encodeNano(now), encodeNano(time.Time{}), id)
 	if err != nil {
 		return fmt.Errorf("requeue delivery %d: %w", id, err)
 	}

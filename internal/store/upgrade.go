@@ -45,6 +45,7 @@ func (s *sqlStore) moveEventData(ctx context.Context, tx *sql.Tx) error {
 		return nil
 	}
 	c := s.newCommit(tx)
+	c.hexKeys = true // 00012 stores keys as bytes
 	defer c.close()
 	const batch = 1000
 	var (
@@ -105,7 +106,7 @@ func (s *sqlStore) moveEventData(ctx context.Context, tx *sql.Tx) error {
 				}
 			}
 			if err := c.exec(ctx, `UPDATE events SET data = $1, data_hash = $2, data_kind = $3 WHERE id = $4`,
-				data, hash, kind, r.id); err != nil {
+				data, c.key(hash), kind, r.id); err != nil {
 				return fmt.Errorf("move event data: event %d: %w", r.id, err)
 			}
 		}

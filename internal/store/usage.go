@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -185,12 +186,13 @@ func (s *sqlStore) prunable(ctx context.Context, p Retention, now time.Time) (Pr
 		*dst += n
 		return nil
 	}
-	never := encodeTime(time.Time{}) // a cutoff that keeps everything
-	cutE, cutD := cutoff(now, p.Events), cutoff(now, p.DeadLetters)
-	if cutE == "" {
+	const never = math.MinInt64 // a cutoff that keeps everything
+	cutE, ok := cutoff(now, p.Events)
+	if !ok {
 		cutE = never
 	}
-	if cutD == "" {
+	cutD, ok := cutoff(now, p.DeadLetters)
+	if !ok {
 		cutD = never
 	}
 	var errs []error
@@ -200,15 +202,15 @@ func (s *sqlStore) prunable(ctx context.Context, p Retention, now time.Time) (Pr
 		count(&st.Events, `SELECT count(*) FROM events e WHERE e.detected_at < $1 AND NOT EXISTS (SELECT 1 FROM outbox o
 			WHERE o.event_id = e.id AND NOT (o.state = 'done' AND o.next_attempt < $1) AND NOT (o.state = 'dead' AND o.next_attempt < $2))`,
 			cutE, cutD))
-	if c := cutoff(now, p.RemovedItems); c != "" {
+	if c, ok := cutoff(now, p.RemovedItems); ok {
 		errs = append(errs,
 			count(&st.Items, `SELECT count(*) FROM items i WHERE i.removed AND i.seen_at < $1 AND NOT `+itemKept, c),
 			count(&st.Revisions, `SELECT count(*) FROM revisions r JOIN items i ON i.tenant = r.tenant AND i.source = r.source AND i.id = r.id
 				WHERE i.removed AND i.seen_at < $1 AND NOT `+itemKept, c))
 	}
-	if c := cutoff(now, p.Revisions); c != "" {
+	if c, ok := cutoff(now, p.Revisions); ok {
 		errs = append(errs, count(&st.Revisions, `SELECT count(*) FROM revisions r
-			WHERE substr(r.seen_at, 1, 10) < substr($1, 1, 10) AND NOT `+revisionKept, c))
+			WHERE r.seen_at < $1 AND NOT `+revisionKept, dayOf(c)))
 	}
 	errs = append(errs,
 		count(&st.Documents, `SELECT count(*) FROM search_docs d WHERE NOT EXISTS (SELECT 1 FROM item_index x WHERE x.doc = d.doc)`),
