@@ -306,6 +306,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		return err
 	}
 	ix := s.newIndexer(c.tx, &c.st)
+	rels := batchRelevance(b)
 	for i, it := range b.Items {
 		seen := it.SeenAt
 		if seen.IsZero() {
@@ -335,7 +336,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 				if err := c.tx.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = $1`, prev.hash).Scan(&data); err != nil {
 					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
 				}
-				if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, prev.hash, data, it.LastModified, it.Removed); err != nil {
+				if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, prev.hash, data, it.LastModified, it.Removed, rels[it.Key.ID]); err != nil {
 					return err
 				}
 			}
@@ -348,13 +349,28 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		}
 		c.revs[revKey{b.Tenant, b.Source, it.Key.ID, it.Revision}] = hashes[i]
 		if hashes[i] != "" {
-			if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, hashes[i], it.Data, it.LastModified, it.Removed); err != nil {
+			if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, hashes[i], it.Data, it.LastModified, it.Removed, rels[it.Key.ID]); err != nil {
 				return err
 			}
 		}
 		stored[it.Key.ID] = storedItem{it.Revision, hashes[i]}
 	}
 	return nil
+}
+
+// batchRelevance is the relevance of each item of b that has one: its
+// entry in b.Relevance, else that of its last event in b.Events.
+func batchRelevance(b Batch) map[string]*model.Relevance {
+	out := map[string]*model.Relevance{}
+	for i := range b.Events {
+		if ev := &b.Events[i]; ev.Relevance != nil && (ev.Source == "" || ev.Source == b.Source) {
+			out[ev.ItemID] = ev.Relevance
+		}
+	}
+	for id, r := range b.Relevance {
+		out[id] = &r
+	}
+	return out
 }
 
 // stmts prepares each statement of a transaction once, for batches that run

@@ -373,10 +373,11 @@ func deleteDocsPostgres(ctx context.Context, tx querier, docs []int64) error {
 }
 
 // item writes the item_index row of one item whose document is data
-// (stored as blob hash). A document that is not a JSON object leaves the
-// index as it was.
+// (stored as blob hash), with its relevance when rel is not nil (else the
+// row keeps the relevance it has). A document that is not a JSON object
+// leaves the index as it was.
 func (ix *indexer) item(ctx context.Context, tenant string, src model.Source, id string, hash string, data []byte,
-	lastModified time.Time, removed bool) error {
+	lastModified time.Time, removed bool, rel *model.Relevance) error {
 	f, ok := parseDoc(data)
 	if !ok {
 		return nil
@@ -387,17 +388,31 @@ func (ix *indexer) item(ctx context.Context, tenant string, src model.Source, id
 		return err
 	}
 	r.doc = d
+	var (
+		relevant any // NULL: not known
+		relText  string
+	)
+	if rel != nil {
+		b, err := json.Marshal(rel)
+		if err != nil {
+			return fmt.Errorf("index item %s: encode relevance: %w", id, err)
+		}
+		relevant, relText = rel.Relevant, string(b)
+	}
 	err = ix.exec(ctx, `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
-		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc, relevant, relevance)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
 		ON CONFLICT (tenant, source, id) DO UPDATE SET
 			title = excluded.title, status = excluded.status, classification = excluded.classification,
 			category = excluded.category, severity = excluded.severity, services = excluded.services,
 			tags = excluded.tags, major = excluded.major, active = excluded.active, action_by = excluded.action_by,
 			start_at = excluded.start_at, end_at = excluded.end_at, last_modified = excluded.last_modified,
-			removed = excluded.removed, doc = excluded.doc`,
+			removed = excluded.removed, doc = excluded.doc,
+			relevant = CASE WHEN excluded.relevance = '' THEN item_index.relevant ELSE excluded.relevant END,
+			relevance = CASE WHEN excluded.relevance = '' THEN item_index.relevance ELSE excluded.relevance END`,
 		tenant, string(src), id, r.title, r.status, r.classification, r.category, r.severity,
-		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, r.lastModified, r.removed, r.doc)
+		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, r.lastModified, r.removed, r.doc,
+		relevant, relText)
 	if err != nil {
 		return fmt.Errorf("index item %s: %w", id, err)
 	}
@@ -452,7 +467,7 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 			if err != nil {
 				return fmt.Errorf("reindex item %s: %w", r.id, err)
 			}
-			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash, r.data, lm, r.removed); err != nil {
+			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash, r.data, lm, r.removed, nil); err != nil {
 				return fmt.Errorf("reindex: %w", err)
 			}
 		}

@@ -26,6 +26,18 @@ type Reader interface {
 	SourceStates(ctx context.Context) ([]SourceState, error)
 	// Counts returns the totals the metrics export.
 	Counts(ctx context.Context) (Counts, error)
+	// Relevance returns whether each of the given Message Center posts
+	// concerns its tenant, as the last commit of the post said; posts
+	// without a verdict (never judged, other sources) are absent.
+	Relevance(ctx context.Context, items []model.ItemKey) (map[model.ItemKey]model.Relevance, error)
+	// CopySummaries compares, for each of the given IDs of one source,
+	// the copies the tenants have of it (copies.go).
+	CopySummaries(ctx context.Context, src model.Source, ids []string) (map[string]CopySummary, error)
+	// ItemCopies returns every tenant's copy of one item, with the JSON
+	// of each distinct version (copies.go).
+	ItemCopies(ctx context.Context, src model.Source, id string) (Copies, error)
+	// TicketsOf returns the tickets of several items (tickets.go).
+	TicketsOf(ctx context.Context, items []model.ItemKey) (map[model.ItemKey][]Ticket, error)
 }
 
 // AsReader returns the Reader of a store opened by Open, or false when
@@ -61,7 +73,14 @@ type ItemQuery struct {
 	// occur; words are matched as substrings, case-insensitively, so
 	// Japanese text needs no word breaks and words of one or two
 	// characters are found too.
-	Text           string
+	Text string
+	// Relevant keeps the Message Center posts that concern their tenant
+	// (true: those judged relevant and those not judged yet, which are
+	// shown as relevant, as routes treat them) or that do not (false).
+	Relevant *bool
+	// OnlyTenant keeps the items that no other tenant has (except as
+	// removed): "only in this tenant".
+	OnlyTenant     bool
 	IncludeRemoved bool      // also items gone from the source
 	ModifiedSince  time.Time // keeps items last modified at or after it
 	Limit          int       // 0 = 50; at most 1000
@@ -189,6 +208,17 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 	}
 	if q.HasDates {
 		conds = append(conds, "(x.action_by <> '' OR x.start_at <> '' OR x.end_at <> '')")
+	}
+	if q.Relevant != nil {
+		if *q.Relevant {
+			conds = append(conds, "(x.relevant IS NULL OR x.relevant = "+arg(true)+")")
+		} else {
+			conds = append(conds, "x.relevant = "+arg(false))
+		}
+	}
+	if q.OnlyTenant {
+		conds = append(conds, `NOT EXISTS (SELECT 1 FROM item_index y WHERE y.source = x.source AND y.id = x.id
+			AND y.tenant <> x.tenant AND NOT y.removed)`)
 	}
 	if !q.IncludeRemoved {
 		conds = append(conds, "NOT x.removed")

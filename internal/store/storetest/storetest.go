@@ -60,6 +60,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SharedBlobs", testSharedBlobs},
 		{"Retention", testRetention},
 		{"EventPayloads", testEventPayloads},
+		{"RelevanceAndCopies", testRelevanceAndCopies},
+		{"TicketLinks", testTicketLinks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
