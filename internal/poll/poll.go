@@ -362,6 +362,7 @@ func (p *Poller) prepare(ctx context.Context, src source.Source) (*batch, error)
 			return b, err
 		}
 	}
+	b.rejudge(ctx)
 	b.cursor(cur, full, wm, ceiling, keepsCursor(tr))
 	b.plan = plan{cur: cur, since: since, full: full}
 	return b, nil
@@ -408,6 +409,9 @@ type batch struct {
 	write bool
 	// committed is set once the batch went in with others (commitAll).
 	committed bool
+	// judged is the knowledge of the tenant's services the batch judged
+	// its stored posts by (rejudge).
+	judged string
 }
 
 // plan is how a source was fetched.
@@ -441,6 +445,7 @@ func (b *batch) change(ctx context.Context, it *source.Item, old store.Item, had
 			b.event(ctx, ev)
 		}
 	}
+	b.relevance(ctx, it)
 	return b.item(it.ID(), old.Revision+1, h, it.LastModified(), it.Value())
 }
 
@@ -595,6 +600,9 @@ func (p *Poller) commitAll(ctx context.Context, bs []*batch) error {
 func (b *batch) done() {
 	if b.src.Traits().Incremental {
 		b.p.reached(b.b.Source, b.plan.cur, b.plan.since, b.plan.full)
+	}
+	if b.judged != "" {
+		b.p.rel.judged = b.judged
 	}
 }
 

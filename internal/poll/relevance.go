@@ -4,12 +4,17 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"maps"
 	"net/http"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/graph"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/relevance"
+	"github.com/shdmc/shdmc/internal/source"
+	"github.com/shdmc/shdmc/internal/store"
 )
 
 // LicenseReader lists a tenant's subscribed SKUs (*graph.Client does).
@@ -28,6 +33,9 @@ type relevanceState struct {
 	readAt   time.Time // real time of the last attempt
 	tenant   relevance.Tenant
 	listed   bool // tenant is up to date for this pass
+	// judged is the knowledge (knowledgeKey) the stored posts were last
+	// judged by; "" before the first messages pass of this process.
+	judged string
 }
 
 // refreshServices updates what the pass knows of the tenant's services:
@@ -77,4 +85,92 @@ func (p *Poller) markRelevance(ctx context.Context, ev *model.Event) {
 	}
 	r := relevance.Of(ev.Message, p.rel.tenant)
 	ev.Relevance = &r
+}
+
+// relevance records with a Message Center post the batch stores whether it
+// concerns the tenant, for the dashboard: the verdict of its event, or,
+// for a post stored without one (the baseline), a verdict of its own.
+func (b *batch) relevance(ctx context.Context, it *source.Item) {
+	if it.Message == nil || b.b.Source != model.SourceMC {
+		return
+	}
+	var r *model.Relevance
+	if n := len(b.b.Events); n > 0 && b.b.Events[n-1].ItemID == it.ID() && b.b.Events[n-1].Relevance != nil {
+		r = b.b.Events[n-1].Relevance
+	} else {
+		if !b.p.rel.listed {
+			b.p.refreshServices(ctx)
+		}
+		v := relevance.Of(it.Message, b.p.rel.tenant)
+		r = &v
+	}
+	if b.b.Relevance == nil {
+		b.b.Relevance = map[string]model.Relevance{}
+	}
+	b.b.Relevance[it.ID()] = *r
+}
+
+// rejudge judges the tenant's stored posts again when what is known of
+// its services changed since they were last judged: a first pass stores
+// its posts before the tenant's service health, licences are bought and
+// dropped. Only the index is read (each post's services and verdict); the
+// verdicts that changed go with the batch, and the knowledge is taken as
+// judged once it is committed (done). A failure to read is logged and
+// tried again next pass.
+func (b *batch) rejudge(ctx context.Context) {
+	p := b.p
+	if b.b.Source != model.SourceMC {
+		return
+	}
+	rd, ok := store.AsReader(p.st)
+	if !ok {
+		return
+	}
+	if !p.rel.listed {
+		p.refreshServices(ctx)
+	}
+	key := knowledgeKey(p.rel.tenant)
+	if key == p.rel.judged {
+		return
+	}
+	vs, err := rd.Verdicts(ctx, p.tenant)
+	if err != nil {
+		p.log.Warn("read relevance verdicts", "err", err)
+		return
+	}
+	for _, v := range vs {
+		if _, ok := b.b.Relevance[v.ID]; ok {
+			continue // judged with its change in this pass
+		}
+		r := relevance.Of(&model.Message{ID: v.ID, Services: v.Services}, p.rel.tenant)
+		if v.Relevance != nil && *v.Relevance == r {
+			continue
+		}
+		if b.b.Relevance == nil {
+			b.b.Relevance = map[string]model.Relevance{}
+		}
+		b.b.Relevance[v.ID] = r
+	}
+	b.judged = key
+}
+
+// knowledgeKey identifies what is known of a tenant's services: equal keys
+// give equal verdicts.
+func knowledgeKey(t relevance.Tenant) string {
+	var b strings.Builder
+	if t.Licensed != nil {
+		b.WriteString("licensed:")
+		for _, svc := range slices.Sorted(maps.Keys(t.Licensed)) {
+			b.WriteString(svc + "=" + strings.Join(t.Licensed[svc], ",") + ";")
+		}
+	}
+	if t.Listed != nil {
+		listed := slices.Clone(t.Listed)
+		slices.Sort(listed)
+		b.WriteString("\nlisted:" + strings.Join(listed, ";"))
+	}
+	if b.Len() == 0 {
+		return "unknown"
+	}
+	return b.String()
 }

@@ -249,3 +249,42 @@ func decodeRelevance(s string) *model.Relevance {
 	}
 	return &r
 }
+
+// Verdict is a Message Center post's services and the stored verdict on
+// its relevance (nil: not judged).
+type Verdict struct {
+	ID        string
+	Services  []string
+	Relevance *model.Relevance
+}
+
+// Verdicts lists the posts of a tenant with their services and verdicts.
+func (s *sqlStore) Verdicts(ctx context.Context, tenant string) ([]Verdict, error) {
+	rows, err := s.rdb.QueryContext(ctx, `SELECT id, services, relevance FROM item_index
+		WHERE tenant = $1 AND source = $2 AND NOT removed ORDER BY id`, tenant, string(model.SourceMC))
+	if err != nil {
+		return nil, fmt.Errorf("list verdicts of %s: %w", tenant, err)
+	}
+	defer rows.Close()
+	var out []Verdict
+	for rows.Next() {
+		var (
+			v             Verdict
+			services, rel string
+		)
+		if err := rows.Scan(&v.ID, &services, &rel); err != nil {
+			return nil, fmt.Errorf("list verdicts of %s: %w", tenant, err)
+		}
+		for _, svc := range strings.Split(strings.Trim(services, "|"), "|") {
+			if svc != "" {
+				v.Services = append(v.Services, svc)
+			}
+		}
+		v.Relevance = decodeRelevance(rel)
+		out = append(out, v)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list verdicts of %s: %w", tenant, err)
+	}
+	return out, nil
+}

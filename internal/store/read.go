@@ -36,6 +36,10 @@ type Reader interface {
 	// ItemCopies returns every tenant's copy of one item, with the JSON
 	// of each distinct version (copies.go).
 	ItemCopies(ctx context.Context, src model.Source, id string) (Copies, error)
+	// Verdicts lists the services of every Message Center post of a
+	// tenant that is not removed, with the stored verdict on it, from the
+	// read index alone: what the poller needs to judge them again.
+	Verdicts(ctx context.Context, tenant string) ([]Verdict, error)
 	// TicketsOf returns the tickets of several items (tickets.go).
 	TicketsOf(ctx context.Context, items []model.ItemKey) (map[model.ItemKey][]Ticket, error)
 }

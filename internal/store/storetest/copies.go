@@ -160,6 +160,27 @@ func testRelevanceAndCopies(t *testing.T, s store.Store) {
 	if cp, err = r.ItemCopies(ctx, model.SourceSHD, "MC500"); err != nil || len(cp.Items) != 0 {
 		t.Errorf("copies of an issue MC500 = %+v, %v; want none", cp.Items, err)
 	}
+
+	// The poller judges posts again from their services when what it
+	// knows of a tenant changed, and stores the verdicts alone.
+	vs, err := r.Verdicts(ctx, "fabrikam")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d := cmp.Diff([]store.Verdict{{ID: "MC500", Services: []string{"Power BI"}, Relevance: &unlicensed}}, vs); d != "" {
+		t.Errorf("Verdicts of fabrikam (-want +got):\n%s", d)
+	}
+	commit(t, s, store.Batch{Tenant: "fabrikam", Source: model.SourceMC, Relevance: map[string]model.Relevance{"MC500": licensed}})
+	fab := model.ItemKey{Tenant: "fabrikam", Source: model.SourceMC, ID: "MC500"}
+	if rel, err := r.Relevance(ctx, []model.ItemKey{fab}); err != nil || rel[fab] != licensed {
+		t.Errorf("relevance of fabrikam/MC500 judged again = %+v, %v; want %+v", rel[fab], err, licensed)
+	}
+	if got := keys(store.ItemQuery{Relevant: &no}); got != nil {
+		t.Errorf("not relevant after judging again: %v", got)
+	}
+	if its, err := s.Items(ctx, "fabrikam", model.SourceMC, []string{"MC500"}); err != nil || its["MC500"].Revision != 1 {
+		t.Errorf("a verdict alone changed the item: %+v, %v", its["MC500"], err)
+	}
 }
 
 // testTicketLinks: the tickets of a page of items in one call, and a
