@@ -20,6 +20,12 @@ type apiItemJSON struct {
 	SeenAt       time.Time       `json:"seenAt"`
 	Removed      bool            `json:"removed"`
 	Data         json.RawMessage `json:"data"`
+	// Relevance, Tickets and Tenants are the item's relevance for its
+	// tenant (Message Center), its tickets, and (item endpoint) every
+	// tenant's copy of it: msp_api.go.
+	Relevance *model.Relevance `json:"relevance,omitempty"`
+	Tickets   []store.Ticket   `json:"tickets,omitempty"`
+	Tenants   []apiCopy        `json:"tenants,omitempty"`
 }
 
 func itemJSON(it store.Item) apiItemJSON {
@@ -105,6 +111,7 @@ func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) {
 	for _, it := range page.Items {
 		out = append(out, itemJSON(it))
 	}
+	s.apiExtras(r.Context(), out)
 	resp := map[string]any{"total": page.Total, "totalExact": page.Exact, "more": page.More, "offset": q.Offset, "items": out}
 	if page.Next != "" {
 		resp["after"] = page.Next
@@ -124,7 +131,10 @@ func (s *Server) apiItem(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "no such item")
 		return
 	}
-	s.writeJSON(w, itemJSON(it))
+	out := []apiItemJSON{itemJSON(it)}
+	s.apiExtras(r.Context(), out)
+	out[0].Tenants = s.apiCopies(r.Context(), key)
+	s.writeJSON(w, out[0])
 }
 
 func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) {

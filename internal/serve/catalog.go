@@ -6,7 +6,7 @@ package serve
 // page never shows a key or falls back to English by accident. Templates
 // name their arguments in braces ("{n} min ago").
 func uiCatalog() map[string]map[string]string {
-	return map[string]map[string]string{
+	return withMSPCatalog(map[string]map[string]string{
 		"en": {
 			"app":               "shdmc",
 			"nav.dashboard":     "Health",
@@ -436,5 +436,5 @@ func uiCatalog() map[string]map[string]string {
 			"cal.retirement":   "提供終了",
 			"cal.date":         "予定日",
 		},
-	}
+	})
 }

@@ -59,6 +59,9 @@ type itemData struct {
 	// History is every revision as the diff from the one before (the
 	// first from nothing): the static site's item pages.
 	History []revDiff
+	// Extra is the item's relevance, tickets and comparison across
+	// tenants (msp.go).
+	Extra *itemExtras
 }
 
 // revDiff is one revision as the change from its predecessor.
@@ -211,6 +214,7 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 			Changes: strings.Join(kinds, v.T("punct.listSep")), Revision: ev.Revision})
 	}
 	d.TenantParam, d.SourceParam = key.Tenant, string(key.Source)
+	d.Extra = s.itemExtras(ctx, v, key)
 	s.render(w, r, "item.html", page0(v, key.ID+" · "+d.Title, "", d))
 }
 

@@ -30,6 +30,9 @@ type msgRow struct {
 	// Message Center posts.
 	RemovedWord string
 	statusRaw   string
+	// Extra is the row's relevance, tickets and comparison across
+	// tenants (msp.go).
+	Extra rowExtras
 }
 
 // listCol is a column header of a list: a link that sorts by it.
@@ -79,6 +82,9 @@ type listData struct {
 	Sorted bool
 	// Results is the word after Total ("results", "result").
 	Results string
+	// Multi is true when the store has several tenants: the rows compare
+	// their items across tenants (msp.go).
+	Multi bool
 }
 
 func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
@@ -234,6 +240,8 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 	for i := range rows {
 		s.dress(r, v, &rows[i], now)
 	}
+	s.decorate(ctx, v, src, rows, len(tenants))
+	d.Multi = len(tenants) > 1
 	d.Rows = rows
 	d.Results = v.T("results")
 	if d.Total == "1" {
