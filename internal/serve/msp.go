@@ -204,6 +204,7 @@ type acrossView struct {
 	Summary string
 	Only    bool
 	Same    string // "Same in all 3 tenants"
+	Differs string // "2 versions", when not Same
 	Groups  []copyGroup
 }
 
@@ -260,6 +261,9 @@ func (s *Server) itemExtras(ctx context.Context, v view, key model.ItemKey) *ite
 	tenants, err := s.st.Tenants(ctx)
 	if err != nil {
 		s.log.Warn("read_tenants_failed", "err", err)
+	}
+	if len(tenants) < 2 && len(cp.Items) < 2 {
+		return x // one tenant: nothing to compare
 	}
 	x.Across = s.across(v, key, cp, me, tenants)
 	return x
@@ -353,6 +357,15 @@ func (s *Server) across(v view, key model.ItemKey, cp store.Copies, me *store.It
 	}
 	if same && len(cp.Items) > 1 {
 		a.Same = v.N("card.same", len(cp.Items))
+	}
+	versions := map[string]bool{}
+	for _, c := range cp.Items {
+		if !c.Removed {
+			versions[c.Hash] = true
+		}
+	}
+	if len(versions) > 1 {
+		a.Differs = v.N("across.versions", len(versions))
 	}
 	a.Groups = groups
 	return a

@@ -426,7 +426,7 @@ func TestAcrossTenants(t *testing.T) {
 	sum, got = groups("/items/northwind/mc/MC800001")
 	want = []string{
 		"This tenant's version Northwind Traders | — | Not relevant No licence for Microsoft Teams",
-		"Same as this tenant Contoso Fabrikam | — | Relevant Licensed: Microsoft Teams (TEAMS1)",
+		"Same content Contoso Fabrikam | — | Relevant Licensed: Microsoft Teams (TEAMS1)",
 	}
 	if sum != "In 3 of 3 tenants · Same in all 3 tenants" || !cmp.Equal(want, got) {
 		t.Errorf("MC800001 across tenants: %q\n%s", sum, cmp.Diff(want, got))
@@ -448,6 +448,19 @@ func TestAcrossTenants(t *testing.T) {
 		t.Errorf("Japanese comparison: %q %q", sum, got)
 	}
 
+	// The line at the top of the page.
+	for path, want := range map[string]string{
+		"/items/contoso/mc/MC800002":   "Tenants: In 2 of 3 tenants · 2 versions",
+		"/items/northwind/mc/MC800001": "Tenants: In 3 of 3 tenants · Same in all 3 tenants",
+		"/items/contoso/mc/MC800003":   "Only in this tenant",
+		"/items/fabrikam/shd/EX800010": "Tenants: In 2 of 3 tenants · 2 versions",
+	} {
+		m := regexp.MustCompile(`(?s)<p class="acrossline">(.*?)</p>`).FindStringSubmatch(mustGet(t, ts.URL+path))
+		if m == nil || text(m[1]) != want {
+			t.Errorf("%s: top line %q, want %q", path, m, want)
+		}
+	}
+
 	var it struct {
 		Tenants []struct {
 			Tenant    string           `json:"tenant"`
@@ -461,5 +474,27 @@ func TestAcrossTenants(t *testing.T) {
 	if len(it.Tenants) != 2 || it.Tenants[0].Tenant != "contoso" || !it.Tenants[0].Same || it.Tenants[1].Same ||
 		it.Tenants[1].Relevance == nil || !it.Tenants[1].Relevance.Relevant {
 		t.Errorf("API tenants of MC800002: %+v", it.Tenants)
+	}
+}
+
+// TestOneTenant: with a single tenant there is nothing to compare: no
+// column, filter or section across tenants; relevance still shows.
+func TestOneTenant(t *testing.T) {
+	ts := newServer(t, fixture(t), serve.Options{})
+	list := mustGet(t, ts.URL+"/messages")
+	for _, unwanted := range []string{`class="c-across`, `name="only_tenant"`} {
+		if strings.Contains(list, unwanted) {
+			t.Errorf("a single tenant's list has %s", unwanted)
+		}
+	}
+	if !strings.Contains(list, `<td class="c-relevance"`) {
+		t.Error("a single tenant's list has no relevance")
+	}
+	item := mustGet(t, ts.URL+"/items/demo-1/mc/MC599001")
+	if strings.Contains(item, `id="across"`) || strings.Contains(item, `class="acrossline"`) {
+		t.Error("a single tenant's item page compares it across tenants")
+	}
+	if !strings.Contains(item, `id="relevance"`) {
+		t.Error("a single tenant's post has no relevance")
 	}
 }
