@@ -199,7 +199,8 @@ type itemExtras struct {
 }
 
 // acrossView compares the copies of an item across tenants, grouped by
-// version: tenants with the same content and verdict share a group.
+// version (content as of a modification time, store.ItemCopy.Version):
+// tenants with the same version and verdict share a group.
 type acrossView struct {
 	Summary string
 	Only    bool
@@ -296,15 +297,16 @@ func (s *Server) across(v view, key model.ItemKey, cp store.Copies, me *store.It
 		return relMarkOf(v, c.Relevance).Class
 	}
 	type gkey struct {
-		hash, rel string
-		removed   bool
+		version int64
+		rel     string
+		removed bool
 	}
 	index := map[gkey]int{}
 	var groups []copyGroup
 	var firsts []*store.ItemCopy
 	for i := range cp.Items {
 		c := &cp.Items[i]
-		k := gkey{c.Hash, relClass(c), c.Removed}
+		k := gkey{c.Version, relClass(c), c.Removed}
 		gi, ok := index[k]
 		if !ok {
 			gi = len(groups)
@@ -336,7 +338,7 @@ func (s *Server) across(v view, key model.ItemKey, cp store.Copies, me *store.It
 		switch {
 		case g.This:
 			g.Heading = v.T("across.thisVersion")
-		case firsts[gi].Hash == me.Hash:
+		case firsts[gi].Version == me.Version:
 			g.Heading = v.T("across.sameAsThis")
 		default:
 			g.Heading = v.T("across.otherVer")
@@ -353,15 +355,15 @@ func (s *Server) across(v view, key model.ItemKey, cp store.Copies, me *store.It
 	})
 	same := true
 	for _, c := range cp.Items {
-		same = same && c.Hash == me.Hash && !c.Removed
+		same = same && c.Version == me.Version && !c.Removed
 	}
 	if same && len(cp.Items) > 1 {
 		a.Same = v.N("card.same", len(cp.Items))
 	}
-	versions := map[string]bool{}
+	versions := map[int64]bool{}
 	for _, c := range cp.Items {
 		if !c.Removed {
-			versions[c.Hash] = true
+			versions[c.Version] = true
 		}
 	}
 	if len(versions) > 1 {
@@ -405,14 +407,14 @@ func differences(v view, src model.Source, me, c *store.ItemCopy, a, b version) 
 			out = append(out, v.T("across.removed"))
 		}
 	}
-	if c.Hash == me.Hash {
-		return out
-	}
 	switch {
 	case c.LastModified.After(me.LastModified):
 		out = append(out, v.F("across.newer", "time", v.Time(c.LastModified)))
 	case c.LastModified.Before(me.LastModified):
 		out = append(out, v.F("across.older", "time", v.Time(c.LastModified)))
+	}
+	if c.Hash == me.Hash {
+		return out
 	}
 	n := len(out)
 	switch {

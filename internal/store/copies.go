@@ -22,8 +22,10 @@ import (
 type CopySummary struct {
 	// Tenants counts the tenants whose copy is not removed.
 	Tenants int
-	// Versions counts the distinct contents (content hashes) among them:
-	// 1 when every tenant has the same.
+	// Versions counts the distinct versions among them: a version is a
+	// content as of a modification time (the read index's document), so
+	// a copy modified later is a version of its own. 1 when every tenant
+	// has the same.
 	Versions int
 	// ActionDates counts the distinct action-required dates (Message
 	// Center), the empty date included.
@@ -45,9 +47,10 @@ func (s *sqlStore) CopySummaries(ctx context.Context, src model.Source, ids []st
 	if err != nil {
 		return nil, fmt.Errorf("compare copies of %d items: %w", len(ids), err)
 	}
-	rows, err := s.rdb.QueryContext(ctx, `SELECT x.id, count(*), count(DISTINCT i.hash), count(DISTINCT x.action_by),
+	// item_index_by_id holds every column read here: no row is read.
+	rows, err := s.rdb.QueryContext(ctx, `SELECT x.id, count(*), count(DISTINCT x.doc), count(DISTINCT x.action_by),
 			sum(CASE WHEN x.relevant THEN 1 ELSE 0 END), sum(CASE WHEN NOT x.relevant THEN 1 ELSE 0 END)
-		FROM item_index x JOIN items i ON i.tenant = x.tenant AND i.source = x.source AND i.id = x.id
+		FROM item_index x
 		WHERE x.source = $1 AND `+s.d.inList("x.id", 2)+` AND NOT x.removed
 		GROUP BY x.id`, string(src), list)
 	if err != nil {
@@ -83,6 +86,9 @@ type ItemCopy struct {
 	Relevance *model.Relevance
 	// DataHash names the copy's JSON in Copies.Data.
 	DataHash string
+	// Version tells versions apart as CopySummary.Versions counts them:
+	// copies of one version have the same.
+	Version int64
 }
 
 // Copies are the tenants' copies of one item.
@@ -104,7 +110,7 @@ const maxVersions = 50
 func (s *sqlStore) ItemCopies(ctx context.Context, src model.Source, id string) (Copies, error) {
 	out := Copies{Data: map[string][]byte{}}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT i.tenant, i.revision, i.hash, i.last_modified, i.seen_at, i.removed,
-			i.data_hash, x.relevance
+			i.data_hash, x.relevance, x.doc
 		FROM item_index x JOIN items i ON i.tenant = x.tenant AND i.source = x.source AND i.id = x.id
 		WHERE x.source = $1 AND x.id = $2 ORDER BY x.tenant`, string(src), id)
 	if err != nil {
@@ -118,7 +124,7 @@ func (s *sqlStore) ItemCopies(ctx context.Context, src model.Source, id string) 
 			lm, seen  string
 			relevance string
 		)
-		if err := rows.Scan(&c.Tenant, &c.Revision, &c.Hash, &lm, &seen, &c.Removed, &c.DataHash, &relevance); err != nil {
+		if err := rows.Scan(&c.Tenant, &c.Revision, &c.Hash, &lm, &seen, &c.Removed, &c.DataHash, &relevance, &c.Version); err != nil {
 			return Copies{}, fmt.Errorf("read copies of %s: %w", id, err)
 		}
 		if c.LastModified, err = decodeTime(lm); err != nil {

@@ -87,6 +87,11 @@ func testRelevanceAndCopies(t *testing.T, s store.Store) {
 		}
 	}
 
+	// Without a source, by source and ID.
+	if p, err := r.SearchItems(ctx, store.ItemQuery{OnlyTenant: true}); err != nil || len(p.Items) != 2 {
+		t.Errorf("only in this tenant, any source: %+v, %v; want MC600 and MC700", p.Items, err)
+	}
+
 	rel, err := r.Relevance(ctx, []model.ItemKey{
 		{Tenant: "contoso", Source: model.SourceMC, ID: "MC500"}, {Tenant: "fabrikam", Source: model.SourceMC, ID: "MC500"},
 		{Tenant: "northwind", Source: model.SourceMC, ID: "MC500"}, {Tenant: "contoso", Source: model.SourceMC, ID: "MC600"},
@@ -107,8 +112,10 @@ func testRelevanceAndCopies(t *testing.T, s store.Store) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// Three versions: northwind's content, and contoso's and fabrikam's
+	// alike but modified at different times (fabrikam's moved).
 	wantSums := map[string]store.CopySummary{
-		"MC500": {Tenants: 3, Versions: 2, ActionDates: 2, Relevant: 2, NotRelevant: 1},
+		"MC500": {Tenants: 3, Versions: 3, ActionDates: 2, Relevant: 2, NotRelevant: 1},
 		"MC600": {Tenants: 1, Versions: 1, ActionDates: 1},
 		"MC700": {Tenants: 1, Versions: 1, ActionDates: 1},
 	}
@@ -149,6 +156,9 @@ func testRelevanceAndCopies(t *testing.T, s store.Store) {
 	}
 	if cp.Items[0].DataHash != cp.Items[1].DataHash || cp.Items[0].DataHash == cp.Items[2].DataHash {
 		t.Errorf("copies' documents: %q %q %q", cp.Items[0].DataHash, cp.Items[1].DataHash, cp.Items[2].DataHash)
+	}
+	if v := []int64{cp.Items[0].Version, cp.Items[1].Version, cp.Items[2].Version}; v[0] == v[1] || v[0] == v[2] || v[1] == v[2] {
+		t.Errorf("copies' versions %v: want three", v)
 	}
 	cp, err = r.ItemCopies(ctx, model.SourceMC, "MC700")
 	if err != nil {

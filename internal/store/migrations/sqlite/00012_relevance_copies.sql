@@ -8,7 +8,9 @@
 --   event of each post that carries one fills them here.
 -- * item_index_by_id finds every tenant's copy of an item by its ID, for
 --   the "across tenants" view and the "only in this tenant" filter, in one
---   index range however many tenants there are.
+--   index range however many tenants there are; it holds what a list
+--   compares (version, relevance, action date), so that comparing the
+--   copies of a page's items reads no row of the table.
 -- * threads_by_key finds the tickets of the items a page lists (the ticket
 --   channels keep them as thread references, store.Tickets) without
 --   reading every thread of every channel.
@@ -16,7 +18,7 @@
 -- +goose Up
 ALTER TABLE item_index ADD COLUMN relevant BOOLEAN;
 ALTER TABLE item_index ADD COLUMN relevance TEXT NOT NULL DEFAULT '';
-CREATE INDEX item_index_by_id ON item_index (source, id, tenant);
+CREATE INDEX item_index_by_id ON item_index (source, id, removed, doc, relevant, action_by, tenant);
 CREATE INDEX threads_by_key ON threads (thread_key);
 
 UPDATE item_index SET relevant = json_extract(e.data, '$.relevance.relevant'), relevance = json_extract(e.data, '$.relevance')
