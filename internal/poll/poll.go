@@ -174,11 +174,11 @@ func (p *Poller) PollSources(ctx context.Context, only []model.Source) (Result, 
 		errs = append(errs, fmt.Errorf("poll %s of tenant %s: %w", name, p.tenant, err))
 	}
 	var ready []*batch
+	p.rel.newPass() // service health and licences are read again when a post needs them
 	for _, src := range p.sources {
 		if only != nil && !slices.Contains(only, src.Name()) {
 			continue
 		}
-		p.rel.listed = false // service health is read again when a post needs it
 		start := time.Now()
 		b, err := p.prepare(ctx, src)
 		b.res.Took = time.Since(start)
@@ -307,6 +307,7 @@ func (p *Poller) prepare(ctx context.Context, src source.Source) (*batch, error)
 	if err != nil {
 		return b, err
 	}
+	p.noteServices(name, list)
 	o := p.opts(cur, tr)
 	b.res.Fetched = len(list)
 	ids := make([]string, len(list))
@@ -445,7 +446,7 @@ func (b *batch) change(ctx context.Context, it *source.Item, old store.Item, had
 			b.event(ctx, ev)
 		}
 	}
-	b.relevance(ctx, it)
+	b.relevance(ctx, it, had && !old.Removed)
 	return b.item(it.ID(), old.Revision+1, h, it.LastModified(), it.Value())
 }
 

@@ -2,10 +2,12 @@ package poll_test
 
 import (
 	"context"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/model"
+	"github.com/shdmc/shdmc/internal/poll"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
@@ -67,5 +69,65 @@ func TestRelevanceStored(t *testing.T) {
 		if ev.Source == model.SourceMC {
 			t.Errorf("judging again raised %s %s", ev.Type, ev.ItemID)
 		}
+	}
+}
+
+// licensedFake is a fake whose tenant lets the app read its licences.
+type licensedFake struct {
+	*fake
+	skus []model.SubscribedSku
+	mu   sync.Mutex
+	read int
+}
+
+func (f *licensedFake) SubscribedSkus(context.Context) ([]model.SubscribedSku, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.read++
+	return f.skus, nil
+}
+
+// TestRelevanceByLicences: the baseline reads no licence (it raises no
+// event) and judges by service health; the first event reads them and
+// every stored post is judged again by them; a restarted poller, which has
+// not read them yet, keeps those verdicts.
+func TestRelevanceByLicences(t *testing.T) {
+	r := newRig(t, allOn())
+	lf := &licensedFake{fake: r.f, skus: []model.SubscribedSku{{SkuPartNumber: "POWER_BI_PRO", ServicePlans: []model.ServicePlan{
+		{ServicePlanName: "BI_AZURE_P2", ProvisioningStatus: "Success"}}}}}
+	r.p = poll.New(tenant, lf, r.st, r.set, r.clock.now, nil)
+	pbi := message("MC2", t0, false)
+	pbi.Services = []string{"Power BI"}
+	r.f.set(func(f *fake) {
+		f.messages = []model.Message{pbi}
+		f.health = []model.ServiceHealth{{ID: "Exchange", Service: "Exchange Online", Status: model.StatusServiceOperational}}
+	})
+	ctx := context.Background()
+	rd, _ := store.AsReader(r.st)
+	key := model.ItemKey{Tenant: tenant, Source: model.SourceMC, ID: "MC2"}
+	verdict := func() model.Relevance {
+		t.Helper()
+		got, err := rd.Relevance(ctx, []model.ItemKey{key})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got[key]
+	}
+	r.poll(t)
+	if v := verdict(); v.Relevant || v.Basis != "service health" || lf.read != 0 {
+		t.Errorf("baseline: %+v, %d licence reads; want not relevant by service health, no read", v, lf.read)
+	}
+	r.clock.add(time.Minute)
+	r.f.set(func(f *fake) { f.messages = append(f.messages, message("MC3", t0.Add(time.Hour), false)) })
+	r.poll(t)
+	if v := verdict(); !v.Relevant || v.Reason != "licensed: Power BI (BI_AZURE_P2)" || lf.read != 1 {
+		t.Errorf("after the first event: %+v, %d licence reads; want licensed, 1 read", v, lf.read)
+	}
+	// A restart: the new poller knows service health only, until an event.
+	r.p = poll.New(tenant, lf, r.st, r.set, r.clock.now, nil)
+	r.clock.add(time.Minute)
+	r.poll(t)
+	if v := verdict(); !v.Relevant || v.Basis != "licences" {
+		t.Errorf("after a restart: %+v; want the licence verdict kept", v)
 	}
 }
