@@ -10,7 +10,6 @@ import (
 
 	"github.com/shdmc/shdmc/internal/htmltext"
 	"github.com/shdmc/shdmc/internal/model"
-	"github.com/shdmc/shdmc/internal/relevance"
 	"github.com/shdmc/shdmc/internal/store"
 )
 
@@ -28,6 +27,11 @@ type relMark struct {
 	Why   string
 }
 
+// basisUnknown is the basis of a verdict made before the tenant's
+// services were known (relevance.BasisUnknown: serve reads the stored
+// verdict and does not judge, so it does not import the package).
+const basisUnknown = "unknown"
+
 // relMarkOf marks a verdict; nil (never judged) and the verdicts made
 // before the tenant's services were known are "unknown", which filters
 // and routes treat as relevant.
@@ -35,7 +39,7 @@ func relMarkOf(v view, r *model.Relevance) *relMark {
 	switch {
 	case r == nil:
 		return &relMark{Class: "unknown", Word: v.T("rel.unknown"), Why: v.T("rel.notKnown")}
-	case r.Basis == relevance.BasisUnknown:
+	case r.Basis == basisUnknown:
 		return &relMark{Class: "unknown", Word: v.T("rel.unknown"), Why: relWhy(v, *r)}
 	case r.Relevant:
 		return &relMark{Class: "relevant", Word: v.T("rel.relevant"), Why: relWhy(v, *r)}

@@ -216,6 +216,9 @@ type indexer struct {
 	tx   querier
 	st   *stmts
 	docs map[docKey]int64
+	// noRelevance leaves out the relevance columns, which the schema
+	// has from migration 00012 on (reindex runs in migration 00010).
+	noRelevance bool
 }
 
 type docKey struct {
@@ -372,6 +375,26 @@ func deleteDocsPostgres(ctx context.Context, tx querier, docs []int64) error {
 	return err
 }
 
+// indexUpsert writes an item_index row; indexUpsertRelevance also its
+// relevance, kept when none is given.
+const (
+	indexUpsert = `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
+		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		ON CONFLICT (tenant, source, id) DO UPDATE SET ` + indexSet
+	indexUpsertRelevance = `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
+		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc, relevant, relevance)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		ON CONFLICT (tenant, source, id) DO UPDATE SET ` + indexSet + `,
+			relevant = CASE WHEN excluded.relevance = '' THEN item_index.relevant ELSE excluded.relevant END,
+			relevance = CASE WHEN excluded.relevance = '' THEN item_index.relevance ELSE excluded.relevance END`
+	indexSet = `title = excluded.title, status = excluded.status, classification = excluded.classification,
+			category = excluded.category, severity = excluded.severity, services = excluded.services,
+			tags = excluded.tags, major = excluded.major, active = excluded.active, action_by = excluded.action_by,
+			start_at = excluded.start_at, end_at = excluded.end_at, last_modified = excluded.last_modified,
+			removed = excluded.removed, doc = excluded.doc`
+)
+
 // item writes the item_index row of one item whose document is data
 // (stored as blob hash), with its relevance when rel is not nil (else the
 // row keeps the relevance it has). A document that is not a JSON object
@@ -399,20 +422,13 @@ func (ix *indexer) item(ctx context.Context, tenant string, src model.Source, id
 		}
 		relevant, relText = rel.Relevant, string(b)
 	}
-	err = ix.exec(ctx, `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
-		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc, relevant, relevance)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-		ON CONFLICT (tenant, source, id) DO UPDATE SET
-			title = excluded.title, status = excluded.status, classification = excluded.classification,
-			category = excluded.category, severity = excluded.severity, services = excluded.services,
-			tags = excluded.tags, major = excluded.major, active = excluded.active, action_by = excluded.action_by,
-			start_at = excluded.start_at, end_at = excluded.end_at, last_modified = excluded.last_modified,
-			removed = excluded.removed, doc = excluded.doc,
-			relevant = CASE WHEN excluded.relevance = '' THEN item_index.relevant ELSE excluded.relevant END,
-			relevance = CASE WHEN excluded.relevance = '' THEN item_index.relevance ELSE excluded.relevance END`,
-		tenant, string(src), id, r.title, r.status, r.classification, r.category, r.severity,
-		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, r.lastModified, r.removed, r.doc,
-		relevant, relText)
+	args := []any{tenant, string(src), id, r.title, r.status, r.classification, r.category, r.severity,
+		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, r.lastModified, r.removed, r.doc}
+	q := indexUpsert
+	if !ix.noRelevance {
+		q, args = indexUpsertRelevance, append(args, relevant, relText)
+	}
+	err = ix.exec(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("index item %s: %w", id, err)
 	}
@@ -430,6 +446,7 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 	var st stmts
 	defer st.close()
 	ix := s.newIndexer(tx, &st)
+	ix.noRelevance = true // migration 00010: the columns come with 00012
 	type row struct {
 		tenant, src, id, hash, lm string
 		removed                   bool
