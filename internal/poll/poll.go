@@ -193,11 +193,11 @@ func (p *Poller) PollSources(ctx context.Context, only []model.Source) (Result, 
 		errs = append(errs, fmt.Errorf("poll %s of tenant %s: %w", name, p.tenant, err))
 	}
 	var ready []*batch
+	p.rel.newPass() // service health and licences are read again when a post needs them
 	for _, src := range p.sources {
 		if only != nil && !slices.Contains(only, src.Name()) {
 			continue
 		}
-		p.rel.listed = false // service health is read again when a post needs it
 		start := time.Now()
 		b, err := p.prepare(ctx, src)
 		b.res.Took = time.Since(start)
@@ -372,6 +372,7 @@ func (p *Poller) prepare(ctx context.Context, src source.Source) (*batch, error)
 		return b, err
 	}
 	list := f.items
+	p.noteServices(name, list)
 	o := p.opts(cur, tr)
 	b.res.Fetched, b.res.Stamped = len(list), f.stamped
 	ids := make([]string, len(f.stamps))
@@ -433,6 +434,7 @@ func (p *Poller) prepare(ctx context.Context, src source.Source) (*batch, error)
 			return b, err
 		}
 	}
+	b.rejudge(ctx)
 	b.cursor(cur, full, wm, ceiling, keepsCursor(tr), tr.Incremental)
 	b.plan = plan{cur: cur, since: since, full: full}
 	return b, nil
@@ -572,6 +574,9 @@ type batch struct {
 	write bool
 	// committed is set once the batch went in with others (commitAll).
 	committed bool
+	// judged is the knowledge of the tenant's services the batch judged
+	// its stored posts by (rejudge).
+	judged string
 }
 
 // plan is how a source was fetched.
@@ -605,6 +610,7 @@ func (b *batch) change(ctx context.Context, it *source.Item, old store.Item, had
 			b.event(ctx, ev)
 		}
 	}
+	b.relevance(ctx, it, had && !old.Removed)
 	return b.item(it.ID(), old.Revision+1, h, it.LastModified(), it.Value())
 }
 
@@ -778,6 +784,9 @@ func (p *Poller) commitAll(ctx context.Context, bs []*batch) error {
 func (b *batch) done() {
 	if b.src.Traits().Incremental {
 		b.p.reached(b.b.Source, b.plan.cur, b.plan.since, b.plan.full)
+	}
+	if b.judged != "" {
+		b.p.rel.judged = b.judged
 	}
 }
 

@@ -23,6 +23,12 @@ type apiItemJSON struct {
 	// Handling is the item's ownership (incidents, advisories and
 	// Message Center posts; not on revisions).
 	Handling *apiHandlingJSON `json:"handling,omitempty"`
+	// Relevance, Tickets and Tenants are the item's relevance for its
+	// tenant (Message Center), its tickets, and (item endpoint) every
+	// tenant's copy of it: msp_api.go.
+	Relevance *model.Relevance `json:"relevance,omitempty"`
+	Tickets   []store.Ticket   `json:"tickets,omitempty"`
+	Tenants   []apiCopy        `json:"tenants,omitempty"`
 }
 
 func itemJSON(it store.Item) apiItemJSON {
@@ -118,6 +124,7 @@ func (s *Server) apiItems(w http.ResponseWriter, r *http.Request) {
 		}
 		out = append(out, j)
 	}
+	s.apiExtras(r.Context(), out)
 	resp := map[string]any{"total": page.Total, "totalExact": page.Exact, "more": page.More, "offset": q.Offset, "items": out}
 	if page.Next != "" {
 		resp["after"] = page.Next
@@ -137,16 +144,18 @@ func (s *Server) apiItem(w http.ResponseWriter, r *http.Request) {
 		apiError(w, http.StatusNotFound, "no such item")
 		return
 	}
-	j := itemJSON(it)
+	out := []apiItemJSON{itemJSON(it)}
+	s.apiExtras(r.Context(), out)
+	out[0].Tenants = s.apiCopies(r.Context(), key)
 	if owned(key.Source) {
 		h, err := s.st.Handling(r.Context(), key)
 		if err != nil {
 			s.fail(w, r, err)
 			return
 		}
-		j.Handling = handlingJSON(h)
+		out[0].Handling = handlingJSON(h)
 	}
-	s.writeJSON(w, j)
+	s.writeJSON(w, out[0])
 }
 
 func (s *Server) apiRevisions(w http.ResponseWriter, r *http.Request) {

@@ -450,5 +450,5 @@ func uiCatalog() map[string]map[string]string {
 			c[lang][k] = t
 		}
 	}
-	return c
+	return withMSPCatalog(c)
 }

@@ -62,6 +62,9 @@ type itemData struct {
 	// Own is the item's handling with its form (incidents, advisories
 	// and Message Center posts only).
 	Own *ownView
+	// Extra is the item's relevance, tickets and comparison across
+	// tenants (msp.go).
+	Extra *itemExtras
 }
 
 // revDiff is one revision as the change from its predecessor.
@@ -222,6 +225,7 @@ func (s *Server) handleItem(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d.TenantParam, d.SourceParam = key.Tenant, string(key.Source)
+	d.Extra = s.itemExtras(ctx, v, key)
 	s.render(w, r, "item.html", page0(v, key.ID+" · "+d.Title, "", d))
 }
 

@@ -32,6 +32,9 @@ type msgRow struct {
 	statusRaw   string
 	// Own is the item's handling when someone acted on it.
 	Own *ownView
+	// Extra is the row's relevance, tickets and comparison across
+	// tenants (msp.go).
+	Extra rowExtras
 }
 
 // listCol is a column header of a list: a link that sorts by it.
@@ -83,6 +86,9 @@ type listData struct {
 	Results string
 	// Handlings are the choices of the handling filter.
 	Handlings []facetOpt
+	// Multi is true when the store has several tenants: the rows compare
+	// their items across tenants (msp.go).
+	Multi bool
 }
 
 func (s *Server) handleMessages(w http.ResponseWriter, r *http.Request) {
@@ -253,6 +259,8 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 			}
 		}
 	}
+	s.decorate(ctx, v, src, rows, len(tenants))
+	d.Multi = len(tenants) > 1
 	d.Rows = rows
 	d.Results = v.T("results")
 	if d.Total == "1" {

@@ -218,7 +218,7 @@ func queryOf(q url.Values) (store.ItemQuery, error) {
 	if t := q["tenant"]; len(t) > 0 && t[0] != "" {
 		iq.Tenants = t
 	}
-	for name, dst := range map[string]**bool{"active": &iq.Active, "major": &iq.Major} {
+	for name, dst := range map[string]**bool{"active": &iq.Active, "major": &iq.Major, "relevant": &iq.Relevant} {
 		switch q.Get(name) {
 		case "":
 		case "1", "true", "on", "yes":
@@ -239,6 +239,13 @@ func queryOf(q url.Values) (store.ItemQuery, error) {
 		return iq, errors.New("handling must be open, acknowledged, done, not_applicable or mine")
 	}
 	iq.Owner = strings.TrimSpace(q.Get("owner"))
+	switch q.Get("only_tenant") {
+	case "", "0", "false", "off", "no":
+	case "1", "true", "on", "yes":
+		iq.OnlyTenant = true
+	default:
+		return iq, errors.New("only_tenant must be true or false")
+	}
 	if a := q.Get("action_before"); a != "" {
 		t, err := time.Parse("2006-01-02", a)
 		if err != nil {

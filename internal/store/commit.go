@@ -18,7 +18,7 @@ import (
 // stored) writes nothing, unless the cursor's stamp is older than the
 // store's stamp period (WithCursorStamp).
 func (s *sqlStore) Commit(ctx context.Context, b Batch) (ids []int64, err error) {
-	if len(b.Items) == 0 && len(b.Events) == 0 && len(b.Deliveries) == 0 {
+	if len(b.Items) == 0 && len(b.Events) == 0 && len(b.Deliveries) == 0 && len(b.Relevance) == 0 {
 		if b.Cursor == nil {
 			return nil, nil
 		}
@@ -58,7 +58,7 @@ func (s *sqlStore) CommitAll(ctx context.Context, bs []Batch) (all [][]int64, er
 	all = make([][]int64, len(bs))
 	var todo []int
 	for i, b := range bs {
-		if len(b.Items) == 0 && len(b.Events) == 0 && len(b.Deliveries) == 0 {
+		if len(b.Items) == 0 && len(b.Events) == 0 && len(b.Deliveries) == 0 && len(b.Relevance) == 0 {
 			if b.Cursor == nil {
 				continue
 			}
@@ -99,6 +99,9 @@ func (s *sqlStore) commitTx(ctx context.Context, tx *sql.Tx, b Batch) (ids []int
 	defer c.close()
 	now := s.now()
 	if err := s.commitItems(ctx, c, b, now); err != nil {
+		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+	}
+	if err := s.commitRelevance(ctx, c, b); err != nil {
 		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
 	}
 	ids, err = s.commitEvents(ctx, c, b, now)
@@ -326,6 +329,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		return err
 	}
 	ix := s.newIndexer(c.tx, &c.st)
+	rels := batchRelevance(b)
 	for i, it := range b.Items {
 		seen := it.SeenAt
 		if seen.IsZero() {
@@ -359,7 +363,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 				if err != nil {
 					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
 				}
-				if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, prev.hash, data, it.LastModified, it.Removed); err != nil {
+				if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, prev.hash, data, it.LastModified, it.Removed, rels[it.Key.ID]); err != nil {
 					return err
 				}
 			}
@@ -372,13 +376,57 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		}
 		c.revs[revKey{b.Tenant, b.Source, it.Key.ID, it.Revision}] = hashes[i]
 		if hashes[i] != "" {
-			if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, hashes[i], it.Data, it.LastModified, it.Removed); err != nil {
+			if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, hashes[i], it.Data, it.LastModified, it.Removed, rels[it.Key.ID]); err != nil {
 				return err
 			}
 		}
 		stored[it.Key.ID] = storedItem{it.Revision, hashes[i]}
 	}
 	return nil
+}
+
+// commitRelevance writes the verdicts of b.Relevance on items that are not
+// in b.Items (commitItems writes those): posts judged again because what
+// is known of the tenant's services changed.
+func (s *sqlStore) commitRelevance(ctx context.Context, c *commitTx, b Batch) error {
+	if len(b.Relevance) == 0 {
+		return nil
+	}
+	inItems := make(map[string]bool, len(b.Items))
+	for _, it := range b.Items {
+		inItems[it.Key.ID] = true
+	}
+	ids := slices.Sorted(maps.Keys(b.Relevance))
+	for _, id := range ids {
+		if inItems[id] {
+			continue
+		}
+		r := b.Relevance[id]
+		text, err := json.Marshal(r)
+		if err != nil {
+			return fmt.Errorf("encode relevance of %s: %w", id, err)
+		}
+		if err := c.exec(ctx, `UPDATE item_index SET relevant = $4, relevance = $5 WHERE tenant = $1 AND source = $2 AND id = $3`,
+			b.Tenant, string(b.Source), id, r.Relevant, string(text)); err != nil {
+			return fmt.Errorf("store relevance of %s: %w", id, err)
+		}
+	}
+	return nil
+}
+
+// batchRelevance is the relevance of each item of b that has one: its
+// entry in b.Relevance, else that of its last event in b.Events.
+func batchRelevance(b Batch) map[string]*model.Relevance {
+	out := map[string]*model.Relevance{}
+	for i := range b.Events {
+		if ev := &b.Events[i]; ev.Relevance != nil && (ev.Source == "" || ev.Source == b.Source) {
+			out[ev.ItemID] = ev.Relevance
+		}
+	}
+	for id, r := range b.Relevance {
+		out[id] = &r
+	}
+	return out
 }
 
 // stmts prepares each statement of a transaction once, for batches that run

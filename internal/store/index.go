@@ -219,6 +219,9 @@ type indexer struct {
 	// hexKeys: the tables are those before 00012, whose search_docs holds
 	// blob keys as hex text and item_index times as text.
 	hexKeys bool
+	// noRelevance leaves out the relevance columns, which the schema
+	// has from migration 00014 on (reindex runs in migration 00010).
+	noRelevance bool
 }
 
 type docKey struct {
@@ -389,11 +392,32 @@ func deleteDocsPostgres(ctx context.Context, tx querier, docs []int64) error {
 	return err
 }
 
+// indexUpsert writes an item_index row; indexUpsertRelevance also its
+// relevance, kept when none is given.
+const (
+	indexUpsert = `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
+		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+		ON CONFLICT (tenant, source, id) DO UPDATE SET ` + indexSet
+	indexUpsertRelevance = `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
+		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc, relevant, relevance)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
+		ON CONFLICT (tenant, source, id) DO UPDATE SET ` + indexSet + `,
+			relevant = CASE WHEN excluded.relevance = '' THEN item_index.relevant ELSE excluded.relevant END,
+			relevance = CASE WHEN excluded.relevance = '' THEN item_index.relevance ELSE excluded.relevance END`
+	indexSet = `title = excluded.title, status = excluded.status, classification = excluded.classification,
+			category = excluded.category, severity = excluded.severity, services = excluded.services,
+			tags = excluded.tags, major = excluded.major, active = excluded.active, action_by = excluded.action_by,
+			start_at = excluded.start_at, end_at = excluded.end_at, last_modified = excluded.last_modified,
+			removed = excluded.removed, doc = excluded.doc`
+)
+
 // item writes the item_index row of one item whose document is data
-// (stored as blob hash). A document that is not a JSON object leaves the
-// index as it was.
+// (stored as blob hash), with its relevance when rel is not nil (else the
+// row keeps the relevance it has). A document that is not a JSON object
+// leaves the index as it was.
 func (ix *indexer) item(ctx context.Context, tenant string, src model.Source, id string, hash string, data []byte,
-	lastModified time.Time, removed bool) error {
+	lastModified time.Time, removed bool, rel *model.Relevance) error {
 	f, ok := parseDoc(data)
 	if !ok {
 		return nil
@@ -404,17 +428,24 @@ func (ix *indexer) item(ctx context.Context, tenant string, src model.Source, id
 		return err
 	}
 	r.doc = d
-	err = ix.exec(ctx, `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
-		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-		ON CONFLICT (tenant, source, id) DO UPDATE SET
-			title = excluded.title, status = excluded.status, classification = excluded.classification,
-			category = excluded.category, severity = excluded.severity, services = excluded.services,
-			tags = excluded.tags, major = excluded.major, active = excluded.active, action_by = excluded.action_by,
-			start_at = excluded.start_at, end_at = excluded.end_at, last_modified = excluded.last_modified,
-			removed = excluded.removed, doc = excluded.doc`,
-		tenant, string(src), id, r.title, r.status, r.classification, r.category, r.severity,
-		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, ix.time(r.lastModified), r.removed, r.doc)
+	var (
+		relevant any // NULL: not known
+		relText  string
+	)
+	if rel != nil {
+		b, err := json.Marshal(rel)
+		if err != nil {
+			return fmt.Errorf("index item %s: encode relevance: %w", id, err)
+		}
+		relevant, relText = rel.Relevant, string(b)
+	}
+	args := []any{tenant, string(src), id, r.title, r.status, r.classification, r.category, r.severity,
+		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, ix.time(r.lastModified), r.removed, r.doc}
+	q := indexUpsert
+	if !ix.noRelevance {
+		q, args = indexUpsertRelevance, append(args, relevant, relText)
+	}
+	err = ix.exec(ctx, q, args...)
 	if err != nil {
 		return fmt.Errorf("index item %s: %w", id, err)
 	}
@@ -432,7 +463,8 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 	var st stmts
 	defer st.close()
 	ix := s.newIndexer(tx, &st)
-	ix.hexKeys = true // only migration 00010 reindexes
+	ix.hexKeys = true     // only migration 00010 reindexes
+	ix.noRelevance = true // migration 00010: the columns come with 00014
 	type row struct {
 		tenant, src, id string
 		hash            storedHash
@@ -472,7 +504,7 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 			if err != nil {
 				return fmt.Errorf("reindex item %s: %w", r.id, err)
 			}
-			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash.s, data, r.lm.t, r.removed); err != nil {
+			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash.s, data, r.lm.t, r.removed, nil); err != nil {
 				return fmt.Errorf("reindex: %w", err)
 			}
 		}

@@ -26,6 +26,22 @@ type Reader interface {
 	SourceStates(ctx context.Context) ([]SourceState, error)
 	// Counts returns the totals the metrics export.
 	Counts(ctx context.Context) (Counts, error)
+	// Relevance returns whether each of the given Message Center posts
+	// concerns its tenant, as the last commit of the post said; posts
+	// without a verdict (never judged, other sources) are absent.
+	Relevance(ctx context.Context, items []model.ItemKey) (map[model.ItemKey]model.Relevance, error)
+	// CopySummaries compares, for each of the given IDs of one source,
+	// the copies the tenants have of it (copies.go).
+	CopySummaries(ctx context.Context, src model.Source, ids []string) (map[string]CopySummary, error)
+	// ItemCopies returns every tenant's copy of one item, with the JSON
+	// of each distinct version (copies.go).
+	ItemCopies(ctx context.Context, src model.Source, id string) (Copies, error)
+	// Verdicts lists the services of every Message Center post of a
+	// tenant that is not removed, with the stored verdict on it, from the
+	// read index alone: what the poller needs to judge them again.
+	Verdicts(ctx context.Context, tenant string) ([]Verdict, error)
+	// TicketsOf returns the tickets of several items (tickets.go).
+	TicketsOf(ctx context.Context, items []model.ItemKey) (map[model.ItemKey][]Ticket, error)
 }
 
 // AsReader returns the Reader of a store opened by Open, or false when
@@ -66,7 +82,14 @@ type ItemQuery struct {
 	// occur; words are matched as substrings, case-insensitively, so
 	// Japanese text needs no word breaks and words of one or two
 	// characters are found too.
-	Text           string
+	Text string
+	// Relevant keeps the Message Center posts that concern their tenant
+	// (true: those judged relevant and those not judged yet, which are
+	// shown as relevant, as routes treat them) or that do not (false).
+	Relevant *bool
+	// OnlyTenant keeps the items that no other tenant has (except as
+	// removed): "only in this tenant". An item removed here is not.
+	OnlyTenant     bool
 	IncludeRemoved bool      // also items gone from the source
 	ModifiedSince  time.Time // keeps items last modified at or after it
 	Limit          int       // 0 = 50; at most 1000
@@ -206,6 +229,26 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 	}
 	if q.Owner != "" {
 		conds = append(conds, "EXISTS ("+handled+" AND h.owner = "+arg(q.Owner)+")")
+	}
+	if q.Relevant != nil {
+		if *q.Relevant {
+			conds = append(conds, "(x.relevant IS NULL OR x.relevant = "+arg(true)+")")
+		} else {
+			conds = append(conds, "x.relevant = "+arg(false))
+		}
+	}
+	if q.OnlyTenant {
+		// The IDs that one tenant has, listed once through
+		// item_index_by_id (no row is read). A probe per row of the page
+		// walk instead costs one for every item of the tenants filtered
+		// when few are alone, and reads each row for its tenant.
+		if q.Source != "" {
+			conds = append(conds, `NOT x.removed AND x.id IN (SELECT y.id FROM item_index y
+				WHERE y.source = `+arg(string(q.Source))+` AND NOT y.removed GROUP BY y.id HAVING count(*) = 1)`)
+		} else {
+			conds = append(conds, `NOT x.removed AND (x.source, x.id) IN (SELECT y.source, y.id FROM item_index y
+				WHERE NOT y.removed GROUP BY y.source, y.id HAVING count(*) = 1)`)
+		}
 	}
 	if !q.IncludeRemoved {
 		conds = append(conds, "NOT x.removed")

@@ -113,6 +113,11 @@ type Store interface {
 	// SetThreadRef stores ref for (channel, key) unless one is stored
 	// already; it returns the stored reference (the first one wins).
 	SetThreadRef(ctx context.Context, channel, key, ref string) (string, error)
+	// DeleteThreadRef removes the reference of (channel, key) if it is
+	// still ref (a ticket channel found the ticket deleted), so that
+	// SetThreadRef can record another; false when another reference (or
+	// none) is stored.
+	DeleteThreadRef(ctx context.Context, channel, key, ref string) (bool, error)
 	// Tickets returns the tickets the ticket channels opened for an item
 	// (their thread references under a "ticket:" channel), ordered by
 	// channel; none is not an error.
@@ -214,6 +219,12 @@ type Batch struct {
 	Deliveries []NewDelivery
 	// Cursor replaces the stored cursor when not nil.
 	Cursor *Cursor
+	// Relevance says, by item ID, whether a Message Center post of Items
+	// concerns the tenant (relevance.Of); the read index keeps it with
+	// the item (Reader.Relevance, ItemQuery.Relevant). An item without an
+	// entry takes the Relevance of its last event in Events, else keeps
+	// what the index holds.
+	Relevance map[string]model.Relevance
 }
 
 // NewDelivery asks for the event b.Events[Event] to be delivered to Channel.

@@ -67,6 +67,21 @@ func (s *sqlStore) SetThreadRef(ctx context.Context, channel, key, ref string) (
 	return stored, nil
 }
 
+// DeleteThreadRef removes the reference of (channel, key) if it is still
+// ref.
+func (s *sqlStore) DeleteThreadRef(ctx context.Context, channel, key, ref string) (bool, error) {
+	res, err := s.wdb.ExecContext(ctx, `DELETE FROM threads WHERE channel = $1 AND thread_key = $2 AND ref = $3`,
+		channel, key, ref)
+	if err != nil {
+		return false, fmt.Errorf("delete thread %s of channel %s: %w", key, channel, err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return false, fmt.Errorf("delete thread %s of channel %s: %w", key, channel, err)
+	}
+	return n > 0, nil
+}
+
 // Translation returns a translation from the memory.
 func (s *sqlStore) Translation(ctx context.Context, k TranslationKey) (string, error) {
 	var text string

@@ -73,3 +73,48 @@ func (s *sqlStore) Tickets(ctx context.Context, item model.ItemKey) ([]Ticket, e
 	}
 	return out, nil
 }
+
+// TicketsOf returns the tickets of several items in one statement, keyed
+// by item (items without a ticket are absent), each list ordered by
+// channel: what a list of items shows beside each row.
+func (s *sqlStore) TicketsOf(ctx context.Context, items []model.ItemKey) (map[model.ItemKey][]Ticket, error) {
+	out := map[model.ItemKey][]Ticket{}
+	if len(items) == 0 {
+		return out, nil
+	}
+	byKey := make(map[string]model.ItemKey, len(items))
+	keys := make([]string, 0, len(items))
+	for _, it := range items {
+		k := ThreadKey(it)
+		if _, ok := byKey[k]; !ok {
+			byKey[k] = it
+			keys = append(keys, k)
+		}
+	}
+	list, err := s.d.listArg(keys)
+	if err != nil {
+		return nil, fmt.Errorf("list tickets of %d items: %w", len(items), err)
+	}
+	rows, err := s.rdb.QueryContext(ctx, `SELECT thread_key, channel, ref FROM threads
+		WHERE `+s.d.inList("thread_key", 1)+` AND channel LIKE $2 ORDER BY thread_key, channel`, list, TicketChannelPrefix+"%")
+	if err != nil {
+		return nil, fmt.Errorf("list tickets of %d items: %w", len(items), err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var key, ch, ref string
+		if err := rows.Scan(&key, &ch, &ref); err != nil {
+			return nil, fmt.Errorf("list tickets of %d items: %w", len(items), err)
+		}
+		it, ok := byKey[key]
+		if !ok {
+			continue
+		}
+		id, url, name := ParseTicketRef(ref)
+		out[it] = append(out[it], Ticket{Channel: ch, ID: id, URL: url, Name: name})
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list tickets of %d items: %w", len(items), err)
+	}
+	return out, nil
+}

@@ -267,6 +267,73 @@ func TestDeletedIssue(t *testing.T) {
 	}
 }
 
+// TestDeletedIssueLink: the dashboard's link follows a deleted issue's
+// replacement at once, and a withdrawn post whose issue was deleted keeps
+// no link to it; a channel without a store behaves the same.
+func TestDeletedIssueLink(t *testing.T) {
+	ctx := context.Background()
+	key := model.ItemKey{Tenant: "contoso", Source: model.SourceSHD, ID: "EX559755"}
+	t.Run("replaced", func(t *testing.T) {
+		f := newFake(t)
+		st := openStore(t)
+		g := newChannel(t, f, st)
+		mustNotify(t, g, channeltest.Notice(1))
+		f.mu.Lock()
+		f.issues[0].Gone = 404
+		f.mu.Unlock()
+		mustNotify(t, g, channeltest.Notice(2))
+		tickets, err := st.Tickets(ctx, key)
+		want := []store.Ticket{{Channel: g.ThreadChannel(), ID: "2", URL: issueURL + "2", Name: "#2"}}
+		if diff := cmp.Diff(want, tickets); err != nil || diff != "" {
+			t.Errorf("store.Tickets after the deleted issue (-want +got):\n%s%v", diff, err)
+		}
+		// Later notices go to #2 straight from the store: no search.
+		searches := f.count("GET", "/issues")
+		if rc := mustNotify(t, g, channeltest.Notice(3)); rc.Status != "commented" || !strings.HasSuffix(rc.Detail, "/issues/2") {
+			t.Errorf("receipt %+v", rc)
+		}
+		if n := f.count("GET", "/issues"); n != searches {
+			t.Errorf("%d searches after #2 was recorded, want %d", n, searches)
+		}
+	})
+	for _, withStore := range []bool{true, false} {
+		t.Run(fmt.Sprintf("withdrawn, store %v", withStore), func(t *testing.T) {
+			f := newFake(t)
+			var threads notify.ThreadStore
+			var st store.Store
+			if withStore {
+				st = openStore(t)
+				threads = st
+			}
+			g := newChannel(t, f, threads)
+			ev := model.Event{Tenant: "contoso", Source: model.SourceMC, ItemID: "MC599013", Type: model.EventMessageNew, Revision: 1,
+				Changes: []model.Change{{Kind: model.ChangeNew}}, DetectedAt: channeltest.T0,
+				Message: &model.Message{ID: "MC599013", Title: "Microsoft Teams: new meeting options", Category: "planForChange"}}
+			mustNotify(t, g, &notify.Notice{Event: &ev})
+			f.mu.Lock()
+			f.issues[0].Gone = 410
+			f.mu.Unlock()
+			rm := ev
+			rm.Type, rm.Revision, rm.Changes = model.EventMessageRemoved, 2, []model.Change{{Kind: model.ChangeRemoved}}
+			if rc := mustNotify(t, g, &notify.Notice{Event: &rm}); rc.Status != "skipped" {
+				t.Errorf("withdrawn post whose issue was deleted: %+v", rc)
+			}
+			if st != nil {
+				tickets, err := st.Tickets(ctx, ev.Key())
+				if err != nil || len(tickets) != 0 {
+					t.Errorf("store.Tickets = %+v, %v; want no link to the deleted issue", tickets, err)
+				}
+			}
+			// Back again: a new issue, not the deleted one.
+			back := ev
+			back.Revision, back.Changes = 3, []model.Change{{Kind: model.ChangeNew, Field: model.FieldReappeared}}
+			if rc := mustNotify(t, g, &notify.Notice{Event: &back}); rc.Status != "opened" || !strings.HasSuffix(rc.Detail, "/issues/2") {
+				t.Errorf("post back: %+v", rc)
+			}
+		})
+	}
+}
+
 func TestWithdrawnAndDigest(t *testing.T) {
 	f := newFake(t)
 	g := newChannel(t, f, openStore(t))

@@ -64,6 +64,8 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"HandlingChecks", testHandlingChecks},
 		{"ConcurrentActs", testConcurrentActs},
 		{"HandlingQueries", testHandlingQueries},
+		{"RelevanceAndCopies", testRelevanceAndCopies},
+		{"TicketLinks", testTicketLinks},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -14,7 +14,10 @@
 //     itself, searching for the item's marker "shdmc:<tenant>:<item id>"
 //     (a GitHub label, a Jira label, a ServiceNow correlation ID), so that
 //     a restart with an empty cache or a crash between creating a ticket
-//     and recording it finds the ticket again;
+//     and recording it finds the ticket again; a cached ticket the
+//     tracker no longer has (deleted, moved) is forgotten at once
+//     (Store.DeleteThreadRef), so that the dashboard never links to it
+//     and the ticket found or opened next takes its place;
 //  3. opens a ticket when there is none, comments, closes or reopens;
 //  4. records the ticket as the item's thread reference (channel
 //     "ticket:<type>:<target>", see store.Tickets), where the dashboard
@@ -154,6 +157,12 @@ func NewFiler(tracker Tracker, threads notify.ThreadStore, channel, what string,
 		locks: map[string]*keyLock{}}
 }
 
+// refDeleter is the part of a ThreadStore (the store, memThreads) that
+// forgets a reference to a ticket that no longer exists.
+type refDeleter interface {
+	DeleteThreadRef(ctx context.Context, channel, key, ref string) (bool, error)
+}
+
 // memThreads is a ThreadStore in memory.
 type memThreads struct {
 	mu   sync.Mutex
@@ -180,6 +189,18 @@ func (m *memThreads) SetThreadRef(_ context.Context, channel, key, ref string) (
 	}
 	m.refs[k] = ref
 	return ref, nil
+}
+
+// DeleteThreadRef implements refDeleter.
+func (m *memThreads) DeleteThreadRef(_ context.Context, channel, key, ref string) (bool, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	k := channel + "\x00" + key
+	if m.refs[k] != ref {
+		return false, nil
+	}
+	delete(m.refs, k)
+	return true, nil
 }
 
 // Channel returns the thread channel the tickets are recorded under.
@@ -307,7 +328,16 @@ func (f *Filer) lookup(ctx context.Context, key string, u *Update) (t Ticket, fo
 		if !errors.Is(err, ErrGone) {
 			return Ticket{}, false, "", err
 		}
+		// The ticket was deleted (or moved away): its link must not stay
+		// on the dashboard, and the ticket found or opened next is
+		// recorded in its place. A failure leaves the stale reference,
+		// which the next notice tries again.
 		stale = ref
+		if d, ok := f.threads.(refDeleter); ok {
+			if gone, err := d.DeleteThreadRef(ctx, f.channel, key, ref); err == nil && gone {
+				stale = ""
+			}
+		}
 	case !errors.Is(err, store.ErrNotFound):
 		return Ticket{}, false, "", fmt.Errorf("look up the %s of %s: %s", f.what, key, netsafe.Secrets(err.Error(), f.secrets...))
 	}
