@@ -167,12 +167,13 @@ func TestCopyRoundTrip(t *testing.T) {
 		t.Errorf("after sqlite → postgres → sqlite (-first +last):\n%s", diff)
 	}
 
-	// The copy is a working store: new events get new IDs on PostgreSQL.
+	// The copy is a working store: new events get new IDs on PostgreSQL
+	// (fill stored 7 events: 6 and the acknowledgement).
 	ctx := context.Background()
 	ids, err := pg.Commit(ctx, store.Batch{Tenant: "contoso", Source: model.SourceSHD,
 		Events: []model.Event{{ItemID: "EX100", Type: model.EventType("issue.updated"), Revision: 4}}})
-	if err != nil || len(ids) != 1 || ids[0] != 7 {
-		t.Errorf("commit after copy: ids %v, %v; want [7]", ids, err)
+	if err != nil || len(ids) != 1 || ids[0] != 8 {
+		t.Errorf("commit after copy: ids %v, %v; want [8]", ids, err)
 	}
 
 	// A non-empty destination is refused unless forced.
