@@ -68,7 +68,7 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		return name + "?" + q
 	}
 
-	wdb, err := sql.Open("sqlite", dsnWith(writeParams))
+	wdb, err := openSQLiteDB(dsnWith(writeParams))
 	if err != nil {
 		return nil, fmt.Errorf("open sqlite store %s: %w", display, err)
 	}
@@ -98,7 +98,7 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		return s, nil
 	}
 
-	rdb, err := sql.Open("sqlite", dsnWith(readParams))
+	rdb, err := openSQLiteDB(dsnWith(readParams))
 	if err != nil {
 		wdb.Close()
 		return nil, fmt.Errorf("open sqlite store %s for reading: %w", display, err)
@@ -112,6 +112,17 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	}
 	s.rdb = rdb
 	return s, nil
+}
+
+// openSQLiteDB returns a pool of connections to dsn (as sql.Open("sqlite",
+// dsn) would) whose statements are prepared once per connection (see
+// cachingConn).
+func openSQLiteDB(dsn string) (*sql.DB, error) {
+	c, err := sqlite.NewConnector(dsn)
+	if err != nil {
+		return nil, err
+	}
+	return sql.OpenDB(cachingConnector{Connector: c, size: stmtCacheSize}), nil
 }
 
 // createPrivate creates the database file of a SQLite DSN (name and
