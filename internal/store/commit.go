@@ -226,14 +226,16 @@ func (c *commitTx) putBlobs(ctx context.Context, docs map[string][]byte) error {
 	if err := c.share(ctx); err != nil {
 		return err
 	}
+	var args []any
 	for _, h := range slices.Sorted(maps.Keys(docs)) {
-		if c.blobs[h] {
-			continue
+		if !c.blobs[h] {
+			args = append(args, h, string(docs[h]))
 		}
-		if err := c.exec(ctx, `INSERT INTO blobs (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
-			h, string(docs[h])); err != nil {
-			return fmt.Errorf("store data %s: %w", h, err)
-		}
+	}
+	if err := c.s.execRows(ctx, c.tx, `INSERT INTO blobs (hash, data)`, ` ON CONFLICT (hash) DO NOTHING`, 2, args); err != nil {
+		return fmt.Errorf("store data: %w", err)
+	}
+	for h := range docs {
 		c.blobs[h] = true
 	}
 	return nil
@@ -305,8 +307,16 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 	if err := c.putBlobs(ctx, docs); err != nil {
 		return err
 	}
-	ix := s.newIndexer(c.tx, &c.st)
+	ix := s.newIndexer(c.tx)
+	var w itemWrites
 	for i, it := range b.Items {
+		if w.ids[it.Key.ID] {
+			// An item twice in one batch: what comes first is written first.
+			if err := w.flush(ctx, c, ix); err != nil {
+				return err
+			}
+		}
+		w.add(it.Key.ID)
 		seen := it.SeenAt
 		if seen.IsZero() {
 			seen = now
@@ -316,44 +326,75 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		prev, ok := stored[it.Key.ID]
 		switch {
 		case !ok:
-			if err := c.exec(ctx, `INSERT INTO items (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
-				return fmt.Errorf("insert item %s: %w", it.Key.ID, err)
-			}
+			w.inserts = append(w.inserts, full...)
 		case it.Revision > prev.rev:
-			if err := c.exec(ctx, `UPDATE items SET revision = $4, hash = $5, last_modified = $6, seen_at = $7,
-				removed = $8, data = $9, data_hash = $10 WHERE tenant = $1 AND source = $2 AND id = $3`, full...); err != nil {
-				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
-			}
+			w.updates = append(w.updates, full)
 		case it.Revision == prev.rev:
-			if err := c.exec(ctx, `UPDATE items SET last_modified = $4, removed = $5
-				WHERE tenant = $1 AND source = $2 AND id = $3`,
-				b.Tenant, string(b.Source), it.Key.ID, encodeTime(it.LastModified), it.Removed); err != nil {
-				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
-			}
+			w.touches = append(w.touches, []any{b.Tenant, string(b.Source), it.Key.ID, encodeTime(it.LastModified), it.Removed})
 			if prev.hash != "" {
-				var data []byte
-				if err := c.tx.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = $1`, prev.hash).Scan(&data); err != nil {
-					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
-				}
-				if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, prev.hash, data, it.LastModified, it.Removed); err != nil {
-					return err
-				}
+				w.index = append(w.index, indexWork{tenant: b.Tenant, src: b.Source, id: it.Key.ID, hash: prev.hash,
+					lastModified: it.LastModified, removed: it.Removed})
 			}
 			continue
 		default:
 			return fmt.Errorf("item %s: revision %d is older than the stored revision %d", it.Key.ID, it.Revision, prev.rev)
 		}
-		if err := c.exec(ctx, `INSERT INTO revisions (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
-			return fmt.Errorf("insert revision %d of item %s: %w", it.Revision, it.Key.ID, err)
-		}
+		w.revisions = append(w.revisions, full...)
 		c.revs[revKey{b.Tenant, b.Source, it.Key.ID, it.Revision}] = hashes[i]
 		if hashes[i] != "" {
-			if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, hashes[i], it.Data, it.LastModified, it.Removed); err != nil {
-				return err
-			}
+			w.index = append(w.index, indexWork{tenant: b.Tenant, src: b.Source, id: it.Key.ID, hash: hashes[i], data: it.Data,
+				lastModified: it.LastModified, removed: it.Removed})
 		}
 		stored[it.Key.ID] = storedItem{it.Revision, hashes[i]}
 	}
+	return w.flush(ctx, c, ix)
+}
+
+// itemWrites are the writes of items that commitItems collects, each item
+// at most once, to write them in multi-row statements.
+type itemWrites struct {
+	ids       map[string]bool
+	inserts   []any   // items rows (itemColumns) of new items
+	updates   [][]any // items rows of items with a new revision
+	touches   [][]any // tenant, source, id, last_modified, removed of items whose revision stays
+	revisions []any   // revisions rows (itemColumns)
+	index     []indexWork
+}
+
+func (w *itemWrites) add(id string) {
+	if w.ids == nil {
+		w.ids = map[string]bool{}
+	}
+	w.ids[id] = true
+}
+
+// itemColumnCount is the number of itemColumns.
+const itemColumnCount = 10
+
+// flush writes what w holds and empties it.
+func (w *itemWrites) flush(ctx context.Context, c *commitTx, ix *indexer) error {
+	if err := c.s.execRows(ctx, c.tx, `INSERT INTO items (`+itemColumns+`)`, "", itemColumnCount, w.inserts); err != nil {
+		return fmt.Errorf("insert items: %w", err)
+	}
+	for _, full := range w.updates {
+		if err := c.exec(ctx, `UPDATE items SET revision = $4, hash = $5, last_modified = $6, seen_at = $7,
+				removed = $8, data = $9, data_hash = $10 WHERE tenant = $1 AND source = $2 AND id = $3`, full...); err != nil {
+			return fmt.Errorf("update item %s: %w", full[2], err)
+		}
+	}
+	for _, t := range w.touches {
+		if err := c.exec(ctx, `UPDATE items SET last_modified = $4, removed = $5
+				WHERE tenant = $1 AND source = $2 AND id = $3`, t...); err != nil {
+			return fmt.Errorf("update item %s: %w", t[2], err)
+		}
+	}
+	if err := c.s.execRows(ctx, c.tx, `INSERT INTO revisions (`+itemColumns+`)`, "", itemColumnCount, w.revisions); err != nil {
+		return fmt.Errorf("insert revisions: %w", err)
+	}
+	if err := ix.items(ctx, w.index); err != nil {
+		return err
+	}
+	*w = itemWrites{}
 	return nil
 }
 

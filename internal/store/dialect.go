@@ -58,6 +58,9 @@ type dialect struct {
 	byDoc string
 	// reclaim returns space after Prune (SQLite: incremental vacuum).
 	reclaim func(ctx context.Context, s *sqlStore) (int64, error)
+	// anonParams: the parameters of the multi-row statements that
+	// execRows writes are "?" (SQLite), not "$n".
+	anonParams bool
 	// textSearch walks the documents of the full-text index numbered in
 	// [floor, below), newest first, at most limit (0: all) of them
 	// (scanned), and returns those that contain every word (docs).
@@ -89,6 +92,7 @@ func sqliteDialect() dialect {
 		textSearch: searchDocsSQLite,
 		reclaim:    reclaimSQLite,
 		byDoc:      "item_index x INDEXED BY item_index_by_doc",
+		anonParams: true,
 	}
 }
 

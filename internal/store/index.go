@@ -214,7 +214,6 @@ type querier interface {
 type indexer struct {
 	s    *sqlStore
 	tx   querier
-	st   *stmts
 	docs map[docKey]int64
 }
 
@@ -223,38 +222,21 @@ type docKey struct {
 	sec  int64
 }
 
-func (s *sqlStore) newIndexer(tx *sql.Tx, st *stmts) *indexer {
-	return &indexer{s: s, tx: tx, st: st, docs: map[docKey]int64{}}
+func (s *sqlStore) newIndexer(tx querier) *indexer {
+	return &indexer{s: s, tx: tx, docs: map[docKey]int64{}}
 }
 
-// exec runs a statement, prepared once per transaction when possible.
+// exec runs a statement.
 func (ix *indexer) exec(ctx context.Context, q string, args ...any) error {
-	if tx, ok := ix.tx.(*sql.Tx); ok && ix.st != nil {
-		return ix.st.exec(ctx, tx, q, args...)
-	}
 	_, err := ix.tx.ExecContext(ctx, q, args...)
 	return err
 }
 
-// doc returns the number of the document hash for items last modified in
-// second sec, adding the document to the full-text index when it is new.
-func (ix *indexer) doc(ctx context.Context, hash string, sec int64, f *docFields) (int64, error) {
-	k := docKey{hash, sec}
-	if d, ok := ix.docs[k]; ok {
-		return d, nil
-	}
+// newDoc numbers the new document hash for items last modified in second
+// sec and adds it, with its text, to the full-text index.
+func (ix *indexer) newDoc(ctx context.Context, hash string, sec int64, text docText) (int64, error) {
 	lo, hi := docRange(sec)
 	var d int64
-	err := ix.tx.QueryRowContext(ctx, `SELECT doc FROM search_docs WHERE hash = $1 AND doc BETWEEN $2 AND $3 LIMIT 1`,
-		hash, lo, hi).Scan(&d)
-	if err == nil {
-		ix.docs[k] = d
-		return d, nil
-	}
-	if err != sql.ErrNoRows {
-		return 0, fmt.Errorf("find document %s: %w", hash, err)
-	}
-	text := textOf(f)
 	// Another writer (PostgreSQL) may take the same number: try the next.
 	for range 100 {
 		if err := ix.tx.QueryRowContext(ctx, `SELECT coalesce(max(doc), CAST($1 AS BIGINT) - 1) + 1 FROM search_docs WHERE doc BETWEEN $1 AND $2`,
@@ -269,7 +251,6 @@ func (ix *indexer) doc(ctx context.Context, hash string, sec int64, f *docFields
 			return 0, fmt.Errorf("index document %s: %w", hash, err)
 		}
 		if ok {
-			ix.docs[k] = d
 			return d, nil
 		}
 	}
@@ -312,9 +293,7 @@ func docTextPostgres(ctx context.Context, ix *indexer, d int64, t docText) error
 // retext writes the text of every document of search_docs from its blob
 // (Copy moves document numbers, not the full-text index).
 func (s *sqlStore) retext(ctx context.Context, tx *sql.Tx) error {
-	var st stmts
-	defer st.close()
-	ix := s.newIndexer(tx, &st)
+	ix := s.newIndexer(tx)
 	var after int64 = -1
 	for {
 		type row struct {
@@ -372,34 +351,187 @@ func deleteDocsPostgres(ctx context.Context, tx querier, docs []int64) error {
 	return err
 }
 
-// item writes the item_index row of one item whose document is data
-// (stored as blob hash). A document that is not a JSON object leaves the
-// index as it was.
-func (ix *indexer) item(ctx context.Context, tenant string, src model.Source, id string, hash string, data []byte,
-	lastModified time.Time, removed bool) error {
-	f, ok := parseDoc(data)
-	if !ok {
+// indexWork is an item whose item_index row a commit writes.
+type indexWork struct {
+	tenant       string
+	src          model.Source
+	id           string
+	hash         string // the blob of its document
+	data         []byte // the document; nil: read from blobs when needed
+	lastModified time.Time
+	removed      bool
+}
+
+// itemIndexColumns are the columns of item_index an indexer writes.
+const itemIndexColumns = 18
+
+// items writes the item_index rows of work, which names each item at most
+// once, in multi-row statements: the documents' fields are parsed once per
+// store (parsedDocs), their numbers looked up in one statement, and only
+// documents new to the index are numbered and their text indexed, one by
+// one. An item whose document is not a JSON object (or is missing) leaves
+// the index as it was.
+func (ix *indexer) items(ctx context.Context, work []indexWork) error {
+	if len(work) == 0 {
 		return nil
 	}
-	r := rowOf(src, &f, lastModified, removed)
-	d, err := ix.doc(ctx, hash, docSecond(lastModified), &f)
-	if err != nil {
+	fields := make([]*docFields, len(work))
+	var unknown []string
+	for i, w := range work {
+		if w.data != nil {
+			fields[i] = ix.s.parsed.parse(w.hash, w.data)
+		} else if f, ok := ix.s.parsed.get(w.hash); ok {
+			fields[i] = f
+		} else if w.hash != "" {
+			unknown = append(unknown, w.hash)
+		}
+	}
+	read := map[string][]byte{}
+	if len(unknown) > 0 {
+		if err := ix.readBlobs(ctx, unknown, read); err != nil {
+			return err
+		}
+		for i, w := range work {
+			if data, ok := read[w.hash]; ok && w.data == nil && fields[i] == nil {
+				fields[i] = ix.s.parsed.parse(w.hash, data)
+			}
+		}
+	}
+
+	// The numbers of the documents, for the second of each item's last
+	// modification.
+	var want []string
+	asked := map[string]bool{}
+	for i, w := range work {
+		if fields[i] == nil || asked[w.hash] {
+			continue
+		}
+		if _, ok := ix.docs[docKey{w.hash, docSecond(w.lastModified)}]; !ok {
+			asked[w.hash] = true
+			want = append(want, w.hash)
+		}
+	}
+	if err := ix.findDocs(ctx, want); err != nil {
 		return err
 	}
-	r.doc = d
-	err = ix.exec(ctx, `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
-		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
+	for i, w := range work {
+		if fields[i] == nil {
+			continue
+		}
+		k := docKey{w.hash, docSecond(w.lastModified)}
+		if _, ok := ix.docs[k]; ok {
+			continue
+		}
+		data := w.data
+		if data == nil {
+			if _, ok := read[w.hash]; !ok {
+				if err := ix.readBlobs(ctx, []string{w.hash}, read); err != nil {
+					return err
+				}
+			}
+			data = read[w.hash]
+		}
+		full, ok := parseDoc(data)
+		if !ok {
+			continue
+		}
+		d, err := ix.newDoc(ctx, w.hash, k.sec, textOf(&full))
+		if err != nil {
+			return err
+		}
+		ix.docs[k] = d
+	}
+
+	args := make([]any, 0, len(work)*itemIndexColumns)
+	for i, w := range work {
+		f := fields[i]
+		if f == nil {
+			continue
+		}
+		d, ok := ix.docs[docKey{w.hash, docSecond(w.lastModified)}]
+		if !ok {
+			continue // its document did not parse after all
+		}
+		r := rowOf(w.src, f, w.lastModified, w.removed)
+		args = append(args, w.tenant, string(w.src), w.id, r.title, r.status, r.classification, r.category, r.severity,
+			r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, r.lastModified, r.removed, d)
+	}
+	err := ix.s.execRows(ctx, ix.tx, `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
+		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc)`, `
 		ON CONFLICT (tenant, source, id) DO UPDATE SET
 			title = excluded.title, status = excluded.status, classification = excluded.classification,
 			category = excluded.category, severity = excluded.severity, services = excluded.services,
 			tags = excluded.tags, major = excluded.major, active = excluded.active, action_by = excluded.action_by,
 			start_at = excluded.start_at, end_at = excluded.end_at, last_modified = excluded.last_modified,
-			removed = excluded.removed, doc = excluded.doc`,
-		tenant, string(src), id, r.title, r.status, r.classification, r.category, r.severity,
-		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, r.lastModified, r.removed, r.doc)
+			removed = excluded.removed, doc = excluded.doc`, itemIndexColumns, args)
 	if err != nil {
-		return fmt.Errorf("index item %s: %w", id, err)
+		return fmt.Errorf("index items: %w", err)
+	}
+	return nil
+}
+
+// findDocs looks up the documents of the given hashes in search_docs, for
+// every second they are numbered in, and remembers the lowest number of
+// each second.
+func (ix *indexer) findDocs(ctx context.Context, hashes []string) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	list, err := ix.s.d.listArg(hashes)
+	if err != nil {
+		return fmt.Errorf("find documents: %w", err)
+	}
+	rows, err := ix.tx.QueryContext(ctx, `SELECT hash, doc FROM search_docs WHERE `+ix.s.d.inList("hash", 1), list)
+	if err != nil {
+		return fmt.Errorf("find documents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			h string
+			d int64
+		)
+		if err := rows.Scan(&h, &d); err != nil {
+			return fmt.Errorf("find documents: %w", err)
+		}
+		k := docKey{h, d >> docSeqBits}
+		if cur, ok := ix.docs[k]; !ok || d < cur {
+			ix.docs[k] = d
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find documents: %w", err)
+	}
+	return nil
+}
+
+// readBlobs adds the documents of the given hashes that blobs holds to
+// into.
+func (ix *indexer) readBlobs(ctx context.Context, hashes []string, into map[string][]byte) error {
+	list, err := ix.s.d.listArg(hashes)
+	if err != nil {
+		return fmt.Errorf("read documents: %w", err)
+	}
+	rows, err := ix.tx.QueryContext(ctx, `SELECT hash, data FROM blobs WHERE `+ix.s.d.inList("hash", 1), list)
+	if err != nil {
+		return fmt.Errorf("read documents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			h    string
+			data []byte
+		)
+		if err := rows.Scan(&h, &data); err != nil {
+			return fmt.Errorf("read documents: %w", err)
+		}
+		if data == nil {
+			data = []byte{}
+		}
+		into[h] = data
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read documents: %w", err)
 	}
 	return nil
 }
@@ -412,9 +544,7 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&total); err != nil {
 		return fmt.Errorf("reindex: count items: %w", err)
 	}
-	var st stmts
-	defer st.close()
-	ix := s.newIndexer(tx, &st)
+	ix := s.newIndexer(tx)
 	type row struct {
 		tenant, src, id, hash, lm string
 		removed                   bool
@@ -447,14 +577,20 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("reindex: read items: %w", err)
 		}
+		work := make([]indexWork, 0, len(list))
 		for _, r := range list {
 			lm, err := decodeTime(r.lm)
 			if err != nil {
 				return fmt.Errorf("reindex item %s: %w", r.id, err)
 			}
-			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash, r.data, lm, r.removed); err != nil {
-				return fmt.Errorf("reindex: %w", err)
+			if r.data == nil {
+				continue // no document: nothing to index
 			}
+			work = append(work, indexWork{tenant: r.tenant, src: model.Source(r.src), id: r.id, hash: r.hash, data: r.data,
+				lastModified: lm, removed: r.removed})
+		}
+		if err := ix.items(ctx, work); err != nil {
+			return fmt.Errorf("reindex: %w", err)
 		}
 		done += int64(len(list))
 		if len(list) < batch {

@@ -36,6 +36,10 @@ type sqlStore struct {
 	worker string
 	// stampEvery: see WithCursorStamp.
 	stampEvery time.Duration
+	// parsed remembers the read-index fields of documents; texts the
+	// texts of multi-row statements.
+	parsed *parsedDocs
+	texts  batchTexts
 }
 
 var _ Store = (*sqlStore)(nil)

@@ -56,7 +56,11 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	// A new file uses incremental vacuum, so that Prune can return freed
 	// pages to the file system (an older file switches with Vacuum); the
 	// setting must come before the first table is created.
-	writeParams := url.Values{"_pragma": append(sqlitePragmas(), "auto_vacuum(2)", "journal_mode(WAL)")}
+	//
+	// The writer keeps temporary files in memory: a multi-row INSERT keeps
+	// the pages it changes in a statement journal, which SQLite otherwise
+	// moves to a file (a system call per page) beyond 64 KiB.
+	writeParams := url.Values{"_pragma": append(sqlitePragmas(), "auto_vacuum(2)", "journal_mode(WAL)", "temp_store(2)")}
 	writeParams.Set("_txlock", "immediate")
 	readParams := url.Values{"_pragma": sqlitePragmas()}
 
@@ -89,6 +93,7 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		worker:     o.worker,
 		log:        o.logger.With("engine", "sqlite", "path", display),
 		stampEvery: o.stampEvery,
+		parsed:     newParsedDocs(parsedDocsSize),
 	}
 	if err := s.migrate(ctx); err != nil {
 		wdb.Close()
