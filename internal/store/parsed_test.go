@@ -7,7 +7,9 @@ import (
 
 func TestParsedDocs(t *testing.T) {
 	p := newParsedDocs(2)
-	doc := func(i int) []byte { return fmt.Appendf(nil, `{"id":"MC%d","title":"Post %d","body":"<p>long</p>"}`, i, i) }
+	doc := func(i int) []byte {
+		return fmt.Appendf(nil, `{"id":"MC%d","title":"Post %d","body":"<p>long</p>"}`, i, i)
+	}
 	for i := range 3 {
 		f := p.parse(fmt.Sprint("h", i), doc(i))
 		if f == nil || f.ID != fmt.Sprint("MC", i) || str(f.Title) != fmt.Sprint("Post ", i) {
