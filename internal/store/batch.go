@@ -81,11 +81,12 @@ func (bt *batchTexts) text(head, tail string, cols, rows int, anon bool) string 
 	return q
 }
 
-// execRows runs head VALUES … tail for the rows in args (cols values per
-// row, in order), in as few statements as batchRows allows. head and tail
-// take no parameters.
-func (s *sqlStore) execRows(ctx context.Context, tx querier, head, tail string, cols int, args []any) error {
+// execRows inserts the rows in args (cols values per row, in order) into
+// into ("table (columns)"), followed by tail (an ON CONFLICT clause), in as
+// few statements as batchRows allows. into and tail take no parameters.
+func (s *sqlStore) execRows(ctx context.Context, tx querier, into, tail string, cols int, args []any) error {
 	n := len(args) / cols
+	head := "INSERT INTO " + into
 	for done := 0; done < n; {
 		k := batchRows(n-done, cols)
 		if _, err := tx.ExecContext(ctx, s.texts.text(head, tail, cols, k, s.d.anonParams), args[done*cols:(done+k)*cols]...); err != nil {

@@ -28,22 +28,20 @@ func (s *sqlStore) Commit(ctx context.Context, b Batch) (ids []int64, err error)
 			return nil, nil
 		}
 	}
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	all, err := s.commit(ctx, []Batch{b})
 	if err != nil {
-		return nil, fmt.Errorf("commit batch of %s/%s: begin: %w", b.Tenant, b.Source, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if ids, err = s.commitTx(ctx, tx, b); err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+	return all[0], nil
+}
+
+// commit writes bs as one atomic unit: through the group committer when
+// the engine has one, else in a transaction of their own.
+func (s *sqlStore) commit(ctx context.Context, bs []Batch) ([][]int64, error) {
+	if s.group != nil {
+		return s.group.commit(ctx, bs)
 	}
-	return ids, nil
+	return s.commitBatches(ctx, bs)
 }
 
 // CommitAll implements Store. The batches are written in the order given;
@@ -73,22 +71,16 @@ func (s *sqlStore) CommitAll(ctx context.Context, bs []Batch) (all [][]int64, er
 	if len(todo) == 0 {
 		return all, nil
 	}
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	batches := make([]Batch, len(todo))
+	for j, i := range todo {
+		batches[j] = bs[i]
+	}
+	done, err := s.commit(ctx, batches)
 	if err != nil {
-		return nil, fmt.Errorf("commit %d batches of %s: begin: %w", len(todo), bs[0].Tenant, err)
+		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	for _, i := range todo {
-		if all[i], err = s.commitTx(ctx, tx, bs[i]); err != nil {
-			return nil, err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit %d batches of %s: %w", len(todo), bs[0].Tenant, err)
+	for j, i := range todo {
+		all[i] = done[j]
 	}
 	return all, nil
 }
@@ -232,7 +224,7 @@ func (c *commitTx) putBlobs(ctx context.Context, docs map[string][]byte) error {
 			args = append(args, h, string(docs[h]))
 		}
 	}
-	if err := c.s.execRows(ctx, c.tx, `INSERT INTO blobs (hash, data)`, ` ON CONFLICT (hash) DO NOTHING`, 2, args); err != nil {
+	if err := c.s.execRows(ctx, c.tx, `blobs (hash, data)`, ` ON CONFLICT (hash) DO NOTHING`, 2, args); err != nil {
 		return fmt.Errorf("store data: %w", err)
 	}
 	for h := range docs {
@@ -373,7 +365,7 @@ const itemColumnCount = 10
 
 // flush writes what w holds and empties it.
 func (w *itemWrites) flush(ctx context.Context, c *commitTx, ix *indexer) error {
-	if err := c.s.execRows(ctx, c.tx, `INSERT INTO items (`+itemColumns+`)`, "", itemColumnCount, w.inserts); err != nil {
+	if err := c.s.execRows(ctx, c.tx, `items (`+itemColumns+`)`, "", itemColumnCount, w.inserts); err != nil {
 		return fmt.Errorf("insert items: %w", err)
 	}
 	for _, full := range w.updates {
@@ -388,7 +380,7 @@ func (w *itemWrites) flush(ctx context.Context, c *commitTx, ix *indexer) error 
 			return fmt.Errorf("update item %s: %w", t[2], err)
 		}
 	}
-	if err := c.s.execRows(ctx, c.tx, `INSERT INTO revisions (`+itemColumns+`)`, "", itemColumnCount, w.revisions); err != nil {
+	if err := c.s.execRows(ctx, c.tx, `revisions (`+itemColumns+`)`, "", itemColumnCount, w.revisions); err != nil {
 		return fmt.Errorf("insert revisions: %w", err)
 	}
 	if err := ix.items(ctx, w.index); err != nil {

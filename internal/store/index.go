@@ -456,7 +456,7 @@ func (ix *indexer) items(ctx context.Context, work []indexWork) error {
 		args = append(args, w.tenant, string(w.src), w.id, r.title, r.status, r.classification, r.category, r.severity,
 			r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, r.lastModified, r.removed, d)
 	}
-	err := ix.s.execRows(ctx, ix.tx, `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
+	err := ix.s.execRows(ctx, ix.tx, `item_index (tenant, source, id, title, status, classification, category, severity,
 		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc)`, `
 		ON CONFLICT (tenant, source, id) DO UPDATE SET
 			title = excluded.title, status = excluded.status, classification = excluded.classification,

@@ -460,6 +460,11 @@ func reclaimSQLite(ctx context.Context, s *sqlStore) (int64, error) {
 			return freed, fmt.Errorf("read freelist_count: %w", err)
 		}
 		if free == 0 {
+			// The file shrinks when the log is copied into it; the writer
+			// checkpoints only every 4,000 pages.
+			if _, err := s.wdb.ExecContext(ctx, `PRAGMA wal_checkpoint(PASSIVE)`); err != nil {
+				return freed, fmt.Errorf("checkpoint: %w", err)
+			}
 			return freed, nil
 		}
 		step := min(free, 2000)

@@ -40,6 +40,9 @@ type sqlStore struct {
 	// texts of multi-row statements.
 	parsed *parsedDocs
 	texts  batchTexts
+	// group takes concurrent commits together (SQLite); nil: each in a
+	// transaction of its own.
+	group *groupCommitter
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -91,6 +94,9 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 
 // Close releases the database.
 func (s *sqlStore) Close() error {
+	if s.group != nil {
+		s.group.shutdown()
+	}
 	var errs []error
 	if s.rdb != s.wdb {
 		errs = append(errs, s.rdb.Close())

@@ -57,10 +57,16 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	// pages to the file system (an older file switches with Vacuum); the
 	// setting must come before the first table is created.
 	//
-	// The writer keeps temporary files in memory: a multi-row INSERT keeps
-	// the pages it changes in a statement journal, which SQLite otherwise
-	// moves to a file (a system call per page) beyond 64 KiB.
-	writeParams := url.Values{"_pragma": append(sqlitePragmas(), "auto_vacuum(2)", "journal_mode(WAL)", "temp_store(2)")}
+	// The writer's commits are large (a group of tenants' baselines, see
+	// groupCommitter): it keeps temporary files in memory, as a multi-row
+	// INSERT keeps a copy of each page it changes in a statement journal
+	// that SQLite otherwise writes to a file beyond 64 KiB; it caches
+	// 16 MiB of pages, not 2, which halved its reads at onboarding; and it
+	// checkpoints the write-ahead log every 4,000 pages, not 1,000, so that
+	// the index pages many commits change are copied to the file fewer
+	// times.
+	writeParams := url.Values{"_pragma": append(sqlitePragmas(), "auto_vacuum(2)", "journal_mode(WAL)",
+		"temp_store(2)", "cache_size(-16384)", "wal_autocheckpoint(4000)")}
 	writeParams.Set("_txlock", "immediate")
 	readParams := url.Values{"_pragma": sqlitePragmas()}
 
@@ -99,12 +105,14 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		wdb.Close()
 		return nil, fmt.Errorf("open sqlite store %s: %w", display, err)
 	}
+	s.group = newGroupCommitter(s)
 	if memory {
 		return s, nil
 	}
 
 	rdb, err := openSQLiteDB(dsnWith(readParams))
 	if err != nil {
+		s.group.shutdown()
 		wdb.Close()
 		return nil, fmt.Errorf("open sqlite store %s for reading: %w", display, err)
 	}
@@ -112,6 +120,7 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 	rdb.SetMaxIdleConns(sqliteReaders)
 	if err := rdb.PingContext(ctx); err != nil {
 		rdb.Close()
+		s.group.shutdown()
 		wdb.Close()
 		return nil, fmt.Errorf("open sqlite store %s for reading: %w", display, err)
 	}

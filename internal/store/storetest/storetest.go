@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimLease", testClaimLease},
 		{"CompleteFailDead", testCompleteFailDead},
 		{"ConcurrentCommits", testConcurrentCommits},
+		{"ConcurrentFailures", testConcurrentFailures},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"History", testHistory},
 		{"RouteAndRequeue", testRouteAndRequeue},
