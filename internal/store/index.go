@@ -411,7 +411,7 @@ func (ix *indexer) items(ctx context.Context, work []indexWork) error {
 			want = append(want, w.hash)
 		}
 	}
-	if err := ix.findDocs(ctx, want); err != nil {
+	if err := ix.findDocs(ctx, want, work); err != nil {
 		return err
 	}
 	for i, w := range work {
@@ -470,10 +470,10 @@ func (ix *indexer) items(ctx context.Context, work []indexWork) error {
 	return nil
 }
 
-// findDocs looks up the documents of the given hashes in search_docs, for
-// every second they are numbered in, and remembers the lowest number of
-// each second.
-func (ix *indexer) findDocs(ctx context.Context, hashes []string) error {
+// findDocs looks up the documents of the given hashes in search_docs, in
+// the seconds of the work's last modifications, and remembers the lowest
+// number of each hash and second.
+func (ix *indexer) findDocs(ctx context.Context, hashes []string, work []indexWork) error {
 	if len(hashes) == 0 {
 		return nil
 	}
@@ -481,7 +481,15 @@ func (ix *indexer) findDocs(ctx context.Context, hashes []string) error {
 	if err != nil {
 		return fmt.Errorf("find documents: %w", err)
 	}
-	rows, err := ix.tx.QueryContext(ctx, `SELECT hash, doc FROM search_docs WHERE `+ix.s.d.inList("hash", 1), list)
+	first, last := docSecond(work[0].lastModified), docSecond(work[0].lastModified)
+	for _, w := range work[1:] {
+		sec := docSecond(w.lastModified)
+		first, last = min(first, sec), max(last, sec)
+	}
+	lo, _ := docRange(first)
+	_, hi := docRange(last)
+	rows, err := ix.tx.QueryContext(ctx, `SELECT hash, doc FROM search_docs WHERE `+ix.s.d.inList("hash", 1)+
+		` AND doc BETWEEN $2 AND $3`, list, lo, hi)
 	if err != nil {
 		return fmt.Errorf("find documents: %w", err)
 	}
