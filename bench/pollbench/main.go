@@ -13,7 +13,7 @@
 //
 //	go run ./bench/pollbench [-tenants 1000] [-issues 50] [-messages 200] [-posts 5]
 //	    [-cycles 3] [-concurrency 16] [-steady-issues 300] [-steady-messages 1000]
-//	    [-timeout 5m] [-skip-steady] [-skip-scale] [-keep] [-memprofile file]
+//	    [-timeout 5m] [-skip-steady] [-skip-scale] [-keep] [-memprofile file] [-cpuprofile file]
 //
 // The results are in BENCHMARKS.md at the repository root.
 package main
@@ -44,7 +44,7 @@ type options struct {
 	timeout                          time.Duration
 	skipSteady, skipScale            bool
 	keep                             bool
-	memProfile                       string
+	memProfile, cpuProfile           string
 	serveSim                         bool
 	simDir                           string
 }
@@ -66,6 +66,7 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.skipScale, "skip-scale", false, "skip the scale run")
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory (SQLite files) and print its path")
 	fs.StringVar(&o.memProfile, "memprofile", "", "scale: write a heap profile of the poller after the last cycle")
+	fs.StringVar(&o.cpuProfile, "cpuprofile", "", "scale: write a CPU profile of the poller's first (baseline) cycle")
 	fs.BoolVar(&o.serveSim, "serve-sim", false, "internal: run the simulator process")
 	fs.StringVar(&o.simDir, "sim-dir", "", "internal: where the simulator process writes its CA")
 	if err := fs.Parse(args); err != nil {
@@ -116,7 +117,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 		if err := os.Mkdir(sdir, 0o755); err != nil {
 			return fmt.Errorf("create temp dir: %w", err)
 		}
-		res, err := runScale(ctx, o.tenants, scenarioShape{Issues: o.issues, Messages: o.messages, Posts: o.posts}, o.cycles, o.concurrency, sdir, o.memProfile)
+		res, err := runScale(ctx, o.tenants, scenarioShape{Issues: o.issues, Messages: o.messages, Posts: o.posts}, o.cycles, o.concurrency, sdir, o.memProfile, o.cpuProfile)
 		printScale(stdout, res)
 		if err != nil {
 			return err

@@ -43,7 +43,7 @@ type scaleResult struct {
 // internal/app: "0 = 8").
 const appDefaultConcurrency = 8
 
-func runScale(ctx context.Context, n int, shape scenarioShape, cycles, conc int, dir, memProfile string) (scaleResult, error) {
+func runScale(ctx context.Context, n int, shape scenarioShape, cycles, conc int, dir, memProfile, cpuProfile string) (scaleResult, error) {
 	res := scaleResult{Tenants: n, Shape: shape, Concurrency: conc, Effective: conc}
 	if conc <= 0 {
 		res.Effective = appDefaultConcurrency
@@ -80,8 +80,19 @@ func runScale(ctx context.Context, n int, shape scenarioShape, cycles, conc int,
 		return res, fmt.Errorf("scale: %w", err)
 	}
 	for c := 0; c < cycles; c++ {
+		var stopProfile func() error
+		if c == 0 && cpuProfile != "" {
+			if stopProfile, err = startCPUProfile(cpuProfile); err != nil {
+				return res, fmt.Errorf("scale: %w", err)
+			}
+		}
 		cpu0, t0 := cpuTime(), time.Now()
 		r, cerr := a.Check(ctx)
+		if stopProfile != nil {
+			if err := stopProfile(); err != nil {
+				return res, fmt.Errorf("scale: %w", err)
+			}
+		}
 		m := cycleMeasure{Wall: time.Since(t0), CPU: cpuTime() - cpu0, Result: r, Err: cerr}
 		m.PeakRSS, _ = peakRSS()
 		runtime.GC() // outside the measured span: live heap, not garbage
@@ -125,6 +136,26 @@ func writeHeapProfile(path string) error {
 		return fmt.Errorf("write heap profile: %w", err)
 	}
 	return nil
+}
+
+// startCPUProfile starts a CPU profile written to path; the function it
+// returns stops it and closes the file.
+func startCPUProfile(path string) (func() error, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("write cpu profile: %w", err)
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		_ = f.Close()
+		return nil, fmt.Errorf("write cpu profile: %w", err)
+	}
+	return func() error {
+		pprof.StopCPUProfile()
+		if err := f.Close(); err != nil {
+			return fmt.Errorf("write cpu profile: %w", err)
+		}
+		return nil
+	}, nil
 }
 
 // filesSize sums the sizes of the files that exist.

@@ -16,7 +16,10 @@
 // Usage:
 //
 //	go run ./bench/scalebench -postgres postgres://… [-tenants 10000] [-workers 1,2,4]
-//	    [-issues 5] [-messages 20] [-poll-every 60s] [-timeout 12m] [-cpuprofile DIR] [-share-cores] [-bin FILE]
+//	    [-issues 5] [-messages 20] [-posts 0] [-poll-every 60s] [-timeout 12m] [-cpuprofile DIR] [-share-cores] [-bin FILE]
+//
+// -posts N (N > 0) gives every tenant realistic content, as bench/pollbench
+// does: N posts of ~1 KB per issue, ~2.5 KB Message Center bodies.
 //
 // SHDMC_TEST_POSTGRES is used when -postgres is not given. The results are
 // in BENCHMARKS.md.
@@ -50,6 +53,7 @@ func main() {
 
 type options struct {
 	tenants, issues, messages int
+	posts                     int
 	workers                   []int
 	postgres                  string
 	pollEvery, timeout        time.Duration
@@ -70,6 +74,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs.IntVar(&o.tenants, "tenants", 10000, "simulated tenants")
 	fs.IntVar(&o.issues, "issues", 5, "service health issues per tenant")
 	fs.IntVar(&o.messages, "messages", 20, "Message Center posts per tenant")
+	fs.IntVar(&o.posts, "posts", 0, "posts per issue of realistic content (~1 KB posts, ~2.5 KB MC bodies, as bench/pollbench); 0: one short post per issue, one-line bodies")
 	fs.StringVar(&workers, "workers", "1,2,4", "worker counts to measure")
 	fs.StringVar(&o.postgres, "postgres", os.Getenv("SHDMC_TEST_POSTGRES"), "PostgreSQL server DSN (databases are created on it)")
 	fs.DurationVar(&o.pollEvery, "poll-every", time.Minute, "time between a tenant's polls (the config says 5m)")
@@ -88,7 +93,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	if o.serveSim {
-		return serveSim(ctx, o.tenants, o.issues, o.messages, o.dir, stdin, stdout)
+		return serveSim(ctx, o.tenants, o.issues, o.messages, o.posts, o.dir, stdin, stdout)
 	}
 	for _, w := range strings.Split(workers, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(w))
@@ -114,7 +119,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 			return fmt.Errorf("build shdmc (run from the repository root): %v\n%s", err, out)
 		}
 	}
-	p, err := spawnSim(ctx, o.tenants, o.issues, o.messages, dir)
+	p, err := spawnSim(ctx, o.tenants, o.issues, o.messages, o.posts, dir)
 	if err != nil {
 		return err
 	}
@@ -123,8 +128,12 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	if o.shareCores {
 		cores = ", each of k workers with GOMAXPROCS=cores/k"
 	}
-	fmt.Fprintf(stdout, "SCALE-OUT: %d tenants x (%d issues, %d MC posts), PostgreSQL, interval 5m (polls every %s here), %d cores%s\n\n",
-		o.tenants, o.issues, o.messages, o.pollEvery, numCPU(), cores)
+	content := ""
+	if o.posts > 0 {
+		content = fmt.Sprintf(" (realistic: %d posts per issue)", o.posts)
+	}
+	fmt.Fprintf(stdout, "SCALE-OUT: %d tenants x (%d issues, %d MC posts)%s, PostgreSQL, interval 5m (polls every %s here), %d cores%s\n\n",
+		o.tenants, o.issues, o.messages, content, o.pollEvery, numCPU(), cores)
 	var results []result
 	for _, k := range o.workers {
 		r, err := measure(ctx, o, bin, dir, p, k)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shdmc/shdmc/bench/internal/scenario"
 	"github.com/shdmc/shdmc/bench/internal/simproc"
 	"github.com/shdmc/shdmc/internal/sim"
 )
@@ -64,10 +65,26 @@ func summarize(recs []sim.RequestRecord, from, to time.Time) window {
 
 // serveSim is the simulator process: it prints a simInfo line, then answers
 // each "window FROM TO" line (Unix nanoseconds) with a window line.
-func serveSim(ctx context.Context, n, issues, messages int, dir string, in io.Reader, out io.Writer) error {
+//
+// With posts 0 every tenant sees sim.GenerateScenario's items (one short
+// post per issue, one-line bodies); with posts > 0 the realistic content of
+// bench/internal/scenario (that many posts of ~1 KB per issue, ~2.5 KB
+// Message Center bodies, timestamps spread over 30 days), as
+// bench/pollbench polls.
+func serveSim(ctx context.Context, n, issues, messages, posts int, dir string, in io.Reader, out io.Writer) error {
 	start := time.Now().Add(-48 * time.Hour).Truncate(time.Second).UTC()
-	sc := sim.GenerateScenario(start, issues, messages)
-	s, info, err := simproc.Start(sim.Options{Clock: sim.NewSteppedClock(start.Add(24 * time.Hour)), MaxRecords: n * 40}, sc, n, dir)
+	sc, clock := sim.GenerateScenario(start, issues, messages), start.Add(24*time.Hour)
+	if posts > 0 {
+		var (
+			end time.Time
+			err error
+		)
+		if sc, end, err = scenario.Generate(scenario.Shape{Issues: issues, Messages: messages, Posts: posts}, time.Now()); err != nil {
+			return err
+		}
+		clock = end.Add(time.Hour)
+	}
+	s, info, err := simproc.Start(sim.Options{Clock: sim.NewSteppedClock(clock), MaxRecords: n * 40}, sc, n, dir)
 	if err != nil {
 		return err
 	}
@@ -86,9 +103,9 @@ func serveSim(ctx context.Context, n, issues, messages int, dir string, in io.Re
 // simProc is the parent's handle on the simulator process.
 type simProc struct{ *simproc.Proc }
 
-func spawnSim(ctx context.Context, n, issues, messages int, dir string) (simProc, error) {
+func spawnSim(ctx context.Context, n, issues, messages, posts int, dir string) (simProc, error) {
 	p, err := simproc.Spawn(ctx, "-serve-sim", "-tenants", strconv.Itoa(n),
-		"-issues", strconv.Itoa(issues), "-messages", strconv.Itoa(messages), "-dir", dir)
+		"-issues", strconv.Itoa(issues), "-messages", strconv.Itoa(messages), "-posts", strconv.Itoa(posts), "-dir", dir)
 	return simProc{p}, err
 }
 

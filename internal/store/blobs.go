@@ -84,6 +84,16 @@ func keyArg(d dialect, h string, hexKeys bool) any {
 	return b
 }
 
+// keyIn renders "column IN <the list of blob keys passed as parameter
+// $n>", a list of hex keys made by listArg, for tables that store keys as
+// keyArg does with hexKeys.
+func keyIn(d dialect, column string, n int, hexKeys bool) string {
+	if hexKeys {
+		return d.inList(column, n)
+	}
+	return d.inKeys(column, n)
+}
+
 // hashArg is the stored form of an item's content hash (Item.Hash): the
 // 32 bytes of a SHA-256 in lower-case hex, any other text as its bytes,
 // with a zero byte before it when it is 32 bytes long (which would read

@@ -28,22 +28,20 @@ func (s *sqlStore) Commit(ctx context.Context, b Batch) (ids []int64, err error)
 			return nil, nil
 		}
 	}
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	all, err := s.commit(ctx, []Batch{b})
 	if err != nil {
-		return nil, fmt.Errorf("commit batch of %s/%s: begin: %w", b.Tenant, b.Source, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	if ids, err = s.commitTx(ctx, tx, b); err != nil {
 		return nil, err
 	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
+	return all[0], nil
+}
+
+// commit writes bs as one atomic unit: through the group committer when
+// the engine has one, else in a transaction of their own.
+func (s *sqlStore) commit(ctx context.Context, bs []Batch) ([][]int64, error) {
+	if s.group != nil {
+		return s.group.commit(ctx, bs)
 	}
-	return ids, nil
+	return s.commitBatches(ctx, bs)
 }
 
 // CommitAll implements Store. The batches are written in the order given;
@@ -73,22 +71,16 @@ func (s *sqlStore) CommitAll(ctx context.Context, bs []Batch) (all [][]int64, er
 	if len(todo) == 0 {
 		return all, nil
 	}
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	batches := make([]Batch, len(todo))
+	for j, i := range todo {
+		batches[j] = bs[i]
+	}
+	done, err := s.commit(ctx, batches)
 	if err != nil {
-		return nil, fmt.Errorf("commit %d batches of %s: begin: %w", len(todo), bs[0].Tenant, err)
+		return nil, err
 	}
-	defer func() {
-		if err != nil {
-			_ = tx.Rollback()
-		}
-	}()
-	for _, i := range todo {
-		if all[i], err = s.commitTx(ctx, tx, bs[i]); err != nil {
-			return nil, err
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return nil, fmt.Errorf("commit %d batches of %s: %w", len(todo), bs[0].Tenant, err)
+	for j, i := range todo {
+		all[i] = done[j]
 	}
 	return all, nil
 }
@@ -235,7 +227,11 @@ func (c *commitTx) share(ctx context.Context) error {
 // putBlobs stores documents (keyed by blobHash) not stored yet, in hash
 // order: two transactions writing the same documents (workers polling
 // tenants that share Message Center posts) then wait for each other in the
-// same order and cannot deadlock.
+// same order and cannot deadlock. Tenants share most documents, so the
+// stored ones are looked up first and only the others sent: a tenant's
+// baseline no longer sends a megabyte of JSON the database already holds.
+// (A document found here cannot be collected before this transaction
+// ends: share holds off Prune's collection.)
 func (c *commitTx) putBlobs(ctx context.Context, docs map[string][]byte) error {
 	if len(docs) == 0 {
 		return nil
@@ -243,19 +239,57 @@ func (c *commitTx) putBlobs(ctx context.Context, docs map[string][]byte) error {
 	if err := c.share(ctx); err != nil {
 		return err
 	}
+	var want []string
+	for h := range docs {
+		if !c.blobs[h] {
+			want = append(want, h)
+		}
+	}
+	if err := c.storedBlobs(ctx, want); err != nil {
+		return err
+	}
+	var args []any
 	for _, h := range slices.Sorted(maps.Keys(docs)) {
-		if c.blobs[h] {
-			continue
+		if !c.blobs[h] {
+			data, err := c.blob(docs[h])
+			if err != nil {
+				return fmt.Errorf("store data %s: %w", h, err)
+			}
+			args = append(args, c.key(h), data)
 		}
-		data, err := c.blob(docs[h])
-		if err != nil {
-			return fmt.Errorf("store data %s: %w", h, err)
-		}
-		if err := c.exec(ctx, `INSERT INTO blobs (hash, data) VALUES ($1, $2) ON CONFLICT (hash) DO NOTHING`,
-			c.key(h), data); err != nil {
-			return fmt.Errorf("store data %s: %w", h, err)
-		}
+	}
+	if err := c.s.execRows(ctx, c.tx, `blobs (hash, data)`, ` ON CONFLICT (hash) DO NOTHING`, 2, args); err != nil {
+		return fmt.Errorf("store data: %w", err)
+	}
+	for h := range docs {
 		c.blobs[h] = true
+	}
+	return nil
+}
+
+// storedBlobs marks those of hashes that blobs holds as stored.
+func (c *commitTx) storedBlobs(ctx context.Context, hashes []string) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	list, err := c.s.d.listArg(hashes)
+	if err != nil {
+		return fmt.Errorf("find stored data: %w", err)
+	}
+	rows, err := c.tx.QueryContext(ctx, `SELECT hash FROM blobs WHERE `+keyIn(c.s.d, "hash", 1, c.hexKeys), list)
+	if err != nil {
+		return fmt.Errorf("find stored data: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var h storedHash
+		if err := rows.Scan(&h); err != nil {
+			return fmt.Errorf("find stored data: %w", err)
+		}
+		c.blobs[h.s] = true
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find stored data: %w", err)
 	}
 	return nil
 }
@@ -328,9 +362,18 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 	if err := c.putBlobs(ctx, docs); err != nil {
 		return err
 	}
-	ix := s.newIndexer(c.tx, &c.st)
+	ix := s.newIndexer(c.tx)
+	ix.hexKeys = c.hexKeys
 	rels := batchRelevance(b)
+	var w itemWrites
 	for i, it := range b.Items {
+		if w.ids[it.Key.ID] {
+			// An item twice in one batch: what comes first is written first.
+			if err := w.flush(ctx, c, ix); err != nil {
+				return err
+			}
+		}
+		w.add(it.Key.ID)
 		seen := it.SeenAt
 		if seen.IsZero() {
 			seen = now
@@ -340,48 +383,75 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		prev, ok := stored[it.Key.ID]
 		switch {
 		case !ok:
-			if err := c.exec(ctx, `INSERT INTO items (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
-				return fmt.Errorf("insert item %s: %w", it.Key.ID, err)
-			}
+			w.inserts = append(w.inserts, full...)
 		case it.Revision > prev.rev:
-			if err := c.exec(ctx, `UPDATE items SET revision = $4, hash = $5, last_modified = $6, seen_at = $7,
-				removed = $8, data = $9, data_hash = $10 WHERE tenant = $1 AND source = $2 AND id = $3`, full...); err != nil {
-				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
-			}
+			w.updates = append(w.updates, full)
 		case it.Revision == prev.rev:
-			if err := c.exec(ctx, `UPDATE items SET last_modified = $4, removed = $5
-				WHERE tenant = $1 AND source = $2 AND id = $3`,
-				b.Tenant, string(b.Source), it.Key.ID, encodeNano(it.LastModified), it.Removed); err != nil {
-				return fmt.Errorf("update item %s: %w", it.Key.ID, err)
-			}
+			w.touches = append(w.touches, []any{b.Tenant, string(b.Source), it.Key.ID, encodeNano(it.LastModified), it.Removed})
 			if prev.hash != "" {
-				var packed []byte
-				if err := c.tx.QueryRowContext(ctx, `SELECT data FROM blobs WHERE hash = $1`, c.key(prev.hash)).Scan(&packed); err != nil {
-					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
-				}
-				data, err := unpackBlob(packed)
-				if err != nil {
-					return fmt.Errorf("read data of item %s: %w", it.Key.ID, err)
-				}
-				if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, prev.hash, data, it.LastModified, it.Removed, rels[it.Key.ID]); err != nil {
-					return err
-				}
+				w.index = append(w.index, indexWork{tenant: b.Tenant, src: b.Source, id: it.Key.ID, hash: prev.hash,
+					lastModified: it.LastModified, removed: it.Removed, rel: rels[it.Key.ID]})
 			}
 			continue
 		default:
 			return fmt.Errorf("item %s: revision %d is older than the stored revision %d", it.Key.ID, it.Revision, prev.rev)
 		}
-		if err := c.exec(ctx, `INSERT INTO revisions (`+itemColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, full...); err != nil {
-			return fmt.Errorf("insert revision %d of item %s: %w", it.Revision, it.Key.ID, err)
-		}
+		w.revisions = append(w.revisions, full...)
 		c.revs[revKey{b.Tenant, b.Source, it.Key.ID, it.Revision}] = hashes[i]
 		if hashes[i] != "" {
-			if err := ix.item(ctx, b.Tenant, b.Source, it.Key.ID, hashes[i], it.Data, it.LastModified, it.Removed, rels[it.Key.ID]); err != nil {
-				return err
-			}
+			w.index = append(w.index, indexWork{tenant: b.Tenant, src: b.Source, id: it.Key.ID, hash: hashes[i], data: it.Data,
+				lastModified: it.LastModified, removed: it.Removed, rel: rels[it.Key.ID]})
 		}
 		stored[it.Key.ID] = storedItem{it.Revision, hashes[i]}
 	}
+	return w.flush(ctx, c, ix)
+}
+
+// itemWrites are the writes of items that commitItems collects, each item
+// at most once, to write them in multi-row statements.
+type itemWrites struct {
+	ids       map[string]bool
+	inserts   []any   // items rows (itemColumns) of new items
+	updates   [][]any // items rows of items with a new revision
+	touches   [][]any // tenant, source, id, last_modified, removed of items whose revision stays
+	revisions []any   // revisions rows (itemColumns)
+	index     []indexWork
+}
+
+func (w *itemWrites) add(id string) {
+	if w.ids == nil {
+		w.ids = map[string]bool{}
+	}
+	w.ids[id] = true
+}
+
+// itemColumnCount is the number of itemColumns.
+const itemColumnCount = 10
+
+// flush writes what w holds and empties it.
+func (w *itemWrites) flush(ctx context.Context, c *commitTx, ix *indexer) error {
+	if err := c.s.execRows(ctx, c.tx, `items (`+itemColumns+`)`, "", itemColumnCount, w.inserts); err != nil {
+		return fmt.Errorf("insert items: %w", err)
+	}
+	for _, full := range w.updates {
+		if err := c.exec(ctx, `UPDATE items SET revision = $4, hash = $5, last_modified = $6, seen_at = $7,
+				removed = $8, data = $9, data_hash = $10 WHERE tenant = $1 AND source = $2 AND id = $3`, full...); err != nil {
+			return fmt.Errorf("update item %s: %w", full[2], err)
+		}
+	}
+	for _, t := range w.touches {
+		if err := c.exec(ctx, `UPDATE items SET last_modified = $4, removed = $5
+				WHERE tenant = $1 AND source = $2 AND id = $3`, t...); err != nil {
+			return fmt.Errorf("update item %s: %w", t[2], err)
+		}
+	}
+	if err := c.s.execRows(ctx, c.tx, `revisions (`+itemColumns+`)`, "", itemColumnCount, w.revisions); err != nil {
+		return fmt.Errorf("insert revisions: %w", err)
+	}
+	if err := ix.items(ctx, w.index); err != nil {
+		return err
+	}
+	*w = itemWrites{}
 	return nil
 }
 
@@ -429,54 +499,29 @@ func batchRelevance(b Batch) map[string]*model.Relevance {
 	return out
 }
 
-// stmts prepares each statement of a transaction once, for batches that run
-// the same statement many times.
-type stmts struct {
-	m map[string]*sql.Stmt
-}
+// stmts runs the statements of a transaction. It used to prepare each
+// statement once per transaction; the connections keep them prepared now,
+// across transactions (cachingConn on SQLite, pgx's statement cache on
+// PostgreSQL), and preparing in the transaction only added a round trip
+// to prepare and one to deallocate on PostgreSQL.
+type stmts struct{}
 
 func (st *stmts) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) error {
-	_, err := st.execResult(ctx, tx, q, args...)
+	_, err := tx.ExecContext(ctx, q, args...)
 	return err
 }
 
-// execResult runs a statement, prepared once, and returns its result.
+// execResult runs a statement and returns its result.
 func (st *stmts) execResult(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
-	if st.m == nil {
-		st.m = make(map[string]*sql.Stmt)
-	}
-	p, ok := st.m[q]
-	if !ok {
-		var err error
-		if p, err = tx.PrepareContext(ctx, q); err != nil {
-			return nil, err
-		}
-		st.m[q] = p
-	}
-	return p.ExecContext(ctx, args...)
+	return tx.ExecContext(ctx, q, args...)
 }
 
-// queryRow runs a statement that returns one row, prepared once.
+// queryRow runs a statement that returns one row.
 func (st *stmts) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Row, error) {
-	if st.m == nil {
-		st.m = make(map[string]*sql.Stmt)
-	}
-	p, ok := st.m[q]
-	if !ok {
-		var err error
-		if p, err = tx.PrepareContext(ctx, q); err != nil {
-			return nil, err
-		}
-		st.m[q] = p
-	}
-	return p.QueryRowContext(ctx, args...), nil
+	return tx.QueryRowContext(ctx, q, args...), nil
 }
 
-func (st *stmts) close() {
-	for _, p := range st.m {
-		p.Close()
-	}
-}
+func (st *stmts) close() {}
 
 // Event payloads: the item an event describes is stored as a blob (the
 // same one as the item's revision, when the event carries that revision's

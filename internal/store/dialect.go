@@ -34,6 +34,9 @@ type dialect struct {
 	// "column = ANY($n)" with a text[] argument.
 	inList  func(column string, n int) string
 	listArg func(ids []string) (any, error)
+	// inKeys is inList for a column of blob keys (keyArg) and a list of
+	// their hex texts.
+	inKeys func(column string, n int) string
 	// listTable renders a table expression with one row per element of the
 	// list passed as parameter $n (made by listArg), in list order, in a
 	// column named value.
@@ -62,6 +65,9 @@ type dialect struct {
 	noKey any
 	// reclaim returns space after Prune (SQLite: incremental vacuum).
 	reclaim func(ctx context.Context, s *sqlStore) (int64, error)
+	// anonParams: the parameters of the multi-row statements that
+	// execRows writes are "?" (SQLite), not "$n".
+	anonParams bool
 	// textSearch walks the documents of the full-text index numbered in
 	// [floor, below), newest first, at most limit (0: all) of them
 	// (scanned), and returns those that contain every word (docs).
@@ -85,6 +91,9 @@ func sqliteDialect() dialect {
 			b, err := json.Marshal(ids)
 			return string(b), err
 		},
+		inKeys: func(column string, n int) string {
+			return column + " IN (SELECT unhex(value) FROM json_each($" + strconv.Itoa(n) + "))"
+		},
 		listTable: func(n int) string {
 			return "json_each($" + strconv.Itoa(n) + ")"
 		},
@@ -94,6 +103,7 @@ func sqliteDialect() dialect {
 		reclaim:    reclaimSQLite,
 		byDoc:      "item_index x INDEXED BY item_index_by_doc",
 		noKey:      "",
+		anonParams: true,
 	}
 }
 
@@ -113,6 +123,9 @@ func postgresDialect() dialect {
 				ids = []string{}
 			}
 			return ids, nil
+		},
+		inKeys: func(column string, n int) string {
+			return column + " = ANY(ARRAY(SELECT decode(k, 'hex') FROM unnest($" + strconv.Itoa(n) + "::text[]) AS l(k)))"
 		},
 		listTable: func(n int) string {
 			return "unnest($" + strconv.Itoa(n) + "::text[]) AS l(value)"

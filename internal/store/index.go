@@ -214,7 +214,6 @@ type querier interface {
 type indexer struct {
 	s    *sqlStore
 	tx   querier
-	st   *stmts
 	docs map[docKey]int64
 	// hexKeys: the tables are those before 00012, whose search_docs holds
 	// blob keys as hex text and item_index times as text.
@@ -229,8 +228,8 @@ type docKey struct {
 	sec  int64
 }
 
-func (s *sqlStore) newIndexer(tx *sql.Tx, st *stmts) *indexer {
-	return &indexer{s: s, tx: tx, st: st, docs: map[docKey]int64{}}
+func (s *sqlStore) newIndexer(tx querier) *indexer {
+	return &indexer{s: s, tx: tx, docs: map[docKey]int64{}}
 }
 
 // time is the stored form of an item_index time (encodeNano), or its text
@@ -242,34 +241,17 @@ func (ix *indexer) time(n int64) any {
 	return n
 }
 
-// exec runs a statement, prepared once per transaction when possible.
+// exec runs a statement.
 func (ix *indexer) exec(ctx context.Context, q string, args ...any) error {
-	if tx, ok := ix.tx.(*sql.Tx); ok && ix.st != nil {
-		return ix.st.exec(ctx, tx, q, args...)
-	}
 	_, err := ix.tx.ExecContext(ctx, q, args...)
 	return err
 }
 
-// doc returns the number of the document hash for items last modified in
-// second sec, adding the document to the full-text index when it is new.
-func (ix *indexer) doc(ctx context.Context, hash string, sec int64, f *docFields) (int64, error) {
-	k := docKey{hash, sec}
-	if d, ok := ix.docs[k]; ok {
-		return d, nil
-	}
+// newDoc numbers the new document hash for items last modified in second
+// sec and adds it, with its text, to the full-text index.
+func (ix *indexer) newDoc(ctx context.Context, hash string, sec int64, text docText) (int64, error) {
 	lo, hi := docRange(sec)
 	var d int64
-	err := ix.tx.QueryRowContext(ctx, `SELECT doc FROM search_docs WHERE hash = $1 AND doc BETWEEN $2 AND $3 LIMIT 1`,
-		keyArg(ix.s.d, hash, ix.hexKeys), lo, hi).Scan(&d)
-	if err == nil {
-		ix.docs[k] = d
-		return d, nil
-	}
-	if err != sql.ErrNoRows {
-		return 0, fmt.Errorf("find document %s: %w", hash, err)
-	}
-	text := textOf(f)
 	// Another writer (PostgreSQL) may take the same number: try the next.
 	for range 100 {
 		if err := ix.tx.QueryRowContext(ctx, `SELECT coalesce(max(doc), CAST($1 AS BIGINT) - 1) + 1 FROM search_docs WHERE doc BETWEEN $1 AND $2`,
@@ -284,7 +266,6 @@ func (ix *indexer) doc(ctx context.Context, hash string, sec int64, f *docFields
 			return 0, fmt.Errorf("index document %s: %w", hash, err)
 		}
 		if ok {
-			ix.docs[k] = d
 			return d, nil
 		}
 	}
@@ -328,9 +309,7 @@ func docTextPostgres(ctx context.Context, ix *indexer, d int64, t docText) error
 // retext writes the text of every document of search_docs from its blob
 // (Copy moves document numbers, not the full-text index).
 func (s *sqlStore) retext(ctx context.Context, tx *sql.Tx) error {
-	var st stmts
-	defer st.close()
-	ix := s.newIndexer(tx, &st)
+	ix := s.newIndexer(tx)
 	var after int64 = -1
 	for {
 		type row struct {
@@ -392,17 +371,32 @@ func deleteDocsPostgres(ctx context.Context, tx querier, docs []int64) error {
 	return err
 }
 
-// indexUpsert writes an item_index row; indexUpsertRelevance also its
-// relevance, kept when none is given.
+// indexWork is an item whose item_index row a commit writes.
+type indexWork struct {
+	tenant       string
+	src          model.Source
+	id           string
+	hash         string // the blob of its document
+	data         []byte // the document; nil: read from blobs when needed
+	lastModified time.Time
+	removed      bool
+	rel          *model.Relevance // nil: the row keeps the relevance it has
+}
+
+// itemIndexColumns are the columns of item_index an indexer writes
+// without relevance (which two more columns hold from migration 00014 on).
+const itemIndexColumns = 18
+
+// The multi-row upserts of item_index (execRows): indexInto/indexTail
+// without relevance, indexIntoRelevance/indexTailRelevance with it, which
+// keep the relevance a row has when none is given.
 const (
-	indexUpsert = `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
-		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)
-		ON CONFLICT (tenant, source, id) DO UPDATE SET ` + indexSet
-	indexUpsertRelevance = `INSERT INTO item_index (tenant, source, id, title, status, classification, category, severity,
-		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc, relevant, relevance)
-		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)
-		ON CONFLICT (tenant, source, id) DO UPDATE SET ` + indexSet + `,
+	indexInto = `item_index (tenant, source, id, title, status, classification, category, severity,
+		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc)`
+	indexIntoRelevance = `item_index (tenant, source, id, title, status, classification, category, severity,
+		services, tags, major, active, action_by, start_at, end_at, last_modified, removed, doc, relevant, relevance)`
+	indexTail          = ` ON CONFLICT (tenant, source, id) DO UPDATE SET ` + indexSet
+	indexTailRelevance = indexTail + `,
 			relevant = CASE WHEN excluded.relevance = '' THEN item_index.relevant ELSE excluded.relevant END,
 			relevance = CASE WHEN excluded.relevance = '' THEN item_index.relevance ELSE excluded.relevance END`
 	indexSet = `title = excluded.title, status = excluded.status, classification = excluded.classification,
@@ -412,42 +406,200 @@ const (
 			removed = excluded.removed, doc = excluded.doc`
 )
 
-// item writes the item_index row of one item whose document is data
-// (stored as blob hash), with its relevance when rel is not nil (else the
-// row keeps the relevance it has). A document that is not a JSON object
-// leaves the index as it was.
-func (ix *indexer) item(ctx context.Context, tenant string, src model.Source, id string, hash string, data []byte,
-	lastModified time.Time, removed bool, rel *model.Relevance) error {
-	f, ok := parseDoc(data)
-	if !ok {
+// items writes the item_index rows of work, which names each item at most
+// once, in multi-row statements: the documents' fields are parsed once per
+// store (parsedDocs), their numbers looked up in one statement, and only
+// documents new to the index are numbered and their text indexed, one by
+// one. An item whose document is not a JSON object (or is missing) leaves
+// the index as it was.
+func (ix *indexer) items(ctx context.Context, work []indexWork) error {
+	if len(work) == 0 {
 		return nil
 	}
-	r := rowOf(src, &f, lastModified, removed)
-	d, err := ix.doc(ctx, hash, docSecond(lastModified), &f)
-	if err != nil {
+	fields := make([]*docFields, len(work))
+	var unknown []string
+	for i, w := range work {
+		if w.data != nil {
+			fields[i] = ix.s.parsed.parse(w.hash, w.data)
+		} else if f, ok := ix.s.parsed.get(w.hash); ok {
+			fields[i] = f
+		} else if w.hash != "" {
+			unknown = append(unknown, w.hash)
+		}
+	}
+	read := map[string][]byte{}
+	if len(unknown) > 0 {
+		if err := ix.readBlobs(ctx, unknown, read); err != nil {
+			return err
+		}
+		for i, w := range work {
+			if data, ok := read[w.hash]; ok && w.data == nil && fields[i] == nil {
+				fields[i] = ix.s.parsed.parse(w.hash, data)
+			}
+		}
+	}
+
+	// The numbers of the documents, for the second of each item's last
+	// modification.
+	var want []string
+	asked := map[string]bool{}
+	for i, w := range work {
+		if fields[i] == nil || asked[w.hash] {
+			continue
+		}
+		if _, ok := ix.docs[docKey{w.hash, docSecond(w.lastModified)}]; !ok {
+			asked[w.hash] = true
+			want = append(want, w.hash)
+		}
+	}
+	if err := ix.findDocs(ctx, want, work); err != nil {
 		return err
 	}
-	r.doc = d
-	var (
-		relevant any // NULL: not known
-		relText  string
-	)
-	if rel != nil {
-		b, err := json.Marshal(rel)
-		if err != nil {
-			return fmt.Errorf("index item %s: encode relevance: %w", id, err)
+	for i, w := range work {
+		if fields[i] == nil {
+			continue
 		}
-		relevant, relText = rel.Relevant, string(b)
+		k := docKey{w.hash, docSecond(w.lastModified)}
+		if _, ok := ix.docs[k]; ok {
+			continue
+		}
+		data := w.data
+		if data == nil {
+			if _, ok := read[w.hash]; !ok {
+				if err := ix.readBlobs(ctx, []string{w.hash}, read); err != nil {
+					return err
+				}
+			}
+			data = read[w.hash]
+		}
+		full, ok := parseDoc(data)
+		if !ok {
+			continue
+		}
+		d, err := ix.newDoc(ctx, w.hash, k.sec, textOf(&full))
+		if err != nil {
+			return err
+		}
+		ix.docs[k] = d
 	}
-	args := []any{tenant, string(src), id, r.title, r.status, r.classification, r.category, r.severity,
-		r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, ix.time(r.lastModified), r.removed, r.doc}
-	q := indexUpsert
+
+	cols := itemIndexColumns
 	if !ix.noRelevance {
-		q, args = indexUpsertRelevance, append(args, relevant, relText)
+		cols += 2
 	}
-	err = ix.exec(ctx, q, args...)
+	args := make([]any, 0, len(work)*cols)
+	for i, w := range work {
+		f := fields[i]
+		if f == nil {
+			continue
+		}
+		d, ok := ix.docs[docKey{w.hash, docSecond(w.lastModified)}]
+		if !ok {
+			continue // its document did not parse after all
+		}
+		r := rowOf(w.src, f, w.lastModified, w.removed)
+		args = append(args, w.tenant, string(w.src), w.id, r.title, r.status, r.classification, r.category, r.severity,
+			r.services, r.tags, r.major, r.active, r.actionBy, r.startAt, r.endAt, ix.time(r.lastModified), r.removed, d)
+		if !ix.noRelevance {
+			var (
+				relevant any // NULL: not known
+				relText  string
+			)
+			if w.rel != nil {
+				b, err := json.Marshal(w.rel)
+				if err != nil {
+					return fmt.Errorf("index item %s: encode relevance: %w", w.id, err)
+				}
+				relevant, relText = w.rel.Relevant, string(b)
+			}
+			args = append(args, relevant, relText)
+		}
+	}
+	into, tail := indexInto, indexTail
+	if !ix.noRelevance {
+		into, tail = indexIntoRelevance, indexTailRelevance
+	}
+	err := ix.s.execRows(ctx, ix.tx, into, tail, cols, args)
 	if err != nil {
-		return fmt.Errorf("index item %s: %w", id, err)
+		return fmt.Errorf("index items: %w", err)
+	}
+	return nil
+}
+
+// findDocs looks up the documents of the given hashes in search_docs, in
+// the seconds of the work's last modifications, and remembers the lowest
+// number of each hash and second.
+func (ix *indexer) findDocs(ctx context.Context, hashes []string, work []indexWork) error {
+	if len(hashes) == 0 {
+		return nil
+	}
+	list, err := ix.s.d.listArg(hashes)
+	if err != nil {
+		return fmt.Errorf("find documents: %w", err)
+	}
+	first, last := docSecond(work[0].lastModified), docSecond(work[0].lastModified)
+	for _, w := range work[1:] {
+		sec := docSecond(w.lastModified)
+		first, last = min(first, sec), max(last, sec)
+	}
+	lo, _ := docRange(first)
+	_, hi := docRange(last)
+	rows, err := ix.tx.QueryContext(ctx, `SELECT hash, doc FROM search_docs WHERE `+keyIn(ix.s.d, "hash", 1, ix.hexKeys)+
+		` AND doc BETWEEN $2 AND $3`, list, lo, hi)
+	if err != nil {
+		return fmt.Errorf("find documents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			h storedHash
+			d int64
+		)
+		if err := rows.Scan(&h, &d); err != nil {
+			return fmt.Errorf("find documents: %w", err)
+		}
+		k := docKey{h.s, d >> docSeqBits}
+		if cur, ok := ix.docs[k]; !ok || d < cur {
+			ix.docs[k] = d
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("find documents: %w", err)
+	}
+	return nil
+}
+
+// readBlobs adds the documents of the given hashes that blobs holds to
+// into.
+func (ix *indexer) readBlobs(ctx context.Context, hashes []string, into map[string][]byte) error {
+	list, err := ix.s.d.listArg(hashes)
+	if err != nil {
+		return fmt.Errorf("read documents: %w", err)
+	}
+	rows, err := ix.tx.QueryContext(ctx, `SELECT hash, data FROM blobs WHERE `+keyIn(ix.s.d, "hash", 1, ix.hexKeys), list)
+	if err != nil {
+		return fmt.Errorf("read documents: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			h      storedHash
+			packed []byte
+		)
+		if err := rows.Scan(&h, &packed); err != nil {
+			return fmt.Errorf("read documents: %w", err)
+		}
+		data, err := unpackBlob(packed)
+		if err != nil {
+			return fmt.Errorf("read document %s: %w", h.s, err)
+		}
+		if data == nil {
+			data = []byte{}
+		}
+		into[h.s] = data
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("read documents: %w", err)
 	}
 	return nil
 }
@@ -460,9 +612,7 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 	if err := tx.QueryRowContext(ctx, `SELECT count(*) FROM items`).Scan(&total); err != nil {
 		return fmt.Errorf("reindex: count items: %w", err)
 	}
-	var st stmts
-	defer st.close()
-	ix := s.newIndexer(tx, &st)
+	ix := s.newIndexer(tx)
 	ix.hexKeys = true     // only migration 00010 reindexes
 	ix.noRelevance = true // migration 00010: the columns come with 00014
 	type row struct {
@@ -499,14 +649,20 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 		if err := rows.Err(); err != nil {
 			return fmt.Errorf("reindex: read items: %w", err)
 		}
+		work := make([]indexWork, 0, len(list))
 		for _, r := range list {
+			if r.data == nil {
+				continue // no document: nothing to index
+			}
 			data, err := unpackBlob(r.data)
 			if err != nil {
 				return fmt.Errorf("reindex item %s: %w", r.id, err)
 			}
-			if err := ix.item(ctx, r.tenant, model.Source(r.src), r.id, r.hash.s, data, r.lm.t, r.removed, nil); err != nil {
-				return fmt.Errorf("reindex: %w", err)
-			}
+			work = append(work, indexWork{tenant: r.tenant, src: model.Source(r.src), id: r.id, hash: r.hash.s, data: data,
+				lastModified: r.lm.t, removed: r.removed})
+		}
+		if err := ix.items(ctx, work); err != nil {
+			return fmt.Errorf("reindex: %w", err)
 		}
 		done += int64(len(list))
 		if len(list) < batch {

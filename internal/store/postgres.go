@@ -42,6 +42,7 @@ func openPostgres(ctx context.Context, dsn string, o options) (Store, error) {
 		worker:     o.worker,
 		log:        o.logger.With("engine", "postgres", "dsn", display),
 		stampEvery: o.stampEvery,
+		parsed:     newParsedDocs(parsedDocsSize),
 	}
 	if err := s.migrate(ctx); err != nil {
 		db.Close()

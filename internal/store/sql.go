@@ -39,6 +39,13 @@ type sqlStore struct {
 	stampEvery time.Duration
 	// zw holds the *flate.Writer of packBlob for reuse.
 	zw sync.Pool
+	// parsed remembers the read-index fields of documents; texts the
+	// texts of multi-row statements.
+	parsed *parsedDocs
+	texts  batchTexts
+	// group takes concurrent commits together (SQLite); nil: each in a
+	// transaction of its own.
+	group *groupCommitter
 }
 
 var _ Store = (*sqlStore)(nil)
@@ -90,6 +97,9 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 
 // Close releases the database.
 func (s *sqlStore) Close() error {
+	if s.group != nil {
+		s.group.shutdown()
+	}
 	var errs []error
 	if s.rdb != s.wdb {
 		errs = append(errs, s.rdb.Close())

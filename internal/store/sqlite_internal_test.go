@@ -56,6 +56,16 @@ func TestSQLitePragmas(t *testing.T) {
 	if got := s.wdb.Stats().MaxOpenConnections; got != 1 {
 		t.Errorf("write pool allows %d connections, want 1", got)
 	}
+	// The writer's own settings for large commits.
+	for p, v := range map[string]string{"temp_store": "2", "cache_size": "-16384", "wal_autocheckpoint": "4000"} {
+		var got string
+		if err := s.wdb.QueryRowContext(ctx, "PRAGMA "+p).Scan(&got); err != nil {
+			t.Fatalf("writer: PRAGMA %s: %v", p, err)
+		}
+		if got != v {
+			t.Errorf("writer: %s = %s, want %s", p, got, v)
+		}
+	}
 }
 
 func TestEncodeTimeSorts(t *testing.T) {

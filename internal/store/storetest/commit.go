@@ -205,3 +205,89 @@ func testCommitAll(t *testing.T, s store.Store) {
 		t.Errorf("CommitAll(nil) = %v, %v", ids, err)
 	}
 }
+
+// testConcurrentFailures commits from several goroutines at once, every
+// third batch (and every third CommitAll) invalid: each caller gets the
+// outcome of its own batches, whatever else was written beside them (an
+// engine may write concurrent commits in one transaction).
+func testConcurrentFailures(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	const workers, rounds = 8, 6
+	type outcome struct {
+		tenant, id string
+		ok         bool
+		ids        int
+		err        error
+	}
+	var (
+		wg  sync.WaitGroup
+		mu  sync.Mutex
+		out []outcome
+	)
+	for w := range workers {
+		wg.Go(func() {
+			tenant := fmt.Sprintf("t%d", w)
+			for r := range rounds {
+				id := fmt.Sprintf("EX%d", r)
+				b := store.Batch{Tenant: tenant, Source: model.SourceSHD,
+					Items:      []store.Item{item(tenant, model.SourceSHD, id, 1)},
+					Events:     []model.Event{event(tenant, id, 1, model.EventIssueNew)},
+					Deliveries: []store.NewDelivery{{Event: 0, Channel: "mail", Key: tenant + "/" + id}},
+				}
+				good := (w+r)%3 != 0
+				if !good {
+					b.Deliveries = append(b.Deliveries, store.NewDelivery{Event: 3, Channel: "mail", Key: tenant + "/" + id + "/bad"})
+				}
+				var (
+					n   int
+					err error
+				)
+				if r%2 == 0 {
+					var ids []int64
+					ids, err = s.Commit(ctx, b)
+					n = len(ids)
+				} else {
+					h := store.Batch{Tenant: tenant, Source: model.SourceHealth, Items: []store.Item{{
+						Key: model.ItemKey{Tenant: tenant, Source: model.SourceHealth, ID: id}, Revision: 1, Hash: "h",
+						SeenAt: base(), Data: []byte(`{"id":"` + id + `","status":"serviceDegradation"}`)}}}
+					var all [][]int64
+					all, err = s.CommitAll(ctx, []store.Batch{h, b})
+					if len(all) == 2 {
+						n = len(all[1])
+					}
+				}
+				mu.Lock()
+				out = append(out, outcome{tenant, id, good, n, err})
+				mu.Unlock()
+			}
+		})
+	}
+	wg.Wait()
+	var stored int
+	for _, o := range out {
+		items, err := s.Items(ctx, o.tenant, model.SourceSHD, []string{o.id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		health, err := s.Items(ctx, o.tenant, model.SourceHealth, []string{o.id})
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case o.ok && (o.err != nil || o.ids != 1 || len(items) != 1):
+			t.Errorf("good batch %s/%s: %d IDs, %v; %d items stored", o.tenant, o.id, o.ids, o.err, len(items))
+		case !o.ok && (o.err == nil || o.ids != 0 || len(items) != 0 || len(health) != 0):
+			t.Errorf("bad batch %s/%s: %d IDs, %v; %d items, %d health items stored", o.tenant, o.id, o.ids, o.err,
+				len(items), len(health))
+		}
+		if o.ok {
+			stored++
+		}
+	}
+	if evs, err := s.Events(ctx, store.EventQuery{}); err != nil || len(evs) != stored {
+		t.Errorf("Events = %d, %v; want %d", len(evs), err, stored)
+	}
+	if ds, err := s.Deliveries(ctx, nil, 0); err != nil || len(ds) != stored {
+		t.Errorf("Deliveries = %d, %v; want %d", len(ds), err, stored)
+	}
+}

@@ -38,6 +38,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ClaimLease", testClaimLease},
 		{"CompleteFailDead", testCompleteFailDead},
 		{"ConcurrentCommits", testConcurrentCommits},
+		{"ConcurrentFailures", testConcurrentFailures},
 		{"ConcurrentClaims", testConcurrentClaims},
 		{"History", testHistory},
 		{"RouteAndRequeue", testRouteAndRequeue},
@@ -66,6 +67,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"HandlingQueries", testHandlingQueries},
 		{"RelevanceAndCopies", testRelevanceAndCopies},
 		{"TicketLinks", testTicketLinks},
+		{"LargeBatches", testLargeBatches},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
