@@ -20,6 +20,8 @@ type options struct {
 	now        func() time.Time
 	worker     string
 	stampEvery time.Duration
+	// progressEvery: see WithMigrationProgress.
+	progressEvery time.Duration
 }
 
 // WithWorker sets the name this process gives the deliveries it claims
@@ -30,6 +32,12 @@ func WithWorker(id string) Option {
 			o.worker = id
 		}
 	}
+}
+
+// WithMigrationProgress sets how often a migration that is still running
+// logs store_migration_progress (default 10 s; 0 or less: never).
+func WithMigrationProgress(every time.Duration) Option {
+	return func(o *options) { o.progressEvery = every }
 }
 
 // WithLogger sets the logger the store reports migrations and problems to.
@@ -82,6 +90,8 @@ func Open(ctx context.Context, dsn string, opts ...Option) (Store, error) {
 		logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 		now:    time.Now,
 		worker: NewWorkerID(),
+
+		progressEvery: defaultProgressEvery,
 	}
 	for _, opt := range opts {
 		opt(&o)

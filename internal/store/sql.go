@@ -9,14 +9,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/pressly/goose/v3"
-	"github.com/pressly/goose/v3/lock"
 
 	"github.com/shdmc/shdmc/internal/model"
 )
@@ -46,54 +42,13 @@ type sqlStore struct {
 	// group takes concurrent commits together (SQLite); nil: each in a
 	// transaction of its own.
 	group *groupCommitter
+	// file is the path of a SQLite database file ("" otherwise), for the
+	// progress reports of migrations, which come every progressEvery.
+	file          string
+	progressEvery time.Duration
 }
 
 var _ Store = (*sqlStore)(nil)
-
-// migrate applies the embedded migrations of the engine.
-func (s *sqlStore) migrate(ctx context.Context) error {
-	fsys, err := fs.Sub(migrationsFS, s.d.migrations)
-	if err != nil {
-		return fmt.Errorf("load migrations: %w", err)
-	}
-	popts := []goose.ProviderOption{
-		goose.WithDisableGlobalRegistry(true),
-		goose.WithSlog(s.log),
-		goose.WithGoMigrations(s.goMigrations()...),
-	}
-	if s.d.lockMigrations {
-		// Wait up to 5 minutes, checking every second, for another worker's
-		// migration to finish; then this one finds nothing left to do.
-		locker, err := lock.NewPostgresSessionLocker(lock.WithLockTimeout(1, 300))
-		if err != nil {
-			return fmt.Errorf("prepare migration lock: %w", err)
-		}
-		popts = append(popts, goose.WithSessionLocker(locker))
-	}
-	p, err := goose.NewProvider(s.d.goose, s.wdb, fsys, popts...)
-	if err != nil {
-		return fmt.Errorf("prepare migrations: %w", err)
-	}
-	// Several processes may open a new database at once. Each migration runs
-	// in its own transaction, so a process that lost the race fails on a
-	// migration the winner has just applied; looking again finds it applied.
-	const attempts = 3
-	for i := 1; ; i++ {
-		res, err := p.Up(ctx)
-		for _, r := range res {
-			if r.Error == nil {
-				s.log.Info("store_migrated", "version", r.Source.Version, "took", r.Duration)
-			}
-		}
-		if err == nil {
-			return nil
-		}
-		if i == attempts || ctx.Err() != nil {
-			return fmt.Errorf("apply migrations: %w", err)
-		}
-		s.log.Warn("store_migration_retry", "attempt", i, "err", err)
-	}
-}
 
 // Close releases the database.
 func (s *sqlStore) Close() error {

@@ -100,6 +100,11 @@ func openSQLite(ctx context.Context, path string, o options) (Store, error) {
 		log:        o.logger.With("engine", "sqlite", "path", display),
 		stampEvery: o.stampEvery,
 		parsed:     newParsedDocs(parsedDocsSize),
+
+		progressEvery: o.progressEvery,
+	}
+	if !memory {
+		s.file = sqliteFile(name)
 	}
 	if err := s.migrate(ctx); err != nil {
 		wdb.Close()
@@ -149,23 +154,7 @@ func createPrivate(name, query string) {
 	if v, err := url.ParseQuery(query); err == nil && (v.Get("mode") == "ro" || v.Get("mode") == "rw") {
 		return // SQLite must not create it
 	}
-	path := name
-	if rest, ok := strings.CutPrefix(name, "file:"); ok {
-		// A URI: file:data.db, file:/abs/data.db, file:///abs/data.db or
-		// file://localhost/abs/data.db, percent-encoded.
-		if after, ok := strings.CutPrefix(rest, "//"); ok {
-			auth, p, _ := strings.Cut(after, "/")
-			if auth != "" && auth != "localhost" {
-				return // SQLite refuses other authorities
-			}
-			rest = "/" + p
-		}
-		p, err := url.PathUnescape(rest)
-		if err != nil {
-			return
-		}
-		path = p
-	}
+	path := sqliteFile(name)
 	if path == "" {
 		return
 	}
@@ -174,6 +163,29 @@ func createPrivate(name, query string) {
 		return // it exists, or SQLite will say why it cannot be opened
 	}
 	_ = f.Close()
+}
+
+// sqliteFile returns the file path of a SQLite DSN's name (a path or a
+// "file:" URI), or "" when it has none SQLite would open.
+func sqliteFile(name string) string {
+	path := name
+	if rest, ok := strings.CutPrefix(name, "file:"); ok {
+		// A URI: file:data.db, file:/abs/data.db, file:///abs/data.db or
+		// file://localhost/abs/data.db, percent-encoded.
+		if after, ok := strings.CutPrefix(rest, "//"); ok {
+			auth, p, _ := strings.Cut(after, "/")
+			if auth != "" && auth != "localhost" {
+				return "" // SQLite refuses other authorities
+			}
+			rest = "/" + p
+		}
+		p, err := url.PathUnescape(rest)
+		if err != nil {
+			return ""
+		}
+		path = p
+	}
+	return path
 }
 
 // checkSQLite makes the first connection (which applies the pragmas) and
