@@ -400,7 +400,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		c.revs[revKey{b.Tenant, b.Source, it.Key.ID, it.Revision}] = hashes[i]
 		if hashes[i] != "" {
 			w.index = append(w.index, indexWork{tenant: b.Tenant, src: b.Source, id: it.Key.ID, hash: hashes[i], data: it.Data,
-				lastModified: it.LastModified, removed: it.Removed, rel: rels[it.Key.ID]})
+				lastModified: it.LastModified, removed: it.Removed, rel: rels[it.Key.ID], fresh: !ok})
 		}
 		stored[it.Key.ID] = storedItem{it.Revision, hashes[i]}
 	}

@@ -82,6 +82,12 @@ func (s *sqlStore) migrate(ctx context.Context) error {
 			return nil
 		}
 		if err == nil {
+			failures = 0
+			continue
+		}
+		if cur2, _, verr := p.GetVersions(ctx); verr == nil && cur2 > cur {
+			// Another process applied it meanwhile: not a failure.
+			failures = 0
 			continue
 		}
 		failures++
