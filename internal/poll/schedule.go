@@ -127,6 +127,9 @@ type tenant struct {
 	mu     sync.Mutex
 	poller *Poller       // nil until the first poll, and after a handover
 	client *graph.Client // the poller's, for its statistics
+	// budgetSaved is the newest request time of the Graph budget log this
+	// worker last stored (see saveBudget).
+	budgetSaved time.Time
 }
 
 // public is the public status sources' pollers (one each, so that an

@@ -66,6 +66,10 @@ type coordinator struct {
 	idle    *sync.Cond           // signalled when a poll ends
 	live    int
 	renewed time.Time
+	// release, when set, runs before tenants are given back (surplus at a
+	// rebalance, every held one at shutdown): the Scheduler stores their
+	// Graph budget logs then.
+	release func(ctx context.Context, tenants []string)
 }
 
 // newWorkerID returns hostname-pid-random, unique among the processes that
@@ -149,6 +153,9 @@ func (c *coordinator) round(ctx context.Context) error {
 		})
 	}
 	c.mu.Unlock()
+	if len(surplus) > 0 && c.release != nil {
+		c.release(ctx, surplus)
+	}
 
 	got, err := c.st.AcquireTenantLeases(ctx, c.id, list, now, c.lease, share)
 	if err != nil {
@@ -277,6 +284,9 @@ func (c *coordinator) shutdown() {
 		c.waitIdle(deadline)
 	}
 	c.mu.Unlock()
+	if c.release != nil {
+		c.release(ctx, held)
+	}
 	if err := c.st.ReleaseTenantLeases(ctx, c.id, held); err != nil {
 		c.log.Warn("release tenant leases", "err", err)
 	}
@@ -288,10 +298,19 @@ func (c *coordinator) shutdown() {
 	c.log.Info("worker_stopped", "released", len(held))
 }
 
+// budgetSaveAfter is how many Graph requests a tenant's stored budget log
+// may lack before a poll stores it again. A quiet poll makes two or three,
+// so it writes the log about once in seven polls rather than at every
+// one; should the worker die, its successor undercounts the tenant's hour
+// by fewer than this many requests, well inside the 20 % of Graph's limit
+// that the plan keeps free.
+const budgetSaveAfter = 20
+
 // pollShared polls t if this worker holds it. The tenant's Graph budget
 // starts from the request log its previous holder stored, and its own log
-// is stored after the poll, so that the per-app-per-tenant limits hold
-// across workers.
+// is stored after the first poll, then whenever budgetSaveAfter requests
+// are not stored yet, and when the tenant is given back, so that the
+// per-app-per-tenant limits hold across workers.
 func (s *Scheduler) pollShared(ctx context.Context, c *coordinator, t *tenant, set []model.Source) (polled, due bool) {
 	ok, fresh := c.begin(t.ID)
 	if !ok {
@@ -312,11 +331,56 @@ func (s *Scheduler) pollShared(ctx context.Context, c *coordinator, t *tenant, s
 	}
 	_, due, _ = s.pollTenant(ctx, t, set)
 	if cl != nil && budget != nil {
-		if err := cl.SaveBudgetLog(ctx, t.BudgetKey, budget.Log(), c.now()); err != nil && ctx.Err() == nil {
-			s.log.Warn("save graph budget", "tenant", t.ID, "err", err)
-		}
+		s.saveBudget(ctx, c, t, fresh)
 	}
 	return true, due
+}
+
+// saveBudget stores t's Graph budget log when always or when it holds
+// budgetSaveAfter requests newer than the stored one.
+func (s *Scheduler) saveBudget(ctx context.Context, c *coordinator, t *tenant, always bool) {
+	log := t.Graph.Budget.Log()
+	t.mu.Lock()
+	mark := t.budgetSaved
+	t.mu.Unlock()
+	unsaved := 0
+	for _, at := range log {
+		if at.After(mark) {
+			unsaved++
+		}
+	}
+	if unsaved == 0 || !always && unsaved < budgetSaveAfter {
+		return
+	}
+	if err := c.cl.SaveBudgetLog(ctx, t.BudgetKey, log, c.now()); err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("save graph budget", "tenant", t.ID, "err", err)
+		}
+		return
+	}
+	t.mu.Lock()
+	t.budgetSaved = log[len(log)-1]
+	t.mu.Unlock()
+}
+
+// releaseBudgets stores the Graph budget logs of tenants this worker gives
+// back.
+func (s *Scheduler) releaseBudgets(ctx context.Context, c *coordinator, ids []string) {
+	if c.cl == nil {
+		return
+	}
+	given := make(map[string]bool, len(ids))
+	for _, id := range ids {
+		given[id] = true
+	}
+	for _, t := range s.tenants {
+		if given[t.ID] && t.Graph.Budget != nil {
+			s.saveBudget(ctx, c, t, true)
+			t.mu.Lock()
+			t.budgetSaved = time.Time{} // a later holder restores more
+			t.mu.Unlock()
+		}
+	}
 }
 
 // startWorker registers this process as a worker and takes its first share
@@ -329,6 +393,7 @@ func (s *Scheduler) startWorker(ctx context.Context) (*coordinator, error) {
 		iv = max(iv, t.Interval)
 	}
 	c := newCoordinator(s.st, newWorkerID(), ids, iv, s.log)
+	c.release = func(ctx context.Context, ids []string) { s.releaseBudgets(ctx, c, ids) }
 	if c.cl != nil {
 		if _, err := c.cl.RegisterWorker(ctx, c.id, c.now(), workerTTL); err != nil {
 			return nil, fmt.Errorf("coordinate workers: %w", err)
