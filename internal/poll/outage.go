@@ -279,13 +279,7 @@ func ActiveIncident(ctx context.Context, st store.Store, tenant string) (bool, e
 // after each poll that changed one cost a tenth of an onboarding's CPU.
 func activeIncident(ctx context.Context, st store.Store, tenant string) (bool, error) {
 	if rd, ok := store.AsReader(st); ok {
-		active := true
-		page, err := rd.SearchItems(ctx, store.ItemQuery{Tenants: []string{tenant}, Source: model.SourceSHD,
-			Classification: string(model.ClassificationIncident), Active: &active, Limit: 1, NoCount: true})
-		if err != nil {
-			return false, err
-		}
-		return len(page.Items) > 0, nil
+		return rd.ActiveIncident(ctx, tenant)
 	}
 	items, err := st.Items(ctx, tenant, model.SourceSHD, nil)
 	if err != nil {

@@ -21,6 +21,9 @@ type Reader interface {
 	// modification first, with the number of matches counted up to
 	// CountCap.
 	SearchItems(ctx context.Context, q ItemQuery) (ItemPage, error)
+	// ActiveIncident reports whether tenant has a current service health
+	// issue, classified as an incident, that is not resolved.
+	ActiveIncident(ctx context.Context, tenant string) (bool, error)
 	// SourceStates returns the cursor of every tenant and source with the
 	// time a poll last stored it, ordered by tenant and source.
 	SourceStates(ctx context.Context) ([]SourceState, error)
@@ -282,6 +285,23 @@ func parseAfter(after string) (string, int64, error) {
 		return "", 0, fmt.Errorf("bad page cursor %q", after)
 	}
 	return lm, fid, nil
+}
+
+// ActiveIncident implements Reader.
+func (s *sqlStore) ActiveIncident(ctx context.Context, tenant string) (bool, error) {
+	// The tenant's issues, through the (tenant, source, id) key: a page
+	// query would walk every tenant's items in the order of a page.
+	var one int
+	err := s.rdb.QueryRowContext(ctx, `SELECT 1 FROM item_index WHERE tenant = $1 AND source = $2
+		AND classification = $3 AND active = $4 AND NOT removed LIMIT 1`,
+		tenant, string(model.SourceSHD), string(model.ClassificationIncident), true).Scan(&one)
+	switch {
+	case err == sql.ErrNoRows:
+		return false, nil
+	case err != nil:
+		return false, fmt.Errorf("look for active incidents of %s: %w", tenant, err)
+	}
+	return true, nil
 }
 
 // SearchItems lists the current items matching q.
