@@ -16,7 +16,7 @@
 // Usage:
 //
 //	go run ./bench/scalebench -postgres postgres://… [-tenants 10000] [-workers 1,2,4]
-//	    [-issues 5] [-messages 20] [-posts 0] [-poll-every 60s] [-timeout 12m] [-cpuprofile DIR] [-share-cores] [-bin FILE]
+//	    [-issues 5] [-messages 20] [-posts 0] [-poll-every 60s] [-timeout 12m] [-cpuprofile DIR] [-gomemlimit 400MiB] [-share-cores] [-bin FILE]
 //
 // -posts N (N > 0) gives every tenant realistic content, as bench/pollbench
 // does: N posts of ~1 KB per issue, ~2.5 KB Message Center bodies.
@@ -61,6 +61,7 @@ type options struct {
 	dir                       string
 	keep                      bool
 	profiles                  string
+	memLimit                  string
 	shareCores                bool
 	bin                       string
 }
@@ -84,6 +85,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	fs.StringVar(&o.bin, "bin", "", "measure this shdmc binary instead of building ./cmd/shdmc (an earlier version, to compare)")
 	fs.BoolVar(&o.shareCores, "share-cores", false, "run each of k workers with GOMAXPROCS = cores/k (at least 1), as k machines would each have their own cores")
+	fs.StringVar(&o.memLimit, "gomemlimit", "", "run the workers (not the simulator) with this GOMEMLIMIT (e.g. 400MiB)")
 	fs.StringVar(&o.profiles, "cpuprofile", "", "write each worker's CPU profile into this directory (worker-K-I.pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err

@@ -110,8 +110,12 @@ func measure(ctx context.Context, o options, bin, dir string, p simProc, k int) 
 			args = append(args, "--cpuprofile", filepath.Join(o.profiles, fmt.Sprintf("worker-%d-%d.pprof", k, i)))
 		}
 		cmd := exec.CommandContext(ctx, bin, args...)
+		cmd.Env = os.Environ()
 		if o.shareCores {
-			cmd.Env = append(os.Environ(), fmt.Sprintf("GOMAXPROCS=%d", max(1, numCPU()/k)))
+			cmd.Env = append(cmd.Env, fmt.Sprintf("GOMAXPROCS=%d", max(1, numCPU()/k)))
+		}
+		if o.memLimit != "" {
+			cmd.Env = append(cmd.Env, "GOMEMLIMIT="+o.memLimit)
 		}
 		cmd.Stdout, cmd.Stderr = f, f
 		cmd.WaitDelay = 10 * time.Second
