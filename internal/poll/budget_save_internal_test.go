@@ -13,8 +13,7 @@ import (
 
 // TestBudgetSaving: a worker stores a tenant's Graph budget log after its
 // first poll, then only once budgetSaveAfter requests are not stored yet
-// (a quiet poll's two or three requests write nothing), and always when it
-// gives the tenant back.
+// (a quiet poll's two or three requests write nothing).
 func TestBudgetSaving(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
@@ -31,7 +30,6 @@ func TestBudgetSaving(t *testing.T) {
 	tn.ID, tn.BudgetKey = "t1", "tid/app"
 	tn.Graph.Budget = graph.NewBudget(clock.now)
 	s.tenants = []*tenant{tn}
-	c.release = func(ctx context.Context, ids []string) { s.releaseBudgets(ctx, c, ids) }
 
 	requests := func(n int) {
 		var log []time.Time
@@ -53,23 +51,17 @@ func TestBudgetSaving(t *testing.T) {
 		name     string
 		requests int
 		first    bool
-		release  bool
 		want     int
 	}{
-		{"first poll", 3, true, false, 3},
-		{"quiet poll", 3, false, false, 3},
-		{"another", 3, false, false, 3},
-		{"until 20 are not stored", 17, false, false, 26},
-		{"quiet again", 2, false, false, 26},
-		{"given back", 0, false, true, 28},
+		{"first poll", 3, true, 3},
+		{"quiet poll", 3, false, 3},
+		{"another", 3, false, 3},
+		{"until 20 are not stored", 17, false, 26},
+		{"quiet again", 2, false, 26},
 	}
 	for _, step := range steps {
 		requests(step.requests)
-		if step.release {
-			c.release(ctx, []string{"t1"})
-		} else {
-			s.saveBudget(ctx, c, tn, step.first)
-		}
+		s.saveBudget(ctx, c, tn, step.first)
 		if got := stored(); got != step.want {
 			t.Errorf("%s: stored log holds %d requests, want %d", step.name, got, step.want)
 		}

@@ -66,10 +66,6 @@ type coordinator struct {
 	idle    *sync.Cond           // signalled when a poll ends
 	live    int
 	renewed time.Time
-	// release, when set, runs before tenants are given back (surplus at a
-	// rebalance, every held one at shutdown): the Scheduler stores their
-	// Graph budget logs then.
-	release func(ctx context.Context, tenants []string)
 }
 
 // newWorkerID returns hostname-pid-random, unique among the processes that
@@ -153,9 +149,6 @@ func (c *coordinator) round(ctx context.Context) error {
 		})
 	}
 	c.mu.Unlock()
-	if len(surplus) > 0 && c.release != nil {
-		c.release(ctx, surplus)
-	}
 
 	got, err := c.st.AcquireTenantLeases(ctx, c.id, list, now, c.lease, share)
 	if err != nil {
@@ -284,9 +277,6 @@ func (c *coordinator) shutdown() {
 		c.waitIdle(deadline)
 	}
 	c.mu.Unlock()
-	if c.release != nil {
-		c.release(ctx, held)
-	}
 	if err := c.st.ReleaseTenantLeases(ctx, c.id, held); err != nil {
 		c.log.Warn("release tenant leases", "err", err)
 	}
@@ -301,16 +291,18 @@ func (c *coordinator) shutdown() {
 // budgetSaveAfter is how many Graph requests a tenant's stored budget log
 // may lack before a poll stores it again. A quiet poll makes two or three,
 // so it writes the log about once in seven polls rather than at every
-// one; should the worker die, its successor undercounts the tenant's hour
-// by fewer than this many requests, well inside the 20 % of Graph's limit
-// that the plan keeps free.
+// one. A worker that takes the tenant over (after a rebalance or a crash)
+// undercounts the tenant's hour by fewer than this many requests, well
+// inside the 20 % of Graph's limit that the plan keeps free; storing every
+// given-back tenant's log at a rebalance delayed the handover by a write
+// per tenant.
 const budgetSaveAfter = 20
 
 // pollShared polls t if this worker holds it. The tenant's Graph budget
 // starts from the request log its previous holder stored, and its own log
 // is stored after the first poll, then whenever budgetSaveAfter requests
-// are not stored yet, and when the tenant is given back, so that the
-// per-app-per-tenant limits hold across workers.
+// are not stored yet, so that the per-app-per-tenant limits hold across
+// workers.
 func (s *Scheduler) pollShared(ctx context.Context, c *coordinator, t *tenant, set []model.Source) (polled, due bool) {
 	ok, fresh := c.begin(t.ID)
 	if !ok {
@@ -363,26 +355,6 @@ func (s *Scheduler) saveBudget(ctx context.Context, c *coordinator, t *tenant, a
 	t.mu.Unlock()
 }
 
-// releaseBudgets stores the Graph budget logs of tenants this worker gives
-// back.
-func (s *Scheduler) releaseBudgets(ctx context.Context, c *coordinator, ids []string) {
-	if c.cl == nil {
-		return
-	}
-	given := make(map[string]bool, len(ids))
-	for _, id := range ids {
-		given[id] = true
-	}
-	for _, t := range s.tenants {
-		if given[t.ID] && t.Graph.Budget != nil {
-			s.saveBudget(ctx, c, t, true)
-			t.mu.Lock()
-			t.budgetSaved = time.Time{} // a later holder restores more
-			t.mu.Unlock()
-		}
-	}
-}
-
 // startWorker registers this process as a worker and takes its first share
 // of the tenants, before any poll starts.
 func (s *Scheduler) startWorker(ctx context.Context) (*coordinator, error) {
@@ -393,7 +365,6 @@ func (s *Scheduler) startWorker(ctx context.Context) (*coordinator, error) {
 		iv = max(iv, t.Interval)
 	}
 	c := newCoordinator(s.st, newWorkerID(), ids, iv, s.log)
-	c.release = func(ctx context.Context, ids []string) { s.releaseBudgets(ctx, c, ids) }
 	if c.cl != nil {
 		if _, err := c.cl.RegisterWorker(ctx, c.id, c.now(), workerTTL); err != nil {
 			return nil, fmt.Errorf("coordinate workers: %w", err)
