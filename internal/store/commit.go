@@ -85,9 +85,10 @@ func (s *sqlStore) CommitAll(ctx context.Context, bs []Batch) (all [][]int64, er
 	return all, nil
 }
 
-// commitTx writes one batch in tx.
-func (s *sqlStore) commitTx(ctx context.Context, tx *sql.Tx, b Batch) (ids []int64, err error) {
+// commitTx writes one batch in tx, with COPY through cp when it is set.
+func (s *sqlStore) commitTx(ctx context.Context, tx *sql.Tx, cp *copier, b Batch) (ids []int64, err error) {
 	c := s.newCommit(tx)
+	c.cp = cp
 	defer c.close()
 	now := s.now()
 	if err := s.commitItems(ctx, c, b, now); err != nil {
@@ -162,6 +163,7 @@ type commitTx struct {
 	locked bool
 	// hexKeys: the tables hold blob keys as hex text (before 00012).
 	hexKeys bool
+	cp      *copier // nil: no COPY (insertRows)
 }
 
 // revKey names a revision.
@@ -363,7 +365,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		return err
 	}
 	ix := s.newIndexer(c.tx)
-	ix.hexKeys = c.hexKeys
+	ix.hexKeys, ix.cp = c.hexKeys, c.cp
 	rels := batchRelevance(b)
 	var w itemWrites
 	for i, it := range b.Items {
@@ -430,7 +432,7 @@ const itemColumnCount = 10
 
 // flush writes what w holds and empties it.
 func (w *itemWrites) flush(ctx context.Context, c *commitTx, ix *indexer) error {
-	if err := c.s.execRows(ctx, c.tx, `items (`+itemColumns+`)`, "", itemColumnCount, w.inserts); err != nil {
+	if err := c.s.insertRows(ctx, c.tx, c.cp, `items (`+itemColumns+`)`, itemColumnCount, w.inserts); err != nil {
 		return fmt.Errorf("insert items: %w", err)
 	}
 	for _, full := range w.updates {
@@ -445,7 +447,7 @@ func (w *itemWrites) flush(ctx context.Context, c *commitTx, ix *indexer) error 
 			return fmt.Errorf("update item %s: %w", t[2], err)
 		}
 	}
-	if err := c.s.execRows(ctx, c.tx, `revisions (`+itemColumns+`)`, "", itemColumnCount, w.revisions); err != nil {
+	if err := c.s.insertRows(ctx, c.tx, c.cp, `revisions (`+itemColumns+`)`, itemColumnCount, w.revisions); err != nil {
 		return fmt.Errorf("insert revisions: %w", err)
 	}
 	if err := ix.items(ctx, w.index); err != nil {

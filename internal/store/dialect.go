@@ -68,6 +68,9 @@ type dialect struct {
 	// anonParams: the parameters of the multi-row statements that
 	// execRows writes are "?" (SQLite), not "$n".
 	anonParams bool
+	// copyFrom: a commit writes its plain inserts of many rows with COPY
+	// (copyfrom.go; PostgreSQL through pgx).
+	copyFrom bool
 	// textSearch walks the documents of the full-text index numbered in
 	// [floor, below), newest first, at most limit (0: all) of them
 	// (scanned), and returns those that contain every word (docs).
@@ -139,6 +142,7 @@ func postgresDialect() dialect {
 		reclaim:        reclaimPostgres,
 		byDoc:          "item_index x",
 		noKey:          []byte{},
+		copyFrom:       true,
 	}
 }
 

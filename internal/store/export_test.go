@@ -58,3 +58,14 @@ func MigrateDownTo(ctx context.Context, engine string, db *sql.DB, version int64
 	}
 	return nil
 }
+
+// ExecSQL runs a statement on the write pool of s (test only): to plant a
+// row that no method of the store would write.
+func ExecSQL(ctx context.Context, s Store, q string, args ...any) error {
+	ss, ok := s.(*sqlStore)
+	if !ok {
+		return fmt.Errorf("exec on a %T: not a SQL store", s)
+	}
+	_, err := ss.wdb.ExecContext(ctx, q, args...)
+	return err
+}

@@ -198,7 +198,7 @@ func (g *groupCommitter) runTogether(group []*groupReq) bool {
 		}
 		ids[i] = make([][]int64, len(r.bs))
 		for j, b := range r.bs {
-			if ids[i][j], err = g.s.commitTx(ctx, tx, b); err != nil {
+			if ids[i][j], err = g.s.commitTx(ctx, tx, nil, b); err != nil {
 				_ = tx.Rollback()
 				return false
 			}
@@ -217,10 +217,11 @@ func (g *groupCommitter) runTogether(group []*groupReq) bool {
 // commitBatches writes bs in a transaction of their own.
 func (s *sqlStore) commitBatches(ctx context.Context, bs []Batch) (all [][]int64, err error) {
 	what := commitWhat(bs)
-	tx, err := s.wdb.BeginTx(ctx, nil)
+	tx, cp, end, err := s.beginCommit(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("%s: begin: %w", what, err)
 	}
+	defer end()
 	defer func() {
 		if err != nil {
 			_ = tx.Rollback()
@@ -228,7 +229,7 @@ func (s *sqlStore) commitBatches(ctx context.Context, bs []Batch) (all [][]int64
 	}()
 	all = make([][]int64, len(bs))
 	for i, b := range bs {
-		if all[i], err = s.commitTx(ctx, tx, b); err != nil {
+		if all[i], err = s.commitTx(ctx, tx, cp, b); err != nil {
 			return nil, err
 		}
 	}

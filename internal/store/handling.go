@@ -214,7 +214,7 @@ func (s *sqlStore) Act(ctx context.Context, h ItemHandling, ev model.Event, ds [
 	if ev.DetectedAt.IsZero() {
 		ev.DetectedAt = h.At
 	}
-	ids, err := s.commitTx(ctx, tx, Batch{Tenant: h.Item.Tenant, Source: h.Item.Source, Events: []model.Event{ev}, Deliveries: ds})
+	ids, err := s.commitTx(ctx, tx, nil, Batch{Tenant: h.Item.Tenant, Source: h.Item.Source, Events: []model.Event{ev}, Deliveries: ds})
 	if err != nil {
 		return 0, fmt.Errorf("%s: %w", what, err)
 	}

@@ -68,6 +68,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"RelevanceAndCopies", testRelevanceAndCopies},
 		{"TicketLinks", testTicketLinks},
 		{"LargeBatches", testLargeBatches},
+		{"CopyBatches", testCopyBatches},
 		{"ActiveIncident", testActiveIncident},
 	}
 	for _, tt := range tests {
