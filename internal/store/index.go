@@ -269,7 +269,10 @@ func (ix *indexer) doc(ctx context.Context, hash string, sec int64, f *docFields
 	if err != sql.ErrNoRows {
 		return 0, fmt.Errorf("find document %s: %w", hash, err)
 	}
-	text := textOf(f)
+	text, err := ix.translated(ctx, hash, textOf(f))
+	if err != nil {
+		return 0, fmt.Errorf("index document %s: %w", hash, err)
+	}
 	// Another writer (PostgreSQL) may take the same number: try the next.
 	for range 100 {
 		if err := ix.tx.QueryRowContext(ctx, `SELECT coalesce(max(doc), CAST($1 AS BIGINT) - 1) + 1 FROM search_docs WHERE doc BETWEEN $1 AND $2`,
@@ -335,17 +338,18 @@ func (s *sqlStore) retext(ctx context.Context, tx *sql.Tx) error {
 	for {
 		type row struct {
 			doc  int64
+			hash storedHash
 			data []byte
 		}
 		var list []row
-		rows, err := tx.QueryContext(ctx, `SELECT d.doc, b.data FROM search_docs d JOIN blobs b ON b.hash = d.hash
+		rows, err := tx.QueryContext(ctx, `SELECT d.doc, d.hash, b.data FROM search_docs d JOIN blobs b ON b.hash = d.hash
 			WHERE d.doc > $1 ORDER BY d.doc LIMIT 1000`, after)
 		if err != nil {
 			return fmt.Errorf("rebuild full-text index: %w", err)
 		}
 		for rows.Next() {
 			var r row
-			if err := rows.Scan(&r.doc, &r.data); err != nil {
+			if err := rows.Scan(&r.doc, &r.hash, &r.data); err != nil {
 				rows.Close()
 				return fmt.Errorf("rebuild full-text index: %w", err)
 			}
@@ -364,7 +368,11 @@ func (s *sqlStore) retext(ctx context.Context, tx *sql.Tx) error {
 			if !ok {
 				continue
 			}
-			if err := s.d.docText(ctx, ix, r.doc, textOf(&f)); err != nil {
+			t, err := ix.translated(ctx, r.hash.s, textOf(&f))
+			if err != nil {
+				return fmt.Errorf("rebuild full-text index: document %d: %w", r.doc, err)
+			}
+			if err := s.d.docText(ctx, ix, r.doc, t); err != nil {
 				return fmt.Errorf("rebuild full-text index: document %d: %w", r.doc, err)
 			}
 		}
