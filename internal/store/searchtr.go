@@ -36,7 +36,7 @@ type DocTranslation struct {
 // item that shows it ("" when none does any more, and nil Data when its
 // JSON is gone).
 type SearchDoc struct {
-	// Key orders the documents (a cursor for UntranslatedDocs).
+	// Key orders the documents (a cursor for SearchDocs).
 	Key    string
 	Source model.Source
 	Data   []byte
@@ -147,10 +147,10 @@ func (ix *indexer) translated(ctx context.Context, h string, t docText) (docText
 	return t, nil
 }
 
-// UntranslatedDocs returns, in key order after the key after ("" from the
-// start), up to limit documents of the full-text index that have no text
-// recorded for lang.
-func (s *sqlStore) UntranslatedDocs(ctx context.Context, lang, after string, limit int) ([]SearchDoc, error) {
+// SearchDocs returns, in key order after the key after ("" from the
+// start), up to limit documents of the full-text index; with untranslated
+// set, only those with no text recorded for that language.
+func (s *sqlStore) SearchDocs(ctx context.Context, after string, limit int, untranslated string) ([]SearchDoc, error) {
 	if limit <= 0 {
 		limit = 100
 	}
@@ -158,13 +158,18 @@ func (s *sqlStore) UntranslatedDocs(ctx context.Context, lang, after string, lim
 	if after != "" {
 		afterKey = keyArg(s.d, after, false)
 	}
+	args := []any{afterKey}
+	cond := ""
+	if untranslated != "" {
+		args = append(args, untranslated)
+		cond = ` AND NOT EXISTS (SELECT 1 FROM search_translations t WHERE t.hash = search_docs.hash AND t.lang = $2)`
+	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT d.hash, b.data, coalesce((SELECT x.source FROM item_index x WHERE x.doc = d.doc LIMIT 1), '')
-		FROM (SELECT hash, min(doc) AS doc FROM search_docs WHERE hash > $1
-			AND NOT EXISTS (SELECT 1 FROM search_translations t WHERE t.hash = search_docs.hash AND t.lang = $2)
+		FROM (SELECT hash, min(doc) AS doc FROM search_docs WHERE hash > $1`+cond+`
 			GROUP BY hash ORDER BY hash LIMIT `+strconv.Itoa(limit)+`) d
-		LEFT JOIN blobs b ON b.hash = d.hash ORDER BY d.hash`, afterKey, lang)
+		LEFT JOIN blobs b ON b.hash = d.hash ORDER BY d.hash`, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list untranslated documents: %w", err)
+		return nil, fmt.Errorf("list documents: %w", err)
 	}
 	defer rows.Close()
 	var out []SearchDoc
@@ -175,7 +180,7 @@ func (s *sqlStore) UntranslatedDocs(ctx context.Context, lang, after string, lim
 			src  string
 		)
 		if err := rows.Scan(&h, &data, &src); err != nil {
-			return nil, fmt.Errorf("list untranslated documents: %w", err)
+			return nil, fmt.Errorf("list documents: %w", err)
 		}
 		if len(data) == 0 {
 			out = append(out, SearchDoc{Key: h.s}) // a document without its blob: nothing to translate
@@ -183,12 +188,12 @@ func (s *sqlStore) UntranslatedDocs(ctx context.Context, lang, after string, lim
 		}
 		doc, err := unpackBlob(data)
 		if err != nil {
-			return nil, fmt.Errorf("list untranslated documents: %s: %w", h.s, err)
+			return nil, fmt.Errorf("list documents: %s: %w", h.s, err)
 		}
 		out = append(out, SearchDoc{Key: h.s, Source: model.Source(src), Data: doc})
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list untranslated documents: %w", err)
+		return nil, fmt.Errorf("list documents: %w", err)
 	}
 	return out, nil
 }

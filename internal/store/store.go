@@ -137,10 +137,11 @@ type Store interface {
 	// (searchtr.go), which full-text search then finds every item showing
 	// them by; a text equal to the recorded one changes nothing.
 	PutDocTranslations(ctx context.Context, list []DocTranslation) error
-	// UntranslatedDocs returns, in key order after the key after ("" from
-	// the start), up to limit documents of the full-text index with no
-	// text recorded for lang.
-	UntranslatedDocs(ctx context.Context, lang, after string, limit int) ([]SearchDoc, error)
+	// SearchDocs returns, in key order after the key after ("" from the
+	// start), up to limit documents of the full-text index; with
+	// untranslated set, only those with no text recorded for that
+	// language.
+	SearchDocs(ctx context.Context, after string, limit int, untranslated string) ([]SearchDoc, error)
 
 	// AcquireTenantLeases is how several workers share the tenants: it
 	// returns the tenants of the given list (sorted, at most max of them;

@@ -14,7 +14,8 @@ import (
 // recorded translation is found by words of any length, together with its
 // English words, for every item that shows the document (in other
 // tenants, and committed later in another second); a replaced text is no
-// longer found; UntranslatedDocs lists what has no text yet, page by page.
+// longer found; SearchDocs lists every document, or those that have no
+// text yet, page by page.
 func testDocTranslations(t *testing.T, s store.Store) {
 	ctx := ctxT(t)
 	r, ok := store.AsReader(s)
@@ -51,7 +52,7 @@ func testDocTranslations(t *testing.T, s store.Store) {
 			after string
 		)
 		for {
-			docs, err := s.UntranslatedDocs(ctx, "ja", after, 1)
+			docs, err := s.SearchDocs(ctx, after, 1, "ja")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -59,7 +60,7 @@ func testDocTranslations(t *testing.T, s store.Store) {
 				return out
 			}
 			if len(docs) != 1 || docs[0].Key <= after {
-				t.Fatalf("UntranslatedDocs after %q, limit 1: %+v", after, docs)
+				t.Fatalf("SearchDocs after %q, limit 1, untranslated: %+v", after, docs)
 			}
 			out = append(out, docs[0].Source)
 			after = docs[0].Key
@@ -87,6 +88,9 @@ func testDocTranslations(t *testing.T, s store.Store) {
 	}
 	if got := untranslated(); got != nil {
 		t.Errorf("untranslated documents after both were recorded: %v", got)
+	}
+	if all, err := s.SearchDocs(ctx, "", 10, ""); err != nil || len(all) != 2 || all[0].Key >= all[1].Key {
+		t.Errorf("every document: %+v, %v", all, err)
 	}
 
 	// A copy committed later (another second, another document number)
