@@ -244,7 +244,26 @@ func (l *localizeStage) options(ctx context.Context, pol *route.Policy, ev *mode
 		t, ok := tr[s]
 		return t, ok
 	}
+	l.indexForSearch(ctx, ev, pol.Language)
 	return o, len(tr) < len(segs), err
+}
+
+// indexForSearch records the translations the memory now holds of the
+// event's item as the store has it, so that the dashboard's search finds
+// the item in lang. A failure costs the search, not the notice.
+func (l *localizeStage) indexForSearch(ctx context.Context, ev *model.Event, lang string) {
+	items, err := l.st.Items(ctx, ev.Tenant, ev.Source, []string{ev.ItemID})
+	if err == nil {
+		it, ok := items[ev.ItemID]
+		if !ok || len(it.Data) == 0 {
+			return
+		}
+		provider, glossary := l.tr.MemoryKey()
+		err = translate.IndexDocument(ctx, l.st, provider, glossary, []string{lang}, ev.Source, it.Data)
+	}
+	if err != nil {
+		l.log.Warn("search_translation_failed", "item", ev.ItemID, "tenant", ev.Tenant, "err", err)
+	}
 }
 
 // alsoIn lists the other tenants whose same post revision (same event type

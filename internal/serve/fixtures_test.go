@@ -117,5 +117,9 @@ func playDemo(t *testing.T, dir, scenarioFile string) store.Store {
 	if err := mem.Seed(ctx, st, translate.DefaultGlossary().Version(), time.Now()); err != nil {
 		t.Fatal(err)
 	}
+	// The lists find items by the translations recorded for search.
+	if _, err := translate.IndexSearch(ctx, st, translate.MemoryProviderName, translate.DefaultGlossary().Version(), []string{"ja"}, true); err != nil {
+		t.Fatal(err)
+	}
 	return st
 }

@@ -175,8 +175,8 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		return r.URL.Path + "?" + c.Encode()
 	}
 	var rows []msgRow
-	if v.Static || (!needsMemory(iq.Text) && srt == listSort{Key: "modified", Desc: true}) {
-		// The store pages the list itself, newest first.
+	if v.Static || srt == (listSort{Key: "modified", Desc: true}) {
+		// The store pages the list itself, newest first, searched or not.
 		res, err := s.rd.SearchItems(ctx, iq)
 		if err != nil {
 			s.fail(w, r, err)
@@ -211,7 +211,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 			}
 		}
 	} else {
-		// Searched or sorted in memory: IDs, translations and any column.
+		// Sorted by another column: the newest maxScan items, in memory.
 		items, truncated, err := s.findItems(ctx, iq)
 		if err != nil {
 			s.fail(w, r, err)
@@ -238,9 +238,9 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		if hi < len(all) {
 			d.Next = pageLink(hi)
 		}
-		if needsMemory(iq.Text) {
-			d.Elsewhere, d.ElsewhereLabel = s.elsewhere(r, v, src, iq.Text)
-		}
+	}
+	if !v.Static {
+		d.Elsewhere, d.ElsewhereLabel = s.elsewhere(r, v, src, iq.Text)
 	}
 	keys := make([]model.ItemKey, len(rows))
 	for i := range rows {
@@ -346,18 +346,6 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		d.RSS, d.Atom, d.ICS = v.Link("/feeds/rss", "source", string(src)), v.Link("/feeds/atom", "source", string(src)), v.Link("/feeds/calendar.ics")
 	}
 	s.render(w, r, "list.html", page0(v, v.T(titleKey), nav, d))
-}
-
-// needsMemory reports whether a search needs more than the store's
-// full-text index: a word that could be an ID, or a word beyond ASCII,
-// which may be in an item's translation rather than in its English text.
-func needsMemory(text string) bool {
-	for _, w := range strings.Fields(text) {
-		if idLike(w) || !isASCII(w) {
-			return true
-		}
-	}
-	return false
 }
 
 // sortRows sorts rows by a column; ties keep the newest first.
@@ -485,7 +473,8 @@ func (s *Server) facets(r *http.Request, v view, src model.Source, q url.Values)
 	return out
 }
 
-// elsewhere finds the IDs searched for in the other list.
+// elsewhere finds the IDs searched for in the other list: every
+// tenant's item of that ID, through the index by ID.
 func (s *Server) elsewhere(r *http.Request, v view, src model.Source, text string) ([]elsewhere, string) {
 	other, label := model.SourceMC, "nav.messages"
 	if src == model.SourceMC {
@@ -496,12 +485,14 @@ func (s *Server) elsewhere(r *http.Request, v view, src model.Source, text strin
 		if !idLike(w) {
 			continue
 		}
-		items, err := s.idMatches(r.Context(), store.ItemQuery{Source: other, IncludeRemoved: true}, w, true)
+		cp, err := s.rd.ItemCopies(r.Context(), other, strings.ToUpper(w))
 		if err != nil {
+			s.log.Warn("elsewhere_failed", "err", err)
 			continue
 		}
-		for _, it := range items {
-			out = append(out, elsewhere{ID: it.Key.ID, Tenant: it.Key.Tenant, Link: v.Link(itemPath(it.Key))})
+		for _, c := range cp.Items {
+			key := model.ItemKey{Tenant: c.Tenant, Source: other, ID: strings.ToUpper(w)}
+			out = append(out, elsewhere{ID: key.ID, Tenant: key.Tenant, Link: v.Link(itemPath(key))})
 		}
 	}
 	if len(out) == 0 {

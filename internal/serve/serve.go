@@ -43,6 +43,7 @@ import (
 	"github.com/shdmc/shdmc/internal/metrics"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/netsafe"
+	"github.com/shdmc/shdmc/internal/render"
 	"github.com/shdmc/shdmc/internal/route"
 	"github.com/shdmc/shdmc/internal/store"
 	"github.com/shdmc/shdmc/internal/translate"
@@ -119,7 +120,6 @@ type Server struct {
 	metrics *metrics.Metrics
 	reg     *prometheus.Registry
 	handler http.Handler
-	texts   *textCache  // items' translated text, for searching
 	facetsC *facetCache // the values present in each list, for its filters
 	// authorized reports whether a request carries valid credentials
 	// (always false when no authentication is configured).
@@ -170,7 +170,7 @@ func New(o Options) (*Server, error) {
 		o.Metrics = metrics.New()
 	}
 	s := &Server{o: o, st: o.Store, rd: rd, log: o.Logger, now: o.Now, ui: uiCatalog(), metrics: o.Metrics,
-		texts: &textCache{m: map[string]string{}}, facetsC: &facetCache{m: map[model.Source]*facetVals{}, reading: map[model.Source]bool{}}}
+		facetsC: &facetCache{m: map[model.Source]*facetVals{}, reading: map[model.Source]bool{}}}
 	tmpl, err := s.parseTemplates()
 	if err != nil {
 		return nil, fmt.Errorf("new server: %w", err)
@@ -246,6 +246,7 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
+	go s.indexTranslations(ctx)
 	select {
 	case err := <-errc:
 		return fmt.Errorf("serve: %w", err)
@@ -260,6 +261,30 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 		return fmt.Errorf("serve: %w", err)
 	}
 	return nil
+}
+
+// indexTranslations records for search the translations the memory holds
+// of the documents that have none recorded yet (after an upgrade), in
+// every language of the catalogs but English, so that the lists find
+// items by them.
+func (s *Server) indexTranslations(ctx context.Context) {
+	var langs []string
+	for _, l := range render.Languages() {
+		if l != "en" {
+			langs = append(langs, l)
+		}
+	}
+	start := time.Now()
+	n, err := translate.IndexSearch(ctx, s.st, s.o.TranslationProvider, s.o.GlossaryVersion, langs, false)
+	if err != nil {
+		if ctx.Err() == nil {
+			s.log.Warn("search_translations_failed", "documents", n, "err", err)
+		}
+		return
+	}
+	if n > 0 {
+		s.log.Info("search_translations_indexed", "documents", n, "took", time.Since(start).Round(time.Millisecond))
+	}
 }
 
 // routes builds the mux with security headers and auth around it.

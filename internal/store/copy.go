@@ -16,7 +16,7 @@ import (
 // engine's full-text index (SQLite's doc_fts and doc_grams, PostgreSQL's
 // search and grams columns): Copy writes it again from the documents.
 var copyTables = []string{
-	"tenants", "blobs", "search_docs", "items", "item_index", "revisions", "cursors", "events", "outbox",
+	"tenants", "blobs", "search_docs", "search_translations", "items", "item_index", "revisions", "cursors", "events", "outbox",
 	"threads", "translations", "translation_usage", "leases", "source_health",
 	"workers", "graph_budgets", "managed_tenants", "item_handling",
 }
@@ -31,9 +31,9 @@ var identityTables = map[string]string{"events": "id", "outbox": "id", "item_ind
 // keyArg, hashArg and packBlob), which Copy moves as bytes; keyColumns among them store an
 // empty key as the engine's own empty value.
 var (
-	byteColumns = map[string]bool{"blobs.hash": true, "blobs.data": true, "search_docs.hash": true, "items.hash": true,
+	byteColumns = map[string]bool{"blobs.hash": true, "blobs.data": true, "search_docs.hash": true, "search_translations.hash": true, "items.hash": true,
 		"items.data_hash": true, "revisions.hash": true, "revisions.data_hash": true, "events.data_hash": true, "outbox.key_hash": true}
-	keyColumns = map[string]bool{"blobs.hash": true, "search_docs.hash": true, "items.data_hash": true,
+	keyColumns = map[string]bool{"blobs.hash": true, "search_docs.hash": true, "search_translations.hash": true, "items.data_hash": true,
 		"revisions.data_hash": true, "events.data_hash": true}
 )
 

@@ -44,6 +44,11 @@ func fill(t *testing.T, s store.Store) {
 			}
 		}
 	}
+	// contoso's EX100 as it stands (revision 3) has a translation for search.
+	ex100 := fmt.Sprintf(`{"id":%q,"title":"Mail delay %d","status":"investigating","isResolved":false,"posts":[{"content":"<p>Users can&#39;t send</p>"}]}`, "EX100", 3)
+	if err := s.PutDocTranslations(ctx, []store.DocTranslation{{Data: []byte(ex100), Lang: "ja", Text: "メール配信の遅延"}}); err != nil {
+		t.Fatal(err)
+	}
 	ds, err := s.ClaimDeliveries(ctx, nil, time.Now().Add(time.Hour), time.Minute, 2)
 	if err != nil || len(ds) != 2 {
 		t.Fatalf("claim: %v, %v", ds, err)
@@ -167,9 +172,17 @@ func TestCopyRoundTrip(t *testing.T) {
 		t.Errorf("after sqlite → postgres → sqlite (-first +last):\n%s", diff)
 	}
 
-	// The copy is a working store: new events get new IDs on PostgreSQL
+	// The copy is a working store: its full-text index, written again,
+	// holds the recorded translation; new events get new IDs on PostgreSQL
 	// (fill stored 7 events: 6 and the acknowledgement).
 	ctx := context.Background()
+	for name, s := range map[string]store.Store{"postgres": pg, "sqlite": b} {
+		r, _ := store.AsReader(s)
+		page, err := r.SearchItems(ctx, store.ItemQuery{Text: "配信の遅延"})
+		if err != nil || len(page.Items) != 1 || page.Items[0].Key != (model.ItemKey{Tenant: "contoso", Source: model.SourceSHD, ID: "EX100"}) {
+			t.Errorf("search by translation in the %s copy: %+v, %v", name, page.Items, err)
+		}
+	}
 	ids, err := pg.Commit(ctx, store.Batch{Tenant: "contoso", Source: model.SourceSHD,
 		Events: []model.Event{{ItemID: "EX100", Type: model.EventType("issue.updated"), Revision: 4}}})
 	if err != nil || len(ids) != 1 || ids[0] != 8 {

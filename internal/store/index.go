@@ -253,6 +253,10 @@ func (ix *indexer) exec(ctx context.Context, q string, args ...any) error {
 func (ix *indexer) newDoc(ctx context.Context, hash string, sec int64, text docText) (int64, error) {
 	lo, hi := docRange(sec)
 	var d int64
+	text, err := ix.translated(ctx, hash, text)
+	if err != nil {
+		return 0, fmt.Errorf("index document %s: %w", hash, err)
+	}
 	// Another writer (PostgreSQL) may take the same number: try the next.
 	for range 100 {
 		if err := ix.tx.QueryRowContext(ctx, `SELECT coalesce(max(doc), CAST($1 AS BIGINT) - 1) + 1 FROM search_docs WHERE doc BETWEEN $1 AND $2`,
@@ -315,17 +319,18 @@ func (s *sqlStore) retext(ctx context.Context, tx *sql.Tx) error {
 	for {
 		type row struct {
 			doc  int64
+			hash storedHash
 			data []byte
 		}
 		var list []row
-		rows, err := tx.QueryContext(ctx, `SELECT d.doc, b.data FROM search_docs d JOIN blobs b ON b.hash = d.hash
+		rows, err := tx.QueryContext(ctx, `SELECT d.doc, d.hash, b.data FROM search_docs d JOIN blobs b ON b.hash = d.hash
 			WHERE d.doc > $1 ORDER BY d.doc LIMIT 1000`, after)
 		if err != nil {
 			return fmt.Errorf("rebuild full-text index: %w", err)
 		}
 		for rows.Next() {
 			var r row
-			if err := rows.Scan(&r.doc, &r.data); err != nil {
+			if err := rows.Scan(&r.doc, &r.hash, &r.data); err != nil {
 				rows.Close()
 				return fmt.Errorf("rebuild full-text index: %w", err)
 			}
@@ -344,7 +349,11 @@ func (s *sqlStore) retext(ctx context.Context, tx *sql.Tx) error {
 			if !ok {
 				continue
 			}
-			if err := s.d.docText(ctx, ix, r.doc, textOf(&f)); err != nil {
+			t, err := ix.translated(ctx, r.hash.s, textOf(&f))
+			if err != nil {
+				return fmt.Errorf("rebuild full-text index: document %d: %w", r.doc, err)
+			}
+			if err := s.d.docText(ctx, ix, r.doc, t); err != nil {
 				return fmt.Errorf("rebuild full-text index: document %d: %w", r.doc, err)
 			}
 		}

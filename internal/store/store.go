@@ -133,6 +133,15 @@ type Store interface {
 	// TranslationUsages returns the counters of every provider for a month
 	// ("" = every month), ordered by month and provider.
 	TranslationUsages(ctx context.Context, month string) ([]TranslationUsage, error)
+	// PutDocTranslations records the translated text of documents
+	// (searchtr.go), which full-text search then finds every item showing
+	// them by; a text equal to the recorded one changes nothing.
+	PutDocTranslations(ctx context.Context, list []DocTranslation) error
+	// SearchDocs returns, in key order after the key after ("" from the
+	// start), up to limit documents of the full-text index; with
+	// untranslated set, only those with no text recorded for that
+	// language.
+	SearchDocs(ctx context.Context, after string, limit int, untranslated string) ([]SearchDoc, error)
 
 	// AcquireTenantLeases is how several workers share the tenants: it
 	// returns the tenants of the given list (sorted, at most max of them;

@@ -57,6 +57,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"ManagedTenants", testManagedTenants},
 		{"SearchItems", testSearchItems},
 		{"TextSearchPaging", testTextSearchPaging},
+		{"DocTranslations", testDocTranslations},
 		{"SourceStatesAndCounts", testSourceStatesAndCounts},
 		{"SharedBlobs", testSharedBlobs},
 		{"Retention", testRetention},
