@@ -7,7 +7,6 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -624,14 +623,4 @@ func (ix *indexer) readBlobs(ctx context.Context, hashes []string, into map[stri
 		return fmt.Errorf("read documents: %w", err)
 	}
 	return nil
-}
-
-// sortedDocs returns the distinct values of m in ascending order.
-func sortedDocs(m map[int64]bool) []int64 {
-	out := make([]int64, 0, len(m))
-	for d := range m {
-		out = append(out, d)
-	}
-	slices.Sort(out)
-	return out
 }

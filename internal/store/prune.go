@@ -433,6 +433,14 @@ func (s *sqlStore) collectBlobs(ctx context.Context, n int) (int64, error) {
 				return err
 			}
 			total += affectedRows(res)
+			// The recorded translations of documents that are gone.
+			res, err = tx.ExecContext(ctx, `DELETE FROM search_translations WHERE hash >= $1 AND hash <= $2
+				AND NOT EXISTS (SELECT 1 FROM blobs b WHERE b.hash = search_translations.hash)`,
+				hashes[0], hashes[len(hashes)-1])
+			if err != nil {
+				return err
+			}
+			total += affectedRows(res)
 			return nil
 		})
 		if err != nil {

@@ -1,0 +1,67 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/shdmc/shdmc/internal/model"
+)
+
+// TestCollectTranslations: collecting a document nothing refers to any
+// more also removes its recorded translations; a document still in use
+// keeps its own.
+func TestCollectTranslations(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*sqlStore)
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	var docs [][]byte
+	for _, id := range []string{"MC1", "MC2"} {
+		data, _ := json.Marshal(model.Message{ID: id, Title: "Retirement of " + id, LastModified: at})
+		docs = append(docs, data)
+		if _, err := st.Commit(ctx, Batch{Tenant: "t", Source: model.SourceMC, Items: []Item{{
+			Key: model.ItemKey{Tenant: "t", Source: model.SourceMC, ID: id}, Revision: 1, Hash: id, LastModified: at, Data: data}}}); err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutDocTranslations(ctx, []DocTranslation{{Data: data, Lang: "ja", Text: id + " の提供終了"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func() int {
+		var n int
+		if err := s.wdb.QueryRowContext(ctx, `SELECT count(*) FROM search_translations`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := count(); n != 2 {
+		t.Fatalf("%d recorded translations, want 2", n)
+	}
+	// MC1 is gone for good: nothing refers to its document.
+	for _, q := range []string{`DELETE FROM item_index WHERE id = 'MC1'`, `DELETE FROM items WHERE id = 'MC1'`, `DELETE FROM revisions WHERE id = 'MC1'`} {
+		if _, err := s.wdb.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.collectBlobs(ctx, 100); err != nil {
+		t.Fatal(err)
+	}
+	if n := count(); n != 1 {
+		t.Errorf("%d recorded translations after collecting MC1's document, want 1", n)
+	}
+	var h storedHash
+	if err := s.wdb.QueryRowContext(ctx, `SELECT hash FROM search_translations`).Scan(&h); err != nil {
+		t.Fatal(err)
+	}
+	if h.s != blobHash(docs[1]) {
+		t.Errorf("the translation kept is of %s, want MC2's document %s", h.s, blobHash(docs[1]))
+	}
+}
