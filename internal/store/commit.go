@@ -89,7 +89,6 @@ func (s *sqlStore) CommitAll(ctx context.Context, bs []Batch) (all [][]int64, er
 func (s *sqlStore) commitTx(ctx context.Context, tx *sql.Tx, cp *copier, b Batch) (ids []int64, err error) {
 	c := s.newCommit(tx)
 	c.cp = cp
-	defer c.close()
 	now := s.now()
 	if err := s.commitItems(ctx, c, b, now); err != nil {
 		return nil, fmt.Errorf("commit batch of %s/%s: %w", b.Tenant, b.Source, err)
@@ -151,12 +150,12 @@ func (s *sqlStore) cursorQuiet(ctx context.Context, b Batch) (bool, error) {
 	return time.Since(stamp) < s.stampEvery, nil
 }
 
-// commitTx is one write transaction with its prepared statements and the
-// blobs it has stored or found.
+// commitTx is one write transaction and the blobs it has stored or found.
+// (Statements stay prepared on the connections: see stmtcache.go; pgx
+// caches its own.)
 type commitTx struct {
 	s     *sqlStore
 	tx    *sql.Tx
-	st    stmts
 	blobs map[string]bool
 	// revs are the blobs of the revisions this transaction wrote or read.
 	revs   map[revKey]string
@@ -178,8 +177,6 @@ func (s *sqlStore) newCommit(tx *sql.Tx) *commitTx {
 	return &commitTx{s: s, tx: tx, blobs: map[string]bool{}, revs: map[revKey]string{}}
 }
 
-func (c *commitTx) close() { c.st.close() }
-
 // key is the stored form of the blob key h (keyArg).
 func (c *commitTx) key(h string) any { return keyArg(c.s.d, h, c.hexKeys) }
 
@@ -193,22 +190,12 @@ func (c *commitTx) blob(doc []byte) (any, error) {
 }
 
 func (c *commitTx) exec(ctx context.Context, q string, args ...any) error {
-	return c.st.exec(ctx, c.tx, q, args...)
+	_, err := c.tx.ExecContext(ctx, q, args...)
+	return err
 }
 
-// scanner is a row to scan: *sql.Row, or an error met before it.
-type scanner interface{ Scan(dest ...any) error }
-
-type errScanner struct{ err error }
-
-func (e errScanner) Scan(...any) error { return e.err }
-
-func (c *commitTx) queryRow(ctx context.Context, q string, args ...any) scanner {
-	r, err := c.st.queryRow(ctx, c.tx, q, args...)
-	if err != nil {
-		return errScanner{err}
-	}
-	return r
+func (c *commitTx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	return c.tx.QueryRowContext(ctx, q, args...)
 }
 
 // share takes the shared side of the lock that Prune's collection of
@@ -500,30 +487,6 @@ func batchRelevance(b Batch) map[string]*model.Relevance {
 	}
 	return out
 }
-
-// stmts runs the statements of a transaction. It used to prepare each
-// statement once per transaction; the connections keep them prepared now,
-// across transactions (cachingConn on SQLite, pgx's statement cache on
-// PostgreSQL), and preparing in the transaction only added a round trip
-// to prepare and one to deallocate on PostgreSQL.
-type stmts struct{}
-
-func (st *stmts) exec(ctx context.Context, tx *sql.Tx, q string, args ...any) error {
-	_, err := tx.ExecContext(ctx, q, args...)
-	return err
-}
-
-// execResult runs a statement and returns its result.
-func (st *stmts) execResult(ctx context.Context, tx *sql.Tx, q string, args ...any) (sql.Result, error) {
-	return tx.ExecContext(ctx, q, args...)
-}
-
-// queryRow runs a statement that returns one row.
-func (st *stmts) queryRow(ctx context.Context, tx *sql.Tx, q string, args ...any) (*sql.Row, error) {
-	return tx.QueryRowContext(ctx, q, args...), nil
-}
-
-func (st *stmts) close() {}
 
 // Event payloads: the item an event describes is stored as a blob (the
 // same one as the item's revision, when the event carries that revision's

@@ -87,7 +87,6 @@ func (s *sqlStore) PutSourceHealth(ctx context.Context, h SourceHealth, b Batch)
 		return nil, fmt.Errorf("store source health of %s/%s: the batch may hold only events and deliveries", h.Tenant, h.Source)
 	}
 	c := s.newCommit(tx)
-	defer c.close()
 	if ids, err = s.commitEvents(ctx, c, b, now); err != nil {
 		return nil, fmt.Errorf("store source health of %s/%s: %w", h.Tenant, h.Source, err)
 	}

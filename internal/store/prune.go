@@ -302,14 +302,12 @@ func (s *sqlStore) pruneItems(ctx context.Context, cut int64, n int) (items, rev
 			if err := rows.Err(); err != nil {
 				return err
 			}
-			var st stmts
-			defer st.close()
 			for _, k := range keys {
 				for _, q := range []string{`DELETE FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3`,
 					`DELETE FROM item_index WHERE tenant = $1 AND source = $2 AND id = $3`,
 					`DELETE FROM item_handling WHERE tenant = $1 AND source = $2 AND item_id = $3`,
 					`DELETE FROM items WHERE tenant = $1 AND source = $2 AND id = $3`} {
-					res, err := st.execResult(ctx, tx, q, k[0], k[1], k[2])
+					res, err := tx.ExecContext(ctx, q, k[0], k[1], k[2])
 					if err != nil {
 						return err
 					}

@@ -46,7 +46,6 @@ func (s *sqlStore) moveEventData(ctx context.Context, tx *sql.Tx) error {
 	}
 	c := s.newCommit(tx)
 	c.hexKeys = true // 00012 stores keys as bytes
-	defer c.close()
 	const batch = 1000
 	var (
 		after, done int64
