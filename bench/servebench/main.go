@@ -10,7 +10,7 @@
 // client, printing p50, p99 and the ratio of each search's p50 to its
 // list's.
 //
-//	go run ./bench/servebench -dir /tmp/sb -duration 30s [-search-duration 10s] [-search-conns 2,8] [-wrk=false]
+//	go run ./bench/servebench -dir /tmp/sb -duration 30s [-search-duration 10s] [-search-conns 2,8] [-wrk=false] [-cpuprofile FILE]
 package main
 
 import (
@@ -28,6 +28,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
@@ -49,6 +50,7 @@ func main() {
 	useWrk := flag.Bool("wrk", true, "run the wrk table (when wrk is installed)")
 	searchDur := flag.Duration("search-duration", 10*time.Second, "duration of each search-vs-list measurement")
 	searchConns := flag.String("search-conns", "2,8", "connections of the search-vs-list measurements")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements (server and client share the process) to this file")
 	flag.Parse()
 	if *dir == "" {
 		log.Fatal("-dir is required")
@@ -67,6 +69,16 @@ func main() {
 		log.Printf("filled %d items for %d tenants in %v", *items, *tenants, time.Since(start).Round(time.Second))
 	}
 	translations(ctx, st)
+	// What `shdmc run` does every retention.every: among other things it
+	// merges SQLite's full-text index, which a bulk fill leaves in many
+	// segments.
+	if rs, ok := st.(store.RetentionStore); ok {
+		start := time.Now()
+		if _, err := rs.Prune(ctx, store.Retention{}, time.Now()); err != nil {
+			log.Fatal(err)
+		}
+		log.Printf("pruned (merged the full-text index) in %v", time.Since(start).Round(time.Millisecond))
+	}
 	srv, err := serve.New(serve.Options{Store: st, Interval: time.Hour})
 	if err != nil {
 		log.Fatal(err)
@@ -79,6 +91,16 @@ func main() {
 	defer cancel()
 	go func() { _ = srv.Serve(sctx, ln) }()
 	base := "http://" + ln.Addr().String()
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+		defer pprof.StopCPUProfile()
+	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Print("wrk is not installed: skipping the wrk table")
 	} else if *useWrk {

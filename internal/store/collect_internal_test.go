@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"path/filepath"
+	"strconv"
 	"testing"
 	"time"
 
@@ -63,5 +64,62 @@ func TestCollectTranslations(t *testing.T) {
 	}
 	if h.s != blobHash(docs[1]) {
 		t.Errorf("the translation kept is of %s, want MC2's document %s", h.s, blobHash(docs[1]))
+	}
+}
+
+// TestPruneMergesFTS: after many small commits the full-text index is
+// many segments; a prune merges each index into one, and searches still
+// find what they found before.
+func TestPruneMergesFTS(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*sqlStore)
+	at := time.Date(2026, 12, 1, 9, 0, 0, 0, time.UTC)
+	for i := range 40 {
+		id := "MC" + strconv.Itoa(1000+i)
+		data, _ := json.Marshal(model.Message{ID: id, Title: "Retirement of feature " + id, LastModified: at,
+			BodyType: "html", Body: "<p>録画の保存先が変わります " + id + "</p>"})
+		if _, err := st.Commit(ctx, Batch{Tenant: "t", Source: model.SourceMC, Items: []Item{{
+			Key: model.ItemKey{Tenant: "t", Source: model.SourceMC, ID: id}, Revision: 1, Hash: id, LastModified: at, Data: data}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	segments := func(table string) int {
+		var n int
+		if err := s.wdb.QueryRowContext(ctx, `SELECT count(DISTINCT segid) FROM `+table+`_idx`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	search := func() int {
+		page, err := s.SearchItems(ctx, ItemQuery{Source: model.SourceMC, Text: "録画 MC1017"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(page.Items)
+	}
+	for _, table := range []string{"doc_fts", "doc_grams"} {
+		if n := segments(table); n < 4 {
+			t.Fatalf("%s has %d segments after 40 commits; the test needs several", table, n)
+		}
+	}
+	if n := search(); n != 1 {
+		t.Fatalf("search found %d items before the merge, want 1", n)
+	}
+	if _, err := s.Prune(ctx, Retention{}, at); err != nil {
+		t.Fatal(err)
+	}
+	for _, table := range []string{"doc_fts", "doc_grams"} {
+		if n := segments(table); n != 1 {
+			t.Errorf("%s has %d segments after a prune, want 1", table, n)
+		}
+	}
+	if n := search(); n != 1 {
+		t.Errorf("search found %d items after the merge, want 1", n)
 	}
 }
