@@ -179,42 +179,30 @@ func sortByTimeDesc(keys []string, at map[string]time.Time) {
 	}
 }
 
-// Relevance returns the stored verdicts on the given items.
+// Relevance returns the stored verdicts on the given items, read by
+// tenant and ID (a page of 50 posts of 50 tenants is 50 look-ups, not
+// 2,500).
 func (s *sqlStore) Relevance(ctx context.Context, items []model.ItemKey) (map[model.ItemKey]model.Relevance, error) {
 	out := map[model.ItemKey]model.Relevance{}
 	var ids, tenants []string
 	want := map[model.ItemKey]bool{}
-	seenID, seenTenant := map[string]bool{}, map[string]bool{}
 	for _, k := range items {
 		if k.Source != model.SourceMC || want[k] {
 			continue
 		}
 		want[k] = true
-		if !seenID[k.ID] {
-			seenID[k.ID] = true
-			ids = append(ids, k.ID)
-		}
-		if !seenTenant[k.Tenant] {
-			seenTenant[k.Tenant] = true
-			tenants = append(tenants, k.Tenant)
-		}
+		tenants, ids = append(tenants, k.Tenant), append(ids, k.ID)
 	}
 	if len(ids) == 0 {
 		return out, nil
 	}
-	// The rows of the page's tenants and IDs: a few more than the pairs
-	// asked for, which the engines would spell differently.
-	idList, err := s.d.listArg(ids)
-	if err != nil {
-		return nil, fmt.Errorf("read relevance of %d items: %w", len(items), err)
-	}
-	tenantList, err := s.d.listArg(tenants)
+	pairs, err := pairsArg(tenants, ids)
 	if err != nil {
 		return nil, fmt.Errorf("read relevance of %d items: %w", len(items), err)
 	}
 	rows, err := s.rdb.QueryContext(ctx, `SELECT x.tenant, x.id, x.relevance FROM item_index x
-		WHERE x.source = $1 AND `+s.d.inList("x.id", 2)+` AND `+s.d.inList("x.tenant", 3)+` AND x.relevance <> ''`,
-		string(model.SourceMC), idList, tenantList)
+		WHERE x.source = $1 AND `+s.d.inPairs("x.tenant", "x.id", 2)+` AND x.relevance <> ''`,
+		string(model.SourceMC), pairs)
 	if err != nil {
 		return nil, fmt.Errorf("read relevance of %d items: %w", len(items), err)
 	}

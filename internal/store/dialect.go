@@ -34,6 +34,12 @@ type dialect struct {
 	// "column = ANY($n)" with a text[] argument.
 	inList  func(column string, n int) string
 	listArg func(ids []string) (any, error)
+	// inPairs renders "(a, b) IN <the pairs passed as parameter $n>",
+	// and pairsArg turns the pairs (as[i], bs[i]) into that parameter (a
+	// JSON array of two-element arrays, read by json_each or
+	// jsonb_array_elements): a page's items looked up by tenant and ID
+	// exactly, not every tenant of the page with every ID of it.
+	inPairs func(a, b string, n int) string
 	// inKeys is inList for a column of blob keys (keyArg) and a list of
 	// their hex texts.
 	inKeys func(column string, n int) string
@@ -97,6 +103,9 @@ func sqliteDialect() dialect {
 		inKeys: func(column string, n int) string {
 			return column + " IN (SELECT unhex(value) FROM json_each($" + strconv.Itoa(n) + "))"
 		},
+		inPairs: func(a, b string, n int) string {
+			return "(" + a + ", " + b + ") IN (SELECT value->>0, value->>1 FROM json_each($" + strconv.Itoa(n) + "))"
+		},
 		listTable: func(n int) string {
 			return "json_each($" + strconv.Itoa(n) + ")"
 		},
@@ -130,6 +139,9 @@ func postgresDialect() dialect {
 		inKeys: func(column string, n int) string {
 			return column + " = ANY(ARRAY(SELECT decode(k, 'hex') FROM unnest($" + strconv.Itoa(n) + "::text[]) AS l(k)))"
 		},
+		inPairs: func(a, b string, n int) string {
+			return "(" + a + ", " + b + ") IN (SELECT k->>0, k->>1 FROM jsonb_array_elements($" + strconv.Itoa(n) + "::jsonb) AS l(k))"
+		},
 		listTable: func(n int) string {
 			return "unnest($" + strconv.Itoa(n) + "::text[]) AS l(value)"
 		},
@@ -157,4 +169,15 @@ func placeholders(from, n int) string {
 		b.WriteString(strconv.Itoa(from + i))
 	}
 	return b.String()
+}
+
+// pairsArg is the parameter of inPairs: the pairs (as[i], bs[i]) as a
+// JSON array of two-element arrays.
+func pairsArg(as, bs []string) (string, error) {
+	pairs := make([][2]string, len(as))
+	for i := range as {
+		pairs[i] = [2]string{as[i], bs[i]}
+	}
+	b, err := json.Marshal(pairs)
+	return string(b), err
 }

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -104,32 +103,35 @@ func (s *sqlStore) Handling(ctx context.Context, item model.ItemKey) (ItemHandli
 }
 
 // Handlings returns the handling of the given items that someone acted
-// on, one query per tenant and source.
+// on, one query per source, each item read by tenant and ID.
 func (s *sqlStore) Handlings(ctx context.Context, items []model.ItemKey) (map[model.ItemKey]ItemHandling, error) {
-	type group struct {
-		tenant string
-		src    model.Source
-	}
-	ids := map[group][]string{}
-	var order []group
+	type pairs struct{ tenants, ids []string }
+	bySource := map[model.Source]*pairs{}
+	var order []model.Source
+	seen := map[model.ItemKey]bool{}
 	for _, k := range items {
-		g := group{k.Tenant, k.Source}
-		if _, ok := ids[g]; !ok {
-			order = append(order, g)
+		if seen[k] {
+			continue
 		}
-		if !slices.Contains(ids[g], k.ID) {
-			ids[g] = append(ids[g], k.ID)
+		seen[k] = true
+		p := bySource[k.Source]
+		if p == nil {
+			p = &pairs{}
+			bySource[k.Source] = p
+			order = append(order, k.Source)
 		}
+		p.tenants, p.ids = append(p.tenants, k.Tenant), append(p.ids, k.ID)
 	}
 	out := make(map[model.ItemKey]ItemHandling)
-	for _, g := range order {
-		list, err := s.d.listArg(ids[g])
+	for _, src := range order {
+		p := bySource[src]
+		arg, err := pairsArg(p.tenants, p.ids)
 		if err != nil {
-			return nil, fmt.Errorf("read handling of %s/%s: %w", g.tenant, g.src, err)
+			return nil, fmt.Errorf("read handling of %d %s items: %w", len(p.ids), src, err)
 		}
 		if err := s.collectHandlings(ctx, out, `SELECT `+handlingColumns+` FROM item_handling
-			WHERE tenant = $1 AND source = $2 AND `+s.d.inList("item_id", 3), g.tenant, string(g.src), list); err != nil {
-			return nil, fmt.Errorf("read handling of %s/%s: %w", g.tenant, g.src, err)
+			WHERE source = $1 AND `+s.d.inPairs("tenant", "item_id", 2), string(src), arg); err != nil {
+			return nil, fmt.Errorf("read handling of %d %s items: %w", len(p.ids), src, err)
 		}
 	}
 	return out, nil
