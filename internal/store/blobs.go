@@ -8,8 +8,10 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"math"
 	"strings"
+	"sync"
 )
 
 // BlobStats describes the content-addressed JSON documents of a store: the
@@ -186,13 +188,41 @@ func unpackBlob(b []byte) ([]byte, error) {
 	if len(b) < 5 {
 		return nil, errors.New("decompress document: truncated")
 	}
-	out := make([]byte, 0, binary.BigEndian.Uint32(b[1:5]))
-	buf := bytes.NewBuffer(out)
-	if _, err := buf.ReadFrom(flate.NewReader(bytes.NewReader(b[5:]))); err != nil {
+	size := binary.BigEndian.Uint32(b[1:5])
+	if size > maxUnpacked {
+		return nil, fmt.Errorf("decompress document: its header says %d bytes, over %d", size, maxUnpacked)
+	}
+	// A list page unpacks 50 documents: each flate reader carries a 32 KB
+	// window, so they are reused, and the document is read into a slice
+	// of its known size (bytes.Buffer doubled it to look for the end).
+	src := bytes.NewReader(b[5:])
+	zr, _ := inflaters.Get().(io.ReadCloser)
+	if zr == nil {
+		zr = flate.NewReader(src)
+	} else if err := zr.(flate.Resetter).Reset(src, nil); err != nil {
 		return nil, fmt.Errorf("decompress document: %w", err)
 	}
-	return buf.Bytes(), nil
+	defer inflaters.Put(zr)
+	out := make([]byte, size)
+	if _, err := io.ReadFull(zr, out); err != nil {
+		return nil, fmt.Errorf("decompress document: %w", err)
+	}
+	var one [1]byte
+	if n, err := zr.Read(one[:]); n > 0 || err != io.EOF {
+		if err == nil || err == io.EOF {
+			err = errors.New("longer than its header says")
+		}
+		return nil, fmt.Errorf("decompress document: %w", err)
+	}
+	return out, nil
 }
+
+// maxUnpacked bounds the size a stored document's header may claim: far
+// above any document Graph sends (pages are cut to graph's limits).
+const maxUnpacked = 256 << 20
+
+// inflaters holds flate readers for reuse by unpackBlob.
+var inflaters sync.Pool
 
 // blobSize is the length of the document of a stored blob whose first
 // bytes (at least 5, when there are) are head.

