@@ -337,7 +337,11 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 		counted = -1 // the matches counted apart from the keys, up to want
 	)
 	if words := strings.Fields(q.Text); len(words) > 0 {
-		keys, err = s.textKeys(ctx, q, words, where, args, want)
+		count := 0
+		if !q.NoCount {
+			count = want
+		}
+		keys, counted, err = s.textKeys(ctx, q, words, where, args, offset+limit+1, count)
 	} else {
 		// Without text the page's keys are walked in page order and the
 		// matches counted apart, in any order: walking a thousand keys in

@@ -20,17 +20,30 @@ import (
 // needs.
 
 // textKeys returns the first want keys of the items matching q (whose
-// conditions other than text are where/args) and every word of words.
-func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, where string, args []any, want int) ([]pageKey, error) {
+// conditions other than text are where/args) and every word of words, and
+// the number of such items up to count (0: not counted, and -1 returned).
+// The keys are read in page order; the items beyond them are only counted
+// (in any order, inside the database): at 100,000 items the count of a
+// common word's thousand matches cost more than the page when every match
+// came back as a key.
+func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, where string, args []any, want, count int) ([]pageKey, int, error) {
+	keys, counted, err := s.textKeysCounted(ctx, q, words, where, args, want, count)
+	if count <= 0 {
+		counted = -1
+	}
+	return keys, counted, err
+}
+
+func (s *sqlStore) textKeysCounted(ctx context.Context, q ItemQuery, words []string, where string, args []any, want, count int) ([]pageKey, int, error) {
 	below := int64(math.MaxInt64)
 	if q.After != "" {
 		lm, _, err := parseAfter(q.After)
 		if err != nil {
-			return nil, err
+			return nil, 0, err
 		}
 		t, err := decodeTime(lm)
 		if err != nil {
-			return nil, fmt.Errorf("bad page cursor %q", q.After)
+			return nil, 0, fmt.Errorf("bad page cursor %q", q.After)
 		}
 		_, hi := docRange(docSecond(t))
 		below = hi + 1
@@ -43,12 +56,14 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 	if where != "" {
 		cond = where + " AND "
 	}
-	var keys []pageKey
-	chunk := 64
-	for len(keys) < want && below > floor {
+	var (
+		keys    []pageKey
+		counted int
+	)
+	for chunk := 64; (len(keys) < want || counted < count) && below > floor; chunk = min(chunk*2, 4096) {
 		docs, scanned, err := s.d.textSearch(ctx, s.rdb, words, floor, below, chunk)
 		if err != nil {
-			return nil, fmt.Errorf("full-text search: %w", err)
+			return nil, 0, fmt.Errorf("full-text search: %w", err)
 		}
 		if len(scanned) == 0 {
 			break
@@ -60,7 +75,7 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 				// The whole chunk is one second: take all of that second.
 				lo, _ := docRange(last)
 				if docs, _, err = s.d.textSearch(ctx, s.rdb, words, max(floor, lo), below, 0); err != nil {
-					return nil, fmt.Errorf("full-text search: %w", err)
+					return nil, 0, fmt.Errorf("full-text search: %w", err)
 				}
 				next = lo
 			} else {
@@ -77,14 +92,30 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 			for i, d := range docs {
 				ids[i] = strconv.FormatInt(d, 10)
 			}
-			if keys, err = s.pageKeys(ctx, s.rdb, s.d.byDoc, cond+"x.doc IN ("+strings.Join(ids, ", ")+")", args, want-len(keys), keys); err != nil {
-				return nil, err
+			in := cond + "x.doc IN (" + strings.Join(ids, ", ") + ")"
+			had := len(keys)
+			if had < want {
+				if keys, err = s.pageKeys(ctx, s.rdb, s.d.byDoc, in, args, want-had, keys); err != nil {
+					return nil, 0, err
+				}
+			}
+			switch {
+			case counted >= count:
+			case len(keys)-had < want-had:
+				// The chunk's matches all became keys.
+				counted += len(keys) - had
+			default:
+				var n int
+				if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+s.d.byDoc+in+`
+					LIMIT `+strconv.Itoa(count-counted)+`) AS m`, args...).Scan(&n); err != nil {
+					return nil, 0, err
+				}
+				counted += n
 			}
 		}
 		below = next
-		chunk = min(chunk*2, 4096)
 	}
-	return keys, nil
+	return keys, counted, nil
 }
 
 // splitWords sorts search words into those the trigram index answers

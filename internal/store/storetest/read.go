@@ -297,6 +297,10 @@ func testCountCap(t *testing.T, s store.Store) {
 		{"past the end", store.ItemQuery{Limit: 10, Offset: all + 5}, all, true, 0},
 		{"a small tenant", store.ItemQuery{Tenants: []string{"small"}, Limit: 2}, 3, true, 2},
 		{"by source", store.ItemQuery{Source: model.SourceMC, Tenants: []string{"small"}}, 3, true, 3},
+		{"text over the cap", store.ItemQuery{Text: "send", Limit: 10}, store.CountCap, false, 10},
+		{"text, a page beyond the cap", store.ItemQuery{Text: "email", Limit: 10, Offset: store.CountCap}, all, true, 10},
+		{"text in a small tenant", store.ItemQuery{Text: "email", Tenants: []string{"small"}, Limit: 2}, 3, true, 2},
+		{"text, one item", store.ItemQuery{Text: "MC00007", Tenants: []string{"big"}, Limit: 2}, 1, true, 1},
 	} {
 		p, err := r.SearchItems(ctx, tt.q)
 		if err != nil {
