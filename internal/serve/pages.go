@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shdmc/shdmc/internal/htmltext"
@@ -106,7 +107,7 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p p
 	var states []store.SourceState
 	if !p.V.Static { // an archive outlives the staleness of its day
 		var err error
-		if states, err = s.rd.SourceStates(r.Context()); err != nil {
+		if states, err = s.pageStates(r.Context()); err != nil {
 			s.fail(w, r, err)
 			return
 		}
@@ -163,6 +164,45 @@ func (s *Server) isStale(st store.SourceState, now time.Time) bool {
 		}
 	}
 	return polled && (st.UpdatedAt.IsZero() || now.Sub(st.UpdatedAt) > 3*every)
+}
+
+// statesCache holds the source states pages were last rendered with.
+type statesCache struct {
+	mu     sync.Mutex
+	states []store.SourceState
+	read   time.Time // real time, not the server's clock (tests stop it)
+}
+
+// statesTTL is how long pages reuse the source states they read: the
+// staleness banner and the time of the last poll need no more than a
+// second's precision, and an MSP's 10,000 tenants are 20,000 rows.
+const statesTTL = time.Second
+
+// pageStates returns every source's state, read at most once per
+// statesTTL for all pages together. The API, /healthz, /readyz and
+// /metrics read it afresh.
+func (s *Server) pageStates(ctx context.Context) ([]store.SourceState, error) {
+	s.statesC.mu.Lock()
+	if s.statesC.states != nil && time.Since(s.statesC.read) < statesTTL {
+		states := s.statesC.states
+		s.statesC.mu.Unlock()
+		return states, nil
+	}
+	s.statesC.mu.Unlock()
+	read := time.Now()
+	states, err := s.rd.SourceStates(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if states == nil {
+		states = []store.SourceState{}
+	}
+	s.statesC.mu.Lock()
+	if read.After(s.statesC.read) {
+		s.statesC.states, s.statesC.read = states, read
+	}
+	s.statesC.mu.Unlock()
+	return states, nil
 }
 
 func page0(v view, title, nav string, data any) page {

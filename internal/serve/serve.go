@@ -121,6 +121,7 @@ type Server struct {
 	reg     *prometheus.Registry
 	handler http.Handler
 	facetsC *facetCache // the values present in each list, for its filters
+	statesC statesCache // every source's state, for the staleness of pages
 	// authorized reports whether a request carries valid credentials
 	// (always false when no authentication is configured).
 	authorized func(*http.Request) bool
