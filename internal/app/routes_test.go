@@ -7,10 +7,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify/file"
 	"github.com/shdmc/shdmc/internal/store"
+	"github.com/shdmc/shdmc/internal/translate"
 )
 
 // TestRoutesDigestAndQuietHours plays the demo scenario with three routes
@@ -134,4 +136,68 @@ func TestRoutesDigestAndQuietHours(t *testing.T) {
 		t.Error("the scenario had no event in quiet hours: the test proves nothing")
 	}
 	t.Logf("oncall %d notices, %d digests with %d items, %d quiet-hour deliveries held", len(oncall), len(digests), items, held)
+}
+
+// TestJapaneseDigestTitles: a Japanese digest route shows each post's
+// title in Japanese (it showed them in English: the digest's titles were
+// never sent to the translator).
+func TestJapaneseDigestTitles(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 45*time.Second)
+	defer cancel()
+	e := newEnv(t)
+	e.cfg.Routes = []config.Route{{Name: "mc-ja", Match: config.Match{Sources: []string{"mc"}}, Channels: []string{"mailbox"},
+		Language: "ja", TimeZone: "Asia/Tokyo", Delivery: "digest", Digest: config.Digest{At: "08:00"}}}
+	if err := e.cfg.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	st, err := store.Open(ctx, e.dsn, store.WithNow(e.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	p := &flaky{up: true}
+	tr := translate.New(translate.Config{}, p, st, translate.WithNow(e.clock.Now))
+	a, err := app.New(ctx, e.cfg, app.Options{Now: e.clock.Now, Store: st, Translator: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	for _, step := range e.sc.Steps {
+		e.clock.Set(step.Time)
+		if _, err := a.Check(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tokyo, _ := time.LoadLocation("Asia/Tokyo")
+	last := e.sc.Steps[len(e.sc.Steps)-1].Time.In(tokyo)
+	e.clock.Set(time.Date(last.Year(), last.Month(), last.Day()+2, 8, 30, 0, 0, tokyo))
+	if _, err := a.Check(ctx); err != nil {
+		t.Fatal(err)
+	}
+	digests := readNotices(t, e.notices)
+	lines := 0
+	for _, r := range digests {
+		if r.Event.Type != model.EventDigest {
+			t.Fatalf("the route sent a %s notice", r.Event.Type)
+		}
+		for _, it := range r.Event.Items {
+			if it.Message == nil {
+				continue
+			}
+			lines++
+			// The first line of the item is in the Japanese part: its title
+			// as translated (the glossary then fixes Microsoft's terms).
+			i := strings.Index(r.Text, "- "+it.ItemID+" ")
+			if i < 0 {
+				t.Fatalf("the digest has no line of %s:\n%s", it.ItemID, r.Text)
+			}
+			line, _, _ := strings.Cut(r.Text[i:], "\n")
+			if !strings.Contains(line, "訳:") || strings.Contains(line, "（原文）") {
+				t.Errorf("the Japanese line of %s has an untranslated title or section: %s", it.ItemID, line)
+			}
+		}
+	}
+	if lines == 0 {
+		t.Fatal("no digest line to check")
+	}
 }

@@ -342,6 +342,13 @@ func TestSegments(t *testing.T) {
 		}},
 		{"removed", &model.Event{Changes: []model.Change{{Kind: model.ChangeRemoved}}, Issue: &model.Issue{Title: "x"}}, nil},
 		{"service status", &model.Event{Service: &model.ServiceHealth{Service: "Exchange Online"}, Changes: []model.Change{{Kind: model.ChangeStatus}}}, nil},
+		{"digest: each line's title and changed sections, once", &model.Event{Type: model.EventDigest, Items: []model.Event{*mcUpd, *issueDone, *mcUpd,
+			{Service: &model.ServiceHealth{Service: "Exchange Online"}}}}, []string{
+			"(Updated) New sharing experience in SharePoint Online and OneDrive for Business",
+			"When this will happen",
+			"Compliance considerations",
+			"Users’ Office Message Encrypted (OME) email sent from Exchange Online may be unable to be accessed by some recipients",
+		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

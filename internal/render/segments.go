@@ -38,6 +38,24 @@ func Segments(ev *model.Event) []string {
 	if ev == nil || ev.Has(model.ChangeRemoved) {
 		return nil
 	}
+	if ev.Type == model.EventDigest {
+		// A digest shows a line per event: its item's title, and the
+		// sections of a post that changed.
+		for i := range ev.Items {
+			switch it := &ev.Items[i]; {
+			case it.Message != nil:
+				add(oneLine(it.Message.Title))
+				for _, c := range it.Changes {
+					if c.Kind == model.ChangeBodySection {
+						add(c.Field)
+					}
+				}
+			case it.Issue != nil:
+				add(oneLine(it.Issue.Title))
+			}
+		}
+		return out
+	}
 	isNew := ev.Has(model.ChangeNew)
 	switch {
 	case ev.Issue != nil:
