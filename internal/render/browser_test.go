@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -16,6 +17,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/shdmc/shdmc/internal/browsertest"
+	"github.com/shdmc/shdmc/internal/model"
 )
 
 var screenshot = flag.Bool("screenshot", false, "write the EX559755 Teams card as ../../docs/teams-card.png and the Japanese email and card as ../../docs/notice-ja-*.png")
@@ -351,6 +353,53 @@ func TestBrowser(t *testing.T) {
 		for _, bad := range []string{"16:00 JST", "Targeted Release", "early July 2024"} {
 			if strings.Contains(res.Text, bad) {
 				t.Errorf("rendered Japanese card shows %q:\n%s", bad, res.Text)
+			}
+		}
+	})
+	// A Japanese digest email: every line's title in Japanese (the titles
+	// went untranslated before digests gave them to the translator).
+	t.Run("japanese digest", func(t *testing.T) {
+		issueDone, mcUpd, _ := events(t)
+		digest := &model.Event{Type: model.EventDigest, ItemID: "digest", DetectedAt: mcUpd.DetectedAt, Items: []model.Event{*mcUpd, *issueDone}}
+		prose := jaFixture(t)
+		for _, seg := range Segments(digest) {
+			if _, ok := prose(seg); !ok {
+				t.Fatalf("the fixture has no translation of the digest's %q", seg)
+			}
+		}
+		o := Options{Language: "ja", Mode: ModeTranslated, Prose: prose, Location: loadLoc(t, "Asia/Tokyo"), TenantName: "Contoso"}
+		_, html, _ := HTML(digest, o)
+		p := loadMail(t, "/mail/ja-digest.html", []byte(html))
+		for _, want := range []string{"（更新）SharePoint Online と OneDrive for Business の新しい共有エクスペリエンス",
+			"Exchange Online から送信されたユーザーの Office Message Encrypted (OME) メール"} {
+			if !strings.Contains(p.Text, want) {
+				t.Errorf("rendered Japanese digest lacks the title %q:\n%s", want, p.Text)
+			}
+		}
+		for _, bad := range []string{"New sharing experience", "may be unable to be accessed"} {
+			if strings.Contains(p.Text, bad) {
+				t.Errorf("rendered Japanese digest shows the English %q:\n%s", bad, p.Text)
+			}
+		}
+		if *screenshot {
+			for _, width := range []int64{700, 390} {
+				tab, cancelTab := chromedp.NewContext(browser)
+				if err := chromedp.Do(tab, chromedp.EmulateViewport(width, 900), chromedp.Navigate(ts.URL+"/mail/ja-digest.html")); err != nil {
+					t.Fatal(err)
+				}
+				png, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
+				cancelTab()
+				if err != nil {
+					t.Fatal(err)
+				}
+				path := filepath.Join(t.TempDir(), fmt.Sprintf("digest-ja-%d.png", width))
+				if dir := os.Getenv("SHDMC_SCREENSHOT_DIR"); dir != "" {
+					path = filepath.Join(dir, fmt.Sprintf("digest-ja-%d.png", width))
+				}
+				if err := os.WriteFile(path, png, 0o644); err != nil {
+					t.Fatal(err)
+				}
+				t.Logf("wrote %s", path)
 			}
 		}
 	})
