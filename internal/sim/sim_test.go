@@ -479,7 +479,12 @@ func TestFaults(t *testing.T) {
 			defer cancel()
 			req, _ := http.NewRequestWithContext(ctx, http.MethodGet, f.s.URL()+p, nil)
 			req.Header.Set("Authorization", "Bearer "+f.token(t, tTenant))
-			if _, err := f.c.Do(req); err == nil || ctx.Err() == nil {
+			resp, err := f.c.Do(req)
+			if err == nil {
+				b, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				t.Errorf("want a deadline error, got HTTP %d %s (context: %v)", resp.StatusCode, b, ctx.Err())
+			} else if ctx.Err() == nil {
 				t.Errorf("want a deadline error, got %v", err)
 			}
 		}},
