@@ -125,6 +125,11 @@ type Store interface {
 
 	// Translation returns a translation from the memory, or ErrNotFound.
 	Translation(ctx context.Context, k TranslationKey) (string, error)
+	// Translations returns the translations the memory holds of the texts
+	// with the given hashes under k's source, target, provider and
+	// glossary version (k.Hash is ignored), by hash; missing ones are
+	// absent.
+	Translations(ctx context.Context, k TranslationKey, hashes []string) (map[string]string, error)
 	// PutTranslation stores a translation (replacing an older one).
 	PutTranslation(ctx context.Context, k TranslationKey, text string, at time.Time) error
 	// AddTranslationUsage adds to a provider's counters for a month

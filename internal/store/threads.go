@@ -97,6 +97,40 @@ func (s *sqlStore) Translation(ctx context.Context, k TranslationKey) (string, e
 	return text, nil
 }
 
+// Translations returns translations from the memory by hash, a few
+// thousand hashes per statement.
+func (s *sqlStore) Translations(ctx context.Context, k TranslationKey, hashes []string) (map[string]string, error) {
+	out := make(map[string]string, len(hashes))
+	for len(hashes) > 0 {
+		part := hashes[:min(len(hashes), 2000)]
+		hashes = hashes[len(part):]
+		list, err := s.d.listArg(part)
+		if err != nil {
+			return nil, fmt.Errorf("read %d translations %s→%s (%s): %w", len(part), k.Source, k.Target, k.Provider, err)
+		}
+		rows, err := s.rdb.QueryContext(ctx, `SELECT hash, text FROM translations
+			WHERE `+s.d.inList("hash", 1)+` AND source = $2 AND target = $3 AND provider = $4 AND glossary_version = $5`,
+			list, k.Source, k.Target, k.Provider, k.GlossaryVersion)
+		if err != nil {
+			return nil, fmt.Errorf("read %d translations %s→%s (%s): %w", len(part), k.Source, k.Target, k.Provider, err)
+		}
+		for rows.Next() {
+			var h, text string
+			if err := rows.Scan(&h, &text); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("read translations: %w", err)
+			}
+			out[h] = text
+		}
+		err = rows.Err()
+		rows.Close()
+		if err != nil {
+			return nil, fmt.Errorf("read translations: %w", err)
+		}
+	}
+	return out, nil
+}
+
 // PutTranslation stores a translation, replacing an older one.
 func (s *sqlStore) PutTranslation(ctx context.Context, k TranslationKey, text string, at time.Time) error {
 	if k.Hash == "" || k.Source == "" || k.Target == "" {

@@ -3,7 +3,6 @@ package translate
 import (
 	"context"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -22,7 +21,7 @@ import (
 // SearchIndex is what recording translated text for search needs of the
 // store.
 type SearchIndex interface {
-	Translation(ctx context.Context, k store.TranslationKey) (string, error)
+	Translations(ctx context.Context, k store.TranslationKey, hashes []string) (map[string]string, error)
 	PutDocTranslations(ctx context.Context, list []store.DocTranslation) error
 	SearchDocs(ctx context.Context, after string, limit int, untranslated string) ([]store.SearchDoc, error)
 }
@@ -61,27 +60,61 @@ func DocSegments(src model.Source, data []byte) []string {
 // line ("" when there is none): what search finds the document by in
 // lang.
 func SearchText(ctx context.Context, mem SearchIndex, provider, glossaryVersion, lang string, src model.Source, data []byte) (string, error) {
-	var b strings.Builder
-	seen := map[string]bool{}
-	for _, seg := range DocSegments(src, data) {
-		h := TextHash(seg)
-		if seen[h] {
-			continue
-		}
-		seen[h] = true
-		tr, err := mem.Translation(ctx, store.TranslationKey{Hash: h, Source: "en", Target: lang, Provider: provider, GlossaryVersion: glossaryVersion})
-		switch {
-		case errors.Is(err, store.ErrNotFound):
-			continue
-		case err != nil:
-			return "", err
-		}
-		if b.Len() > 0 {
-			b.WriteByte('\n')
-		}
-		b.WriteString(tr)
+	texts, err := searchTexts(ctx, mem, provider, glossaryVersion, lang, []searchDoc{{src, data}})
+	if err != nil {
+		return "", err
 	}
-	return b.String(), nil
+	return texts[0], nil
+}
+
+// searchDoc is a document whose search text searchTexts makes.
+type searchDoc struct {
+	src  model.Source
+	data []byte
+}
+
+// searchTexts returns SearchText of each document, with one look-up in
+// the memory for all of them (the backfill of 100,000 documents made a
+// query per text before).
+func searchTexts(ctx context.Context, mem SearchIndex, provider, glossaryVersion, lang string, docs []searchDoc) ([]string, error) {
+	segs := make([][]string, len(docs))
+	var hashes []string
+	seen := map[string]bool{}
+	for i, d := range docs {
+		for _, seg := range DocSegments(d.src, d.data) {
+			h := TextHash(seg)
+			segs[i] = append(segs[i], h)
+			if !seen[h] {
+				seen[h] = true
+				hashes = append(hashes, h)
+			}
+		}
+	}
+	out := make([]string, len(docs))
+	if len(hashes) == 0 {
+		return out, nil
+	}
+	tr, err := mem.Translations(ctx, store.TranslationKey{Source: "en", Target: lang, Provider: provider, GlossaryVersion: glossaryVersion}, hashes)
+	if err != nil {
+		return nil, err
+	}
+	for i, hs := range segs {
+		var b strings.Builder
+		done := map[string]bool{}
+		for _, h := range hs {
+			t, ok := tr[h]
+			if !ok || done[h] {
+				continue
+			}
+			done[h] = true
+			if b.Len() > 0 {
+				b.WriteByte('\n')
+			}
+			b.WriteString(t)
+		}
+		out[i] = b.String()
+	}
+	return out, nil
 }
 
 // IndexDocument records for search the translations the memory holds of
@@ -123,17 +156,20 @@ func IndexSearch(ctx context.Context, st SearchIndex, provider, glossaryVersion 
 			if len(docs) == 0 {
 				break
 			}
-			list := make([]store.DocTranslation, 0, len(docs))
+			var batch []searchDoc
 			for _, d := range docs {
 				after = d.Key
-				if len(d.Data) == 0 {
-					continue
+				if len(d.Data) > 0 {
+					batch = append(batch, searchDoc{d.Source, d.Data})
 				}
-				text, err := SearchText(ctx, st, provider, glossaryVersion, lang, d.Source, d.Data)
-				if err != nil {
-					return n, fmt.Errorf("index translations for search: %w", err)
-				}
-				list = append(list, store.DocTranslation{Data: d.Data, Lang: lang, Text: text})
+			}
+			texts, err := searchTexts(ctx, st, provider, glossaryVersion, lang, batch)
+			if err != nil {
+				return n, fmt.Errorf("index translations for search: %w", err)
+			}
+			list := make([]store.DocTranslation, len(batch))
+			for i, d := range batch {
+				list[i] = store.DocTranslation{Data: d.data, Lang: lang, Text: texts[i]}
 			}
 			if err := st.PutDocTranslations(ctx, list); err != nil {
 				return n, fmt.Errorf("index translations for search: %w", err)

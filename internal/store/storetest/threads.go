@@ -3,6 +3,7 @@ package storetest
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"sync"
 	"testing"
 	"time"
@@ -200,6 +201,34 @@ func testTranslations(t *testing.T, s store.Store) {
 	}
 	if err := s.PutTranslation(ctx, store.TranslationKey{Provider: "deepl"}, "x", at); err == nil {
 		t.Error("PutTranslation with an empty key succeeded")
+	}
+	// Translations reads many by hash, under the rest of the key only,
+	// beyond one statement's share of hashes.
+	var hashes []string
+	want := map[string]string{k.Hash: "ユーザーはメールを送信できません"}
+	for i := range 2500 {
+		h := fmt.Sprintf("h%04d", i)
+		hashes = append(hashes, h)
+		if i%1000 == 7 {
+			kk := k
+			kk.Hash = h
+			if err := s.PutTranslation(ctx, kk, "訳"+h, at); err != nil {
+				t.Fatal(err)
+			}
+			want[h] = "訳" + h
+			other := kk
+			other.Target = "fr"
+			if err := s.PutTranslation(ctx, other, "fr"+h, at); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	got, err := s.Translations(ctx, k, append(hashes, k.Hash, "missing"))
+	if err != nil || !maps.Equal(got, want) {
+		t.Errorf("Translations = %v, %v; want %v", got, err, want)
+	}
+	if got, err := s.Translations(ctx, k, nil); err != nil || len(got) != 0 {
+		t.Errorf("Translations of no hash = %v, %v", got, err)
 	}
 }
 
