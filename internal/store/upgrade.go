@@ -22,6 +22,9 @@ func (s *sqlStore) goMigrations() []*goose.Migration {
 		goose.NewGoMigration(10,
 			&goose.GoFunc{RunTx: s.upgradeCompact},
 			&goose.GoFunc{RunTx: s.downgradeCompact}),
+		goose.NewGoMigration(16,
+			&goose.GoFunc{RunTx: s.packOldBlobs},
+			&goose.GoFunc{RunTx: unpackNothing}),
 	}
 }
 
