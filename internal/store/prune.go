@@ -500,17 +500,30 @@ func reclaimPostgres(context.Context, *sqlStore) (int64, error) { return 0, nil 
 // second on this project's 2-core test machine.
 const ftsMergePages = 500
 
+// ftsMergeAt is the number of segments from which a prune merges an index
+// (the _idx table of an FTS5 index has rows for each segment's leaves).
+const ftsMergeAt = 8
+
 // mergeFTS merges each SQLite full-text index into one segment, a step at
 // a time, each in a transaction of its own so that commits of polls go on
 // between them. FTS5 adds a segment per transaction and merges only four
 // segments of a level at a time: after an onboarding, the index of 100,000
 // documents was 20 segments, and a search looked each word up in every
-// one. Merged into one, searches took 1.3–2× less time (BENCHMARKS.md).
+// one. Merged into one, searches took 1.1–2× less time (BENCHMARKS.md).
 // A merge with a negative page count merges segments of every level, as
 // 'optimize' does, but incrementally; a step that changes fewer than two
 // rows found nothing left to merge (FTS5's documentation of 'merge').
 func (s *sqlStore) mergeFTS(ctx context.Context) error {
 	for _, t := range []string{"doc_fts", "doc_grams"} {
+		// Merging rewrites the whole index: only when segments piled up
+		// (FTS5's own automerge keeps a steady state to a few per level).
+		var segs int
+		if err := s.wdb.QueryRowContext(ctx, `SELECT count(DISTINCT segid) FROM `+t+`_idx`).Scan(&segs); err != nil {
+			return fmt.Errorf("count the segments of the full-text index %s: %w", t, err)
+		}
+		if segs < ftsMergeAt {
+			continue
+		}
 		for {
 			more, err := s.mergeStep(ctx, t)
 			if err != nil {
