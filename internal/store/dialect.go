@@ -34,6 +34,11 @@ type dialect struct {
 	// "column = ANY($n)" with a text[] argument.
 	inList  func(column string, n int) string
 	listArg func(ids []string) (any, error)
+	// activeNow is the condition "active and not removed" on item_index x,
+	// written as the predicate of the partial index item_index_active
+	// (00017) so that either engine's planner can use that index: the
+	// default lists of current issues and posts, and their counts.
+	activeNow string
 	// inPairs renders "(a, b) IN <the pairs passed as parameter $n>",
 	// and pairsArg turns the pairs (as[i], bs[i]) into that parameter (a
 	// JSON array of two-element arrays, read by json_each or
@@ -106,6 +111,7 @@ func sqliteDialect() dialect {
 		inPairs: func(a, b string, n int) string {
 			return "(" + a + ", " + b + ") IN (SELECT value->>0, value->>1 FROM json_each($" + strconv.Itoa(n) + "))"
 		},
+		activeNow: "x.active = 1 AND x.removed = 0",
 		listTable: func(n int) string {
 			return "json_each($" + strconv.Itoa(n) + ")"
 		},
@@ -142,6 +148,7 @@ func postgresDialect() dialect {
 		inPairs: func(a, b string, n int) string {
 			return "(" + a + ", " + b + ") IN (SELECT k->>0, k->>1 FROM jsonb_array_elements($" + strconv.Itoa(n) + "::jsonb) AS l(k))"
 		},
+		activeNow: "x.active AND NOT x.removed",
 		listTable: func(n int) string {
 			return "unnest($" + strconv.Itoa(n) + "::text[]) AS l(value)"
 		},

@@ -198,7 +198,11 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 	eq("x.classification", q.Classification)
 	eq("x.category", q.Category)
 	eq("x.severity", q.Severity)
-	if q.Active != nil {
+	activeNow := q.Active != nil && *q.Active && !q.IncludeRemoved
+	switch {
+	case activeNow:
+		conds = append(conds, s.d.activeNow)
+	case q.Active != nil:
 		conds = append(conds, "x.active = "+arg(*q.Active))
 	}
 	if q.Major != nil {
@@ -253,7 +257,7 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 				WHERE NOT y.removed GROUP BY y.source, y.id HAVING count(*) = 1)`)
 		}
 	}
-	if !q.IncludeRemoved {
+	if !q.IncludeRemoved && !activeNow {
 		conds = append(conds, "NOT x.removed")
 	}
 	if !q.ModifiedSince.IsZero() {

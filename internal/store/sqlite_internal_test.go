@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -156,5 +157,45 @@ func TestUpgradeFromFirstSchema(t *testing.T) {
 	}
 	if got, err := st.AcquireTenantLeases(ctx, "w", []string{"contoso"}, time.Now(), time.Minute, 0); err != nil || len(got) != 1 {
 		t.Errorf("AcquireTenantLeases on the upgraded database = %v, %v", got, err)
+	}
+}
+
+// TestActiveListPlan: the default list of current items, and its capped
+// count, read the partial index of current items (00017), not every
+// resolved issue's row.
+func TestActiveListPlan(t *testing.T) {
+	ctx := context.Background()
+	st, err := Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "s.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	s := st.(*sqlStore)
+	yes := true
+	where, args, err := s.itemWhere(ItemQuery{Source: model.SourceSHD, Active: &yes})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`SELECT count(*) FROM (SELECT 1 FROM item_index x` + where + ` LIMIT 1001) AS m`,
+		`SELECT x.fid, x.last_modified FROM item_index x` + where + ` ORDER BY x.last_modified DESC, x.fid DESC LIMIT 51`,
+	} {
+		rows, err := s.rdb.QueryContext(ctx, `EXPLAIN QUERY PLAN `+q, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var plan []string
+		for rows.Next() {
+			var id, parent, notused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			plan = append(plan, detail)
+		}
+		rows.Close()
+		if !strings.Contains(strings.Join(plan, "\n"), "item_index_active") {
+			t.Errorf("%s\nplan:\n%s", q, strings.Join(plan, "\n"))
+		}
 	}
 }
