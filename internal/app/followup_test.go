@@ -52,18 +52,8 @@ func TestTranslationFollowsLater(t *testing.T) {
 	if err := e.cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, e.dsn, store.WithNow(e.clock.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	p := &flaky{}
-	tr := translate.New(translate.Config{}, p, st, translate.WithNow(e.clock.Now))
-	a, err := app.New(ctx, e.cfg, app.Options{Now: e.clock.Now, Store: st, Translator: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, st := e.translatingApp(ctx, t, p)
 	// Baseline (EX557913 is active and announced), then EX559755 opens.
 	for _, step := range e.sc.Steps[:2] {
 		e.clock.Set(step.Time)
@@ -115,4 +105,22 @@ func TestTranslationFollowsLater(t *testing.T) {
 	if n := len(readNotices(t, e.notices)); n != 4 {
 		t.Errorf("%d notices an hour later, want still 4", n)
 	}
+}
+
+// translatingApp opens e's store and an app that translates with p; both
+// are closed when the test ends.
+func (e *env) translatingApp(ctx context.Context, t *testing.T, p translate.Provider) (*app.App, store.Store) {
+	t.Helper()
+	st, err := store.Open(ctx, e.dsn, store.WithNow(e.clock.Now))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { st.Close() })
+	tr := translate.New(translate.Config{}, p, st, translate.WithNow(e.clock.Now))
+	a, err := app.New(ctx, e.cfg, app.Options{Now: e.clock.Now, Store: st, Translator: tr})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a, st
 }

@@ -7,12 +7,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/notify/file"
 	"github.com/shdmc/shdmc/internal/store"
-	"github.com/shdmc/shdmc/internal/translate"
 )
 
 // TestRoutesDigestAndQuietHours plays the demo scenario with three routes
@@ -150,18 +148,8 @@ func TestJapaneseDigestTitles(t *testing.T) {
 	if err := e.cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, e.dsn, store.WithNow(e.clock.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	p := &flaky{up: true}
-	tr := translate.New(translate.Config{}, p, st, translate.WithNow(e.clock.Now))
-	a, err := app.New(ctx, e.cfg, app.Options{Now: e.clock.Now, Store: st, Translator: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, _ := e.translatingApp(ctx, t, p)
 	for _, step := range e.sc.Steps {
 		e.clock.Set(step.Time)
 		if _, err := a.Check(ctx); err != nil {

@@ -8,11 +8,9 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/store"
-	"github.com/shdmc/shdmc/internal/translate"
 )
 
 // TestNoticeTranslationIsSearchable: once a notice of an incident is
@@ -27,18 +25,8 @@ func TestNoticeTranslationIsSearchable(t *testing.T) {
 	if err := e.cfg.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	st, err := store.Open(ctx, e.dsn, store.WithNow(e.clock.Now))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
 	p := &flaky{up: true}
-	tr := translate.New(translate.Config{}, p, st, translate.WithNow(e.clock.Now))
-	a, err := app.New(ctx, e.cfg, app.Options{Now: e.clock.Now, Store: st, Translator: tr})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a, st := e.translatingApp(ctx, t, p)
 	r, ok := store.AsReader(st)
 	if !ok {
 		t.Fatal("the store has no Reader")

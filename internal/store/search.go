@@ -21,20 +21,12 @@ import (
 
 // textKeys returns the first want keys of the items matching q (whose
 // conditions other than text are where/args) and every word of words, and
-// the number of such items up to count (0: not counted, and -1 returned).
-// The keys are read in page order; the items beyond them are only counted
-// (in any order, inside the database): at 100,000 items the count of a
-// common word's thousand matches cost more than the page when every match
-// came back as a key.
+// the number of such items up to count (0: not counted). The keys are read
+// in page order; the items beyond them are only counted (in any order,
+// inside the database): at 100,000 items the count of a common word's
+// thousand matches cost more than the page when every match came back as
+// a key.
 func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, where string, args []any, want, count int) ([]pageKey, int, error) {
-	keys, counted, err := s.textKeysCounted(ctx, q, words, where, args, want, count)
-	if count <= 0 {
-		counted = -1
-	}
-	return keys, counted, err
-}
-
-func (s *sqlStore) textKeysCounted(ctx context.Context, q ItemQuery, words []string, where string, args []any, want, count int) ([]pageKey, int, error) {
 	below := int64(math.MaxInt64)
 	if q.After != "" {
 		lm, _, err := parseAfter(q.After)
