@@ -157,3 +157,21 @@ func BenchmarkQuietResync(b *testing.B) {
 	b.ReportMetric(float64(reqs)/float64(n), "requests/op")
 	b.ReportMetric(float64(bytes)/float64(n), "wirebytes/op")
 }
+
+// TestSinceSlot checks the clock the steady bench starts at: the given time
+// past a resync slot, at whatever time of day it runs.
+func TestSinceSlot(t *testing.T) {
+	const period, offset, after = 24 * time.Hour, 7*time.Hour + 13*time.Minute, time.Minute
+	base := time.Date(2026, 12, 4, 0, 0, 0, 0, time.UTC)
+	for m := 0; m < 24*60; m += 17 {
+		now := base.Add(time.Duration(m) * time.Minute)
+		skew := sinceSlot(now, period, offset, after)
+		if skew <= 0 || skew > period+after {
+			t.Fatalf("at %s: skew %s, want within (0, %s]", now.Format(time.Kitchen), skew, period+after)
+		}
+		at := now.Add(skew)
+		if r := time.Duration((at.UnixNano() - int64(offset)) % int64(period)); r != after {
+			t.Fatalf("at %s: clock %s is %s past a slot, want %s", now.Format(time.Kitchen), at, r, after)
+		}
+	}
+}

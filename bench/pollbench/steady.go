@@ -66,8 +66,23 @@ func newSteadyBench(ctx context.Context, shape scenarioShape, dir string) (*stea
 		Issues:         true, Messages: true, Health: true, Channels: []string{"stdout"},
 	}
 	b.overlapEvery, b.fullResync = cfg.OverlapEvery.Std(), cfg.FullResync.Std()
+	// Start the clock a minute after the tenant's own resync slot, so the
+	// spread full resync falls due where runSteady expects it and not, by
+	// the time of day, in the middle of the incremental polls.
+	b.skew = sinceSlot(time.Now(), b.fullResync, poll.ResyncOffset(info.Tenants[0], b.fullResync), time.Minute)
 	b.poller = poll.New("steady", b.client, b.st, set, func() time.Time { return time.Now().Add(b.skew) }, nil)
 	return b, nil
+}
+
+// sinceSlot is how far to move the clock forward from now so that it reads
+// after past the next resync slot: the next time that is offset plus a
+// whole number of periods after the Unix epoch.
+func sinceSlot(now time.Time, period, offset, after time.Duration) time.Duration {
+	r := time.Duration((now.UnixNano() - int64(offset)) % int64(period))
+	if r < 0 {
+		r += period
+	}
+	return period - r + after
 }
 
 func (b *steadyBench) close() {
@@ -132,7 +147,7 @@ func runSteady(ctx context.Context, shape scenarioShape, incremental int, dir st
 		res.Incr = append(res.Incr, m)
 	}
 	// Every overlap_every, an incremental poll reaches back by the overlap.
-	b.skew = b.overlapEvery + time.Minute
+	b.skew += b.overlapEvery
 	if res.ReachBack, err = b.poll(ctx); err != nil {
 		return res, fmt.Errorf("steady state: reaching back: %w", err)
 	}
