@@ -110,14 +110,48 @@ func Phrase(lang, key string) string {
 }
 
 // fill replaces each {name} of a template by its value; kv alternates names
-// and values. Values are inserted once and never scanned again.
+// and values. Values are inserted once and never scanned again; a {name}
+// that kv does not name stays as it is, and when kv names one twice the
+// first wins (strings.Replacer's rules, without building one per call: the
+// dashboard fills a time format for every row it shows).
 func fill(tmpl string, kv ...string) string {
-	if len(kv) == 0 {
+	if len(kv) < 2 || strings.IndexByte(tmpl, '{') < 0 {
 		return tmpl
 	}
-	pairs := make([]string, 0, len(kv))
-	for i := 0; i+1 < len(kv); i += 2 {
-		pairs = append(pairs, "{"+kv[i]+"}", kv[i+1])
+	var b strings.Builder
+	b.Grow(len(tmpl) + 16)
+	rest := tmpl
+	for {
+		open := strings.IndexByte(rest, '{')
+		if open < 0 {
+			break
+		}
+		b.WriteString(rest[:open])
+		rest = rest[open:]
+		if v, n, ok := fillValue(rest, kv); ok {
+			b.WriteString(v)
+			rest = rest[n:]
+			continue
+		}
+		b.WriteByte('{')
+		rest = rest[1:]
 	}
-	return strings.NewReplacer(pairs...).Replace(tmpl)
+	b.WriteString(rest)
+	return b.String()
+}
+
+// fillValue is the value of the {name} that s starts with and the length of
+// that placeholder, when kv names it.
+func fillValue(s string, kv []string) (string, int, bool) {
+	end := strings.IndexByte(s, '}')
+	if end < 0 {
+		return "", 0, false
+	}
+	name := s[1:end]
+	for i := 0; i+1 < len(kv); i += 2 {
+		if kv[i] == name {
+			return kv[i+1], end + 1, true
+		}
+	}
+	return "", 0, false
 }

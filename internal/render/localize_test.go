@@ -540,3 +540,35 @@ func TestLocalizedTruncation(t *testing.T) {
 		t.Errorf("cut post not paired whole:\n%s", body)
 	}
 }
+
+// TestFill checks fill against strings.Replacer, whose rules it keeps: left
+// to right, values never rescanned, the first of two equal names wins,
+// unknown and unclosed placeholders left as they are.
+func TestFill(t *testing.T) {
+	kv := []string{"yyyy", "2026", "M", "{d}", "d", "4", "weekday", "金", "M", "twice", "", "empty"}
+	pairs := make([]string, 0, len(kv))
+	for i := 0; i+1 < len(kv); i += 2 {
+		pairs = append(pairs, "{"+kv[i]+"}", kv[i+1])
+	}
+	want := strings.NewReplacer(pairs...)
+	for _, tmpl := range []string{
+		"", "plain", "{yyyy}年{M}月{d}日({weekday})", "{{yyyy}}", "{unknown} {d", "}{d}{", "{}", "{M}{M}",
+		"{yyyy", "x{d}y{d}z", "{weekday}{", "{{{d}", "{d}}",
+	} {
+		if got, w := fill(tmpl, kv...), want.Replace(tmpl); got != w {
+			t.Errorf("fill(%q) = %q, strings.Replacer %q", tmpl, got, w)
+		}
+	}
+	if got := fill("{a}", "a"); got != "{a}" {
+		t.Errorf("fill with a name and no value = %q, want the template", got)
+	}
+}
+
+// BenchmarkFormatTime is the time of one row's date on a dashboard list.
+func BenchmarkFormatTime(b *testing.B) {
+	tokyo := time.FixedZone("JST", 9*3600)
+	t := time.Date(2026, 12, 4, 19, 5, 0, 0, time.UTC)
+	for b.Loop() {
+		_ = FormatTimeIn(t, tokyo, "ja")
+	}
+}
