@@ -143,3 +143,21 @@ func TestPruneMergesFTS(t *testing.T) {
 		t.Errorf("a prune merged %d segments into %d; below %d it should leave them", before, n, ftsMergeAt)
 	}
 }
+
+// TestNextChunk checks the steps of a text search: doubling while nothing
+// has matched, the rate's estimate (and a fifth) once something has, never
+// beyond 4,096 documents.
+func TestNextChunk(t *testing.T) {
+	for _, tc := range []struct{ last, seen, found, wanted, want int }{
+		{64, 64, 0, 1001, 128},     // nothing matched yet: double
+		{64, 64, 53, 948, 1372},    // most documents match: 948 more need about 1,145
+		{64, 64, 6, 1001, 4096},    // one in ten: capped
+		{128, 192, 190, 10, 256},   // the estimate is below doubling
+		{2048, 4000, 100, 0, 4096}, // nothing wanted: double, capped
+		{4096, 8192, 8000, 500, 4096},
+	} {
+		if got := nextChunk(tc.last, tc.seen, tc.found, tc.wanted); got != tc.want {
+			t.Errorf("nextChunk(%d, %d, %d, %d) = %d, want %d", tc.last, tc.seen, tc.found, tc.wanted, got, tc.want)
+		}
+	}
+}
