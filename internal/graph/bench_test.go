@@ -55,16 +55,26 @@ func BenchmarkDecodeMessages(b *testing.B) {
 }
 
 // BenchmarkReadJSON reads a page of 1,000 messages the way the client does
-// (chunks, strings over the limit cut); BenchmarkReadAll is the plain read
-// it replaced.
+// (chunks, strings over the limit cut), of a known length or chunked, with
+// its buffer given back after (as fetch does) or not; BenchmarkReadAll is
+// the plain read it replaced.
 func BenchmarkReadJSON(b *testing.B) {
 	data := bigPage(1000, messageJSON)
-	b.SetBytes(int64(len(data)))
-	b.ReportAllocs()
-	for b.Loop() {
-		out, _, _, err := readJSON(bytes.NewReader(data), int64(len(data)), DefaultMaxBodyBytes, DefaultMaxPageBytes, DefaultMaxTextBytes)
-		if err != nil || len(out) != len(data) {
-			b.Fatal(err, len(out))
+	for _, size := range []int64{int64(len(data)), -1} {
+		for _, reuse := range []bool{true, false} {
+			b.Run(fmt.Sprintf("size=%d/reuse=%v", size, reuse), func(b *testing.B) {
+				b.SetBytes(int64(len(data)))
+				b.ReportAllocs()
+				for b.Loop() {
+					out, _, _, err := readJSON(bytes.NewReader(data), size, DefaultMaxBodyBytes, DefaultMaxPageBytes, DefaultMaxTextBytes)
+					if err != nil || len(out) != len(data) {
+						b.Fatal(err, len(out))
+					}
+					if reuse {
+						putPage(out)
+					}
+				}
+			})
 		}
 	}
 }

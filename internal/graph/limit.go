@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -176,13 +177,18 @@ func listInfoFrom(ctx context.Context) *ListInfo {
 // bytes arrive or more than maxKept bytes would be kept. size is the
 // body's length if known (Content-Length), else -1. It returns the kept
 // bytes, the number of strings cut and the bytes read.
+//
+// The kept bytes are in a buffer of pagePool: give it back with putPage
+// once nothing refers to it any more.
 func readJSON(r io.Reader, size, maxWire, maxKept int64, maxText int) ([]byte, int, int64, error) {
-	s := &shrinker{maxText: maxText, maxKept: maxKept}
+	s := &shrinker{maxText: maxText, maxKept: maxKept, out: getPage()}
 	if size > 0 {
 		// A body with a huge string keeps much less than its length.
-		s.out = make([]byte, 0, min(size, maxKept, 8<<20)+1)
+		s.out = slices.Grow(s.out, int(min(size, maxKept, 8<<20)+1))
 	}
-	buf := make([]byte, 32<<10)
+	bp := readBufs.Get().(*[]byte)
+	defer readBufs.Put(bp)
+	buf := *bp
 	lr := io.LimitReader(r, maxWire+1)
 	var wire int64
 	for {
@@ -203,6 +209,36 @@ func readJSON(r io.Reader, size, maxWire, maxKept int64, maxText int) ([]byte, i
 			return nil, 0, wire, err
 		}
 	}
+}
+
+// Buffers reused between responses: a baseline of thousands of tenants
+// reads pages of hundreds of kilobytes each, and growing a new buffer for
+// every page was a twentieth of the worker's CPU (copying and clearing
+// memory, and collecting it after).
+var (
+	readBufs = sync.Pool{New: func() any { b := make([]byte, 32<<10); return &b }}
+	pagePool sync.Pool // *[]byte of length 0
+)
+
+// maxPooledPage is the largest page buffer kept for reuse: a rare huge
+// page is left to the collector rather than held.
+const maxPooledPage = 4 << 20
+
+func getPage() []byte {
+	if p, ok := pagePool.Get().(*[]byte); ok {
+		return (*p)[:0]
+	}
+	return nil
+}
+
+// putPage gives a buffer of readJSON back, once the page is decoded: the
+// decoders copy every string they keep.
+func putPage(b []byte) {
+	if cap(b) == 0 || cap(b) > maxPooledPage {
+		return
+	}
+	b = b[:0]
+	pagePool.Put(&b)
 }
 
 // shrinker copies a JSON text, cutting strings over maxText bytes. It

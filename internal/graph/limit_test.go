@@ -9,7 +9,11 @@ import (
 	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"reflect"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -379,4 +383,44 @@ func TestTokenResponseLimit(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDecodersCopy: page buffers are reused (putPage), so nothing a decoder
+// returns may point into the page. Each page of testdata is decoded, its
+// bytes overwritten, and the result compared with a decode of a fresh copy.
+func TestDecodersCopy(t *testing.T) {
+	check := func(name string, decode func([]byte) (any, error)) {
+		t.Helper()
+		data, err := os.ReadFile(filepath.Join("testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		page := slices.Clone(data)
+		got, err := decode(page)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		for i := range page {
+			page[i] = 'X'
+		}
+		want, err := decode(slices.Clone(data))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("%s: what was decoded changed with the page's bytes", name)
+		}
+	}
+	for _, name := range []string{"issues_doc.json", "issues_real.json"} {
+		check(name, func(b []byte) (any, error) { v, _, _, err := decodePage("issues", b, decodeIssue); return v, err })
+		check(name, func(b []byte) (any, error) { v, _, _, err := decodePage("stamps", b, decodeStamp); return v, err })
+	}
+	for _, name := range []string{"messages_doc.json", "messages_real.json"} {
+		check(name, func(b []byte) (any, error) { v, _, _, err := decodePage("messages", b, decodeMessage); return v, err })
+	}
+	check("health.json", func(b []byte) (any, error) { v, _, _, err := decodePage("health", b, decodeHealth); return v, err })
+	check("attachments.json", func(b []byte) (any, error) {
+		v, _, _, err := decodePage("attachments", b, decodeAttachment)
+		return v, err
+	})
 }

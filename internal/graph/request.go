@@ -65,6 +65,9 @@ func (c *Client) fetch(ctx context.Context, u string, isList bool, accept func(r
 			lastErr = fmt.Errorf("get %s: %w", u, a.err)
 		case a.status >= 200 && a.status < 300:
 			err := accept(&a.response)
+			if isList {
+				putPage(a.body) // accept copied what it keeps
+			}
 			if err == nil {
 				return nil
 			}
