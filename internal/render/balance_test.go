@@ -2,6 +2,7 @@ package render
 
 import (
 	"strings"
+	"sync"
 	"testing"
 
 	nethtml "golang.org/x/net/html"
@@ -126,5 +127,38 @@ func TestSanitizeHTMLBalanced(t *testing.T) {
 		if opened != closed {
 			t.Errorf("%s: %d opened, %d closed: %q", name, opened, closed, got)
 		}
+	}
+}
+
+// TestSanitizeConcurrent: one sanitizer serves every goroutine (notices are
+// composed in parallel); each gets what a call alone gets. Run with -race.
+func TestSanitizeConcurrent(t *testing.T) {
+	in := []string{
+		`<p>Users may be <b>unable</b> to <a href="https://example.com/x" onclick="x()">sign in</a>.</p><script>alert(1)</script>`,
+		`<div lang="ja-JP" dir="ltr">影響を受けるユーザー<br>次回の更新</div><img src="javascript:x">`,
+		"Title: plain text\nwith line breaks\n\nand a second paragraph",
+	}
+	want := make([]string, len(in))
+	for i, s := range in {
+		want[i] = SanitizeHTML(s)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan string, 8*50)
+	for g := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := range 50 {
+				i := (g + k) % len(in)
+				if got := SanitizeHTML(in[i]); got != want[i] {
+					errs <- got
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	close(errs)
+	for got := range errs {
+		t.Errorf("concurrent SanitizeHTML gave %q", got)
 	}
 }
