@@ -5,7 +5,7 @@
 // baseline, a full fetch of every tenant) and the second (a quiet,
 // incremental cycle, what every interval costs from then on) — and reports
 // per cycle: wall time from the first poll to the last, Graph requests per
-// tenant, PostgreSQL transactions (pg_stat_database) and statements
+// tenant, PostgreSQL transactions and rows written (pg_stat_database) and statements
 // (pg_stat_statements, when the server preloads it), each worker's CPU
 // time, peak RSS and share of the tenants (its leases).
 //

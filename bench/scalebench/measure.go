@@ -20,6 +20,7 @@ type cycle struct {
 	Sim      window
 	Xacts    int64           // PostgreSQL transactions (commits + rollbacks)
 	Stmts    int64           // pg_stat_statements calls, -1 when unavailable
+	Written  int64           // rows inserted, updated and deleted (pg_stat_statements, else pg_stat_database)
 	CPU      []time.Duration // per worker, user+sys
 	TotalCPU time.Duration
 }
@@ -79,12 +80,17 @@ func measure(ctx context.Context, o options, bin, dir string, p simProc, k int) 
 		return res, fmt.Errorf("migrate: %v\n%s", err, out)
 	}
 
-	counters := func() (xacts, stmts int64) {
-		_ = db.QueryRowContext(ctx, `SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = current_database()`).Scan(&xacts)
+	counters := func() (xacts, stmts, written int64) {
+		_ = db.QueryRowContext(ctx, `SELECT xact_commit + xact_rollback, tup_inserted + tup_updated + tup_deleted
+			FROM pg_stat_database WHERE datname = current_database()`).Scan(&xacts, &written)
 		stmts = -1
 		if statements {
-			_ = db.QueryRowContext(ctx, `SELECT coalesce(sum(calls), 0)::bigint FROM pg_stat_statements s
-				JOIN pg_database d ON d.oid = s.dbid WHERE d.datname = current_database()`).Scan(&stmts)
+			// pg_stat_statements counts at the end of each statement;
+			// pg_stat_database's row counts lag by up to seconds.
+			_ = db.QueryRowContext(ctx, `SELECT coalesce(sum(calls), 0)::bigint,
+				coalesce(sum(rows) FILTER (WHERE query ~* '^\s*(insert|update|delete|copy)'), 0)::bigint
+				FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+				WHERE d.datname = current_database()`).Scan(&stmts, &written)
 		}
 		return
 	}
@@ -125,7 +131,7 @@ func measure(ctx context.Context, o options, bin, dir string, p simProc, k int) 
 		}
 		procs = append(procs, &proc{cmd: cmd, log: f})
 	}
-	x0, s0 := counters()
+	x0, s0, w0 := counters()
 	cpu0 := cpus(procs)
 	// Cycle 1: until every tenant has been polled once; cycle 2 until every
 	// tenant has been polled again (the second window starts where the
@@ -152,9 +158,9 @@ func measure(ctx context.Context, o options, bin, dir string, p simProc, k int) 
 		if err := sleepCtx(ctx, time.Second); err != nil { // the last commits
 			return res, err
 		}
-		x1, s1 := counters()
+		x1, s1, w1 := counters()
 		cpu1 := cpus(procs)
-		cy := cycle{Wall: w.Last.Sub(w.First), Sim: w, Xacts: x1 - x0, Stmts: -1}
+		cy := cycle{Wall: w.Last.Sub(w.First), Sim: w, Xacts: x1 - x0, Written: w1 - w0, Stmts: -1}
 		if s0 >= 0 && s1 >= 0 {
 			cy.Stmts = s1 - s0
 		}
@@ -163,7 +169,7 @@ func measure(ctx context.Context, o options, bin, dir string, p simProc, k int) 
 			cy.TotalCPU += cpu1[i] - cpu0[i]
 		}
 		res.Cycles[c] = cy
-		x0, s0, cpu0 = x1, s1, cpu1
+		x0, s0, w0, cpu0 = x1, s1, w1, cpu1
 		from = w.Last.Add(time.Millisecond)
 	}
 	for _, pr := range procs {

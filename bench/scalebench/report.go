@@ -11,7 +11,7 @@ func report(w io.Writer, o options, rs []result) {
 	r := rs[len(rs)-1]
 	n := float64(o.tenants)
 	fmt.Fprintf(w, "%d worker(s):\n", r.Workers)
-	fmt.Fprintf(w, "  %-9s %8s %9s %8s %8s %8s %10s %12s  %s\n", "cycle", "wall", "req/ten", "auth", "pg xact", "pg stmt", "CPU total", "CPU-ms/ten", "CPU per worker")
+	fmt.Fprintf(w, "  %-9s %8s %9s %8s %8s %8s %9s %10s %12s  %s\n", "cycle", "wall", "req/ten", "auth", "pg xact", "pg stmt", "pg rows", "CPU total", "CPU-ms/ten", "CPU per worker")
 	for i, c := range r.Cycles {
 		var per []string
 		for _, d := range c.CPU {
@@ -25,8 +25,8 @@ func report(w io.Writer, o options, rs []result) {
 		if c.Stmts >= 0 {
 			stmts = fmt.Sprint(c.Stmts)
 		}
-		fmt.Fprintf(w, "  %-9s %8s %9.2f %8d %8d %8s %10s %12.2f  %s\n", name, c.Wall.Round(100*time.Millisecond),
-			float64(c.Sim.Graph)/n, c.Sim.Auth, c.Xacts, stmts, c.TotalCPU.Round(10*time.Millisecond),
+		fmt.Fprintf(w, "  %-9s %8s %9.2f %8d %8d %8s %9d %10s %12.2f  %s\n", name, c.Wall.Round(100*time.Millisecond),
+			float64(c.Sim.Graph)/n, c.Sim.Auth, c.Xacts, stmts, c.Written, c.TotalCPU.Round(10*time.Millisecond),
 			float64(c.TotalCPU.Microseconds())/1000/n, strings.Join(per, " "))
 	}
 	var rss []string

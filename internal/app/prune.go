@@ -64,8 +64,9 @@ func (a *App) pruneOnce(ctx context.Context, worker string, pol store.Retention,
 		return
 	}
 	// Stop well before the lease ends, so that the next holder never
-	// prunes beside this one.
-	pctx, cancel := context.WithDeadline(ctx, start.Add(every*9/10))
+	// prunes beside this one: a lease still held from the last turn is only
+	// sure to last three quarters of every.
+	pctx, cancel := context.WithDeadline(ctx, start.Add(every*7/10))
 	defer cancel()
 	ps, err := a.st.Prune(pctx, pol, a.now()) // the store logs what it removed
 	switch {

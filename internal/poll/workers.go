@@ -154,7 +154,7 @@ func (c *coordinator) round(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("coordinate workers: %w", err)
 	}
-	until := now.Add(c.lease)
+	until := now.Add(c.lease * 3 / 4) // what the store promises at least
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	gained, lost := 0, 0

@@ -44,6 +44,10 @@ func (s *sqlStore) AcquireTenantLeases(ctx context.Context, worker string, tenan
 		return nil, fmt.Errorf("acquire tenant leases for %s: %w", worker, err)
 	}
 	zero, at, until := encodeTime(time.Time{}), encodeTime(now), encodeTime(now.Add(lease))
+	// A lease of this worker with three quarters or more left stays as it
+	// is: workers call this every few seconds, and rewriting every held
+	// row each time wrote 10,000 rows every 5 s at 10,000 tenants.
+	keep := encodeTime(now.Add(lease - lease/4))
 	if _, err := s.wdb.ExecContext(ctx, `INSERT INTO leases (tenant, worker, until)
 		SELECT value, '', $2 FROM `+s.d.listTable(1)+` WHERE true
 		ON CONFLICT (tenant) DO NOTHING`, arg, zero); err != nil {
@@ -91,8 +95,8 @@ func (s *sqlStore) AcquireTenantLeases(ctx context.Context, worker string, tenan
 		if err != nil {
 			return nil, fmt.Errorf("acquire tenant leases for %s: %w", worker, err)
 		}
-		if _, err := tx.ExecContext(ctx, `UPDATE leases SET worker = $2, until = $3 WHERE `+s.d.inList("tenant", 1),
-			takeArg, worker, until); err != nil {
+		if _, err := tx.ExecContext(ctx, `UPDATE leases SET worker = $2, until = $3 WHERE `+s.d.inList("tenant", 1)+`
+			AND NOT (worker = $2 AND until >= $4)`, takeArg, worker, until, keep); err != nil {
 			return nil, fmt.Errorf("acquire tenant leases for %s: %w", worker, err)
 		}
 		// Only this worker renews its unexpired rows, so releasing the ones

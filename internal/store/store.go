@@ -150,8 +150,11 @@ type Store interface {
 
 	// AcquireTenantLeases is how several workers share the tenants: it
 	// returns the tenants of the given list (sorted, at most max of them;
-	// max <= 0 means no limit) that worker holds from now until now+lease.
-	// Tenants the worker already holds are renewed first, then free ones
+	// max <= 0 means no limit) that worker holds from now until at least
+	// now + lease·3/4: a lease is renewed to now+lease once a quarter of it
+	// has passed, and left as it is before (so that calls every few seconds
+	// do not rewrite every row). Tenants the worker already holds are
+	// renewed first, then free ones
 	// (never leased, released, or whose lease ended at or before now) are
 	// taken in ID order; a tenant another worker holds is never returned,
 	// unless that worker is gone: a process of this machine that ended

@@ -30,6 +30,8 @@ func testLeases(t *testing.T, s store.Store) {
 		{"a takes free tenants in ID order", "a", []string{"t3", "t1", "t2"}, 0, 2, []string{"t1", "t2"}},
 		{"b gets only what a does not hold", "b", tenants, 0, 0, []string{"t3", "t4", "t5"}},
 		{"a renews, finds nothing more", "a", tenants, 30 * time.Second, 5, []string{"t1", "t2"}},
+		// 50 s of a's lease are left, more than three quarters: not renewed.
+		{"a again soon after", "a", tenants, 40 * time.Second, 5, []string{"t1", "t2"}},
 		{"b just before its lease ends", "b", []string{"t3"}, lease - time.Nanosecond, 1, []string{"t3"}},
 		// a renewed at 30 s: its lease runs to 90 s.
 		{"c before a's lease ends", "c", tenants, 89 * time.Second, 0, []string{"t4", "t5"}},
@@ -202,9 +204,11 @@ func testLeaseRace(t *testing.T, a, b store.Store) {
 	if len(last[1]) == 0 {
 		t.Fatal("worker 1 holds nothing: the takeover below would prove nothing")
 	}
-	// Worker 1 stops renewing after round 7 (its leases end at 7 s + lease).
-	end := t0.Add(7*step + lease)
-	for at := t0.Add(8 * step); at.Before(end); at = at.Add(2 * step) {
+	// Worker 1 stops renewing after round 7: its leases last at least to
+	// 7 s + lease·3/4 (a lease is renewed once a quarter of it has passed)
+	// and end by 7 s + lease.
+	sure, end := t0.Add(7*step+lease*3/4), t0.Add(7*step+lease)
+	for at := t0.Add(8 * step); at.Before(sure); at = at.Add(step) {
 		h := acquire(at, 0, 0)
 		if !slices.Equal(h[0], last[0]) {
 			t.Fatalf("at %v, before worker 1's leases ended, worker 0 holds %d tenants; want its own %d",
