@@ -52,7 +52,7 @@ func (a *App) prune(ctx context.Context) {
 func (a *App) pruneOnce(ctx context.Context, worker string, pol store.Retention, every time.Duration) {
 	log := a.log.With("worker", worker)
 	start := time.Now() // leases count real time, whatever clock detection runs on
-	got, err := a.st.AcquireTenantLeases(ctx, worker, []string{pruneLease}, start, every, 1)
+	got, err := a.st.AcquireTenantLeases(ctx, worker, []string{pruneLease}, start, every, 0, 1)
 	if err != nil {
 		if ctx.Err() == nil {
 			log.Warn("take the prune lease", "err", err)
@@ -64,9 +64,8 @@ func (a *App) pruneOnce(ctx context.Context, worker string, pol store.Retention,
 		return
 	}
 	// Stop well before the lease ends, so that the next holder never
-	// prunes beside this one: a lease still held from the last turn is only
-	// sure to last three quarters of every.
-	pctx, cancel := context.WithDeadline(ctx, start.Add(every*7/10))
+	// prunes beside this one.
+	pctx, cancel := context.WithDeadline(ctx, start.Add(every*9/10))
 	defer cancel()
 	ps, err := a.st.Prune(pctx, pol, a.now()) // the store logs what it removed
 	switch {

@@ -61,7 +61,7 @@ func TestRunPrunes(t *testing.T) {
 		}
 	}
 	other := "otherhost-1-0badc0de" // a live worker on another machine
-	if got, err := st.AcquireTenantLeases(ctx, other, []string{"~prune"}, time.Now(), time.Hour, 1); err != nil || len(got) != 1 {
+	if got, err := st.AcquireTenantLeases(ctx, other, []string{"~prune"}, time.Now(), time.Hour, 0, 1); err != nil || len(got) != 1 {
 		t.Fatalf("the other worker's lease: %v, %v", got, err)
 	}
 	run()
@@ -85,7 +85,7 @@ func TestRunPrunes(t *testing.T) {
 		}
 	}
 	// The lease is given back at shutdown.
-	if got, err := st.AcquireTenantLeases(ctx, other, []string{"~prune"}, time.Now(), time.Hour, 1); err != nil || len(got) != 1 {
+	if got, err := st.AcquireTenantLeases(ctx, other, []string{"~prune"}, time.Now(), time.Hour, 0, 1); err != nil || len(got) != 1 {
 		t.Errorf("prune lease after the run: %v, %v; want it free", got, err)
 	}
 }

@@ -35,7 +35,7 @@ func TestRestartTakesOverAtOnce(t *testing.T) {
 	if _, err := st.RegisterWorker(ctx, id, now, time.Hour); err != nil {
 		t.Fatal(err)
 	}
-	if got, err := st.AcquireTenantLeases(ctx, id, []string{"demo"}, now, time.Hour, 0); err != nil || len(got) != 1 {
+	if got, err := st.AcquireTenantLeases(ctx, id, []string{"demo"}, now, time.Hour, 0, 0); err != nil || len(got) != 1 {
 		t.Fatalf("the killed process's lease: %v, %v", got, err)
 	}
 	_ = st.Close()

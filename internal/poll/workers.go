@@ -150,11 +150,16 @@ func (c *coordinator) round(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 
-	got, err := c.st.AcquireTenantLeases(ctx, c.id, list, now, c.lease, share)
+	// A lease is rewritten only when less than a margin and a round are
+	// left: enough to start polls until the next round. With the defaults
+	// (a 10-minute lease, a 5-minute margin, rounds every 5 s) a lease is
+	// rewritten every 4 min 55 s instead of every round.
+	keep := min(c.margin+c.every, c.lease)
+	got, err := c.st.AcquireTenantLeases(ctx, c.id, list, now, c.lease, keep, share)
 	if err != nil {
 		return fmt.Errorf("coordinate workers: %w", err)
 	}
-	until := now.Add(c.lease * 3 / 4) // what the store promises at least
+	until := now.Add(keep) // what the store promises at least
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	gained, lost := 0, 0

@@ -114,12 +114,12 @@ func TestGoneProcessLeases(t *testing.T) {
 		fmt.Sprintf("elsewhere-%d-far", deadPID(t)):     "t3", // another machine: its lease decides
 	}
 	for w, tenant := range holders {
-		if got, err := st.AcquireTenantLeases(ctx, w, []string{tenant}, now, time.Hour, 0); err != nil || len(got) != 1 {
+		if got, err := st.AcquireTenantLeases(ctx, w, []string{tenant}, now, time.Hour, 0, 0); err != nil || len(got) != 1 {
 			t.Fatalf("%s takes %s: %v, %v", w, tenant, got, err)
 		}
 	}
 	me := store.NewWorkerID()
-	got, err := st.AcquireTenantLeases(ctx, me, []string{"t1", "t2", "t3"}, now.Add(time.Second), time.Hour, 0)
+	got, err := st.AcquireTenantLeases(ctx, me, []string{"t1", "t2", "t3"}, now.Add(time.Second), time.Hour, 0, 0)
 	if err != nil || len(got) != 1 || got[0] != "t1" {
 		t.Errorf("a new process takes %v, %v; want [t1] (the dead process's)", got, err)
 	}

@@ -69,7 +69,7 @@ func fill(t *testing.T, s store.Store) {
 	if err := s.AddTranslationUsage(ctx, "deepl", "2025-06", store.TranslationUsage{Chars: 40, Requests: 1, Misses: 1}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.AcquireTenantLeases(ctx, "w1", []string{"contoso", "adatum"}, at, time.Hour, 1); err != nil {
+	if _, err := s.AcquireTenantLeases(ctx, "w1", []string{"contoso", "adatum"}, at, time.Hour, 0, 1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.(store.HealthStore).PutSourceHealth(ctx, store.SourceHealth{Tenant: "contoso", Source: model.SourceSHD,

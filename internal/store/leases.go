@@ -23,7 +23,7 @@ import (
 // another worker is taking right now is skipped instead of waited for, and
 // a row another worker took since the statement began fails the re-checked
 // condition; SQLite serializes the whole transaction instead.
-func (s *sqlStore) AcquireTenantLeases(ctx context.Context, worker string, tenants []string, now time.Time, lease time.Duration, max int) (out []string, err error) {
+func (s *sqlStore) AcquireTenantLeases(ctx context.Context, worker string, tenants []string, now time.Time, lease, keep time.Duration, max int) (out []string, err error) {
 	if worker == "" {
 		return nil, errors.New("acquire tenant leases: empty worker ID")
 	}
@@ -44,10 +44,13 @@ func (s *sqlStore) AcquireTenantLeases(ctx context.Context, worker string, tenan
 		return nil, fmt.Errorf("acquire tenant leases for %s: %w", worker, err)
 	}
 	zero, at, until := encodeTime(time.Time{}), encodeTime(now), encodeTime(now.Add(lease))
-	// A lease of this worker with three quarters or more left stays as it
-	// is: workers call this every few seconds, and rewriting every held
-	// row each time wrote 10,000 rows every 5 s at 10,000 tenants.
-	keep := encodeTime(now.Add(lease - lease/4))
+	// A lease of this worker with keep or more left stays as it is:
+	// workers call this every few seconds, and rewriting every held row
+	// each time wrote 10,000 rows every 5 s at 10,000 tenants.
+	if keep <= 0 || keep > lease {
+		keep = lease
+	}
+	kept := encodeTime(now.Add(keep))
 	if _, err := s.wdb.ExecContext(ctx, `INSERT INTO leases (tenant, worker, until)
 		SELECT value, '', $2 FROM `+s.d.listTable(1)+` WHERE true
 		ON CONFLICT (tenant) DO NOTHING`, arg, zero); err != nil {
@@ -96,7 +99,7 @@ func (s *sqlStore) AcquireTenantLeases(ctx context.Context, worker string, tenan
 			return nil, fmt.Errorf("acquire tenant leases for %s: %w", worker, err)
 		}
 		if _, err := tx.ExecContext(ctx, `UPDATE leases SET worker = $2, until = $3 WHERE `+s.d.inList("tenant", 1)+`
-			AND NOT (worker = $2 AND until >= $4)`, takeArg, worker, until, keep); err != nil {
+			AND NOT (worker = $2 AND until >= $4)`, takeArg, worker, until, kept); err != nil {
 			return nil, fmt.Errorf("acquire tenant leases for %s: %w", worker, err)
 		}
 		// Only this worker renews its unexpired rows, so releasing the ones

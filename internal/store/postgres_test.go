@@ -111,7 +111,7 @@ func TestPostgresConcurrentOpen(t *testing.T) {
 					Deliveries: []store.NewDelivery{{Event: 0, Channel: "mail", Route: "r", Key: id}},
 				})
 				if err == nil {
-					_, err = s.AcquireTenantLeases(ctx, id, []string{id}, time.Now(), time.Minute, 1)
+					_, err = s.AcquireTenantLeases(ctx, id, []string{id}, time.Now(), time.Minute, 0, 1)
 				}
 				err = errors.Join(err, s.Close())
 			}

@@ -155,7 +155,7 @@ func TestUpgradeFromFirstSchema(t *testing.T) {
 	if got, err := st.SetThreadRef(ctx, "slack", "k", "ts"); err != nil || got != "ts" {
 		t.Errorf("SetThreadRef on the upgraded database = %q, %v", got, err)
 	}
-	if got, err := st.AcquireTenantLeases(ctx, "w", []string{"contoso"}, time.Now(), time.Minute, 0); err != nil || len(got) != 1 {
+	if got, err := st.AcquireTenantLeases(ctx, "w", []string{"contoso"}, time.Now(), time.Minute, 0, 0); err != nil || len(got) != 1 {
 		t.Errorf("AcquireTenantLeases on the upgraded database = %v, %v", got, err)
 	}
 }

@@ -151,9 +151,10 @@ type Store interface {
 	// AcquireTenantLeases is how several workers share the tenants: it
 	// returns the tenants of the given list (sorted, at most max of them;
 	// max <= 0 means no limit) that worker holds from now until at least
-	// now + lease·3/4: a lease is renewed to now+lease once a quarter of it
-	// has passed, and left as it is before (so that calls every few seconds
-	// do not rewrite every row). Tenants the worker already holds are
+	// now+keep: a lease of the worker with less than keep left is renewed to
+	// now+lease, one with more is left as it is, so that calls every few
+	// seconds do not rewrite every row (keep <= 0 or over lease: every
+	// lease is renewed to now+lease). Tenants the worker already holds are
 	// renewed first, then free ones
 	// (never leased, released, or whose lease ended at or before now) are
 	// taken in ID order; a tenant another worker holds is never returned,
@@ -164,7 +165,7 @@ type Store interface {
 	// joining later finds its share free. Workers call it every cycle, well
 	// before their leases end, with their own worker ID and a now from
 	// clocks that roughly agree.
-	AcquireTenantLeases(ctx context.Context, worker string, tenants []string, now time.Time, lease time.Duration, max int) ([]string, error)
+	AcquireTenantLeases(ctx context.Context, worker string, tenants []string, now time.Time, lease, keep time.Duration, max int) ([]string, error)
 	// ReleaseTenantLeases gives up the worker's leases of the given tenants
 	// (those it does not hold are ignored), e.g. when it shuts down, so that
 	// other workers need not wait for the leases to end.

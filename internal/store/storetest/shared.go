@@ -26,22 +26,24 @@ func testLeases(t *testing.T, s store.Store) {
 		at      time.Duration // after t0
 		max     int
 		want    []string
+		keep    time.Duration
 	}{
-		{"a takes free tenants in ID order", "a", []string{"t3", "t1", "t2"}, 0, 2, []string{"t1", "t2"}},
-		{"b gets only what a does not hold", "b", tenants, 0, 0, []string{"t3", "t4", "t5"}},
-		{"a renews, finds nothing more", "a", tenants, 30 * time.Second, 5, []string{"t1", "t2"}},
-		// 50 s of a's lease are left, more than three quarters: not renewed.
-		{"a again soon after", "a", tenants, 40 * time.Second, 5, []string{"t1", "t2"}},
-		{"b just before its lease ends", "b", []string{"t3"}, lease - time.Nanosecond, 1, []string{"t3"}},
+		{"a takes free tenants in ID order", "a", []string{"t3", "t1", "t2"}, 0, 2, []string{"t1", "t2"}, 0},
+		{"b gets only what a does not hold", "b", tenants, 0, 0, []string{"t3", "t4", "t5"}, 0},
+		{"a renews, finds nothing more", "a", tenants, 30 * time.Second, 5, []string{"t1", "t2"}, 0},
+		// 50 s of a's lease are left, more than keep: not renewed (its lease
+		// still ends at 90 s, below).
+		{"a again soon after, keeping 45 s", "a", tenants, 40 * time.Second, 5, []string{"t1", "t2"}, 45 * time.Second},
+		{"b just before its lease ends", "b", []string{"t3"}, lease - time.Nanosecond, 1, []string{"t3"}, 0},
 		// a renewed at 30 s: its lease runs to 90 s.
-		{"c before a's lease ends", "c", tenants, 89 * time.Second, 0, []string{"t4", "t5"}},
-		{"c after a's lease ends", "c", tenants, 90 * time.Second, 0, []string{"t1", "t2", "t4", "t5"}},
-		{"c over its max releases the rest", "c", tenants, 100 * time.Second, 1, []string{"t1"}},
-		{"a takes what c released", "a", tenants, 100 * time.Second, 0, []string{"t2", "t4", "t5"}},
-		{"empty list", "a", nil, 100 * time.Second, 0, nil},
+		{"c before a's lease ends", "c", tenants, 89 * time.Second, 0, []string{"t4", "t5"}, 0},
+		{"c after a's lease ends", "c", tenants, 90 * time.Second, 0, []string{"t1", "t2", "t4", "t5"}, 0},
+		{"c over its max releases the rest", "c", tenants, 100 * time.Second, 1, []string{"t1"}, 0},
+		{"a takes what c released", "a", tenants, 100 * time.Second, 0, []string{"t2", "t4", "t5"}, 0},
+		{"empty list", "a", nil, 100 * time.Second, 0, nil, 0},
 	}
 	for _, st := range steps {
-		got, err := s.AcquireTenantLeases(ctx, st.worker, st.tenants, t0.Add(st.at), lease, st.max)
+		got, err := s.AcquireTenantLeases(ctx, st.worker, st.tenants, t0.Add(st.at), lease, st.keep, st.max)
 		if err != nil {
 			t.Fatalf("%s: AcquireTenantLeases: %v", st.name, err)
 		}
@@ -55,19 +57,19 @@ func testLeases(t *testing.T, s store.Store) {
 	if err := s.ReleaseTenantLeases(ctx, "b", []string{"t3", "t1"}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.AcquireTenantLeases(ctx, "d", tenants, at, lease, 0)
+	got, err := s.AcquireTenantLeases(ctx, "d", tenants, at, lease, 0, 0)
 	if err != nil || !slices.Equal(got, []string{"t3"}) {
 		t.Errorf("after b released: d gets %v, %v; want [t3]", got, err)
 	}
-	if got, err := s.AcquireTenantLeases(ctx, "c", tenants, at, lease, 0); err != nil || !slices.Equal(got, []string{"t1"}) {
+	if got, err := s.AcquireTenantLeases(ctx, "c", tenants, at, lease, 0, 0); err != nil || !slices.Equal(got, []string{"t1"}) {
 		t.Errorf("c after b released t1 it did not hold = %v, %v; want [t1]", got, err)
 	}
 	for _, bad := range []struct {
 		worker string
 		lease  time.Duration
 	}{{"", lease}, {"a", 0}} {
-		if _, err := s.AcquireTenantLeases(ctx, bad.worker, tenants, at, bad.lease, 0); err == nil {
-			t.Errorf("AcquireTenantLeases(worker %q, lease %v) succeeded", bad.worker, bad.lease)
+		if _, err := s.AcquireTenantLeases(ctx, bad.worker, tenants, at, bad.lease, 0, 0); err == nil {
+			t.Errorf("AcquireTenantLeases(worker %q, 0, lease %v) succeeded", bad.worker, bad.lease)
 		}
 	}
 }
@@ -173,7 +175,7 @@ func testLeaseRace(t *testing.T, a, b store.Store) {
 		for _, w := range workers {
 			s := []store.Store{a, b}[w]
 			wg.Go(func() {
-				out[w], errs[w] = s.AcquireTenantLeases(ctx, fmt.Sprintf("worker-%d", w), tenants, at, lease, max)
+				out[w], errs[w] = s.AcquireTenantLeases(ctx, fmt.Sprintf("worker-%d", w), tenants, at, lease, 0, max)
 			})
 		}
 		wg.Wait()
@@ -204,11 +206,9 @@ func testLeaseRace(t *testing.T, a, b store.Store) {
 	if len(last[1]) == 0 {
 		t.Fatal("worker 1 holds nothing: the takeover below would prove nothing")
 	}
-	// Worker 1 stops renewing after round 7: its leases last at least to
-	// 7 s + lease·3/4 (a lease is renewed once a quarter of it has passed)
-	// and end by 7 s + lease.
-	sure, end := t0.Add(7*step+lease*3/4), t0.Add(7*step+lease)
-	for at := t0.Add(8 * step); at.Before(sure); at = at.Add(step) {
+	// Worker 1 stops renewing after round 7 (its leases end at 7 s + lease).
+	end := t0.Add(7*step + lease)
+	for at := t0.Add(8 * step); at.Before(end); at = at.Add(2 * step) {
 		h := acquire(at, 0, 0)
 		if !slices.Equal(h[0], last[0]) {
 			t.Fatalf("at %v, before worker 1's leases ended, worker 0 holds %d tenants; want its own %d",
@@ -242,24 +242,24 @@ func testGoneWorkerLeases(t *testing.T, a, b store.Store) {
 		worker string
 		take   []string
 	}{{"dead", []string{"t1", "t2"}}, {"alive", []string{"t3"}}, {"unregistered", []string{"t4"}}} {
-		if got, err := a.AcquireTenantLeases(ctx, h.worker, h.take, t0, lease, 0); err != nil || !slices.Equal(got, h.take) {
+		if got, err := a.AcquireTenantLeases(ctx, h.worker, h.take, t0, lease, 0, 0); err != nil || !slices.Equal(got, h.take) {
 			t.Fatalf("%s takes %v: %v, %v", h.worker, h.take, got, err)
 		}
 	}
 	// At 19 s every registration holds: b gets nothing.
-	if got, err := b.AcquireTenantLeases(ctx, "b", tenants, t0.Add(ttl-time.Second), lease, 0); err != nil || len(got) != 0 {
+	if got, err := b.AcquireTenantLeases(ctx, "b", tenants, t0.Add(ttl-time.Second), lease, 0, 0); err != nil || len(got) != 0 {
 		t.Errorf("b before the registration expired: %v, %v; want none", got, err)
 	}
 	// alive renews at 15 s; dead does not: at 21 s b takes dead's tenants.
 	if _, err := a.RegisterWorker(ctx, "alive", t0.Add(15*time.Second), ttl); err != nil {
 		t.Fatal(err)
 	}
-	got, err := b.AcquireTenantLeases(ctx, "b", tenants, t0.Add(ttl+time.Second), lease, 0)
+	got, err := b.AcquireTenantLeases(ctx, "b", tenants, t0.Add(ttl+time.Second), lease, 0, 0)
 	if err != nil || !slices.Equal(got, []string{"t1", "t2"}) {
 		t.Errorf("b after dead's registration expired: %v, %v; want [t1 t2]", got, err)
 	}
 	// alive still holds t3; renewing is its right.
-	if got, err := a.AcquireTenantLeases(ctx, "alive", []string{"t3"}, t0.Add(ttl+2*time.Second), lease, 0); err != nil || !slices.Equal(got, []string{"t3"}) {
+	if got, err := a.AcquireTenantLeases(ctx, "alive", []string{"t3"}, t0.Add(ttl+2*time.Second), lease, 0, 0); err != nil || !slices.Equal(got, []string{"t3"}) {
 		t.Errorf("alive renews t3: %v, %v", got, err)
 	}
 }
