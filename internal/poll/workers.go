@@ -150,11 +150,15 @@ func (c *coordinator) round(ctx context.Context) error {
 	}
 	c.mu.Unlock()
 
-	// A lease is rewritten only when less than a margin and a round are
-	// left: enough to start polls until the next round. With the defaults
-	// (a 10-minute lease, a 5-minute margin, rounds every 5 s) a lease is
-	// rewritten every 4 min 55 s instead of every round.
-	keep := min(c.margin+c.every, c.lease)
+	// A lease is rewritten only when less than keep is left: the margin
+	// polls need to start, and half of what lies beyond it but at least
+	// workerTTL, so that the lease never stops polls before the
+	// registration's own bound does, however late the next round. With
+	// the defaults (a 10-minute lease, a 5-minute margin) a lease is
+	// rewritten every 2.5 minutes instead of every round (5 s). Keeping
+	// only the margin and one round starved the polls of 10,000 tenants,
+	// whose rounds took longer than a round.
+	keep := min(c.lease, c.margin+max(workerTTL, (c.lease-c.margin)/2))
 	got, err := c.st.AcquireTenantLeases(ctx, c.id, list, now, c.lease, keep, share)
 	if err != nil {
 		return fmt.Errorf("coordinate workers: %w", err)

@@ -120,3 +120,33 @@ func TestCoordinatorShares(t *testing.T) {
 		t.Errorf("after a shut down b holds %d, want 10", len(got))
 	}
 }
+
+// TestCoordinatorLeaseSlack: after a round, the lease a coordinator keeps
+// (it no longer rewrites every lease at every round) still lets polls
+// begin for as long as its registration does (or, at intervals so short
+// that the whole lease is shorter, as long as the lease allows).
+func TestCoordinatorLeaseSlack(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	for _, iv := range []time.Duration{3 * time.Second, 30 * time.Second, time.Minute, 5 * time.Minute, time.Hour} {
+		st, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "s.db"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		clock := &fakeNow{t: time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)}
+		c := newCoordinator(st, "w", []string{"t1", "t2"}, iv, slog.New(slog.DiscardHandler))
+		c.now = clock.now
+		if err := c.round(ctx); err != nil {
+			t.Fatal(err)
+		}
+		// The registration allows polls for workerTTL·3/4 after a round.
+		wait := min(workerTTL*3/4, c.lease-c.margin) - time.Millisecond
+		clock.t = clock.t.Add(wait)
+		if ok, _ := c.begin("t1"); !ok {
+			t.Errorf("interval %s: no poll may begin %s after a round", iv, wait)
+		} else {
+			c.end("t1")
+		}
+		_ = st.Close()
+	}
+}
