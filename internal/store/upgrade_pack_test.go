@@ -3,7 +3,6 @@ package store_test
 import (
 	"context"
 	"database/sql"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -16,20 +15,7 @@ import (
 // 00012) are compressed by migration 00016 on both engines, and read back
 // the same; a short document stays as it is.
 func TestUpgradePacksOldBlobs(t *testing.T) {
-	tests := []struct {
-		name, engine, driver string
-		dsn                  func(t *testing.T) (raw, storeDSN string)
-	}{
-		{"sqlite", "sqlite", "sqlite", func(t *testing.T) (string, string) {
-			p := filepath.Join(t.TempDir(), "old.db")
-			return p, "sqlite://" + p
-		}},
-		{"postgres", "postgres", "pgx", func(t *testing.T) (string, string) {
-			d := freshDatabase(t)
-			return d, d
-		}},
-	}
-	for _, tt := range tests {
+	for _, tt := range upgradeEngines() {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
@@ -58,7 +44,7 @@ func TestUpgradePacksOldBlobs(t *testing.T) {
 			defer db.Close()
 			// As an older shdmc left it: at 00015, the long document
 			// uncompressed.
-			if err := store.MigrateDownTo(ctx, tt.engine, db, 15); err != nil {
+			if err := store.MigrateDownTo(ctx, tt.name, db, 15); err != nil {
 				t.Fatal(err)
 			}
 			first := func() []byte {

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"path/filepath"
 	"testing"
 	"time"
 
@@ -19,20 +18,7 @@ import (
 // the events: migration 00014 puts the newest verdict of each post on the
 // read index, where the dashboard filters by it.
 func TestUpgradeRelevance(t *testing.T) {
-	tests := []struct {
-		name, driver string
-		dsn          func(t *testing.T) (raw, storeDSN string)
-	}{
-		{"sqlite", "sqlite", func(t *testing.T) (string, string) {
-			p := filepath.Join(t.TempDir(), "old.db")
-			return p, "sqlite://" + p
-		}},
-		{"postgres", "pgx", func(t *testing.T) (string, string) {
-			d := freshDatabase(t)
-			return d, d
-		}},
-	}
-	for _, tt := range tests {
+	for _, tt := range upgradeEngines() {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 			defer cancel()
@@ -68,8 +54,7 @@ func TestUpgradeRelevance(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			engine := map[string]string{"sqlite": "sqlite", "pgx": "postgres"}[tt.driver]
-			if err := store.MigrateDownTo(ctx, engine, db, 13); err != nil { // before 00014 (00012 cannot roll back compressed documents on PostgreSQL)
+			if err := store.MigrateDownTo(ctx, tt.name, db, 13); err != nil { // before 00014 (00012 cannot roll back compressed documents on PostgreSQL)
 				db.Close()
 				t.Fatal(err)
 			}

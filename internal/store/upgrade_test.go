@@ -15,26 +15,35 @@ import (
 	"github.com/shdmc/shdmc/internal/store"
 )
 
-// TestUpgradeToBlobs opens, on both engines, a database an older shdmc left
-// at migration 00006 with items and revisions whose JSON sat in their own
-// rows: migration 00007 moves it to blobs, once per distinct document, and
-// items, history and search read as before.
-func TestUpgradeToBlobs(t *testing.T) {
-	tests := []struct {
-		name   string
-		driver string
-		dsn    func(t *testing.T) (driverDSN, storeDSN string)
-	}{
+// upgradeEngine is an engine an upgrade test runs on: its name (as
+// store.MigrateDownTo takes it), its database/sql driver, and a new empty
+// database as the driver and as store.Open name it.
+type upgradeEngine struct {
+	name, driver string
+	dsn          func(t *testing.T) (driverDSN, storeDSN string)
+}
+
+// upgradeEngines are SQLite in a temporary file and PostgreSQL in a
+// database of its own.
+func upgradeEngines() []upgradeEngine {
+	return []upgradeEngine{
 		{"sqlite", "sqlite", func(t *testing.T) (string, string) {
 			p := filepath.Join(t.TempDir(), "old.db")
-			return p, p
+			return p, "sqlite://" + p
 		}},
 		{"postgres", "pgx", func(t *testing.T) (string, string) {
 			d := freshDatabase(t)
 			return d, d
 		}},
 	}
-	for _, tt := range tests {
+}
+
+// TestUpgradeToBlobs opens, on both engines, a database an older shdmc left
+// at migration 00006 with items and revisions whose JSON sat in their own
+// rows: migration 00007 moves it to blobs, once per distinct document, and
+// items, history and search read as before.
+func TestUpgradeToBlobs(t *testing.T) {
+	for _, tt := range upgradeEngines() {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
