@@ -75,14 +75,9 @@ func newSteadyBench(ctx context.Context, shape scenarioShape, dir string) (*stea
 }
 
 // sinceSlot is how far to move the clock forward from now so that it reads
-// after past the next resync slot: the next time that is offset plus a
-// whole number of periods after the Unix epoch.
+// after past the next resync slot (poll.ResyncSlot).
 func sinceSlot(now time.Time, period, offset, after time.Duration) time.Duration {
-	r := time.Duration((now.UnixNano() - int64(offset)) % int64(period))
-	if r < 0 {
-		r += period
-	}
-	return period - r + after
+	return poll.ResyncSlot(now, period, offset).Add(period).Sub(now) + after
 }
 
 func (b *steadyBench) close() {

@@ -304,7 +304,7 @@ func (p *Poller) resyncDue(last time.Time) bool {
 	if !p.set.SpreadResync {
 		return false
 	}
-	return last.Before(resyncSlot(now, period, ResyncOffset(p.tenant, period)))
+	return last.Before(ResyncSlot(now, period, ResyncOffset(p.tenant, period)))
 }
 
 // ResyncOffset is the tenant's phase within a full resync period: its
@@ -321,9 +321,10 @@ func ResyncOffset(tenant string, period time.Duration) time.Duration {
 	return time.Duration(h.Sum64() % uint64(period))
 }
 
-// resyncSlot is the latest time at or before now that is offset plus a
-// whole number of periods after the Unix epoch.
-func resyncSlot(now time.Time, period, offset time.Duration) time.Time {
+// ResyncSlot is the latest time at or before now that is offset plus a
+// whole number of periods after the Unix epoch: when a tenant's spread full
+// resync last fell due.
+func ResyncSlot(now time.Time, period, offset time.Duration) time.Time {
 	r := (now.UnixNano() - int64(offset)) % int64(period)
 	if r < 0 {
 		r += int64(period)
