@@ -200,14 +200,15 @@ func htmlBody(b *strings.Builder, d Doc, links bool) {
 	}
 }
 
+// sanitizer is policy, built once: bluemonday allows a policy that is no
+// longer changed to sanitize from many goroutines (building one for every
+// post was a tenth of composing a notice, most of it compiling a regexp).
+var sanitizer = sync.OnceValue(policy)
+
 // policy is the sanitizer for Microsoft's HTML: formatting, lists, tables,
 // links (http, https, mailto; rel="nofollow noopener", target="_blank") and
 // https images; no scripts, styles, frames, forms, event handlers or
-// relative URLs. Built once: bluemonday allows a policy that is no longer
-// changed to sanitize from many goroutines (building one for every post
-// was a tenth of composing a notice, most of it compiling a regexp).
-var sanitizer = sync.OnceValue(policy)
-
+// relative URLs.
 func policy() *bluemonday.Policy {
 	p := bluemonday.NewPolicy()
 	p.AllowAttrs("dir").Matching(bluemonday.Direction).Globally()
