@@ -86,7 +86,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	fs.StringVar(&o.bin, "bin", "", "measure this shdmc binary instead of building ./cmd/shdmc (an earlier version, to compare)")
 	fs.BoolVar(&o.shareCores, "share-cores", false, "run each of k workers with GOMAXPROCS = cores/k (at least 1), as k machines would each have their own cores")
 	fs.StringVar(&o.memLimit, "gomemlimit", "", "run the workers (not the simulator) with this GOMEMLIMIT (e.g. 400MiB)")
-	fs.StringVar(&o.profiles, "cpuprofile", "", "write each worker's CPU profile into this directory (worker-K-I.pprof)")
+	fs.StringVar(&o.profiles, "cpuprofile", "", "write each worker's CPU profile into this directory (worker-K-I.pprof), and the simulator's (sim.pprof)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -95,7 +95,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 	ctx, cancel := context.WithTimeout(ctx, o.timeout)
 	defer cancel()
 	if o.serveSim {
-		return serveSim(ctx, o.tenants, o.issues, o.messages, o.posts, o.dir, stdin, stdout)
+		return serveSim(ctx, o.tenants, o.issues, o.messages, o.posts, o.dir, o.profiles, stdin, stdout)
 	}
 	for _, w := range strings.Split(workers, ",") {
 		n, err := strconv.Atoi(strings.TrimSpace(w))
@@ -121,7 +121,7 @@ func run(args []string, stdin io.Reader, stdout io.Writer) error {
 			return fmt.Errorf("build shdmc (run from the repository root): %v\n%s", err, out)
 		}
 	}
-	p, err := spawnSim(ctx, o.tenants, o.issues, o.messages, o.posts, dir)
+	p, err := spawnSim(ctx, o.tenants, o.issues, o.messages, o.posts, dir, o.profiles)
 	if err != nil {
 		return err
 	}

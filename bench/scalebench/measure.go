@@ -23,6 +23,8 @@ type cycle struct {
 	Written  int64           // rows inserted, updated and deleted (pg_stat_statements, else pg_stat_database)
 	CPU      []time.Duration // per worker, user+sys
 	TotalCPU time.Duration
+	SimCPU   time.Duration // the simulator's user+sys
+	PGCPU    time.Duration // the PostgreSQL server's, -1 when its processes cannot be read
 }
 
 // result is one worker count.
@@ -131,8 +133,10 @@ func measure(ctx context.Context, o options, bin, dir string, p simProc, k int) 
 		}
 		procs = append(procs, &proc{cmd: cmd, log: f})
 	}
+	postmaster := postmasterPid(ctx, db)
 	x0, s0, w0 := counters()
 	cpu0 := cpus(procs)
+	sim0, pg0 := procCPU(p.Pid(), false), pgCPU(postmaster)
 	// Cycle 1: until every tenant has been polled once; cycle 2 until every
 	// tenant has been polled again (the second window starts where the
 	// first ended).
@@ -160,7 +164,12 @@ func measure(ctx context.Context, o options, bin, dir string, p simProc, k int) 
 		}
 		x1, s1, w1 := counters()
 		cpu1 := cpus(procs)
-		cy := cycle{Wall: w.Last.Sub(w.First), Sim: w, Xacts: x1 - x0, Written: w1 - w0, Stmts: -1}
+		sim1, pg1 := procCPU(p.Pid(), false), pgCPU(postmaster)
+		cy := cycle{Wall: w.Last.Sub(w.First), Sim: w, Xacts: x1 - x0, Written: w1 - w0, Stmts: -1,
+			SimCPU: sim1 - sim0, PGCPU: -1}
+		if postmaster > 0 {
+			cy.PGCPU = pg1 - pg0
+		}
 		if s0 >= 0 && s1 >= 0 {
 			cy.Stmts = s1 - s0
 		}
@@ -169,7 +178,7 @@ func measure(ctx context.Context, o options, bin, dir string, p simProc, k int) 
 			cy.TotalCPU += cpu1[i] - cpu0[i]
 		}
 		res.Cycles[c] = cy
-		x0, s0, w0, cpu0 = x1, s1, w1, cpu1
+		x0, s0, w0, cpu0, sim0, pg0 = x1, s1, w1, cpu1, sim1, pg1
 		from = w.Last.Add(time.Millisecond)
 	}
 	for _, pr := range procs {
@@ -211,20 +220,71 @@ func sleepCtx(ctx context.Context, d time.Duration) error {
 func cpus(procs []*proc) []time.Duration {
 	out := make([]time.Duration, len(procs))
 	for i, pr := range procs {
-		data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pr.cmd.Process.Pid))
-		if err != nil {
-			continue
-		}
-		s := string(data)
-		f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
-		if len(f) < 13 {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		out[i] = time.Duration(u+st) * time.Second / 100 // USER_HZ
+		out[i] = procCPU(pr.cmd.Process.Pid, false)
 	}
 	return out
+}
+
+// procCPU is a process's user+sys time from /proc (0 when it cannot be
+// read); with reaped, also that of its children it has waited for.
+func procCPU(pid int, reaped bool) time.Duration {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	s := string(data)
+	f := strings.Fields(s[strings.LastIndexByte(s, ')')+2:])
+	if len(f) < 15 {
+		return 0
+	}
+	var ticks int64
+	fields := []int{11, 12} // utime, stime
+	if reaped {
+		fields = append(fields, 13, 14) // cutime, cstime
+	}
+	for _, i := range fields {
+		v, _ := strconv.ParseInt(f[i], 10, 64)
+		ticks += v
+	}
+	return time.Duration(ticks) * time.Second / 100 // USER_HZ
+}
+
+// postmasterPid is the PostgreSQL server's process ID, from postmaster.pid
+// in its data directory: 0 when the server is not on this machine or the
+// file cannot be read (no superuser, another user's directory).
+func postmasterPid(ctx context.Context, db *sql.DB) int {
+	var dir string
+	if db.QueryRowContext(ctx, "SHOW data_directory").Scan(&dir) != nil {
+		return 0
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "postmaster.pid"))
+	if err != nil {
+		return 0
+	}
+	pid, err := strconv.Atoi(strings.TrimSpace(strings.SplitN(string(data), "\n", 2)[0]))
+	if err != nil {
+		return 0
+	}
+	return pid
+}
+
+// pgCPU is the CPU time of the server: the postmaster, the children it has
+// reaped (connections that ended) and those still running.
+func pgCPU(postmaster int) time.Duration {
+	if postmaster <= 0 {
+		return 0
+	}
+	t := procCPU(postmaster, true)
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%d/children", postmaster, postmaster))
+	if err != nil {
+		return t
+	}
+	for _, c := range strings.Fields(string(data)) {
+		if pid, err := strconv.Atoi(c); err == nil {
+			t += procCPU(pid, false)
+		}
+	}
+	return t
 }
 
 // peakRSS is VmHWM of a process, in bytes.

@@ -11,7 +11,7 @@ func report(w io.Writer, o options, rs []result) {
 	r := rs[len(rs)-1]
 	n := float64(o.tenants)
 	fmt.Fprintf(w, "%d worker(s):\n", r.Workers)
-	fmt.Fprintf(w, "  %-9s %8s %9s %8s %8s %8s %9s %10s %12s  %s\n", "cycle", "wall", "req/ten", "auth", "pg xact", "pg stmt", "pg rows", "CPU total", "CPU-ms/ten", "CPU per worker")
+	fmt.Fprintf(w, "  %-9s %8s %9s %8s %8s %8s %9s %10s %12s %9s %9s  %s\n", "cycle", "wall", "req/ten", "auth", "pg xact", "pg stmt", "pg rows", "CPU total", "CPU-ms/ten", "sim CPU", "PG CPU", "CPU per worker")
 	for i, c := range r.Cycles {
 		var per []string
 		for _, d := range c.CPU {
@@ -25,9 +25,13 @@ func report(w io.Writer, o options, rs []result) {
 		if c.Stmts >= 0 {
 			stmts = fmt.Sprint(c.Stmts)
 		}
-		fmt.Fprintf(w, "  %-9s %8s %9.2f %8d %8d %8s %9d %10s %12.2f  %s\n", name, c.Wall.Round(100*time.Millisecond),
+		pg := "-"
+		if c.PGCPU >= 0 {
+			pg = c.PGCPU.Round(10 * time.Millisecond).String()
+		}
+		fmt.Fprintf(w, "  %-9s %8s %9.2f %8d %8d %8s %9d %10s %12.2f %9s %9s  %s\n", name, c.Wall.Round(100*time.Millisecond),
 			float64(c.Sim.Graph)/n, c.Sim.Auth, c.Xacts, stmts, c.Written, c.TotalCPU.Round(10*time.Millisecond),
-			float64(c.TotalCPU.Microseconds())/1000/n, strings.Join(per, " "))
+			float64(c.TotalCPU.Microseconds())/1000/n, c.SimCPU.Round(10*time.Millisecond), pg, strings.Join(per, " "))
 	}
 	var rss []string
 	for _, b := range r.RSS {

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"os"
+	"path/filepath"
+	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
@@ -71,7 +74,18 @@ func summarize(recs []sim.RequestRecord, from, to time.Time) window {
 // bench/internal/scenario (that many posts of ~1 KB per issue, ~2.5 KB
 // Message Center bodies, timestamps spread over 30 days), as
 // bench/pollbench polls.
-func serveSim(ctx context.Context, n, issues, messages, posts int, dir string, in io.Reader, out io.Writer) error {
+func serveSim(ctx context.Context, n, issues, messages, posts int, dir, profiles string, in io.Reader, out io.Writer) error {
+	if profiles != "" {
+		f, err := os.Create(filepath.Join(profiles, "sim.pprof"))
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
+	}
 	start := time.Now().Add(-48 * time.Hour).Truncate(time.Second).UTC()
 	sc, clock := sim.GenerateScenario(start, issues, messages), start.Add(24*time.Hour)
 	if posts > 0 {
@@ -103,9 +117,10 @@ func serveSim(ctx context.Context, n, issues, messages, posts int, dir string, i
 // simProc is the parent's handle on the simulator process.
 type simProc struct{ *simproc.Proc }
 
-func spawnSim(ctx context.Context, n, issues, messages, posts int, dir string) (simProc, error) {
+func spawnSim(ctx context.Context, n, issues, messages, posts int, dir, profiles string) (simProc, error) {
 	p, err := simproc.Spawn(ctx, "-serve-sim", "-tenants", strconv.Itoa(n),
-		"-issues", strconv.Itoa(issues), "-messages", strconv.Itoa(messages), "-posts", strconv.Itoa(posts), "-dir", dir)
+		"-issues", strconv.Itoa(issues), "-messages", strconv.Itoa(messages), "-posts", strconv.Itoa(posts), "-dir", dir,
+		"-cpuprofile", profiles)
 	return simProc{p}, err
 }
 

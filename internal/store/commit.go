@@ -354,7 +354,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 	ix := s.newIndexer(c.tx)
 	ix.hexKeys, ix.cp = c.hexKeys, c.cp
 	rels := batchRelevance(b)
-	var w itemWrites
+	w := itemWrites{tenant: b.Tenant, src: b.Source}
 	for i, it := range b.Items {
 		if w.ids[it.Key.ID] {
 			// An item twice in one batch: what comes first is written first.
@@ -385,7 +385,9 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		default:
 			return fmt.Errorf("item %s: revision %d is older than the stored revision %d", it.Key.ID, it.Revision, prev.rev)
 		}
-		w.revisions = append(w.revisions, full...)
+		if ok {
+			w.superseded = append(w.superseded, it.Key.ID)
+		}
 		c.revs[revKey{b.Tenant, b.Source, it.Key.ID, it.Revision}] = hashes[i]
 		if hashes[i] != "" {
 			w.index = append(w.index, indexWork{tenant: b.Tenant, src: b.Source, id: it.Key.ID, hash: hashes[i], data: it.Data,
@@ -399,12 +401,17 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 // itemWrites are the writes of items that commitItems collects, each item
 // at most once, to write them in multi-row statements.
 type itemWrites struct {
-	ids       map[string]bool
-	inserts   []any   // items rows (itemColumns) of new items
-	updates   [][]any // items rows of items with a new revision
-	touches   [][]any // tenant, source, id, last_modified, removed of items whose revision stays
-	revisions []any   // revisions rows (itemColumns)
-	index     []indexWork
+	ids     map[string]bool
+	inserts []any   // items rows (itemColumns) of new items
+	updates [][]any // items rows of items with a new revision
+	touches [][]any // tenant, source, id, last_modified, removed of items whose revision stays
+	// superseded are the IDs of the items in updates: their stored row
+	// moves to revisions before updates overwrite it (since migration
+	// 00018 an item's latest revision is its items row alone).
+	superseded []string
+	tenant     string
+	src        model.Source
+	index      []indexWork
 }
 
 func (w *itemWrites) add(id string) {
@@ -422,25 +429,40 @@ func (w *itemWrites) flush(ctx context.Context, c *commitTx, ix *indexer) error 
 	if err := c.s.insertRows(ctx, c.tx, c.cp, `items (`+itemColumns+`)`, itemColumnCount, w.inserts); err != nil {
 		return fmt.Errorf("insert items: %w", err)
 	}
+	if len(w.superseded) > 0 {
+		list, err := c.s.d.listArg(w.superseded)
+		if err != nil {
+			return fmt.Errorf("keep superseded revisions: %w", err)
+		}
+		// The revision as it was stored (rev_modified, rev_removed). A
+		// binary from before 00018 run on this store wrote the latest
+		// revision to revisions as well: that row stays as it is.
+		if err := c.exec(ctx, `INSERT INTO revisions (`+itemColumns+`) SELECT tenant, source, id, revision, hash,
+				coalesce(rev_modified, last_modified), seen_at, coalesce(rev_removed, removed), data, data_hash FROM items
+				WHERE tenant = $1 AND source = $2 AND `+c.s.d.inList("id", 3)+` ON CONFLICT DO NOTHING`,
+			w.tenant, string(w.src), list); err != nil {
+			return fmt.Errorf("keep superseded revisions: %w", err)
+		}
+	}
 	for _, full := range w.updates {
 		if err := c.exec(ctx, `UPDATE items SET revision = $4, hash = $5, last_modified = $6, seen_at = $7,
-				removed = $8, data = $9, data_hash = $10 WHERE tenant = $1 AND source = $2 AND id = $3`, full...); err != nil {
+				removed = $8, data = $9, data_hash = $10, rev_modified = NULL, rev_removed = NULL
+				WHERE tenant = $1 AND source = $2 AND id = $3`, full...); err != nil {
 			return fmt.Errorf("update item %s: %w", full[2], err)
 		}
 	}
 	for _, t := range w.touches {
-		if err := c.exec(ctx, `UPDATE items SET last_modified = $4, removed = $5
+		// The revision keeps what it said (rev_modified, rev_removed).
+		if err := c.exec(ctx, `UPDATE items SET rev_modified = coalesce(rev_modified, last_modified),
+				rev_removed = coalesce(rev_removed, removed), last_modified = $4, removed = $5
 				WHERE tenant = $1 AND source = $2 AND id = $3`, t...); err != nil {
 			return fmt.Errorf("update item %s: %w", t[2], err)
 		}
 	}
-	if err := c.s.insertRows(ctx, c.tx, c.cp, `revisions (`+itemColumns+`)`, itemColumnCount, w.revisions); err != nil {
-		return fmt.Errorf("insert revisions: %w", err)
-	}
 	if err := ix.items(ctx, w.index); err != nil {
 		return err
 	}
-	*w = itemWrites{}
+	*w = itemWrites{tenant: w.tenant, src: w.src}
 	return nil
 }
 
@@ -619,7 +641,8 @@ func (c *commitTx) revisionHash(ctx context.Context, tenant string, src model.So
 		return h, nil
 	}
 	var h storedHash
-	err := c.queryRow(ctx, `SELECT data_hash FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3 AND revision = $4`,
+	err := c.queryRow(ctx, `SELECT data_hash FROM revisions WHERE tenant = $1 AND source = $2 AND id = $3 AND revision = $4
+		UNION ALL SELECT data_hash FROM items WHERE tenant = $1 AND source = $2 AND id = $3 AND revision = $4`,
 		tenant, string(src), id, rev).Scan(&h)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return "", fmt.Errorf("read revision %d of %s: %w", rev, id, err)

@@ -12,7 +12,7 @@ import (
 )
 
 // On PostgreSQL a commit writes the rows that are plain inserts — the
-// items rows of new items, revisions rows, and the item_index rows of new
+// items rows of new items and the item_index rows of new
 // items — with binary COPY instead of multi-row INSERTs: the server then
 // neither parses nor plans a statement of hundreds of parameters, and
 // decodes each value from its binary form. (A tenant's baseline spent 45 %

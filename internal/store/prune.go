@@ -252,7 +252,9 @@ func shown(rev string) string {
 
 // revisionKept is the condition under which a revision r (tenant, source,
 // id, revision) that is old enough stays: it is its item's first or
-// latest, a delivery still due needs it, or an event shows it.
+// latest, a delivery still due needs it, or an event shows it. (Since
+// migration 00018 the latest is the items row alone, which prune does not
+// touch; the second condition keeps it in a store from before.)
 const revisionKept = `(r.revision <= (SELECT min(r2.revision) FROM revisions r2 WHERE r2.tenant = r.tenant AND r2.source = r.source AND r2.id = r.id)
 	OR r.revision >= coalesce((SELECT i.revision FROM items i WHERE i.tenant = r.tenant AND i.source = r.source AND i.id = r.id), r.revision)
 	OR EXISTS (SELECT 1 FROM events e JOIN outbox o ON o.event_id = e.id

@@ -112,6 +112,12 @@ const itemColumns = `tenant, source, id, revision, hash, last_modified, seen_at,
 const itemSelect = `i.tenant, i.source, i.id, i.revision, i.hash, i.last_modified, i.seen_at, i.removed,
 	b.data`
 
+// latestSelect is itemSelect for the latest revision of items aliased i:
+// its time and removal as the revision said them when it was stored (see
+// migration 00018), as revisions holds the earlier ones.
+const latestSelect = `i.tenant, i.source, i.id, i.revision, i.hash, coalesce(i.rev_modified, i.last_modified), i.seen_at,
+	coalesce(i.rev_removed, i.removed), b.data`
+
 // itemFrom names table (items or revisions) as i with its blob as b.
 func itemFrom(table string) string {
 	return ` FROM ` + table + ` i LEFT JOIN blobs b ON b.hash = i.data_hash`
@@ -238,13 +244,15 @@ func (s *sqlStore) Cursor(ctx context.Context, tenant string, src model.Source) 
 
 // History returns every stored revision of an item, oldest first.
 func (s *sqlStore) History(ctx context.Context, tenant, itemID string) ([]Revision, error) {
-	q := `SELECT ` + itemSelect + itemFrom("revisions") + ` WHERE i.id = $1`
+	// The latest revision is the items row; revisions holds the others.
+	where := ` WHERE i.id = $1`
 	args := []any{itemID}
 	if tenant != "" {
-		q += ` AND i.tenant = $2`
+		where += ` AND i.tenant = $2`
 		args = append(args, tenant)
 	}
-	q += ` ORDER BY i.tenant, i.source, i.revision`
+	q := `SELECT ` + itemSelect + itemFrom("revisions") + where + ` UNION ALL SELECT ` + latestSelect + itemFrom("items") + where +
+		` ORDER BY 1, 2, 4`
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s: %w", itemID, err)
@@ -275,11 +283,15 @@ func (s *sqlStore) History(ctx context.Context, tenant, itemID string) ([]Revisi
 const eventSelect = `e.id, e.tenant, e.source, e.item_id, e.type, e.revision, e.detected_at, e.data, e.data_kind, eb.data`
 
 // eventJoin joins the JSON of the item of events aliased e: the blob of
-// the revision the event describes (ev aliased), or the event's own blob
-// when its item differs from that revision's.
+// the revision the event describes (ev aliased in revisions, or ei in
+// items when it is the latest), or the event's own blob when its item
+// differs from that revision's.
 const eventJoin = ` LEFT JOIN revisions ev ON e.data_kind <> '' AND e.data_hash = ''
 		AND ev.tenant = e.tenant AND ev.source = e.source AND ev.id = e.item_id AND ev.revision = e.revision
-	LEFT JOIN blobs eb ON eb.hash = CASE WHEN e.data_hash <> '' THEN e.data_hash ELSE ev.data_hash END`
+	LEFT JOIN items ei ON e.data_kind <> '' AND e.data_hash = ''
+		AND ei.tenant = e.tenant AND ei.source = e.source AND ei.id = e.item_id AND ei.revision = e.revision
+	LEFT JOIN blobs eb ON eb.hash = CASE WHEN e.data_hash <> '' THEN e.data_hash WHEN ev.data_hash IS NOT NULL THEN ev.data_hash
+		ELSE ei.data_hash END`
 
 // eventRow holds the eventSelect columns of one row.
 type eventRow struct {

@@ -168,3 +168,6 @@ func (p *Proc) Close() {
 		<-done
 	}
 }
+
+// Pid is the simulator process's ID (to read its CPU time from /proc).
+func (p *Proc) Pid() int { return p.cmd.Process.Pid }
