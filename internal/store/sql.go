@@ -251,8 +251,11 @@ func (s *sqlStore) History(ctx context.Context, tenant, itemID string) ([]Revisi
 		where += ` AND i.tenant = $2`
 		args = append(args, tenant)
 	}
+	// (A binary from before 00018 writes the latest to revisions too: that
+	// row is read once.)
 	q := `SELECT ` + itemSelect + itemFrom("revisions") + where + ` UNION ALL SELECT ` + latestSelect + itemFrom("items") + where +
-		` ORDER BY 1, 2, 4`
+		` AND NOT EXISTS (SELECT 1 FROM revisions r WHERE r.tenant = i.tenant AND r.source = i.source AND r.id = i.id
+			AND r.revision = i.revision) ORDER BY 1, 2, 4`
 	rows, err := s.rdb.QueryContext(ctx, q, args...)
 	if err != nil {
 		return nil, fmt.Errorf("read history of %s: %w", itemID, err)

@@ -17,7 +17,9 @@ import (
 // modification time and removed it without new content), and History
 // still says what revision 2 said when it was stored, while Items says
 // what Graph says now. A new revision then moves revision 2 into revisions
-// as it was stored; rolled back, revisions holds every revision again.
+// as it was stored; rolled back, revisions holds every revision again. A
+// revision that a binary from before 00018 wrote to both tables is read
+// once, and the next revision commits over it.
 func TestUpgradeLatestInItems(t *testing.T) {
 	at := time.Date(2025, 6, 1, 9, 0, 0, 0, time.UTC)
 	for _, tt := range upgradeEngines() {
@@ -116,6 +118,21 @@ func TestUpgradeLatestInItems(t *testing.T) {
 			if n := revisionRows(); n != 2 {
 				t.Errorf("after a new revision revisions has %d rows, want 2", n)
 			}
+			// A binary from before 00018 run on the upgraded store writes
+			// the latest revision to revisions too (here MC2's first):
+			// History reads it once, and a new revision commits.
+			if _, err := db.ExecContext(ctx, `INSERT INTO revisions (tenant, source, id, revision, hash, last_modified,
+				seen_at, removed, data, data_hash) VALUES ('contoso', 'mc', 'MC2', 1, $1, $2, $2, $3, '', $4)`,
+				[]byte("h1"), at.UnixNano(), false, []byte{}); err != nil {
+				t.Fatal(err)
+			}
+			history(s, "MC2", want{1, at, false})
+			if _, err := s.Commit(ctx, store.Batch{Tenant: "contoso", Source: model.SourceMC, Items: []store.Item{
+				{Key: model.ItemKey{Tenant: "contoso", Source: model.SourceMC, ID: "MC2"}, Revision: 2, Hash: "h2",
+					LastModified: third, SeenAt: third, Data: []byte(`{"id":"MC2","title":"Second"}`)}}}); err != nil {
+				t.Fatalf("commit over a revision an older binary wrote: %v", err)
+			}
+			history(s, "MC2", want{1, at, false}, want{2, third, false})
 			if err := s.Close(); err != nil {
 				t.Fatal(err)
 			}
@@ -123,8 +140,8 @@ func TestUpgradeLatestInItems(t *testing.T) {
 			if err := store.MigrateDownTo(ctx, tt.name, db, 17); err != nil {
 				t.Fatal(err)
 			}
-			if n := revisionRows(); n != 4 {
-				t.Errorf("rolled back, revisions has %d rows, want 4", n)
+			if n := revisionRows(); n != 5 {
+				t.Errorf("rolled back, revisions has %d rows, want 5 (MC1 1–3, MC2 1–2)", n)
 			}
 			var lm int64
 			var removed bool
