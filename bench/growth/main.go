@@ -29,11 +29,11 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"slices"
 	"text/tabwriter"
 	"time"
 
+	"github.com/shdmc/shdmc/bench/internal/profile"
 	"github.com/shdmc/shdmc/internal/config"
 	"github.com/shdmc/shdmc/internal/poll"
 	"github.com/shdmc/shdmc/internal/sim"
@@ -59,15 +59,11 @@ func run(args []string, out io.Writer) error {
 		return err
 	}
 	if *cpuprofile != "" {
-		f, err := os.Create(*cpuprofile)
+		stop, err := profile.Start(*cpuprofile)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer func() { _ = stop() }()
 	}
 	if *dir == "" {
 		d, err := os.MkdirTemp("", "growth")

@@ -10,6 +10,7 @@ import (
 	"runtime/pprof"
 	"time"
 
+	"github.com/shdmc/shdmc/bench/internal/profile"
 	"github.com/shdmc/shdmc/internal/app"
 	"github.com/shdmc/shdmc/internal/config"
 )
@@ -82,7 +83,7 @@ func runScale(ctx context.Context, n int, shape scenarioShape, cycles, conc int,
 	for c := 0; c < cycles; c++ {
 		var stopProfile func() error
 		if c == 0 && cpuProfile != "" {
-			if stopProfile, err = startCPUProfile(cpuProfile); err != nil {
+			if stopProfile, err = profile.Start(cpuProfile); err != nil {
 				return res, fmt.Errorf("scale: %w", err)
 			}
 		}
@@ -136,26 +137,6 @@ func writeHeapProfile(path string) error {
 		return fmt.Errorf("write heap profile: %w", err)
 	}
 	return nil
-}
-
-// startCPUProfile starts a CPU profile written to path; the function it
-// returns stops it and closes the file.
-func startCPUProfile(path string) (func() error, error) {
-	f, err := os.Create(path)
-	if err != nil {
-		return nil, fmt.Errorf("write cpu profile: %w", err)
-	}
-	if err := pprof.StartCPUProfile(f); err != nil {
-		_ = f.Close()
-		return nil, fmt.Errorf("write cpu profile: %w", err)
-	}
-	return func() error {
-		pprof.StopCPUProfile()
-		if err := f.Close(); err != nil {
-			return fmt.Errorf("write cpu profile: %w", err)
-		}
-		return nil
-	}, nil
 }
 
 // filesSize sums the sizes of the files that exist.

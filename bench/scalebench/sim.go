@@ -4,13 +4,12 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
-	"runtime/pprof"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/shdmc/shdmc/bench/internal/profile"
 	"github.com/shdmc/shdmc/bench/internal/scenario"
 	"github.com/shdmc/shdmc/bench/internal/simproc"
 	"github.com/shdmc/shdmc/internal/sim"
@@ -76,15 +75,11 @@ func summarize(recs []sim.RequestRecord, from, to time.Time) window {
 // bench/pollbench polls.
 func serveSim(ctx context.Context, n, issues, messages, posts int, dir, profiles string, in io.Reader, out io.Writer) error {
 	if profiles != "" {
-		f, err := os.Create(filepath.Join(profiles, "sim.pprof"))
+		stop, err := profile.Start(filepath.Join(profiles, "sim.pprof"))
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer func() { _ = stop() }()
 	}
 	start := time.Now().Add(-48 * time.Hour).Truncate(time.Second).UTC()
 	sc, clock := sim.GenerateScenario(start, issues, messages), start.Add(24*time.Hour)

@@ -28,13 +28,13 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
-	"runtime/pprof"
 	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"time"
 
+	"github.com/shdmc/shdmc/bench/internal/profile"
 	"github.com/shdmc/shdmc/internal/model"
 	"github.com/shdmc/shdmc/internal/serve"
 	"github.com/shdmc/shdmc/internal/store"
@@ -92,14 +92,11 @@ func main() {
 	go func() { _ = srv.Serve(sctx, ln) }()
 	base := "http://" + ln.Addr().String()
 	if *cpuProfile != "" {
-		f, err := os.Create(*cpuProfile)
+		stop, err := profile.Start(*cpuProfile)
 		if err != nil {
 			log.Fatal(err)
 		}
-		if err := pprof.StartCPUProfile(f); err != nil {
-			log.Fatal(err)
-		}
-		defer pprof.StopCPUProfile()
+		defer func() { _ = stop() }()
 	}
 	if _, err := exec.LookPath("wrk"); err != nil {
 		log.Print("wrk is not installed: skipping the wrk table")
