@@ -354,11 +354,11 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 	ix := s.newIndexer(c.tx)
 	ix.hexKeys, ix.cp = c.hexKeys, c.cp
 	rels := batchRelevance(b)
-	w := itemWrites{tenant: b.Tenant, src: b.Source}
+	var w itemWrites
 	for i, it := range b.Items {
 		if w.ids[it.Key.ID] {
 			// An item twice in one batch: what comes first is written first.
-			if err := w.flush(ctx, c, ix); err != nil {
+			if err := w.flush(ctx, c, ix, b.Tenant, b.Source); err != nil {
 				return err
 			}
 		}
@@ -395,7 +395,7 @@ func (s *sqlStore) commitItems(ctx context.Context, c *commitTx, b Batch, now ti
 		}
 		stored[it.Key.ID] = storedItem{it.Revision, hashes[i]}
 	}
-	return w.flush(ctx, c, ix)
+	return w.flush(ctx, c, ix, b.Tenant, b.Source)
 }
 
 // itemWrites are the writes of items that commitItems collects, each item
@@ -409,8 +409,6 @@ type itemWrites struct {
 	// moves to revisions before updates overwrite it (since migration
 	// 00018 an item's latest revision is its items row alone).
 	superseded []string
-	tenant     string
-	src        model.Source
 	index      []indexWork
 }
 
@@ -424,8 +422,8 @@ func (w *itemWrites) add(id string) {
 // itemColumnCount is the number of itemColumns.
 const itemColumnCount = 10
 
-// flush writes what w holds and empties it.
-func (w *itemWrites) flush(ctx context.Context, c *commitTx, ix *indexer) error {
+// flush writes what w holds (items of tenant and src) and empties it.
+func (w *itemWrites) flush(ctx context.Context, c *commitTx, ix *indexer, tenant string, src model.Source) error {
 	if err := c.s.insertRows(ctx, c.tx, c.cp, `items (`+itemColumns+`)`, itemColumnCount, w.inserts); err != nil {
 		return fmt.Errorf("insert items: %w", err)
 	}
@@ -440,7 +438,7 @@ func (w *itemWrites) flush(ctx context.Context, c *commitTx, ix *indexer) error 
 		if err := c.exec(ctx, `INSERT INTO revisions (`+itemColumns+`) SELECT tenant, source, id, revision, hash,
 				coalesce(rev_modified, last_modified), seen_at, coalesce(rev_removed, removed), data, data_hash FROM items
 				WHERE tenant = $1 AND source = $2 AND `+c.s.d.inList("id", 3)+` ON CONFLICT DO NOTHING`,
-			w.tenant, string(w.src), list); err != nil {
+			tenant, string(src), list); err != nil {
 			return fmt.Errorf("keep superseded revisions: %w", err)
 		}
 	}
@@ -462,7 +460,7 @@ func (w *itemWrites) flush(ctx context.Context, c *commitTx, ix *indexer) error 
 	if err := ix.items(ctx, w.index); err != nil {
 		return err
 	}
-	*w = itemWrites{tenant: w.tenant, src: w.src}
+	*w = itemWrites{}
 	return nil
 }
 
