@@ -2,6 +2,7 @@ package serve
 
 import (
 	"encoding/json"
+	"html/template"
 	"net/http"
 	"net/url"
 	"sort"
@@ -79,8 +80,10 @@ type elsewhere struct {
 }
 
 type listData struct {
-	Source         string
-	Rows           []msgRow
+	Source string
+	Rows   []msgRow
+	// Body is the rows written out (rows.go).
+	Body           template.HTML
 	Total          string
 	From, To       int
 	Prev, Next     string
@@ -281,7 +284,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 	for i := range rows {
 		rows[i].P = rp
 	}
-	d.Rows = rows
+	d.Body = rowsHTML(rows)
 	d.Results = v.T("results")
 	if d.Total == "1" {
 		d.Results = v.T("results.one")
