@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -76,8 +77,10 @@ type page struct {
 	Title string
 	Nav   string
 	Stale []staleRow
-	Query url.Values
-	Data  any
+	// StaleMore counts the stale sources the banner does not name.
+	StaleMore string
+	Query     url.Values
+	Data      any
 	// Version, set on the dashboard, is the snapshot's version: the
 	// page's script reloads the page's content when /api/v1/status
 	// reports another one.
@@ -98,6 +101,9 @@ type liveInfo struct {
 	RefreshMS     int64
 	StaleAfterS   int64
 }
+
+// staleShown is how many stale sources the banner names.
+const staleShown = 10
 
 type staleRow struct {
 	Tenant, Source, Last string
@@ -124,14 +130,25 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, name string, p p
 			StaleAfterS: int64((3 * s.o.Interval).Seconds())}
 		p.PageStale = s.pageStale(len(states), last)
 	}
+	var stale []store.SourceState
 	for _, st := range states {
 		if s.isStale(st, now) {
-			last := p.V.T("stale.never")
-			if !st.UpdatedAt.IsZero() {
-				last = p.V.Time(st.UpdatedAt)
-			}
-			p.Stale = append(p.Stale, staleRow{st.Tenant, string(st.Source), last})
+			stale = append(stale, st)
 		}
+	}
+	// The longest without a poll first; a thousand tenants' outage names
+	// staleShown of them and counts the others.
+	slices.SortStableFunc(stale, func(a, b store.SourceState) int { return a.UpdatedAt.Compare(b.UpdatedAt) })
+	for i, st := range stale {
+		if i == staleShown {
+			p.StaleMore = p.V.F("stale.more", "n", len(stale)-staleShown)
+			break
+		}
+		last := p.V.T("stale.never")
+		if !st.UpdatedAt.IsZero() {
+			last = p.V.Time(st.UpdatedAt)
+		}
+		p.Stale = append(p.Stale, staleRow{st.Tenant, string(st.Source), last})
 	}
 	p.Query = r.URL.Query()
 	var b strings.Builder

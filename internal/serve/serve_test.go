@@ -275,6 +275,35 @@ func TestReadiness(t *testing.T) {
 	}
 }
 
+// TestStaleBannerNamesTen: when a thousand tenants' polls fail (an
+// outage of sign-in), every page's banner names the ten sources longest
+// without a poll and counts the others, instead of two thousand lines.
+func TestStaleBannerNamesTen(t *testing.T) {
+	st := smallStore(t)
+	for i := range 12 {
+		for _, src := range []model.Source{model.SourceMC, model.SourceSHD} {
+			if _, err := st.Commit(t.Context(), store.Batch{Tenant: fmt.Sprintf("t%02d", i), Source: src, Cursor: &store.Cursor{Baselined: true}}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	later := func() time.Time { return time.Now().Add(10 * time.Hour) }
+	ts := newServer(t, st, serve.Options{Interval: time.Hour, Now: later})
+	for _, tt := range []struct{ lang, more, link string }{
+		{"en", "…and 14 more sources.", `<a href="/#grid">`},
+		{"ja", "ほか 14 件のソース。", `<a href="/?lang=ja#grid">`},
+	} {
+		_, _, body := get(t, ts.URL+"/messages?lang="+tt.lang)
+		banner, _, _ := strings.Cut(body[strings.Index(body, `id="stale"`)+1:], "</div>")
+		if n := strings.Count(banner, "<li>"); n != 10 {
+			t.Errorf("%s: banner names %d sources, want 10", tt.lang, n)
+		}
+		if !strings.Contains(banner, tt.more) || !strings.Contains(banner, tt.link) {
+			t.Errorf("%s: banner does not count the other 14 or link the tenant grid:\n%s", tt.lang, banner)
+		}
+	}
+}
+
 func TestFeeds(t *testing.T) {
 	st := fixture(t)
 	ts := newServer(t, st, serve.Options{})
