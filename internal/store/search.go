@@ -81,17 +81,23 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 		}
 		seen += len(scanned)
 		if len(docs) > 0 {
-			// The numbers are our own integers: they are written into the text.
-			ids := make([]string, len(docs))
-			for i, d := range docs {
-				ids[i] = strconv.FormatInt(d, 10)
-			}
-			in := cond + "x.doc IN (" + strings.Join(ids, ", ") + ")"
 			had := len(keys)
-			if had < want {
-				if keys, err = s.pageKeys(ctx, s.rdb, s.d.byDoc, in, args, want-had, keys); err != nil {
+			// The page takes the chunk's newest documents, a few at a
+			// time (at least twice as many as it lacks keys, then twice
+			// as many again), each batch ending at the end of a second:
+			// the items of a document share its second, so the batches'
+			// keys follow one another in page order. A chunk sized for
+			// the count (1,844 documents for "Teams") joined all of its
+			// documents to their items for the page's last ten keys.
+			for rest, size := docs, max(2*(want-had), 16); len(rest) > 0 && len(keys) < want; size *= 2 {
+				n := min(size, len(rest))
+				for n < len(rest) && rest[n]>>docSeqBits == rest[n-1]>>docSeqBits {
+					n++
+				}
+				if keys, err = s.pageKeys(ctx, s.rdb, s.d.byDoc, cond+docsIn(rest[:n]), args, want-len(keys), keys); err != nil {
 					return nil, 0, err
 				}
+				rest = rest[n:]
 			}
 			switch {
 			case counted >= count:
@@ -100,7 +106,7 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 				counted += len(keys) - had
 			default:
 				var n int
-				if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+s.d.byDoc+in+`
+				if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+s.d.byDoc+cond+docsIn(docs)+`
 					LIMIT `+strconv.Itoa(count-counted)+`) AS m`, args...).Scan(&n); err != nil {
 					return nil, 0, err
 				}
@@ -111,6 +117,22 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 		below = next
 	}
 	return keys, counted, nil
+}
+
+// docsIn is the condition "x.doc IN (docs)". The numbers are our own
+// integers: they are written into the text.
+func docsIn(docs []int64) string {
+	var b strings.Builder
+	b.Grow(len(docs)*18 + 16)
+	b.WriteString("x.doc IN (")
+	for i, d := range docs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(strconv.FormatInt(d, 10))
+	}
+	b.WriteString(")")
+	return b.String()
 }
 
 // nextChunk is how many documents the next step of a text search scans: at

@@ -58,6 +58,7 @@ func Run(t *testing.T, open func(t *testing.T) store.Store) {
 		{"SearchItems", testSearchItems},
 		{"CountCap", testCountCap},
 		{"TextSearchPaging", testTextSearchPaging},
+		{"TextSearchBatches", testTextSearchBatches},
 		{"DocTranslations", testDocTranslations},
 		{"SourceStatesAndCounts", testSourceStatesAndCounts},
 		{"SharedBlobs", testSharedBlobs},

@@ -133,3 +133,62 @@ func testTextSearchPaging(t *testing.T, s store.Store) {
 		})
 	}
 }
+
+// testTextSearchBatches checks the page of a text search when the newest
+// matching documents are not the page's: one tenant's 120 posts in the
+// newest twelve seconds, the other's 60 in six seconds before them, ten
+// documents per second numbered against their order of modification (the
+// first stored in a second is its last modified). A search of the second
+// tenant walks the first one's documents to reach its own, and a page
+// that ends inside a second must still take that second's items in order.
+func testTextSearchBatches(t *testing.T, s store.Store) {
+	ctx := ctxT(t)
+	r, ok := store.AsReader(s)
+	if !ok {
+		t.Fatal("the store has no Reader")
+	}
+	start := time.Date(2025, 7, 1, 0, 0, 0, 0, time.UTC)
+	for _, tn := range []struct {
+		name         string
+		first, posts int
+	}{{"busy", 100, 120}, {"quiet", 0, 60}} {
+		var items []store.Item
+		for i := range tn.posts {
+			sec, j := tn.first+i/10, i%10
+			m := model.Message{Title: fmt.Sprintf("Rollout %s %d", tn.name, i), Category: model.CategoryStayInformed,
+				Body:         "<p>rollout</p>",
+				LastModified: start.Add(time.Duration(sec)*time.Second + time.Duration(9-j)*time.Millisecond)}
+			items = append(items, msgItem(tn.name, fmt.Sprintf("MC%s%03d", tn.name, i), 1, m))
+		}
+		commit(t, s, store.Batch{Tenant: tn.name, Source: model.SourceMC, Items: items})
+	}
+	key := func(it store.Item) string { return it.Key.Tenant + "/" + it.Key.ID }
+	for _, tenants := range [][]string{nil, {"quiet"}} {
+		all, err := r.SearchItems(ctx, store.ItemQuery{Source: model.SourceMC, Tenants: tenants, Limit: 1000})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var want []string
+		for _, it := range all.Items {
+			want = append(want, key(it))
+		}
+		for limit := 1; limit <= 23; limit += 2 {
+			var got []string
+			for off := 0; off < len(want); off += limit {
+				p, err := r.SearchItems(ctx, store.ItemQuery{Source: model.SourceMC, Tenants: tenants, Text: "rollout", Limit: limit, Offset: off})
+				if err != nil {
+					t.Fatal(err)
+				}
+				if off == 0 && (p.Total != len(want) || !p.Exact) {
+					t.Errorf("tenants %v, limit %d: Total %d (exact %v), want %d", tenants, limit, p.Total, p.Exact, len(want))
+				}
+				for _, it := range p.Items {
+					got = append(got, key(it))
+				}
+			}
+			if !slices.Equal(got, want) {
+				t.Fatalf("tenants %v, pages of %d: %d items\ngot  %v\nwant %v", tenants, limit, len(got), got, want)
+			}
+		}
+	}
+}
