@@ -69,3 +69,11 @@ func ExecSQL(ctx context.Context, s Store, q string, args ...any) error {
 	_, err := ss.wdb.ExecContext(ctx, q, args...)
 	return err
 }
+
+// SetCountScan sets how many documents a text search reads at most for
+// its count, until the test ends (test only).
+func SetCountScan(t interface{ Cleanup(func()) }, n int) {
+	old := countScan
+	countScan = n
+	t.Cleanup(func() { countScan = old })
+}

@@ -106,6 +106,10 @@ type ItemQuery struct {
 	NoCount bool
 }
 
+// maxTenantParams is how many tenants of an ItemQuery are parameters of
+// their own; a longer list is one parameter.
+const maxTenantParams = 16
+
 // CountCap is how far SearchItems counts matches beyond Offset: counting
 // every match of a broad filter over 100,000 items cost more than the
 // page itself, and a reader needs "1,000+" rather than the exact number.
@@ -115,7 +119,8 @@ const CountCap = 1000
 type ItemPage struct {
 	Items []Item
 	// Total is the number of matches when Exact; otherwise there are more
-	// than Total (Offset + CountCap) matches.
+	// than Total: Offset + CountCap, or fewer when a text search stopped
+	// counting at the documents it reads for a count (countScan).
 	Total int
 	Exact bool
 	// More reports whether matches follow this page.
@@ -180,7 +185,19 @@ func (s *sqlStore) itemWhere(q ItemQuery) (string, []any, error) {
 		args = append(args, v)
 		return "$" + strconv.Itoa(len(args))
 	}
-	if q.Tenants != nil {
+	switch {
+	case q.Tenants == nil:
+	case len(q.Tenants) > 0 && len(q.Tenants) <= maxTenantParams:
+		// A few tenants are parameters of their own, so that the planner
+		// counts them: SQLite guessed that a list read through json_each
+		// was long and walked every tenant's posts by time for one
+		// tenant's page (9 ms instead of 0.2 at 100,000 items).
+		ps := make([]string, len(q.Tenants))
+		for i, tn := range q.Tenants {
+			ps[i] = arg(tn)
+		}
+		conds = append(conds, "x.tenant IN ("+strings.Join(ps, ", ")+")")
+	default:
 		list, err := s.d.listArg(q.Tenants)
 		if err != nil {
 			return "", nil, err
@@ -339,13 +356,14 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 	var (
 		keys    []pageKey
 		counted = -1 // the matches counted apart from the keys, up to want
+		partial bool // counting stopped short of want (countScan)
 	)
 	if words := strings.Fields(q.Text); len(words) > 0 {
 		count := 0
 		if !q.NoCount {
 			count = want
 		}
-		keys, counted, err = s.textKeys(ctx, q, words, where, args, offset+limit+1, count)
+		keys, counted, partial, err = s.textKeys(ctx, q, words, where, args, offset+limit+1, count)
 	} else {
 		// Without text the page's keys are walked in page order and the
 		// matches counted apart, in any order: walking a thousand keys in
@@ -368,7 +386,7 @@ func (s *sqlStore) SearchItems(ctx context.Context, q ItemQuery) (ItemPage, erro
 			// lag the keys by one.
 			n = max(counted, n)
 		}
-		page.Total, page.Exact = min(n, offset+CountCap), n <= offset+CountCap
+		page.Total, page.Exact = min(n, offset+CountCap), n <= offset+CountCap && !partial
 	}
 	if offset >= len(keys) {
 		return page, nil

@@ -19,23 +19,31 @@ import (
 // the number of matches, and no match is collected beyond what the page
 // needs.
 
+// countScan is how many documents a text search reads at most to count
+// its matches (its page reads as many as the page needs). The documents
+// of a single word all match it, so the bound holds back only a count
+// whose other conditions reject most of them: one tenant of a hundred
+// (a "Teams" search in one tenant counted by reading the whole index,
+// 240 ms at 100,000 items), or a short word with a common long one.
+var countScan = 8192
+
 // textKeys returns the first want keys of the items matching q (whose
 // conditions other than text are where/args) and every word of words, and
-// the number of such items up to count (0: not counted). The keys are read
-// in page order; the items beyond them are only counted (in any order,
-// inside the database): at 100,000 items the count of a common word's
-// thousand matches cost more than the page when every match came back as
-// a key.
-func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, where string, args []any, want, count int) ([]pageKey, int, error) {
+// the number of such items up to count (0: not counted), partial when it
+// stopped counting at countScan documents. The keys are read in page
+// order; the items beyond them are only counted (in any order, inside the
+// database): at 100,000 items the count of a common word's thousand
+// matches cost more than the page when every match came back as a key.
+func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, where string, args []any, want, count int) (keys []pageKey, counted int, partial bool, err error) {
 	below := int64(math.MaxInt64)
 	if q.After != "" {
 		lm, _, err := parseAfter(q.After)
 		if err != nil {
-			return nil, 0, err
+			return nil, 0, false, err
 		}
 		t, err := decodeTime(lm)
 		if err != nil {
-			return nil, 0, fmt.Errorf("bad page cursor %q", q.After)
+			return nil, 0, false, fmt.Errorf("bad page cursor %q", q.After)
 		}
 		_, hi := docRange(docSecond(t))
 		below = hi + 1
@@ -48,17 +56,23 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 	if where != "" {
 		cond = where + " AND "
 	}
-	var (
-		keys    []pageKey
-		counted int
-	)
 	var seen, found int // documents scanned so far, and the matches they gave
-	for chunk := 64; (len(keys) < want || counted < count) && below > floor; chunk = nextChunk(chunk, seen, found, max(want-len(keys), count-counted)) {
+	// The next step reads what the page still needs, or what the count
+	// needs within countScan if that is more.
+	step := func(last int) int {
+		n := min(nextChunk(last, seen, found, count-counted), countScan-seen)
+		if len(keys) < want {
+			n = max(n, nextChunk(last, seen, found, want-len(keys)))
+		}
+		return n
+	}
+	for chunk := 64; (len(keys) < want || counted < count && seen < countScan) && below > floor; chunk = step(chunk) {
 		docs, scanned, err := s.d.textSearch(ctx, s.rdb, words, floor, below, chunk)
 		if err != nil {
-			return nil, 0, fmt.Errorf("full-text search: %w", err)
+			return nil, 0, false, fmt.Errorf("full-text search: %w", err)
 		}
 		if len(scanned) == 0 {
+			below = floor // nothing is left
 			break
 		}
 		next := floor // nothing is left below a chunk that was not full
@@ -68,7 +82,7 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 				// The whole chunk is one second: take all of that second.
 				lo, _ := docRange(last)
 				if docs, _, err = s.d.textSearch(ctx, s.rdb, words, max(floor, lo), below, 0); err != nil {
-					return nil, 0, fmt.Errorf("full-text search: %w", err)
+					return nil, 0, false, fmt.Errorf("full-text search: %w", err)
 				}
 				next = lo
 			} else {
@@ -95,7 +109,7 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 					n++
 				}
 				if keys, err = s.pageKeys(ctx, s.rdb, s.d.byDoc, cond+docsIn(rest[:n]), args, want-len(keys), keys); err != nil {
-					return nil, 0, err
+					return nil, 0, false, err
 				}
 				rest = rest[n:]
 			}
@@ -108,7 +122,7 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 				var n int
 				if err := s.rdb.QueryRowContext(ctx, `SELECT count(*) FROM (SELECT 1 FROM `+s.d.byDoc+cond+docsIn(docs)+`
 					LIMIT `+strconv.Itoa(count-counted)+`) AS m`, args...).Scan(&n); err != nil {
-					return nil, 0, err
+					return nil, 0, false, err
 				}
 				counted += n
 			}
@@ -116,7 +130,7 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 		found = max(len(keys), counted)
 		below = next
 	}
-	return keys, counted, nil
+	return keys, counted, counted < count && below > floor, nil
 }
 
 // docsIn is the condition "x.doc IN (docs)". The numbers are our own
