@@ -45,6 +45,17 @@ func TestTextCountScan(t *testing.T) {
 				}
 			}
 			r, _ := store.AsReader(st)
+			// Tenants as parameters of their own (up to 16) and as one list.
+			for _, n := range []int{2, 16, 17, 20} {
+				var ts []string
+				for tn := range n {
+					ts = append(ts, fmt.Sprintf("t%02d", tn))
+				}
+				p, err := r.SearchItems(t.Context(), store.ItemQuery{Source: model.SourceMC, Tenants: ts, Limit: 1000})
+				if err != nil || len(p.Items) != 30*n || p.Total != 30*n {
+					t.Fatalf("%d tenants list %d items of %d (%v), want %d", n, len(p.Items), p.Total, err, 30*n)
+				}
+			}
 			list, err := r.SearchItems(t.Context(), store.ItemQuery{Source: model.SourceMC, Tenants: []string{"t07"}, Limit: 100})
 			if err != nil || len(list.Items) != 30 {
 				t.Fatalf("t07 lists %d items (%v), want 30", len(list.Items), err)
