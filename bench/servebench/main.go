@@ -5,7 +5,8 @@
 // p50/p99. Then it compares full-text searches (an English word in nearly
 // every item, item IDs, Japanese words of one, two and six characters,
 // Japanese words found only in the translations of the titles in the
-// translation memory, words of both kinds, a search across sources) with
+// translation memory, words of both kinds, a search across sources, and
+// searches in one tenant of the hundred) with
 // the list pages they filter, at 2 and 8 connections of its own HTTP
 // client, printing p50, p99 and the ratio of each search's p50 to its
 // list's.
@@ -147,6 +148,9 @@ func searchVsList(base string, conns int, dur time.Duration) {
 		{"/messages", "/messages?q=" + url.QueryEscape("更新")},
 		{"/messages", "/messages?q=" + url.QueryEscape("提供終了 録画")},
 		{"/messages", "/messages?q=" + url.QueryEscape("MC0042042 更新")},
+		// One tenant of the hundred (a help desk's view of a customer).
+		{"/messages?tenant=t042", "/messages?tenant=t042&q=Teams"},
+		{"/messages?tenant=t042", "/messages?tenant=t042&q=" + url.QueryEscape("録画")},
 		{"/api/v1/items?source=mc&limit=50", "/api/v1/items?source=mc&limit=50&q=retirement"},
 		{"/api/v1/items?limit=20", "/api/v1/items?q=mailbox&limit=20"},
 		{"/api/v1/items?limit=20", "/api/v1/items?q=EX0042004&limit=20"},
