@@ -66,6 +66,8 @@ type tabLink struct {
 type facet struct {
 	Name, Label string
 	Options     []facetOpt
+	// Body is the options written out, with their counts (rows.go).
+	Body template.HTML
 }
 
 type facetOpt struct {
@@ -88,7 +90,6 @@ type listData struct {
 	From, To       int
 	Prev, Next     string
 	RSS, Atom, ICS string
-	Tenants        []model.Tenant
 	Tabs           []tabLink
 	Cols           []listCol
 	Facets         []facet
@@ -99,8 +100,10 @@ type listData struct {
 	Sorted bool
 	// Results is the word after Total ("results", "result").
 	Results string
-	// Handlings are the choices of the handling filter.
-	Handlings []facetOpt
+	// TenantOptions and HandlingOptions are the choices of the tenant and
+	// handling filters written out (rows.go): a thousand tenants made three
+	// thousand template actions on every page.
+	TenantOptions, HandlingOptions template.HTML
 	// Multi is true when the store has several tenants: the rows compare
 	// their items across tenants (msp.go).
 	Multi bool
@@ -180,7 +183,7 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 		return
 	}
 	now := s.now()
-	d := listData{Source: string(src), Tenants: tenants, Sorted: !v.Static}
+	d := listData{Source: string(src), Sorted: !v.Static}
 	pageLink := func(off int) string {
 		c := url.Values{}
 		for k, vs := range q {
@@ -340,13 +343,23 @@ func (s *Server) handleList(w http.ResponseWriter, r *http.Request, src model.So
 	}
 	if !v.Static {
 		d.Facets = s.facets(r, v, src, q)
+		for i := range d.Facets {
+			d.Facets[i].Body = optionsHTML(d.Facets[i].Options, true)
+		}
+		var hs []facetOpt
 		for _, h := range []string{"open", "acknowledged", "done", "not_applicable", "mine"} {
 			label := v.Enum("handling", h)
 			if h == "mine" {
 				label = v.T("filter.mine")
 			}
-			d.Handlings = append(d.Handlings, facetOpt{Value: h, Label: label, Selected: q.Get("handling") == h})
+			hs = append(hs, facetOpt{Value: h, Label: label, Selected: q.Get("handling") == h})
 		}
+		d.HandlingOptions = optionsHTML(hs, false)
+		ts := make([]facetOpt, len(tenants))
+		for i, tn := range tenants {
+			ts[i] = facetOpt{Value: tn.ID, Label: tn.ID, Selected: tn.ID == q.Get("tenant")}
+		}
+		d.TenantOptions = optionsHTML(ts, false)
 	}
 
 	// Feeds of the same filter (the tab's included).

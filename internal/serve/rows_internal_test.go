@@ -106,3 +106,27 @@ func TestRowsHTMLMatchesTemplate(t *testing.T) {
 		}
 	}
 }
+
+// TestOptionsHTMLMatchesTemplate: the filters' choices, written by
+// optionsHTML, are what list.html wrote for them, hostile values included.
+func TestOptionsHTMLMatchesTemplate(t *testing.T) {
+	const oracle = `{{define "counts"}}{{range .}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}} ({{.N}})</option>{{end}}{{end}}` +
+		`{{define "plain"}}{{range .}}<option value="{{.Value}}"{{if .Selected}} selected{{end}}>{{.Label}}</option>{{end}}{{end}}`
+	tmpl := template.Must(template.New("options").Parse(oracle))
+	var opts []facetOpt
+	for i, v := range []string{"", "t042", `"><script>x</script>`, "a&b+c", "暗号化", "' onclick='x", "a\x00b", "Microsoft Teams"} {
+		opts = append(opts, facetOpt{Value: v, Label: v + " " + strings.ToUpper(v), N: i * 7, Selected: i%3 == 1})
+	}
+	for _, tt := range []struct {
+		name   string
+		counts bool
+	}{{"counts", true}, {"plain", false}} {
+		var want strings.Builder
+		if err := tmpl.ExecuteTemplate(&want, tt.name, opts); err != nil {
+			t.Fatal(err)
+		}
+		if got := string(optionsHTML(opts, tt.counts)); got != want.String() {
+			t.Errorf("%s:\n got: %q\nwant: %q", tt.name, got, want.String())
+		}
+	}
+}
