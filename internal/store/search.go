@@ -94,7 +94,19 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 			}
 		}
 		seen += len(scanned)
-		if len(docs) > 0 {
+		switch {
+		case len(docs) > 0 && len(q.Tenants) > 0:
+			// A tenant filter keeps few of the documents' items: read the
+			// tenants' items of the step's seconds instead (window.go).
+			ms, err := s.windowMatches(ctx, cond, args, docs)
+			if err != nil {
+				return nil, 0, false, err
+			}
+			keys = append(keys, ms[:min(len(ms), max(want-len(keys), 0))]...)
+			if counted < count {
+				counted += min(len(ms), count-counted)
+			}
+		case len(docs) > 0:
 			had := len(keys)
 			// The page takes the chunk's newest documents, a few at a
 			// time (at least twice as many as it lacks keys, then twice

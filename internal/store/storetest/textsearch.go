@@ -130,6 +130,26 @@ func testTextSearchPaging(t *testing.T, s store.Store) {
 			if !slices.Equal(sub, wantSub) {
 				t.Errorf("search %q in fabrikam since %v = %v, want %v", q, since, sub, wantSub)
 			}
+			// Both tenants named: the same items as no filter, the two
+			// copies of each post (modified at the same instant) in order.
+			var both []string
+			bq := store.ItemQuery{Source: model.SourceMC, Tenants: []string{"contoso", "fabrikam"}, Text: q, Limit: 13}
+			for range 100 {
+				p, err := r.SearchItems(ctx, bq)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, it := range p.Items {
+					both = append(both, key(it))
+				}
+				if !p.More {
+					break
+				}
+				bq.After = p.Next
+			}
+			if !slices.Equal(both, want) {
+				t.Errorf("search %q in both tenants:\ngot  %v\nwant %v", q, both, want)
+			}
 		})
 	}
 }
