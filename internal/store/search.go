@@ -20,12 +20,13 @@ import (
 // needs.
 
 // countScan is how many documents a text search reads at most to count
-// its matches (its page reads as many as the page needs). The documents
-// of a single word all match it, so the bound holds back only a count
-// whose other conditions reject most of them: one tenant of a hundred
-// (a "Teams" search in one tenant counted by reading the whole index,
-// 240 ms at 100,000 items), or a short word with a common long one.
-var countScan = 8192
+// its matches (its page reads as many as the page needs): the largest
+// step (nextChunk). The documents of a single word all match it, so the
+// bound holds back only a count whose other conditions reject most of
+// them: one tenant of a hundred (a "Teams" search in one tenant counted
+// by reading the whole index, 240 ms at 100,000 items), the incidents (a
+// fifth of the documents), or a short word with a common long one.
+var countScan = 4096
 
 // textKeys returns the first want keys of the items matching q (whose
 // conditions other than text are where/args) and every word of words, and
