@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"math"
@@ -61,21 +62,7 @@ func (s *sqlStore) windowMatches(ctx context.Context, cond string, args []any, d
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("search items: %w", err)
 	}
-	slices.SortFunc(out, func(a, b pageKey) int {
-		if a.lm != b.lm {
-			return cmpDesc(a.lm, b.lm)
-		}
-		return cmpDesc(a.fid, b.fid)
-	})
+	// Page order: newest first, then the higher fid.
+	slices.SortFunc(out, func(a, b pageKey) int { return cmp.Or(cmp.Compare(b.lm, a.lm), cmp.Compare(b.fid, a.fid)) })
 	return out, nil
-}
-
-func cmpDesc(a, b int64) int {
-	switch {
-	case a > b:
-		return -1
-	case a < b:
-		return 1
-	}
-	return 0
 }

@@ -58,6 +58,24 @@ func testTextSearchPaging(t *testing.T, s store.Store) {
 		t.Fatalf("listing: %d items, want 480", len(all.Items))
 	}
 	key := func(it store.Item) string { return it.Key.Tenant + "/" + it.Key.ID }
+	// walk follows q's keyset pages (After) to the end.
+	walk := func(q store.ItemQuery) []string {
+		var out []string
+		for range 100 {
+			p, err := r.SearchItems(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, it := range p.Items {
+				out = append(out, key(it))
+			}
+			if !p.More {
+				break
+			}
+			q.After = p.Next
+		}
+		return out
+	}
 	for _, q := range []string{"alpha", "録画", "録", "q", "zz", "zz-top", "alpha 録画", "q 録", "MC100042", "mc10004 alpha", "rollout", "nothing"} {
 		var want []string
 		for _, it := range all.Items {
@@ -85,7 +103,7 @@ func testTextSearchPaging(t *testing.T, s store.Store) {
 				t.Errorf("search %q: Total %d (exact %v), want %d", q, page.Total, page.Exact, len(want))
 			}
 			// Offset pages and keyset pages cover the same items in order.
-			var off, keyset []string
+			var off []string
 			for o := 0; o < len(want)+7; o += 7 {
 				p, err := r.SearchItems(ctx, store.ItemQuery{Source: model.SourceMC, Text: q, Limit: 7, Offset: o})
 				if err != nil {
@@ -95,20 +113,7 @@ func testTextSearchPaging(t *testing.T, s store.Store) {
 					off = append(off, key(it))
 				}
 			}
-			kq := store.ItemQuery{Source: model.SourceMC, Text: q, Limit: 11, NoCount: true}
-			for range 100 {
-				p, err := r.SearchItems(ctx, kq)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, it := range p.Items {
-					keyset = append(keyset, key(it))
-				}
-				if !p.More {
-					break
-				}
-				kq.After = p.Next
-			}
+			keyset := walk(store.ItemQuery{Source: model.SourceMC, Text: q, Limit: 11, NoCount: true})
 			if !slices.Equal(off, want) || !slices.Equal(keyset, want) {
 				t.Errorf("search %q by pages:\noffset %v\nkeyset %v\nwant   %v", q, off, keyset, want)
 			}
@@ -132,21 +137,7 @@ func testTextSearchPaging(t *testing.T, s store.Store) {
 			}
 			// Both tenants named: the same items as no filter, the two
 			// copies of each post (modified at the same instant) in order.
-			var both []string
-			bq := store.ItemQuery{Source: model.SourceMC, Tenants: []string{"contoso", "fabrikam"}, Text: q, Limit: 13}
-			for range 100 {
-				p, err := r.SearchItems(ctx, bq)
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, it := range p.Items {
-					both = append(both, key(it))
-				}
-				if !p.More {
-					break
-				}
-				bq.After = p.Next
-			}
+			both := walk(store.ItemQuery{Source: model.SourceMC, Tenants: []string{"contoso", "fabrikam"}, Text: q, Limit: 13})
 			if !slices.Equal(both, want) {
 				t.Errorf("search %q in both tenants:\ngot  %v\nwant %v", q, both, want)
 			}
