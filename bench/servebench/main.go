@@ -11,7 +11,7 @@
 // client, printing p50, p99 and the ratio of each search's p50 to its
 // list's.
 //
-//	go run ./bench/servebench -dir /tmp/sb -duration 30s [-search-duration 10s] [-search-conns 2,8] [-wrk=false] [-cpuprofile FILE]
+//	go run ./bench/servebench -dir /tmp/sb -duration 30s [-search-duration 10s] [-search-conns 2,8] [-wrk=false] [-cpuprofile FILE] [-cpu-requests 200] [-only REGEXP]
 package main
 
 import (
@@ -50,9 +50,18 @@ func main() {
 	conns := flag.Int("connections", 8, "wrk connections (bounded load)")
 	useWrk := flag.Bool("wrk", true, "run the wrk table (when wrk is installed)")
 	searchDur := flag.Duration("search-duration", 10*time.Second, "duration of each search-vs-list measurement")
-	searchConns := flag.String("search-conns", "2,8", "connections of the search-vs-list measurements")
+	searchConns := flag.String("search-conns", "2,8", "connections of the search-vs-list measurements (\"\": none)")
 	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile of the measurements (server and client share the process) to this file")
+	cpuRequests := flag.Int("cpu-requests", 0, "before the latency measurements, request each page of the search-vs-list table this many times, one at a time, and print the CPU time per request (server and client)")
+	only := flag.String("only", "", "measure only the searches matching this regular expression (and their lists)")
 	flag.Parse()
+	if *only != "" {
+		re, err := regexp.Compile(*only)
+		if err != nil {
+			log.Fatalf("bad -only: %v", err)
+		}
+		pairs = slices.DeleteFunc(pairs, func(p pair) bool { return !re.MatchString(p.search) })
+	}
 	if *dir == "" {
 		log.Fatal("-dir is required")
 	}
@@ -104,7 +113,13 @@ func main() {
 	} else if *useWrk {
 		runWrk(base, *conns, *dur)
 	}
+	if *cpuRequests > 0 {
+		cpuPerRequest(base, *cpuRequests)
+	}
 	for _, c := range strings.Split(*searchConns, ",") {
+		if *searchConns == "" {
+			break // -search-conns "": no latency table
+		}
 		n, err := strconv.Atoi(strings.TrimSpace(c))
 		if err != nil || n < 1 {
 			log.Fatalf("bad -search-conns %q", *searchConns)
@@ -133,30 +148,70 @@ func runWrk(base string, conns int, dur time.Duration) {
 	}
 }
 
+// pair is a search and the list page it filters.
+type pair struct{ list, search string }
+
+// pairs are the searches of the search-vs-list table.
+var pairs = []pair{
+	{"/messages", "/messages?q=Teams"},
+	{"/messages", "/messages?q=MC0042042"},
+	{"/messages", "/messages?q=" + url.QueryEscape("録画")},
+	{"/messages", "/messages?q=" + url.QueryEscape("録")},
+	{"/messages", "/messages?q=" + url.QueryEscape("自動的に削除")},
+	{"/messages", "/messages?q=" + url.QueryEscape("mailbox 録画")},
+	{"/messages", "/messages?q=" + url.QueryEscape("提供終了")},
+	{"/messages", "/messages?q=" + url.QueryEscape("更新")},
+	{"/messages", "/messages?q=" + url.QueryEscape("提供終了 録画")},
+	{"/messages", "/messages?q=" + url.QueryEscape("MC0042042 更新")},
+	// The incidents and advisories (a fifth of the documents).
+	{"/issues", "/issues?q=Exchange"},
+	// One tenant of the hundred (a help desk's view of a customer).
+	{"/messages?tenant=t042", "/messages?tenant=t042&q=Teams"},
+	{"/messages?tenant=t042", "/messages?tenant=t042&q=" + url.QueryEscape("録画")},
+	{"/api/v1/items?source=mc&limit=50", "/api/v1/items?source=mc&limit=50&q=retirement"},
+	{"/api/v1/items?limit=20", "/api/v1/items?q=mailbox&limit=20"},
+	{"/api/v1/items?limit=20", "/api/v1/items?q=EX0042004&limit=20"},
+}
+
+// cpuPerRequest requests each page of pairs n times, one request at a
+// time, and prints the CPU time the process (server and client) used per
+// request: a figure that depends less than latency on what else the
+// machine runs.
+func cpuPerRequest(base string, n int) {
+	client := &http.Client{}
+	fmt.Printf("\nCPU per request, %d requests each, one at a time:\n\n| page | CPU-ms |\n|---|---|\n", n)
+	done := map[string]bool{}
+	for _, p := range pairs {
+		for _, u := range []string{p.list, p.search} {
+			if done[u] {
+				continue
+			}
+			done[u] = true
+			before, ok := processCPU()
+			if !ok {
+				log.Print("CPU time is not measured on this system")
+				return
+			}
+			for range n {
+				resp, err := client.Get(base + u)
+				if err != nil {
+					log.Fatalf("GET %s: %v", u, err)
+				}
+				_, _ = io.Copy(io.Discard, resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != http.StatusOK {
+					log.Fatalf("GET %s: %s", u, resp.Status)
+				}
+			}
+			after, _ := processCPU()
+			fmt.Printf("| `%s` | %.1f |\n", u, float64(after-before)/float64(n)/1e6)
+		}
+	}
+}
+
 // searchVsList measures each search against the list page it filters,
 // with conns concurrent clients for dur each.
 func searchVsList(base string, conns int, dur time.Duration) {
-	type pair struct{ list, search string }
-	pairs := []pair{
-		{"/messages", "/messages?q=Teams"},
-		{"/messages", "/messages?q=MC0042042"},
-		{"/messages", "/messages?q=" + url.QueryEscape("録画")},
-		{"/messages", "/messages?q=" + url.QueryEscape("録")},
-		{"/messages", "/messages?q=" + url.QueryEscape("自動的に削除")},
-		{"/messages", "/messages?q=" + url.QueryEscape("mailbox 録画")},
-		{"/messages", "/messages?q=" + url.QueryEscape("提供終了")},
-		{"/messages", "/messages?q=" + url.QueryEscape("更新")},
-		{"/messages", "/messages?q=" + url.QueryEscape("提供終了 録画")},
-		{"/messages", "/messages?q=" + url.QueryEscape("MC0042042 更新")},
-		// The incidents and advisories (a fifth of the documents).
-		{"/issues", "/issues?q=Exchange"},
-		// One tenant of the hundred (a help desk's view of a customer).
-		{"/messages?tenant=t042", "/messages?tenant=t042&q=Teams"},
-		{"/messages?tenant=t042", "/messages?tenant=t042&q=" + url.QueryEscape("録画")},
-		{"/api/v1/items?source=mc&limit=50", "/api/v1/items?source=mc&limit=50&q=retirement"},
-		{"/api/v1/items?limit=20", "/api/v1/items?q=mailbox&limit=20"},
-		{"/api/v1/items?limit=20", "/api/v1/items?q=EX0042004&limit=20"},
-	}
 	fmt.Printf("\nsearch vs list, %d connections, %v each:\n\n", conns, dur)
 	fmt.Printf("| search | p50 | p99 | req/s | list p50 | search/list |\n|---|---|---|---|---|---|\n")
 	lists := map[string]latency{}

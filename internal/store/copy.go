@@ -95,8 +95,8 @@ func Copy(ctx context.Context, src, dst Store, o CopyOptions) (CopyStats, error)
 			}
 		}
 		if d.d.name == "sqlite" {
-			for _, stmt := range []string{`DELETE FROM doc_fts`, `DELETE FROM doc_grams`} {
-				if _, err := tx.ExecContext(ctx, stmt); err != nil {
+			for _, t := range ftsTables {
+				if _, err := tx.ExecContext(ctx, `DELETE FROM `+t); err != nil {
 					return st, fmt.Errorf("copy store: empty destination index: %w", err)
 				}
 			}

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"github.com/pressly/goose/v3"
+
+	"github.com/shdmc/shdmc/internal/model"
 )
 
 // dialect holds everything that differs between the SQL engines. The SQL
@@ -85,7 +87,7 @@ type dialect struct {
 	// textSearch walks the documents of the full-text index numbered in
 	// [floor, below), newest first, at most limit (0: all) of them
 	// (scanned), and returns those that contain every word (docs).
-	textSearch func(ctx context.Context, q querier, words []string, floor, below int64, limit int) (docs, scanned []int64, err error)
+	textSearch func(ctx context.Context, q querier, words []string, src model.Source, floor, below int64, limit int) (docs, scanned []int64, err error)
 }
 
 // sqliteDialect describes modernc.org/sqlite.

@@ -6,6 +6,7 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -119,9 +120,12 @@ func rowOf(src model.Source, f *docFields, lastModified time.Time, removed bool)
 }
 
 // docText is what full-text search finds of a document: its title and ID,
-// and the plain text of its body, impact description and posts.
+// and the plain text of its body, impact description and posts; and the
+// source of the items that show it, by which a search of one source walks
+// only that source's documents.
 type docText struct {
 	title, body string
+	src         model.Source
 }
 
 func textOf(f *docFields) docText {
@@ -220,12 +224,27 @@ type indexer struct {
 	// noRelevance leaves out the relevance columns, which the schema
 	// has from migration 00014 on (reindex runs in migration 00010).
 	noRelevance bool
-	cp          *copier // nil: no COPY (insertRows)
+	// noSource: search_docs has no source column and the full-text
+	// tables no source marker (before 00019).
+	noSource bool
+	cp       *copier // nil: no COPY (insertRows)
 }
 
+// docKey names a document: its blob, the second of its items' last
+// modification and their source ("" in the schema before 00019).
 type docKey struct {
 	hash string
 	sec  int64
+	src  model.Source
+}
+
+// keyOf is the key of the document of w.
+func (ix *indexer) keyOf(w indexWork) docKey {
+	k := docKey{hash: w.hash, sec: docSecond(w.lastModified)}
+	if !ix.noSource {
+		k.src = w.src
+	}
+	return k
 }
 
 func (s *sqlStore) newIndexer(tx querier) *indexer {
@@ -279,8 +298,12 @@ func (ix *indexer) newDoc(ctx context.Context, hash string, sec int64, text docT
 // insertDoc adds a document to search_docs under number d and writes its
 // text; false when the number is taken.
 func (ix *indexer) insertDoc(ctx context.Context, d int64, hash string, t docText) (bool, error) {
-	res, err := ix.tx.ExecContext(ctx, `INSERT INTO search_docs (doc, hash) VALUES ($1, $2) ON CONFLICT (doc) DO NOTHING`,
-		d, keyArg(ix.s.d, hash, ix.hexKeys))
+	q, args := `INSERT INTO search_docs (doc, hash, source) VALUES ($1, $2, $3) ON CONFLICT (doc) DO NOTHING`,
+		[]any{d, keyArg(ix.s.d, hash, ix.hexKeys), string(t.src)}
+	if ix.noSource {
+		q, args = `INSERT INTO search_docs (doc, hash) VALUES ($1, $2) ON CONFLICT (doc) DO NOTHING`, args[:2]
+	}
+	res, err := ix.tx.ExecContext(ctx, q, args...)
 	if err != nil {
 		return false, err
 	}
@@ -293,15 +316,45 @@ func (ix *indexer) insertDoc(ctx context.Context, d int64, hash string, t docTex
 // docTextSQLite writes the text of document d to SQLite's full-text
 // tables.
 func docTextSQLite(ctx context.Context, ix *indexer, d int64, t docText) error {
-	if err := ix.exec(ctx, `INSERT INTO doc_fts (rowid, title, body) VALUES ($1, $2, $3)`, d, t.title, t.body); err != nil {
-		return err
-	}
 	grams := t.grams()
 	toks := make([]string, len(grams))
 	for i, g := range grams {
 		toks[i] = gramToken(g)
 	}
-	return ix.exec(ctx, `INSERT INTO doc_grams (rowid, grams) VALUES ($1, $2)`, d, strings.Join(toks, " "))
+	sfx := ftsSuffix(t.src)
+	if ix.noSource {
+		sfx = ""
+	}
+	if err := ix.exec(ctx, `INSERT INTO doc_fts`+sfx+` (rowid, title, body) VALUES ($1, $2, $3)`, d, t.title, t.body); err != nil {
+		return err
+	}
+	return ix.exec(ctx, `INSERT INTO doc_grams`+sfx+` (rowid, grams) VALUES ($1, $2)`, d, strings.Join(toks, " "))
+}
+
+// SQLite's full-text tables come in two pairs (migration 00019): doc_fts
+// and doc_grams index the documents of the Message Center and of service
+// health, doc_fts_shd and doc_grams_shd those of incidents and advisories
+// (SHD). A search of one source walks its own documents alone: a search of
+// the incidents walked every document and kept one in five, and a search
+// of the Message Center skipped the incidents' fifth.
+var ftsTables = []string{"doc_fts", "doc_grams", "doc_fts_shd", "doc_grams_shd"}
+
+// ftsSuffix is the suffix of the names of the full-text tables that index
+// the documents of source src.
+func ftsSuffix(src model.Source) string {
+	if src == model.SourceSHD {
+		return "_shd"
+	}
+	return ""
+}
+
+// ftsSuffixes are the suffixes of the full-text tables a search of source
+// src ("": every source) walks.
+func ftsSuffixes(src model.Source) []string {
+	if src == "" {
+		return []string{"", "_shd"}
+	}
+	return []string{ftsSuffix(src)}
 }
 
 // docTextPostgres writes the search text and grams of document d.
@@ -313,23 +366,29 @@ func docTextPostgres(ctx context.Context, ix *indexer, d int64, t docText) error
 // retext writes the text of every document of search_docs from its blob
 // (Copy moves document numbers, not the full-text index).
 func (s *sqlStore) retext(ctx context.Context, tx *sql.Tx) error {
-	ix := s.newIndexer(tx)
+	return s.newIndexer(tx).retext(ctx)
+}
+
+// retext writes the text of every document of search_docs from its blob.
+func (ix *indexer) retext(ctx context.Context) error {
+	tx := ix.tx
 	var after int64 = -1
 	for {
 		type row struct {
 			doc  int64
 			hash storedHash
+			src  string
 			data []byte
 		}
 		var list []row
-		rows, err := tx.QueryContext(ctx, `SELECT d.doc, d.hash, b.data FROM search_docs d JOIN blobs b ON b.hash = d.hash
+		rows, err := tx.QueryContext(ctx, `SELECT d.doc, d.hash, d.source, b.data FROM search_docs d JOIN blobs b ON b.hash = d.hash
 			WHERE d.doc > $1 ORDER BY d.doc LIMIT 1000`, after)
 		if err != nil {
 			return fmt.Errorf("rebuild full-text index: %w", err)
 		}
 		for rows.Next() {
 			var r row
-			if err := rows.Scan(&r.doc, &r.hash, &r.data); err != nil {
+			if err := rows.Scan(&r.doc, &r.hash, &r.src, &r.data); err != nil {
 				rows.Close()
 				return fmt.Errorf("rebuild full-text index: %w", err)
 			}
@@ -352,7 +411,8 @@ func (s *sqlStore) retext(ctx context.Context, tx *sql.Tx) error {
 			if err != nil {
 				return fmt.Errorf("rebuild full-text index: document %d: %w", r.doc, err)
 			}
-			if err := s.d.docText(ctx, ix, r.doc, t); err != nil {
+			t.src = model.Source(r.src)
+			if err := ix.s.d.docText(ctx, ix, r.doc, t); err != nil {
 				return fmt.Errorf("rebuild full-text index: document %d: %w", r.doc, err)
 			}
 		}
@@ -363,13 +423,35 @@ func (s *sqlStore) retext(ctx context.Context, tx *sql.Tx) error {
 	}
 }
 
-// deleteDocs removes documents from the full-text index.
+// deleteDocsSQLite removes documents from the full-text index: from the
+// tables of their source, which search_docs says.
 func deleteDocsSQLite(ctx context.Context, tx querier, docs []int64) error {
-	for _, q := range []string{`DELETE FROM doc_fts WHERE rowid = $1`, `DELETE FROM doc_grams WHERE rowid = $1`, `DELETE FROM search_docs WHERE doc = $1`} {
-		for _, d := range docs {
-			if _, err := tx.ExecContext(ctx, q, d); err != nil {
-				return err
-			}
+	for _, d := range docs {
+		var src string
+		err := tx.QueryRowContext(ctx, `SELECT source FROM search_docs WHERE doc = $1`, d).Scan(&src)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return err
+		}
+		if err := deleteText(ctx, tx, d, model.Source(src)); err != nil {
+			return err
+		}
+		if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE doc = $1`, d); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// deleteText removes the text of document d of source src from SQLite's
+// full-text tables (a contentless row is replaced by deleting it first).
+func deleteText(ctx context.Context, tx querier, d int64, src model.Source) error {
+	sfx := ftsSuffix(src)
+	for _, q := range []string{`DELETE FROM doc_fts` + sfx + ` WHERE rowid = $1`, `DELETE FROM doc_grams` + sfx + ` WHERE rowid = $1`} {
+		if _, err := tx.ExecContext(ctx, q, d); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -457,7 +539,7 @@ func (ix *indexer) items(ctx context.Context, work []indexWork) error {
 		if fields[i] == nil || asked[w.hash] {
 			continue
 		}
-		if _, ok := ix.docs[docKey{w.hash, docSecond(w.lastModified)}]; !ok {
+		if _, ok := ix.docs[ix.keyOf(w)]; !ok {
 			asked[w.hash] = true
 			want = append(want, w.hash)
 		}
@@ -469,7 +551,7 @@ func (ix *indexer) items(ctx context.Context, work []indexWork) error {
 		if fields[i] == nil {
 			continue
 		}
-		k := docKey{w.hash, docSecond(w.lastModified)}
+		k := ix.keyOf(w)
 		if _, ok := ix.docs[k]; ok {
 			continue
 		}
@@ -486,7 +568,9 @@ func (ix *indexer) items(ctx context.Context, work []indexWork) error {
 		if !ok {
 			continue
 		}
-		d, err := ix.newDoc(ctx, w.hash, k.sec, textOf(&full))
+		t := textOf(&full)
+		t.src = k.src
+		d, err := ix.newDoc(ctx, w.hash, k.sec, t)
 		if err != nil {
 			return err
 		}
@@ -507,7 +591,7 @@ func (ix *indexer) items(ctx context.Context, work []indexWork) error {
 		if f == nil {
 			continue
 		}
-		d, ok := ix.docs[docKey{w.hash, docSecond(w.lastModified)}]
+		d, ok := ix.docs[ix.keyOf(w)]
 		if !ok {
 			continue // its document did not parse after all
 		}
@@ -565,7 +649,11 @@ func (ix *indexer) findDocs(ctx context.Context, hashes []string, work []indexWo
 	}
 	lo, _ := docRange(first)
 	_, hi := docRange(last)
-	rows, err := ix.tx.QueryContext(ctx, `SELECT hash, doc FROM search_docs WHERE `+keyIn(ix.s.d, "hash", 1, ix.hexKeys)+
+	src := "source"
+	if ix.noSource {
+		src = "''"
+	}
+	rows, err := ix.tx.QueryContext(ctx, `SELECT hash, `+src+`, doc FROM search_docs WHERE `+keyIn(ix.s.d, "hash", 1, ix.hexKeys)+
 		` AND doc BETWEEN $2 AND $3`, list, lo, hi)
 	if err != nil {
 		return fmt.Errorf("find documents: %w", err)
@@ -573,13 +661,14 @@ func (ix *indexer) findDocs(ctx context.Context, hashes []string, work []indexWo
 	defer rows.Close()
 	for rows.Next() {
 		var (
-			h storedHash
-			d int64
+			h   storedHash
+			src string
+			d   int64
 		)
-		if err := rows.Scan(&h, &d); err != nil {
+		if err := rows.Scan(&h, &src, &d); err != nil {
 			return fmt.Errorf("find documents: %w", err)
 		}
-		k := docKey{h.s, d >> docSeqBits}
+		k := docKey{h.s, d >> docSeqBits, model.Source(src)}
 		if cur, ok := ix.docs[k]; !ok || d < cur {
 			ix.docs[k] = d
 		}

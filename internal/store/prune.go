@@ -516,7 +516,7 @@ const ftsMergeAt = 8
 // 'optimize' does, but incrementally; a step that changes fewer than two
 // rows found nothing left to merge (FTS5's documentation of 'merge').
 func (s *sqlStore) mergeFTS(ctx context.Context) error {
-	for _, t := range []string{"doc_fts", "doc_grams"} {
+	for _, t := range ftsTables {
 		// Merging rewrites the whole index: only when segments piled up
 		// (FTS5's own automerge keeps a steady state to a few per level).
 		var segs int

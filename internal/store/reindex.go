@@ -20,6 +20,7 @@ func (s *sqlStore) reindex(ctx context.Context, tx *sql.Tx) error {
 	ix := s.newIndexer(tx)
 	ix.hexKeys = true     // only migration 00010 reindexes
 	ix.noRelevance = true // migration 00010: the columns come with 00014
+	ix.noSource = true    // and the source of documents with 00019
 	type row struct {
 		tenant, src, id string
 		hash            storedHash

@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/shdmc/shdmc/internal/model"
 )
 
 // Full-text search. Each distinct document is indexed once (see index.go),
@@ -68,7 +70,7 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 		return n
 	}
 	for chunk := 64; (len(keys) < want || counted < count && seen < countScan) && below > floor; chunk = step(chunk) {
-		docs, scanned, err := s.d.textSearch(ctx, s.rdb, words, floor, below, chunk)
+		docs, scanned, err := s.d.textSearch(ctx, s.rdb, words, q.Source, floor, below, chunk)
 		if err != nil {
 			return nil, 0, false, fmt.Errorf("full-text search: %w", err)
 		}
@@ -82,7 +84,7 @@ func (s *sqlStore) textKeys(ctx context.Context, q ItemQuery, words []string, wh
 			if scanned[0]>>docSeqBits == last {
 				// The whole chunk is one second: take all of that second.
 				lo, _ := docRange(last)
-				if docs, _, err = s.d.textSearch(ctx, s.rdb, words, max(floor, lo), below, 0); err != nil {
+				if docs, _, err = s.d.textSearch(ctx, s.rdb, words, q.Source, max(floor, lo), below, 0); err != nil {
 					return nil, 0, false, fmt.Errorf("full-text search: %w", err)
 				}
 				next = lo
@@ -195,12 +197,14 @@ func splitWords(words []string) (long, short []string) {
 func ftsPhrase(w string) string { return `"` + strings.ReplaceAll(w, `"`, `""`) + `"` }
 
 // searchDocsSQLite walks, newest first, up to limit (0: all) documents
-// numbered in [floor, below) that contain the words of three characters or
-// more (the trigram table doc_fts) or, when there are none, the shorter
-// words (doc_grams): scanned. The documents of scanned that contain every
-// word are docs: with both kinds of words, scanned is filtered by a
-// lookup of the short words over the same range of numbers.
-func searchDocsSQLite(ctx context.Context, db querier, words []string, floor, below int64, limit int) (docs, scanned []int64, err error) {
+// of source src ("": any) numbered in [floor, below) that contain the
+// words of three characters or more (the trigram tables doc_fts) or, when
+// there are none, the shorter words (doc_grams): scanned. The documents of
+// scanned that contain every word are docs: with both kinds of words,
+// scanned is filtered by a lookup of the short words over the same range
+// of numbers. A search of every source merges the walks of both pairs of
+// tables (ftsTables), which SQLite does in order, without sorting.
+func searchDocsSQLite(ctx context.Context, db querier, words []string, src model.Source, floor, below int64, limit int) (docs, scanned []int64, err error) {
 	long, short := splitWords(words)
 	var phrases, toks []string
 	for _, w := range long {
@@ -213,7 +217,8 @@ func searchDocsSQLite(ctx context.Context, db querier, words []string, floor, be
 	if len(phrases) > 0 {
 		table, match = "doc_fts", strings.Join(phrases, " AND ")
 	}
-	q := `SELECT rowid FROM ` + table + ` WHERE ` + table + ` MATCH $1 AND rowid >= $2 AND rowid < $3 ORDER BY rowid DESC`
+	sfx := ftsSuffixes(src)
+	q := ftsWalk(table, sfx, `rowid >= $2 AND rowid < $3`) + ` ORDER BY rowid DESC`
 	if limit > 0 {
 		q += ` LIMIT ` + strconv.Itoa(limit)
 	}
@@ -221,7 +226,7 @@ func searchDocsSQLite(ctx context.Context, db querier, words []string, floor, be
 	if err != nil || len(scanned) == 0 || len(phrases) == 0 || len(toks) == 0 {
 		return scanned, scanned, err
 	}
-	have, err := scanDocs(ctx, db, `SELECT rowid FROM doc_grams WHERE doc_grams MATCH $1 AND rowid >= $2 AND rowid <= $3`,
+	have, err := scanDocs(ctx, db, ftsWalk("doc_grams", sfx, `rowid >= $2 AND rowid <= $3`),
 		strings.Join(toks, " AND "), scanned[len(scanned)-1], scanned[0])
 	if err != nil {
 		return nil, nil, err
@@ -238,15 +243,29 @@ func searchDocsSQLite(ctx context.Context, db querier, words []string, floor, be
 	return docs, scanned, nil
 }
 
+// ftsWalk selects the rowids of the full-text tables named table plus
+// each suffix that match $1 and cond.
+func ftsWalk(table string, suffixes []string, cond string) string {
+	parts := make([]string, len(suffixes))
+	for i, sfx := range suffixes {
+		parts[i] = `SELECT rowid FROM ` + table + sfx + ` WHERE ` + table + sfx + ` MATCH $1 AND ` + cond
+	}
+	return strings.Join(parts, ` UNION ALL `)
+}
+
 // searchDocsPostgres returns (twice: every document it reads matches),
-// newest first, up to limit (0: all) documents
+// newest first, up to limit (0: all) documents of source src ("": any)
 // numbered in [floor, below) that contain every word as a substring of
 // their lower-cased text; words of one or two characters are looked up
 // by grams, which the GIN index answers.
-func searchDocsPostgres(ctx context.Context, db querier, words []string, floor, below int64, limit int) (docs, scanned []int64, err error) {
+func searchDocsPostgres(ctx context.Context, db querier, words []string, src model.Source, floor, below int64, limit int) (docs, scanned []int64, err error) {
 	long, short := splitWords(words)
 	args := []any{floor, below}
 	q := `SELECT doc FROM search_docs WHERE doc >= $1 AND doc < $2`
+	if src != "" {
+		args = append(args, string(src))
+		q += ` AND source = $3`
+	}
 	for _, w := range long {
 		args = append(args, "%"+likeEscape(strings.ToLower(w))+"%")
 		q += ` AND search LIKE $` + strconv.Itoa(len(args)) + ` ESCAPE '\'`

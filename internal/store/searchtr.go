@@ -91,21 +91,37 @@ func (ix *indexer) retextHash(ctx context.Context, h string, data []byte) error 
 	if !ok {
 		return nil
 	}
-	docs, err := scanDocs(ctx, ix.tx, `SELECT doc FROM search_docs WHERE hash = $1`, keyArg(ix.s.d, h, false))
-	if err != nil || len(docs) == 0 {
+	type doc struct {
+		n   int64
+		src string
+	}
+	var docs []doc
+	rows, err := ix.tx.QueryContext(ctx, `SELECT doc, source FROM search_docs WHERE hash = $1`, keyArg(ix.s.d, h, false))
+	if err != nil {
+		return err
+	}
+	for rows.Next() {
+		var d doc
+		if err := rows.Scan(&d.n, &d.src); err != nil {
+			rows.Close()
+			return err
+		}
+		docs = append(docs, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(docs) == 0 {
 		return err
 	}
 	t, err := ix.translated(ctx, h, textOf(&f))
 	if err != nil {
 		return err
 	}
-	for _, d := range docs {
+	for _, dd := range docs {
+		d := dd.n
+		t.src = model.Source(dd.src)
 		if ix.s.d.name == "sqlite" {
-			// Contentless FTS5 rows are replaced by deleting them first.
-			for _, q := range []string{`DELETE FROM doc_fts WHERE rowid = $1`, `DELETE FROM doc_grams WHERE rowid = $1`} {
-				if err := ix.exec(ctx, q, d); err != nil {
-					return err
-				}
+			if err := deleteText(ctx, ix.tx, d, t.src); err != nil {
+				return err
 			}
 		}
 		if err := ix.s.d.docText(ctx, ix, d, t); err != nil {

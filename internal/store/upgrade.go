@@ -16,7 +16,9 @@ import (
 // SQL cannot do alike on both engines: 00010 moves the item JSON of stored
 // events to blobs (the exact bytes Commit would store, so that an event
 // shares the blob of its item's revision) and builds the read index of
-// 00009 (plain text, grams and document numbers) from every item.
+// 00009 (plain text, grams and document numbers) from every item; 00016
+// packs old blobs; 00019 rebuilds SQLite's full-text tables with the
+// source of each document (upgrade_source.go).
 func (s *sqlStore) goMigrations() []*goose.Migration {
 	return []*goose.Migration{
 		goose.NewGoMigration(10,
@@ -25,6 +27,9 @@ func (s *sqlStore) goMigrations() []*goose.Migration {
 		goose.NewGoMigration(16,
 			&goose.GoFunc{RunTx: s.packOldBlobs},
 			&goose.GoFunc{RunTx: unpackNothing}),
+		goose.NewGoMigration(19,
+			&goose.GoFunc{RunTx: s.upgradeDocSource},
+			&goose.GoFunc{RunTx: s.downgradeDocSource}),
 	}
 }
 
