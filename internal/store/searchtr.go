@@ -116,15 +116,14 @@ func (ix *indexer) retextHash(ctx context.Context, h string, data []byte) error 
 	if err != nil {
 		return err
 	}
-	for _, dd := range docs {
-		d := dd.n
-		t.src = model.Source(dd.src)
+	for _, d := range docs {
+		t.src = model.Source(d.src)
 		if ix.s.d.name == "sqlite" {
-			if err := deleteText(ctx, ix.tx, d, t.src); err != nil {
+			if err := deleteText(ctx, ix.tx, d.n, t.src); err != nil {
 				return err
 			}
 		}
-		if err := ix.s.d.docText(ctx, ix, d, t); err != nil {
+		if err := ix.s.d.docText(ctx, ix, d.n, t); err != nil {
 			return err
 		}
 	}
