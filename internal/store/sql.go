@@ -250,6 +250,17 @@ func (s *sqlStore) History(ctx context.Context, tenant, itemID string) ([]Revisi
 	if tenant != "" {
 		where += ` AND i.tenant = $2`
 		args = append(args, tenant)
+	} else {
+		// The tables are keyed by tenant first: the tenants that have the
+		// ID come from the read index (by source and ID) and from the
+		// earlier revisions (by ID), and each is looked up by its key. A
+		// scan of items for the ID took 0.10 s at 100,000 items, and grows
+		// with the store. (An item without a read-index row, whose JSON is
+		// not an object, and without an earlier revision is not found.)
+		where += ` AND i.source IN ('` + string(model.SourceSHD) + `', '` + string(model.SourceMC) + `', '` + string(model.SourceHealth) + `')
+			AND i.tenant IN (SELECT x.tenant FROM item_index x WHERE x.source IN ('` + string(model.SourceSHD) + `', '` +
+			string(model.SourceMC) + `', '` + string(model.SourceHealth) + `') AND x.id = $1
+				UNION SELECT r.tenant FROM revisions r WHERE r.id = $1)`
 	}
 	// (A binary from before 00018 writes the latest to revisions too: that
 	// row is read once.)

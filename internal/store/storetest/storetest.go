@@ -389,6 +389,8 @@ func testHistory(t *testing.T, s store.Store) {
 	for rev := 1; rev <= 2; rev++ {
 		commit(t, s, store.Batch{Tenant: "contoso", Source: model.SourceSHD, Items: []store.Item{item("contoso", model.SourceSHD, "EX559755", rev)}})
 	}
+	// One revision: the items row alone, found through the read index.
+	commit(t, s, store.Batch{Tenant: "northwind", Source: model.SourceSHD, Items: []store.Item{item("northwind", model.SourceSHD, "EX559755", 1)}})
 	type tr struct {
 		Tenant string
 		Rev    int
@@ -397,7 +399,7 @@ func testHistory(t *testing.T, s store.Store) {
 		name, tenant string
 		want         []tr
 	}{
-		{"all tenants", "", []tr{{"contoso", 1}, {"contoso", 2}, {"fabrikam", 1}, {"fabrikam", 2}, {"fabrikam", 3}}},
+		{"all tenants", "", []tr{{"contoso", 1}, {"contoso", 2}, {"fabrikam", 1}, {"fabrikam", 2}, {"fabrikam", 3}, {"northwind", 1}}},
 		{"one tenant", "fabrikam", []tr{{"fabrikam", 1}, {"fabrikam", 2}, {"fabrikam", 3}}},
 	}
 	for _, tt := range tests {
