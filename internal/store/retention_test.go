@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -171,5 +172,56 @@ func TestPruneShrinksFile(t *testing.T) {
 	}
 	if u, err := o.Usage(ctx, store.Retention{}, at); err != nil || !u.IncrementalVacuum {
 		t.Errorf("old file after Vacuum: IncrementalVacuum %v, %v; want true", u.IncrementalVacuum, err)
+	}
+}
+
+// TestUsageFullTextTables: store stats lists each of SQLite's full-text
+// tables once, with its shadow tables and their indexes counted in it:
+// doc_fts_shd is a table of its own, not a shadow of doc_fts (whose name
+// it begins with), and the pages of every table and index add up to the
+// file but for the free ones and a few of its own.
+func TestUsageFullTextTables(t *testing.T) {
+	ctx := context.Background()
+	s, err := store.Open(ctx, "sqlite://"+filepath.Join(t.TempDir(), "shdmc.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	at := time.Date(2025, 5, 1, 9, 0, 0, 0, time.UTC)
+	for src, v := range map[model.Source]any{
+		model.SourceSHD: &model.Issue{ID: "EX1", Title: "Mail is delayed", LastModified: at, Posts: []model.Post{{Created: at, Content: "<p>遅延</p>"}}},
+		model.SourceMC:  &model.Message{ID: "MC1", Title: "Retirement", LastModified: at, Body: "<p>提供終了</p>"},
+	} {
+		data, _ := json.Marshal(v)
+		id := map[model.Source]string{model.SourceSHD: "EX1", model.SourceMC: "MC1"}[src]
+		if _, err := s.Commit(ctx, store.Batch{Tenant: "contoso", Source: src, Items: []store.Item{
+			{Key: model.ItemKey{Tenant: "contoso", Source: src, ID: id}, Revision: 1, Hash: id, LastModified: at, Data: data}}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	u, err := s.Usage(ctx, store.Retention{}, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	var sum int64
+	for _, tb := range u.Tables {
+		seen[tb.Name]++
+		sum += tb.Bytes
+	}
+	for _, name := range []string{"doc_fts", "doc_grams", "doc_fts_shd", "doc_grams_shd", "items", "search_docs"} {
+		if seen[name] != 1 {
+			t.Errorf("store stats lists %s %d times, want once: %+v", name, seen[name], u.Tables)
+		}
+	}
+	for name := range seen {
+		if strings.HasSuffix(name, "_data") || strings.HasSuffix(name, "_idx") || strings.HasSuffix(name, "_config") {
+			t.Errorf("store stats lists the shadow table %s", name)
+		}
+	}
+	// The schema's own pages and the pointer map of incremental vacuum
+	// belong to no table.
+	if used := u.Bytes - u.FreeBytes; sum > used || sum < used-8*4096 {
+		t.Errorf("the tables add up to %d bytes of the %d used (the file %d, free %d)", sum, used, u.Bytes, u.FreeBytes)
 	}
 }

@@ -72,6 +72,9 @@ func (s *sqlStore) Usage(ctx context.Context, p Retention, now time.Time) (Usage
 	return u, nil
 }
 
+// fts5Shadow are the suffixes of the shadow tables of an FTS5 table.
+var fts5Shadow = map[string]bool{"data": true, "idx": true, "content": true, "docsize": true, "config": true}
+
 // sqliteUsage sizes the tables from the dbstat virtual table, counting
 // each index and each full-text shadow table with its table.
 func (s *sqlStore) sqliteUsage(ctx context.Context, u *Usage) error {
@@ -108,14 +111,18 @@ func (s *sqlStore) sqliteUsage(ctx context.Context, u *Usage) error {
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("read schema: %w", err)
 	}
-	owner := func(name string) string {
+	// The owner of an index is its table's owner; of a shadow table
+	// (doc_fts_data) its full-text table, and doc_fts_shd is a table of
+	// its own, not a shadow of doc_fts.
+	var owner func(name string) string
+	owner = func(name string) string {
 		for _, v := range virtual {
-			if strings.HasPrefix(name, v+"_") {
+			if rest, ok := strings.CutPrefix(name, v+"_"); ok && fts5Shadow[rest] {
 				return v
 			}
 		}
-		if o, ok := objs[name]; ok {
-			return o.table
+		if o, ok := objs[name]; ok && o.table != name {
+			return owner(o.table)
 		}
 		return name
 	}
