@@ -193,15 +193,7 @@ func cpuPerRequest(base string, n int) {
 				return
 			}
 			for range n {
-				resp, err := client.Get(base + u)
-				if err != nil {
-					log.Fatalf("GET %s: %v", u, err)
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					log.Fatalf("GET %s: %s", u, resp.Status)
-				}
+				mustGet(client, base+u)
 			}
 			after, _ := processCPU()
 			fmt.Printf("| `%s` | %.1f |\n", u, float64(after-before)/float64(n)/1e6)
@@ -227,6 +219,19 @@ func searchVsList(base string, conns int, dur time.Duration) {
 	}
 }
 
+// mustGet requests u and reads the answer; any answer but 200 is fatal.
+func mustGet(client *http.Client, u string) {
+	resp, err := client.Get(u)
+	if err != nil {
+		log.Fatalf("GET %s: %v", u, err)
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		log.Fatalf("GET %s: %s", u, resp.Status)
+	}
+}
+
 type latency struct {
 	p50, p99 time.Duration
 	rate     float64
@@ -249,15 +254,7 @@ func load(u string, conns int, dur time.Duration) latency {
 			var mine []time.Duration
 			for time.Now().Before(end) {
 				start := time.Now()
-				resp, err := client.Get(u)
-				if err != nil {
-					log.Fatalf("GET %s: %v", u, err)
-				}
-				_, _ = io.Copy(io.Discard, resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != http.StatusOK {
-					log.Fatalf("GET %s: %s", u, resp.Status)
-				}
+				mustGet(client, u)
 				mine = append(mine, time.Since(start))
 			}
 			mu.Lock()

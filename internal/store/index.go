@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -426,16 +425,31 @@ func (ix *indexer) retext(ctx context.Context) error {
 // deleteDocsSQLite removes documents from the full-text index: from the
 // tables of their source, which search_docs says.
 func deleteDocsSQLite(ctx context.Context, tx querier, docs []int64) error {
-	for _, d := range docs {
-		var src string
-		err := tx.QueryRowContext(ctx, `SELECT source FROM search_docs WHERE doc = $1`, d).Scan(&src)
-		if errors.Is(err, sql.ErrNoRows) {
-			continue
-		}
-		if err != nil {
+	if len(docs) == 0 {
+		return nil
+	}
+	rows, err := tx.QueryContext(ctx, `SELECT x.doc, x.source FROM search_docs x WHERE `+docsIn(docs))
+	if err != nil {
+		return err
+	}
+	src := map[int64]model.Source{}
+	for rows.Next() {
+		var (
+			d int64
+			s string
+		)
+		if err := rows.Scan(&d, &s); err != nil {
+			rows.Close()
 			return err
 		}
-		if err := deleteText(ctx, tx, d, model.Source(src)); err != nil {
+		src[d] = model.Source(s)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for d, s := range src {
+		if err := deleteText(ctx, tx, d, s); err != nil {
 			return err
 		}
 		if _, err := tx.ExecContext(ctx, `DELETE FROM search_docs WHERE doc = $1`, d); err != nil {
